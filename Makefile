@@ -1,0 +1,63 @@
+# Everything runs from a fresh clone with only python3, a Rust toolchain and the package
+# registries: the first target that needs it creates .venv and builds the package.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+RUST_SOURCES := $(shell find rust -name '*.rs' -not -path '*/fuzz/*') Cargo.toml rust/core/Cargo.toml rust/python/Cargo.toml
+BUILT := $(VENV)/.built
+
+.PHONY: demo test lint rust-test py-test stubtest bench fmt dev clean
+
+demo: $(BUILT)
+	$(BIN)/audiofork demo
+
+test: lint rust-test stubtest py-test
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+# Test and bench dependencies, installed once per change of pyproject.toml.
+$(INSTALLED): pyproject.toml | $(PY)
+	$(PY) -m pip install -q "maturin>=1.7,<2"
+	$(PY) -c 'import tomllib; d = tomllib.load(open("pyproject.toml", "rb")); o = d["project"]["optional-dependencies"]; print("\n".join(d["project"]["dependencies"] + [r for k in o for r in o[k] if not r.startswith("audiofork")]))' > $(VENV)/requirements.txt
+	$(PY) -m pip install -q -r $(VENV)/requirements.txt
+	touch $@
+
+# The extension module, release profile, installed into .venv in development mode.
+$(BUILT): $(INSTALLED) $(RUST_SOURCES) pyproject.toml
+	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/maturin develop --release
+	touch $@
+
+dev: $(BUILT)
+
+lint: $(INSTALLED)
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	$(BIN)/ruff check python tests benches examples
+	$(BIN)/ruff format --check python tests benches examples
+
+rust-test:
+	cargo test -p audiofork-core
+
+stubtest: $(BUILT)
+	$(PY) -m mypy.stubtest audiofork._core
+	$(PY) -m mypy
+
+py-test: $(BUILT)
+	$(PY) -m pytest -q --benchmark-disable
+
+bench: $(BUILT)
+	$(PY) -m pytest benches -q --benchmark-only --benchmark-columns=min,median,mean,ops --benchmark-sort=name
+	cargo bench -p audiofork-core
+
+fmt: $(INSTALLED)
+	cargo fmt --all
+	$(BIN)/ruff format python tests benches examples
+	$(BIN)/ruff check --fix python tests benches examples
+
+clean:
+	rm -rf $(VENV) target

@@ -1,0 +1,183 @@
+//! Sample encodings, byte orders and wire content types (`audio/x-l16;rate=16000`).
+
+use crate::error::{Error, Result};
+use crate::g711::Law;
+
+/// How samples are laid out on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    /// G.711 μ-law, one byte a sample (`audio/x-mulaw`).
+    Mulaw,
+    /// G.711 A-law, one byte a sample (`audio/x-alaw`).
+    Alaw,
+    /// Signed 16-bit linear PCM, two bytes a sample (`audio/x-l16`).
+    L16,
+}
+
+/// Byte order of L16 samples. G.711 is one byte a sample and ignores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ByteOrder {
+    /// Little-endian: what Vobiz documents and sends.
+    #[default]
+    Little,
+    /// Big-endian: RFC 3551's L16.
+    Big,
+}
+
+/// The spellings [`Encoding::parse`] accepts, for error messages.
+pub const ENCODING_NAMES: &str =
+    "audio/x-mulaw, audio/x-alaw, audio/x-l16 (optionally with ;rate=N), mulaw, ulaw, alaw, l16";
+
+impl Encoding {
+    /// The wire content type without parameters.
+    pub fn mime(self) -> &'static str {
+        match self {
+            Encoding::Mulaw => "audio/x-mulaw",
+            Encoding::Alaw => "audio/x-alaw",
+            Encoding::L16 => "audio/x-l16",
+        }
+    }
+
+    /// Bytes one sample takes on the wire.
+    pub fn bytes_per_sample(self) -> usize {
+        match self {
+            Encoding::Mulaw | Encoding::Alaw => 1,
+            Encoding::L16 => 2,
+        }
+    }
+
+    /// The G.711 law, for the companded encodings.
+    pub fn law(self) -> Option<Law> {
+        match self {
+            Encoding::Mulaw => Some(Law::Mu),
+            Encoding::Alaw => Some(Law::A),
+            Encoding::L16 => None,
+        }
+    }
+
+    /// An encoding name without parameters: a content type or an alias, any case.
+    pub fn parse(name: &str) -> Result<Encoding> {
+        let trimmed = name.trim();
+        let lower = trimmed.to_ascii_lowercase();
+        match lower.as_str() {
+            "audio/x-mulaw" | "mulaw" | "ulaw" | "audio/pcmu" | "pcmu" => Ok(Encoding::Mulaw),
+            "audio/x-alaw" | "alaw" | "audio/pcma" | "pcma" => Ok(Encoding::Alaw),
+            "audio/x-l16" | "audio/l16" | "l16" => Ok(Encoding::L16),
+            _ => Err(Error::Format(format!(
+                "unknown encoding {trimmed:?}; allowed: {ENCODING_NAMES}"
+            ))),
+        }
+    }
+}
+
+impl ByteOrder {
+    /// `"little"` or `"big"`, as Python's `int.to_bytes` spells them.
+    pub fn parse(name: &str) -> Result<ByteOrder> {
+        match name {
+            "little" => Ok(ByteOrder::Little),
+            "big" => Ok(ByteOrder::Big),
+            _ => Err(Error::Format(format!(
+                "byteorder must be \"little\" or \"big\", not {name:?}"
+            ))),
+        }
+    }
+
+    /// The name [`ByteOrder::parse`] reads.
+    pub fn name(self) -> &'static str {
+        match self {
+            ByteOrder::Little => "little",
+            ByteOrder::Big => "big",
+        }
+    }
+}
+
+/// A parsed content type: the encoding and the `rate` parameter if one was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ContentType {
+    /// The sample encoding.
+    pub encoding: Encoding,
+    /// The `;rate=` parameter, if present.
+    pub rate: Option<u32>,
+}
+
+impl ContentType {
+    /// Parse `audio/x-l16;rate=16000`, `audio/x-mulaw`, `mulaw` and the like.
+    /// Parameters other than `rate` are ignored; a malformed `rate` is an error.
+    pub fn parse(text: &str) -> Result<ContentType> {
+        let mut parts = text.split(';');
+        let encoding = Encoding::parse(parts.next().unwrap_or_default())?;
+        let mut rate = None;
+        for parameter in parts {
+            let Some((key, value)) = parameter.split_once('=') else {
+                continue;
+            };
+            if key.trim().eq_ignore_ascii_case("rate") {
+                let value = value.trim();
+                match value.parse::<u32>() {
+                    Ok(r) if r > 0 => rate = Some(r),
+                    _ => return Err(Error::Format(format!(
+                        "rate in content type {text:?} must be a positive integer, not {value:?}"
+                    ))),
+                }
+            }
+        }
+        Ok(ContentType { encoding, rate })
+    }
+}
+
+impl std::fmt::Display for ContentType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.rate {
+            Some(rate) => write!(f, "{};rate={rate}", self.encoding.mime()),
+            None => f.write_str(self.encoding.mime()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_wire_types_and_aliases() {
+        let l16 = ContentType::parse("audio/x-l16;rate=16000").unwrap();
+        assert_eq!(l16.encoding, Encoding::L16);
+        assert_eq!(l16.rate, Some(16000));
+        assert_eq!(
+            ContentType::parse(" Audio/X-MULAW ; rate = 8000").unwrap(),
+            ContentType {
+                encoding: Encoding::Mulaw,
+                rate: Some(8000)
+            }
+        );
+        for (alias, expected) in [
+            ("ulaw", Encoding::Mulaw),
+            ("mulaw", Encoding::Mulaw),
+            ("alaw", Encoding::Alaw),
+            ("l16", Encoding::L16),
+        ] {
+            assert_eq!(ContentType::parse(alias).unwrap().encoding, expected);
+        }
+        assert_eq!(ContentType::parse("audio/x-alaw").unwrap().rate, None);
+    }
+
+    #[test]
+    fn rejects_unknown_and_bad_rates() {
+        let err = ContentType::parse("audio/opus").unwrap_err().to_string();
+        assert!(
+            err.contains("audio/opus") && err.contains("audio/x-l16"),
+            "{err}"
+        );
+        let err = ContentType::parse("audio/x-l16;rate=fast")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("fast"), "{err}");
+        assert!(ContentType::parse("audio/x-l16;rate=0").is_err());
+    }
+
+    #[test]
+    fn displays_canonical_form() {
+        let ct = ContentType::parse("l16;rate=24000").unwrap();
+        assert_eq!(ct.to_string(), "audio/x-l16;rate=24000");
+    }
+}

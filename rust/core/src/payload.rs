@@ -1,0 +1,201 @@
+//! Fused payload codec: base64 text straight to samples, and samples straight to base64.
+//!
+//! Base64 comes from `base64-simd` (runtime-detected AVX2/SSE4.1/NEON). Measured against the
+//! `base64` crate's general-purpose engine in `benches/codec.rs`, it decodes a 20 ms μ-law
+//! payload (216 chars) and a 20 ms L16/16k payload (1,280 chars) several times faster and
+//! encodes faster too; the `base64` crate has no SIMD engine.
+
+use base64_simd::{Out, STANDARD, STANDARD_NO_PAD};
+
+use crate::error::{Error, Result};
+use crate::format::{ByteOrder, Encoding};
+use crate::{g711, pcm};
+
+/// Offset of the first character that makes `text` invalid base64, for error messages.
+/// Padding is allowed only as the last one or two characters of a length that is a multiple
+/// of four. Returns the length of the text when every character is valid but the length or
+/// padding is not.
+pub fn invalid_base64_offset(text: &[u8]) -> usize {
+    let body_len = text.iter().rposition(|&c| c != b'=').map_or(0, |p| p + 1);
+    let valid_char = |c: u8| c.is_ascii_alphanumeric() || c == b'+' || c == b'/';
+    text[..body_len]
+        .iter()
+        .position(|&c| !valid_char(c))
+        .unwrap_or(text.len())
+}
+
+fn base64_error(text: &[u8]) -> Error {
+    let offset = invalid_base64_offset(text);
+    if offset < text.len() {
+        let bad = text[offset];
+        let shown = if bad.is_ascii_graphic() {
+            format!("{:?}", bad as char)
+        } else {
+            format!("byte {bad:#04x}")
+        };
+        Error::Codec(format!("invalid base64 at offset {offset} ({shown})"))
+    } else {
+        Error::Codec(format!(
+            "invalid base64: length {} or padding is not valid",
+            text.len()
+        ))
+    }
+}
+
+/// Decode base64 `text` into raw bytes, replacing the contents of `bytes`.
+/// Padded and unpadded text are both accepted.
+pub fn decode_base64(text: &[u8], bytes: &mut Vec<u8>) -> Result<()> {
+    let engine = if text.len() % 4 == 0 {
+        &STANDARD
+    } else {
+        &STANDARD_NO_PAD
+    };
+    let len = engine
+        .decoded_length(text)
+        .map_err(|_| base64_error(text))?;
+    bytes.clear();
+    bytes.resize(len, 0);
+    engine
+        .decode(text, Out::from_slice(bytes.as_mut_slice()))
+        .map_err(|_| base64_error(text))?;
+    Ok(())
+}
+
+/// Append the base64 of `bytes` (padded) to `text`.
+pub fn encode_base64(bytes: &[u8], text: &mut String) {
+    STANDARD.encode_append(bytes, text);
+}
+
+/// Number of samples in `byte_len` bytes of `encoding` (L16 needs an even length).
+pub fn sample_count(byte_len: usize, encoding: Encoding) -> Result<usize> {
+    match encoding {
+        Encoding::L16 => pcm::l16_sample_count(byte_len),
+        Encoding::Mulaw | Encoding::Alaw => Ok(byte_len),
+    }
+}
+
+/// Decode raw wire `bytes` of `encoding` into `out`, which holds exactly
+/// [`sample_count`] samples.
+pub fn decode_bytes(
+    bytes: &[u8],
+    encoding: Encoding,
+    order: ByteOrder,
+    out: &mut [i16],
+) -> Result<()> {
+    match encoding.law() {
+        Some(law) => g711::decode(law, bytes, out),
+        None => pcm::l16_decode(bytes, order, out)?,
+    }
+    Ok(())
+}
+
+/// Encode `samples` as `encoding`, replacing the contents of `bytes`.
+pub fn encode_bytes(samples: &[i16], encoding: Encoding, order: ByteOrder, bytes: &mut Vec<u8>) {
+    bytes.clear();
+    bytes.resize(samples.len() * encoding.bytes_per_sample(), 0);
+    match encoding.law() {
+        Some(law) => g711::encode(law, samples, bytes),
+        None => pcm::l16_encode(samples, order, bytes),
+    }
+}
+
+/// Reusable buffers for the fused payload codec, so a stream allocates once, not per frame.
+#[derive(Debug, Default, Clone)]
+pub struct PayloadCodec {
+    scratch: Vec<u8>,
+}
+
+impl PayloadCodec {
+    /// A codec with empty scratch space.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Decode a base64 payload of `encoding` and append its samples to `out`.
+    pub fn decode(
+        &mut self,
+        text: &[u8],
+        encoding: Encoding,
+        order: ByteOrder,
+        out: &mut Vec<i16>,
+    ) -> Result<()> {
+        decode_base64(text, &mut self.scratch)?;
+        let start = out.len();
+        out.resize(start + sample_count(self.scratch.len(), encoding)?, 0);
+        decode_bytes(&self.scratch, encoding, order, &mut out[start..])
+    }
+
+    /// Encode `samples` as `encoding` and append the base64 payload to `text`.
+    pub fn encode(
+        &mut self,
+        samples: &[i16],
+        encoding: Encoding,
+        order: ByteOrder,
+        text: &mut String,
+    ) {
+        encode_bytes(samples, encoding, order, &mut self.scratch);
+        encode_base64(&self.scratch, text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_every_encoding() {
+        let samples: Vec<i16> = (0..160)
+            .map(|i| ((i * 811) % 65536 - 32768) as i16)
+            .collect();
+        let mut codec = PayloadCodec::new();
+        for encoding in [Encoding::Mulaw, Encoding::Alaw, Encoding::L16] {
+            for order in [ByteOrder::Little, ByteOrder::Big] {
+                let mut text = String::new();
+                codec.encode(&samples, encoding, order, &mut text);
+                let mut back = Vec::new();
+                codec
+                    .decode(text.as_bytes(), encoding, order, &mut back)
+                    .unwrap();
+                assert_eq!(back.len(), samples.len());
+                if encoding == Encoding::L16 {
+                    assert_eq!(back, samples);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn twenty_ms_ulaw_is_216_chars() {
+        let mut text = String::new();
+        PayloadCodec::new().encode(&[0; 160], Encoding::Mulaw, ByteOrder::Little, &mut text);
+        assert_eq!(text.len(), 216);
+    }
+
+    #[test]
+    fn bad_base64_names_the_offset() {
+        let mut out = Vec::new();
+        let err = PayloadCodec::new()
+            .decode(b"AAAA*AAA", Encoding::Mulaw, ByteOrder::Little, &mut out)
+            .unwrap_err();
+        assert_eq!(err.to_string(), "invalid base64 at offset 4 ('*')");
+        let err = decode_base64(b"AAAAA", &mut Vec::new()).unwrap_err();
+        assert!(err.to_string().contains("length 5"), "{err}");
+    }
+
+    #[test]
+    fn unpadded_is_accepted() {
+        let mut bytes = Vec::new();
+        decode_base64(b"AAE", &mut bytes).unwrap();
+        assert_eq!(bytes, [0, 1]);
+    }
+
+    #[test]
+    fn odd_l16_payload_is_a_codec_error() {
+        let mut out = Vec::new();
+        let err = PayloadCodec::new()
+            .decode(b"AAEC", Encoding::L16, ByteOrder::Little, &mut out)
+            .unwrap_err();
+        assert!(matches!(err, Error::Codec(_)));
+        assert!(err.to_string().contains("got 3"), "{err}");
+    }
+}

@@ -1,0 +1,214 @@
+//! One-shot codec functions: G.711, L16, fused base64 payloads, content types.
+
+use std::cell::RefCell;
+
+use audiofork_core::payload::{self, decode_base64, encode_base64, encode_bytes, sample_count};
+use audiofork_core::{g711::Law, pcm, ByteOrder, ContentType, Encoding};
+use numpy::{PyArray1, PyArrayMethods};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyString};
+
+use crate::errors;
+use crate::input::{detach_if_large, encoding_arg, parse_byteorder, BytesArg, PcmArg, TextArg};
+
+thread_local! {
+    /// Per-thread scratch for base64 bytes, so one-shot calls do not allocate per frame.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A new int16 array of `len` samples filled by `fill` (with the GIL released when large).
+fn new_i16_array<'py>(
+    py: Python<'py>,
+    len: usize,
+    fill: impl FnOnce(&mut [i16]) -> audiofork_core::Result<()> + Send,
+) -> PyResult<Bound<'py, PyArray1<i16>>> {
+    // SAFETY: the array is new and uninitialised; `fill` writes every element before it is
+    // returned to Python, and on error it is dropped unseen.
+    let array = unsafe { PyArray1::<i16>::new(py, len, false) };
+    {
+        let mut guard = array.readwrite();
+        let out = guard.as_slice_mut()?;
+        detach_if_large(py, 2 * len, || fill(out)).map_err(errors::to_py)?;
+    }
+    Ok(array)
+}
+
+/// New `bytes` of `len` filled by `fill` (with the GIL released when large).
+fn new_bytes<'py>(
+    py: Python<'py>,
+    len: usize,
+    fill: impl FnOnce(&mut [u8]) + Send,
+) -> PyResult<Bound<'py, PyBytes>> {
+    PyBytes::new_with(py, len, |out| {
+        detach_if_large(py, len, || fill(out));
+        Ok(())
+    })
+}
+
+fn g711_encode<'py>(
+    py: Python<'py>,
+    law: Law,
+    pcm: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let pcm = PcmArg::extract(pcm, "pcm")?;
+    let samples = pcm.to_i16();
+    new_bytes(py, samples.len(), |out| {
+        audiofork_core::g711::encode(law, &samples, out)
+    })
+}
+
+fn g711_decode<'py>(
+    py: Python<'py>,
+    law: Law,
+    data: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyArray1<i16>>> {
+    let data = BytesArg::extract(data, "data")?;
+    let codes = data.as_slice();
+    new_i16_array(py, codes.len(), |out| {
+        audiofork_core::g711::decode(law, codes, out);
+        Ok(())
+    })
+}
+
+/// Encode PCM to G.711 μ-law bytes, one byte a sample (bit-exact with `audioop.lin2ulaw`).
+#[pyfunction]
+fn ulaw_encode<'py>(py: Python<'py>, pcm: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+    g711_encode(py, Law::Mu, pcm)
+}
+
+/// Encode PCM to G.711 A-law bytes, one byte a sample (bit-exact with `audioop.lin2alaw`).
+#[pyfunction]
+fn alaw_encode<'py>(py: Python<'py>, pcm: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+    g711_encode(py, Law::A, pcm)
+}
+
+/// Decode G.711 μ-law bytes to an int16 array (bit-exact with `audioop.ulaw2lin`).
+#[pyfunction]
+fn ulaw_decode<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyArray1<i16>>> {
+    g711_decode(py, Law::Mu, data)
+}
+
+/// Decode G.711 A-law bytes to an int16 array (bit-exact with `audioop.alaw2lin`).
+#[pyfunction]
+fn alaw_decode<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyArray1<i16>>> {
+    g711_decode(py, Law::A, data)
+}
+
+/// Decode L16 bytes (`byteorder` "little" or "big") to an int16 array.
+#[pyfunction]
+#[pyo3(signature = (data, byteorder = "little"))]
+fn l16_decode<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    byteorder: &str,
+) -> PyResult<Bound<'py, PyArray1<i16>>> {
+    let order = parse_byteorder(byteorder)?;
+    let data = BytesArg::extract(data, "data")?;
+    let bytes = data.as_slice();
+    let len = pcm::l16_sample_count(bytes.len()).map_err(errors::to_py)?;
+    new_i16_array(py, len, |out| pcm::l16_decode(bytes, order, out))
+}
+
+/// Encode PCM as L16 bytes in `byteorder` ("little" or "big").
+#[pyfunction]
+#[pyo3(signature = (pcm, byteorder = "little"))]
+fn l16_encode<'py>(
+    py: Python<'py>,
+    pcm: &Bound<'py, PyAny>,
+    byteorder: &str,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let order = parse_byteorder(byteorder)?;
+    let pcm = PcmArg::extract(pcm, "pcm")?;
+    let samples = pcm.to_i16();
+    new_bytes(py, samples.len() * 2, |out| {
+        pcm::l16_encode(&samples, order, out)
+    })
+}
+
+/// Decode a base64 media payload straight to an int16 array.
+#[pyfunction]
+#[pyo3(signature = (payload, encoding, byteorder = "little"))]
+fn decode_payload<'py>(
+    py: Python<'py>,
+    payload: &Bound<'py, PyAny>,
+    encoding: &Bound<'py, PyAny>,
+    byteorder: &str,
+) -> PyResult<Bound<'py, PyArray1<i16>>> {
+    let (encoding, order) = encoding_arg(encoding, byteorder)?;
+    let text = TextArg::extract(payload, "payload")?;
+    let text = text.as_bytes()?;
+    SCRATCH.with_borrow_mut(|bytes| {
+        detach_if_large(py, text.len(), || decode_base64(text, bytes)).map_err(errors::to_py)?;
+        let len = sample_count(bytes.len(), encoding).map_err(errors::to_py)?;
+        let bytes = &*bytes;
+        new_i16_array(py, len, |out| {
+            payload::decode_bytes(bytes, encoding, order, out)
+        })
+    })
+}
+
+/// Encode PCM as a base64 media payload of `encoding`.
+#[pyfunction]
+#[pyo3(signature = (pcm, encoding, byteorder = "little"))]
+fn encode_payload<'py>(
+    py: Python<'py>,
+    pcm: &Bound<'py, PyAny>,
+    encoding: &Bound<'py, PyAny>,
+    byteorder: &str,
+) -> PyResult<Bound<'py, PyString>> {
+    let (encoding, order) = encoding_arg(encoding, byteorder)?;
+    let pcm = PcmArg::extract(pcm, "pcm")?;
+    let samples = pcm.to_i16();
+    let text = SCRATCH.with_borrow_mut(|bytes| {
+        detach_if_large(py, samples.len() * 2, || {
+            encode_bytes(&samples, encoding, order, bytes);
+            let mut text = String::with_capacity(bytes.len().div_ceil(3) * 4);
+            encode_base64(bytes, &mut text);
+            text
+        })
+    });
+    Ok(PyString::new(py, &text))
+}
+
+/// Parse a content type or alias: returns `(mime, rate or None)`, e.g.
+/// `("audio/x-l16", 16000)` for `"audio/x-l16;rate=16000"`.
+#[pyfunction]
+fn parse_content_type(text: &str) -> PyResult<(&'static str, Option<u32>)> {
+    let ContentType { encoding, rate } = ContentType::parse(text).map_err(errors::to_py)?;
+    Ok((encoding.mime(), rate))
+}
+
+/// Bytes one sample of `encoding` takes on the wire.
+#[pyfunction]
+fn bytes_per_sample(encoding: &str) -> PyResult<usize> {
+    Encoding::parse(encoding)
+        .map(Encoding::bytes_per_sample)
+        .map_err(errors::to_py)
+}
+
+/// Check a byte order name, returning it.
+#[pyfunction]
+fn check_byteorder(byteorder: &str) -> PyResult<&'static str> {
+    parse_byteorder(byteorder).map(ByteOrder::name)
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(ulaw_encode, m)?)?;
+    m.add_function(wrap_pyfunction!(ulaw_decode, m)?)?;
+    m.add_function(wrap_pyfunction!(alaw_encode, m)?)?;
+    m.add_function(wrap_pyfunction!(alaw_decode, m)?)?;
+    m.add_function(wrap_pyfunction!(l16_encode, m)?)?;
+    m.add_function(wrap_pyfunction!(l16_decode, m)?)?;
+    m.add_function(wrap_pyfunction!(decode_payload, m)?)?;
+    m.add_function(wrap_pyfunction!(encode_payload, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_content_type, m)?)?;
+    m.add_function(wrap_pyfunction!(bytes_per_sample, m)?)?;
+    m.add_function(wrap_pyfunction!(check_byteorder, m)?)?;
+    Ok(())
+}

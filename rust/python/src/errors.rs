@@ -1,0 +1,41 @@
+//! Core errors to Python exceptions. The classes are defined once, in `audiofork.errors`
+//! (they need multiple inheritance, e.g. `CodecError(AudioforkError, ValueError)`, which
+//! `create_exception!` cannot express), and looked up here once per process.
+
+use audiofork_core::Error;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyType;
+
+/// The Python exception class `audiofork.errors.<name>`, imported once.
+fn error_class<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyType>>,
+    name: &str,
+) -> PyResult<Bound<'py, PyType>> {
+    cell.import(py, "audiofork.errors", name).cloned()
+}
+
+/// A `PyErr` of the `audiofork.errors` class `name` with `message`.
+fn raise(
+    py: Python<'_>,
+    cell: &'static PyOnceLock<Py<PyType>>,
+    name: &str,
+    message: String,
+) -> PyErr {
+    match error_class(py, cell, name) {
+        Ok(class) => PyErr::from_type(class, message),
+        Err(import_error) => import_error,
+    }
+}
+
+static CODEC_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static FORMAT_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// Map an audiofork-core error to its Python exception.
+pub fn to_py(err: Error) -> PyErr {
+    Python::attach(|py| match err {
+        Error::Codec(message) => raise(py, &CODEC_ERROR, "CodecError", message),
+        Error::Format(message) => raise(py, &FORMAT_ERROR, "FormatError", message),
+    })
+}

@@ -1,0 +1,224 @@
+//! Reading Python arguments: PCM in any accepted form, bytes-like data, encodings.
+
+use std::borrow::Cow;
+
+use audiofork_core::{pcm, ByteOrder, ContentType, Encoding};
+use numpy::{PyReadonlyArray1, PyUntypedArray, PyUntypedArrayMethods};
+use pyo3::buffer::PyBuffer;
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyString};
+
+use crate::errors;
+
+/// Inputs at least this many bytes long are processed with the GIL released.
+pub const DETACH_BYTES: usize = 8 * 1024;
+
+/// Run `work` with the GIL released when `size` bytes make it worth the hand-off.
+pub fn detach_if_large<T: Send>(py: Python<'_>, size: usize, work: impl FnOnce() -> T + Send) -> T {
+    if size >= DETACH_BYTES {
+        py.detach(work)
+    } else {
+        work()
+    }
+}
+
+const PCM_ACCEPTED: &str = "a 1-D int16 or float32 numpy array, or a bytes-like object of \
+                            little-endian int16 samples";
+
+/// PCM as the library accepts it everywhere: contiguous numpy arrays are borrowed, anything
+/// else (strided arrays, bytes-like objects) is copied once.
+pub enum PcmArg<'py> {
+    I16Array(PyReadonlyArray1<'py, i16>),
+    F32Array(PyReadonlyArray1<'py, f32>),
+    I16(Vec<i16>),
+    F32(Vec<f32>),
+}
+
+/// Borrowed view of a [`PcmArg`]'s samples, in the type they came in.
+pub enum Samples<'a> {
+    I16(&'a [i16]),
+    F32(&'a [f32]),
+}
+
+fn array_description(array: &Bound<'_, PyUntypedArray>) -> String {
+    let attribute = |name: &str| {
+        array
+            .getattr(name)
+            .and_then(|value| value.str())
+            .map(|text| text.to_string())
+            .unwrap_or_default()
+    };
+    format!(
+        "ndarray of dtype {} with shape {}",
+        attribute("dtype"),
+        attribute("shape")
+    )
+}
+
+/// Copy the bytes of any buffer-protocol object (bytes, bytearray, memoryview, array).
+fn buffer_bytes(obj: &Bound<'_, PyAny>) -> Option<Vec<u8>> {
+    if let Ok(buffer) = PyBuffer::<u8>::get(obj) {
+        return buffer.to_vec(obj.py()).ok();
+    }
+    // array.array('h') and memoryview.cast('h'): native-endian int16 items.
+    let buffer = PyBuffer::<i16>::get(obj).ok()?;
+    let items = buffer.to_vec(obj.py()).ok()?;
+    Some(items.iter().flat_map(|s| s.to_le_bytes()).collect())
+}
+
+impl<'py> PcmArg<'py> {
+    pub fn extract(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Self> {
+        if let Ok(array) = obj.cast::<PyUntypedArray>() {
+            if array.ndim() == 1 {
+                if let Ok(a) = obj.extract::<PyReadonlyArray1<'py, i16>>() {
+                    return Ok(match a.as_slice() {
+                        Ok(_) => PcmArg::I16Array(a),
+                        Err(_) => PcmArg::I16(a.as_array().to_vec()),
+                    });
+                }
+                if let Ok(a) = obj.extract::<PyReadonlyArray1<'py, f32>>() {
+                    return Ok(match a.as_slice() {
+                        Ok(_) => PcmArg::F32Array(a),
+                        Err(_) => PcmArg::F32(a.as_array().to_vec()),
+                    });
+                }
+            }
+            return Err(PyTypeError::new_err(format!(
+                "{name} must be {PCM_ACCEPTED}, got {}",
+                array_description(array)
+            )));
+        }
+        let not_pcm = || {
+            PyTypeError::new_err(format!(
+                "{name} must be {PCM_ACCEPTED}, got {}",
+                type_name(obj)
+            ))
+        };
+        if obj.is_instance_of::<PyString>() {
+            return Err(not_pcm());
+        }
+        let bytes = buffer_bytes(obj).ok_or_else(not_pcm)?;
+        let samples = pcm::le_bytes_to_i16(&bytes).map_err(errors::to_py)?;
+        Ok(PcmArg::I16(samples))
+    }
+
+    /// The samples in the type they came in. Arrays kept borrowed were checked contiguous
+    /// at extraction, so their slices always exist.
+    pub fn samples(&self) -> Samples<'_> {
+        match self {
+            PcmArg::I16Array(a) => Samples::I16(a.as_slice().unwrap_or_default()),
+            PcmArg::F32Array(a) => Samples::F32(a.as_slice().unwrap_or_default()),
+            PcmArg::I16(v) => Samples::I16(v),
+            PcmArg::F32(v) => Samples::F32(v),
+        }
+    }
+
+    /// The samples as int16 (float input converted: ×32768, rounded, clipped).
+    pub fn to_i16(&self) -> Cow<'_, [i16]> {
+        match self.samples() {
+            Samples::I16(s) => Cow::Borrowed(s),
+            Samples::F32(f) => {
+                let mut out = vec![0i16; f.len()];
+                pcm::f32_to_i16_slice(f, &mut out);
+                Cow::Owned(out)
+            }
+        }
+    }
+}
+
+pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "object".to_owned())
+}
+
+/// Bytes-like data (codes, L16 bytes), borrowed from `bytes` and copied from anything else.
+pub enum BytesArg<'py> {
+    Bytes(Bound<'py, PyBytes>),
+    Owned(Vec<u8>),
+}
+
+impl<'py> BytesArg<'py> {
+    pub fn extract(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Self> {
+        if let Ok(bytes) = obj.cast::<PyBytes>() {
+            return Ok(BytesArg::Bytes(bytes.clone()));
+        }
+        if let Ok(array) = obj.cast::<PyByteArray>() {
+            return Ok(BytesArg::Owned(array.to_vec()));
+        }
+        if !obj.is_instance_of::<PyString>() {
+            if let Ok(buffer) = PyBuffer::<u8>::get(obj) {
+                if let Ok(v) = buffer.to_vec(obj.py()) {
+                    return Ok(BytesArg::Owned(v));
+                }
+            }
+        }
+        Err(PyTypeError::new_err(format!(
+            "{name} must be a bytes-like object, got {}",
+            type_name(obj)
+        )))
+    }
+
+    pub fn as_slice(&self) -> &[u8] {
+        match self {
+            BytesArg::Bytes(b) => b.as_bytes(),
+            BytesArg::Owned(v) => v,
+        }
+    }
+}
+
+/// Base64 text given as `str` or any bytes-like object.
+pub enum TextArg<'py> {
+    Str(Bound<'py, PyString>),
+    Bytes(BytesArg<'py>),
+}
+
+impl<'py> TextArg<'py> {
+    pub fn extract(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Self> {
+        if let Ok(s) = obj.cast::<PyString>() {
+            return Ok(TextArg::Str(s.clone()));
+        }
+        BytesArg::extract(obj, name)
+            .map(TextArg::Bytes)
+            .map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "{name} must be str or bytes-like, got {}",
+                    type_name(obj)
+                ))
+            })
+    }
+
+    pub fn as_bytes(&self) -> PyResult<&[u8]> {
+        match self {
+            TextArg::Str(s) => Ok(s.to_str()?.as_bytes()),
+            TextArg::Bytes(b) => Ok(b.as_slice()),
+        }
+    }
+}
+
+pub fn parse_byteorder(name: &str) -> PyResult<ByteOrder> {
+    ByteOrder::parse(name).map_err(errors::to_py)
+}
+
+/// An `encoding` argument: a content type or alias string, or a `MediaFormat` (any object
+/// with `encoding` and `byteorder` attributes), whose byte order then wins over `byteorder`.
+pub fn encoding_arg(obj: &Bound<'_, PyAny>, byteorder: &str) -> PyResult<(Encoding, ByteOrder)> {
+    if let Ok(text) = obj.cast::<PyString>() {
+        let content_type = ContentType::parse(text.to_str()?).map_err(errors::to_py)?;
+        return Ok((content_type.encoding, parse_byteorder(byteorder)?));
+    }
+    match (obj.getattr("encoding"), obj.getattr("byteorder")) {
+        (Ok(encoding), Ok(order)) => {
+            let encoding = ContentType::parse(encoding.extract::<&str>()?)
+                .map_err(errors::to_py)?
+                .encoding;
+            Ok((encoding, parse_byteorder(order.extract::<&str>()?)?))
+        }
+        _ => Err(PyTypeError::new_err(format!(
+            "encoding must be a content type string or a MediaFormat, got {}",
+            type_name(obj)
+        ))),
+    }
+}

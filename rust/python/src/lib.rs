@@ -1,0 +1,15 @@
+//! `audiofork._core`: thin PyO3 wrappers over audiofork-core. Numpy in and out, the GIL
+//! released around large work, core errors mapped to the `audiofork.errors` classes.
+
+mod codec;
+mod errors;
+mod input;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    codec::register(m)?;
+    Ok(())
+}

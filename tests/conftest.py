@@ -1,0 +1,19 @@
+"""Shared fixtures: the bundled speech sample."""
+
+from __future__ import annotations
+
+import wave
+from importlib import resources
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+
+@pytest.fixture(scope="session")
+def speech_16k() -> npt.NDArray[np.int16]:
+    """Ten seconds of real (synthesised) speech, mono 16 kHz int16."""
+    path = resources.files("audiofork") / "data" / "speech_16k.wav"
+    with path.open("rb") as f, wave.open(f) as w:
+        assert (w.getnchannels(), w.getsampwidth(), w.getframerate()) == (1, 2, 16000)
+        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.int16)
