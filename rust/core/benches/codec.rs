@@ -23,8 +23,15 @@ fn g711_encode(c: &mut Criterion) {
     let samples = speech_like(8000);
     let mut out = vec![0u8; samples.len()];
     let mut group = c.benchmark_group("ulaw_encode_1s");
-    group.bench_function("table", |b| {
+    group.bench_function("arithmetic", |b| {
         b.iter(|| g711::encode(Law::Mu, black_box(&samples), &mut out))
+    });
+    group.bench_function("table", |b| {
+        b.iter(|| {
+            for (o, &s) in out.iter_mut().zip(black_box(&samples)) {
+                *o = g711::ulaw_encode_sample(s);
+            }
+        })
     });
     group.bench_function("segment_search", |b| {
         b.iter(|| {
@@ -36,8 +43,15 @@ fn g711_encode(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("alaw_encode_1s");
-    group.bench_function("table", |b| {
+    group.bench_function("arithmetic", |b| {
         b.iter(|| g711::encode(Law::A, black_box(&samples), &mut out))
+    });
+    group.bench_function("table", |b| {
+        b.iter(|| {
+            for (o, &s) in out.iter_mut().zip(black_box(&samples)) {
+                *o = g711::alaw_encode_sample(s);
+            }
+        })
     });
     group.bench_function("segment_search", |b| {
         b.iter(|| {

@@ -57,12 +57,26 @@ impl Encoding {
 
     /// An encoding name without parameters: a content type or an alias, any case.
     pub fn parse(name: &str) -> Result<Encoding> {
+        const NAMES: [(&str, Encoding); 12] = [
+            ("audio/x-mulaw", Encoding::Mulaw),
+            ("mulaw", Encoding::Mulaw),
+            ("ulaw", Encoding::Mulaw),
+            ("audio/pcmu", Encoding::Mulaw),
+            ("pcmu", Encoding::Mulaw),
+            ("audio/x-alaw", Encoding::Alaw),
+            ("alaw", Encoding::Alaw),
+            ("audio/pcma", Encoding::Alaw),
+            ("pcma", Encoding::Alaw),
+            ("audio/x-l16", Encoding::L16),
+            ("audio/l16", Encoding::L16),
+            ("l16", Encoding::L16),
+        ];
         let trimmed = name.trim();
-        let lower = trimmed.to_ascii_lowercase();
-        match lower.as_str() {
-            "audio/x-mulaw" | "mulaw" | "ulaw" | "audio/pcmu" | "pcmu" => Ok(Encoding::Mulaw),
-            "audio/x-alaw" | "alaw" | "audio/pcma" | "pcma" => Ok(Encoding::Alaw),
-            "audio/x-l16" | "audio/l16" | "l16" => Ok(Encoding::L16),
+        let known = NAMES
+            .iter()
+            .find(|(spelling, _)| spelling.eq_ignore_ascii_case(trimmed));
+        match known {
+            Some(&(_, encoding)) => Ok(encoding),
             _ => Err(Error::Format(format!(
                 "unknown encoding {trimmed:?}; allowed: {ENCODING_NAMES}"
             ))),
@@ -115,9 +129,11 @@ impl ContentType {
                 let value = value.trim();
                 match value.parse::<u32>() {
                     Ok(r) if r > 0 => rate = Some(r),
-                    _ => return Err(Error::Format(format!(
+                    _ => {
+                        return Err(Error::Format(format!(
                         "rate in content type {text:?} must be a positive integer, not {value:?}"
-                    ))),
+                    )))
+                    }
                 }
             }
         }

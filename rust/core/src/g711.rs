@@ -6,6 +6,8 @@
 //! a 16 Ki-entry μ-law table and an 8 Ki-entry A-law table fit in L1 and beat the branchy
 //! search several times over (see `benches/codec.rs`).
 
+use crate::dispatch::vectorised;
+
 const QUANT_MASK: i32 = 0x0F;
 const SEG_SHIFT: u32 = 4;
 const ULAW_BIAS: i32 = 0x84;
@@ -160,31 +162,88 @@ pub enum Law {
     A,
 }
 
+/// μ-law code of one sample without tables, in a form that vectorises: the biased magnitude
+/// (33..=8192) is converted to f32, whose exponent field is the segment and whose top four
+/// mantissa bits are the quantisation step, exactly as the segment search would find them.
+#[inline(always)]
+fn ulaw_encode_arith(sample: i16) -> u8 {
+    let x = (sample as i32) >> 2;
+    let negative = x >> 31; // -1 or 0
+    let magnitude = ((x ^ negative) - negative).min(ULAW_CLIP) + (ULAW_BIAS >> 2);
+    // (f32 exponent << 4 | top 4 mantissa bits) - ((127 + 5) << 4) == segment << 4 | step.
+    let code = (((magnitude as f32).to_bits() >> 19) as i32 - (132 << 4)).min(0x7F);
+    (code ^ (0xFF ^ (negative & 0x80))) as u8
+}
+
+/// A-law code of one sample without tables (see [`ulaw_encode_arith`]); magnitudes below 32
+/// are segment 0, where the step is the magnitude halved.
+#[inline(always)]
+fn alaw_encode_arith(sample: i16) -> u8 {
+    let x = (sample as i32) >> 3;
+    let negative = x >> 31;
+    let magnitude = x ^ negative; // -x - 1 for negative x, as the reference does
+    let segmented = ((magnitude as f32).to_bits() >> 19) as i32 - (131 << 4);
+    let code = if magnitude < 32 {
+        magnitude >> 1
+    } else {
+        segmented
+    };
+    (code ^ (0x55 | (!negative & 0x80))) as u8
+}
+
+/// Sample of one μ-law code without tables, in a form that vectorises (variable shifts).
+#[inline(always)]
+fn ulaw_decode_arith(code: u8) -> i16 {
+    let inverted = !code as i32;
+    let t = (((inverted & QUANT_MASK) << 3) + ULAW_BIAS) << ((inverted & 0x70) >> SEG_SHIFT);
+    let magnitude = t - ULAW_BIAS;
+    (if inverted & 0x80 != 0 {
+        -magnitude
+    } else {
+        magnitude
+    }) as i16
+}
+
+/// Sample of one A-law code without tables, in a form that vectorises.
+#[inline(always)]
+fn alaw_decode_arith(code: u8) -> i16 {
+    let toggled = (code ^ 0x55) as i32;
+    let step = (toggled & QUANT_MASK) << 4;
+    let seg = (toggled & 0x70) >> SEG_SHIFT;
+    let magnitude = if seg == 0 {
+        step + 8
+    } else {
+        (step + 0x108) << (seg - 1)
+    };
+    (if toggled & 0x80 != 0 {
+        magnitude
+    } else {
+        -magnitude
+    }) as i16
+}
+
 /// Encode `samples` into `out`, one code per sample. `out` must be at least as long.
+///
+/// The arithmetic forms vectorise (AVX2 when the CPU has it, SSE2 otherwise) and beat both the
+/// 16 Ki-entry table and the segment search; see `benches/codec.rs`.
 pub fn encode(law: Law, samples: &[i16], out: &mut [u8]) {
-    let out = &mut out[..samples.len()];
+    let pairs = out[..samples.len()].iter_mut().zip(samples);
     match law {
-        Law::Mu => out
-            .iter_mut()
-            .zip(samples)
-            .for_each(|(o, &s)| *o = ulaw_encode_sample(s)),
-        Law::A => out
-            .iter_mut()
-            .zip(samples)
-            .for_each(|(o, &s)| *o = alaw_encode_sample(s)),
+        Law::Mu => vectorised(|| pairs.for_each(|(o, &s)| *o = ulaw_encode_arith(s))),
+        Law::A => vectorised(|| pairs.for_each(|(o, &s)| *o = alaw_encode_arith(s))),
     }
 }
 
 /// Decode `codes` into `out`, one sample per code. `out` must be at least as long.
+///
+/// With AVX2 the arithmetic form (variable shifts) beats the 256-entry table, which is the
+/// faster choice without it; see `benches/codec.rs`.
 pub fn decode(law: Law, codes: &[u8], out: &mut [i16]) {
-    let table = match law {
-        Law::Mu => &ULAW_DECODE,
-        Law::A => &ALAW_DECODE,
-    };
-    let out = &mut out[..codes.len()];
-    out.iter_mut()
-        .zip(codes)
-        .for_each(|(o, &c)| *o = table[c as usize]);
+    let pairs = out[..codes.len()].iter_mut().zip(codes);
+    match law {
+        Law::Mu => vectorised(|| pairs.for_each(|(o, &c)| *o = ulaw_decode_arith(c))),
+        Law::A => vectorised(|| pairs.for_each(|(o, &c)| *o = alaw_decode_arith(c))),
+    }
 }
 
 #[cfg(test)]
@@ -296,6 +355,22 @@ mod tests {
                 c,
                 "alaw {c:#04x}"
             );
+        }
+    }
+
+    #[test]
+    fn arithmetic_encoders_match_tables_for_every_sample() {
+        for s in i16::MIN..=i16::MAX {
+            assert_eq!(ulaw_encode_arith(s), ulaw_encode_sample(s), "ulaw {s}");
+            assert_eq!(alaw_encode_arith(s), alaw_encode_sample(s), "alaw {s}");
+        }
+    }
+
+    #[test]
+    fn arithmetic_decoders_match_tables_for_every_code() {
+        for c in 0..=255u8 {
+            assert_eq!(ulaw_decode_arith(c), ulaw_decode_sample(c), "ulaw {c:#04x}");
+            assert_eq!(alaw_decode_arith(c), alaw_decode_sample(c), "alaw {c:#04x}");
         }
     }
 

@@ -6,6 +6,7 @@
 //! - [`payload`]: base64 text straight to samples and back, in one pass.
 //! - [`error`]: the error type every fallible function returns.
 
+pub mod dispatch;
 pub mod error;
 pub mod format;
 pub mod g711;

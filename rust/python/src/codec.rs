@@ -22,14 +22,11 @@ fn new_i16_array<'py>(
     len: usize,
     fill: impl FnOnce(&mut [i16]) -> audiofork_core::Result<()> + Send,
 ) -> PyResult<Bound<'py, PyArray1<i16>>> {
-    // SAFETY: the array is new and uninitialised; `fill` writes every element before it is
-    // returned to Python, and on error it is dropped unseen.
+    // SAFETY: the array is new, contiguous and referenced only here, so no other view of its
+    // memory exists while `fill` writes every element; on error it is dropped unseen.
     let array = unsafe { PyArray1::<i16>::new(py, len, false) };
-    {
-        let mut guard = array.readwrite();
-        let out = guard.as_slice_mut()?;
-        detach_if_large(py, 2 * len, || fill(out)).map_err(errors::to_py)?;
-    }
+    let out = unsafe { array.as_slice_mut() }?;
+    detach_if_large(py, 2 * len, || fill(out)).map_err(errors::to_py)?;
     Ok(array)
 }
 
