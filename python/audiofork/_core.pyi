@@ -1,6 +1,6 @@
 """Type stubs for the Rust extension module ``audiofork._core``."""
 
-from typing import Protocol, TypeAlias
+from typing import Any, ClassVar, TypeAlias, final
 
 import numpy as np
 import numpy.typing as npt
@@ -8,28 +8,44 @@ from typing_extensions import Buffer
 
 __version__: str
 __all__ = [
+    "Checkpoint",
+    "ClearAudio",
+    "ClearedAudio",
+    "Dtmf",
+    "Media",
+    "MediaFormat",
+    "PlayAudio",
+    "PlayedStream",
+    "Start",
+    "Stop",
+    "UnknownEvent",
     "__version__",
     "alaw_decode",
     "alaw_encode",
+    "allowed_rates_for",
     "bytes_per_sample",
     "check_byteorder",
+    "checkpoint",
+    "clear_audio",
+    "cleared_audio",
     "decode_payload",
+    "dtmf",
     "encode_payload",
     "l16_decode",
     "l16_encode",
+    "media",
     "parse_content_type",
+    "parse_message",
+    "play_audio",
+    "played_stream",
+    "start",
+    "stop",
     "ulaw_decode",
     "ulaw_encode",
 ]
 
-class _HasFormat(Protocol):
-    @property
-    def encoding(self) -> str: ...
-    @property
-    def byteorder(self) -> str: ...
-
 _PcmLike: TypeAlias = npt.NDArray[np.int16] | npt.NDArray[np.float32] | Buffer
-_EncodingLike: TypeAlias = str | _HasFormat
+_EncodingLike: TypeAlias = str | MediaFormat
 
 def ulaw_encode(pcm: _PcmLike) -> bytes: ...
 def alaw_encode(pcm: _PcmLike) -> bytes: ...
@@ -44,3 +60,277 @@ def encode_payload(pcm: _PcmLike, encoding: _EncodingLike, byteorder: str = "lit
 def parse_content_type(text: str) -> tuple[str, int | None]: ...
 def bytes_per_sample(encoding: str) -> int: ...
 def check_byteorder(byteorder: str) -> str: ...
+def allowed_rates_for(encoding: str) -> list[int]: ...
+
+@final
+class MediaFormat:
+    __match_args__: ClassVar[tuple[str, str, str]]
+    def __new__(
+        cls, encoding: str, sample_rate: int, byteorder: str = "little", *, strict: bool = True
+    ) -> MediaFormat: ...
+    @classmethod
+    def parse(
+        cls,
+        content_type: str,
+        *,
+        byteorder: str = "little",
+        strict: bool = True,
+        default_rate: int | None = None,
+    ) -> MediaFormat: ...
+    @property
+    def encoding(self) -> str: ...
+    @property
+    def sample_rate(self) -> int: ...
+    @property
+    def byteorder(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def bytes_per_sample(self) -> int: ...
+    def samples_per_frame(self, ms: int = 20) -> int: ...
+    def bytes_per_frame(self, ms: int = 20) -> int: ...
+    def __getnewargs_ex__(self) -> tuple[tuple[str, int, str], dict[str, Any]]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Start:
+    EVENT: ClassVar[str]
+    __match_args__: ClassVar[tuple[str, ...]]
+    def __new__(
+        cls,
+        *,
+        stream_id: str = ...,
+        media_format: MediaFormat = ...,
+        call_id: str | None = ...,
+        account_id: str | None = ...,
+        tracks: list[str] = ...,
+        sequence_number: int | None = ...,
+        from_: str | None = ...,
+        to: str | None = ...,
+        direction: str | None = ...,
+        extra_headers: dict[str, str] = ...,
+        extra_headers_raw: str | None = ...,
+    ) -> Start: ...
+    @property
+    def stream_id(self) -> str: ...
+    @property
+    def media_format(self) -> MediaFormat: ...
+    @property
+    def call_id(self) -> str | None: ...
+    @property
+    def account_id(self) -> str | None: ...
+    @property
+    def tracks(self) -> list[str]: ...
+    @property
+    def sequence_number(self) -> int | None: ...
+    @property
+    def from_(self) -> str | None: ...
+    @property
+    def to(self) -> str | None: ...
+    @property
+    def direction(self) -> str | None: ...
+    @property
+    def extra_headers(self) -> dict[str, str]: ...
+    @property
+    def extra_headers_raw(self) -> str | None: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Media:
+    EVENT: ClassVar[str]
+    __match_args__: ClassVar[tuple[str, str, str, str]]
+    def __new__(
+        cls,
+        *,
+        payload: str,
+        stream_id: str | None = ...,
+        sequence_number: int | None = ...,
+        track: str = ...,
+        timestamp_ms: int | None = ...,
+        chunk: int | None = ...,
+        extra_headers_raw: str | None = ...,
+        pcm: Any = None,
+    ) -> Media: ...
+    @property
+    def stream_id(self) -> str | None: ...
+    @property
+    def sequence_number(self) -> int | None: ...
+    @property
+    def track(self) -> str: ...
+    @property
+    def timestamp_ms(self) -> int | None: ...
+    @property
+    def chunk(self) -> int | None: ...
+    @property
+    def payload(self) -> str: ...
+    @property
+    def extra_headers_raw(self) -> str | None: ...
+    @property
+    def extra_headers(self) -> dict[str, str]: ...
+    @property
+    def pcm(self) -> Any: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class PlayedStream:
+    EVENT: ClassVar[str]
+    __match_args__: ClassVar[tuple[str, ...]]
+    def __new__(
+        cls, *, name: str = ..., stream_id: str | None = ..., sequence_number: int | None = ...
+    ) -> PlayedStream: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def stream_id(self) -> str | None: ...
+    @property
+    def sequence_number(self) -> int | None: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class ClearedAudio:
+    EVENT: ClassVar[str]
+    __match_args__: ClassVar[tuple[str, ...]]
+    def __new__(
+        cls, *, stream_id: str | None = ..., sequence_number: int | None = ...
+    ) -> ClearedAudio: ...
+    @property
+    def stream_id(self) -> str | None: ...
+    @property
+    def sequence_number(self) -> int | None: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Dtmf:
+    EVENT: ClassVar[str]
+    __match_args__: ClassVar[tuple[str, ...]]
+    def __new__(
+        cls,
+        *,
+        digit: str = ...,
+        stream_id: str | None = ...,
+        track: str = ...,
+        sequence_number: int | None = ...,
+        timestamp_ms: int | None = ...,
+    ) -> Dtmf: ...
+    @property
+    def digit(self) -> str: ...
+    @property
+    def stream_id(self) -> str | None: ...
+    @property
+    def track(self) -> str: ...
+    @property
+    def sequence_number(self) -> int | None: ...
+    @property
+    def timestamp_ms(self) -> int | None: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Stop:
+    EVENT: ClassVar[str]
+    __match_args__: ClassVar[tuple[str, ...]]
+    def __new__(cls, *, stream_id: str | None = ..., sequence_number: int | None = ...) -> Stop: ...
+    @property
+    def stream_id(self) -> str | None: ...
+    @property
+    def sequence_number(self) -> int | None: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class PlayAudio:
+    EVENT: ClassVar[str]
+    __match_args__: ClassVar[tuple[str, ...]]
+    def __new__(
+        cls, *, stream_id: str = ..., media_format: MediaFormat = ..., payload: str = ...
+    ) -> PlayAudio: ...
+    @property
+    def stream_id(self) -> str: ...
+    @property
+    def media_format(self) -> MediaFormat: ...
+    @property
+    def payload(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Checkpoint:
+    EVENT: ClassVar[str]
+    __match_args__: ClassVar[tuple[str, ...]]
+    def __new__(cls, *, stream_id: str = ..., name: str = ...) -> Checkpoint: ...
+    @property
+    def stream_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class ClearAudio:
+    EVENT: ClassVar[str]
+    __match_args__: ClassVar[tuple[str, ...]]
+    def __new__(cls, *, stream_id: str = ...) -> ClearAudio: ...
+    @property
+    def stream_id(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class UnknownEvent:
+    __match_args__: ClassVar[tuple[str, str]]
+    def __new__(cls, event: str, raw: Any) -> UnknownEvent: ...
+    @property
+    def event(self) -> str: ...
+    @property
+    def raw(self) -> Any: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+_Event: TypeAlias = (
+    Start
+    | Media
+    | PlayedStream
+    | ClearedAudio
+    | Dtmf
+    | Stop
+    | PlayAudio
+    | Checkpoint
+    | ClearAudio
+    | UnknownEvent
+)
+
+def parse_message(text: str | Buffer, *, max_size: int = ...) -> _Event: ...
+def play_audio(stream_id: str, media_format: MediaFormat, payload: str) -> str: ...
+def checkpoint(stream_id: str, name: str) -> str: ...
+def clear_audio(stream_id: str) -> str: ...
+def stop(stream_id: str) -> str: ...
+def start(
+    stream_id: str,
+    media_format: MediaFormat,
+    *,
+    call_id: str,
+    account_id: str = "",
+    tracks: list[str] = ...,
+    sequence_number: int = 0,
+    extra_headers: str = "{}",
+) -> str: ...
+def media(
+    stream_id: str,
+    payload: str,
+    *,
+    sequence_number: int,
+    chunk: int,
+    timestamp_ms: int,
+    track: str = "inbound",
+    extra_headers: str = "{}",
+) -> str: ...
+def played_stream(
+    name: str, stream_id: str | None = None, sequence_number: int | None = None
+) -> str: ...
+def cleared_audio(stream_id: str | None = None, sequence_number: int | None = None) -> str: ...
+def dtmf(
+    stream_id: str, digit: str, *, sequence_number: int, timestamp_ms: int, track: str = "inbound"
+) -> str: ...

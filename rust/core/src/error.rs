@@ -12,6 +12,12 @@ pub enum Error {
     /// An encoding, rate or byte order that is not supported.
     #[error("{0}")]
     Format(String),
+    /// A malformed or oversized stream message; the text names the event and field.
+    #[error("{0}")]
+    Protocol(String),
+    /// A write that does not fit a ring buffer that rejects overflow.
+    #[error("{0}")]
+    Overflow(String),
 }
 
 /// Result alias for audiofork-core.

@@ -141,6 +141,85 @@ impl ContentType {
     }
 }
 
+/// Sample rates an encoding allows on a telephony stream (μ-law and A-law at 8 kHz as G.711
+/// defines them; L16 at 8, 16 and 24 kHz as Vobiz accepts it).
+pub fn allowed_rates(encoding: Encoding) -> &'static [u32] {
+    match encoding {
+        Encoding::Mulaw | Encoding::Alaw => &[8000],
+        Encoding::L16 => &[8000, 16000, 24000],
+    }
+}
+
+/// Check `rate` against [`allowed_rates`]; the error reads "44100 is not allowed for
+/// audio/x-mulaw (allowed: 8000)" for callers to prefix with the field name.
+pub fn check_rate(encoding: Encoding, rate: u32) -> std::result::Result<(), String> {
+    let allowed = allowed_rates(encoding);
+    if allowed.contains(&rate) {
+        return Ok(());
+    }
+    let list: Vec<String> = allowed.iter().map(u32::to_string).collect();
+    Err(format!(
+        "{rate} is not allowed for {} (allowed: {})",
+        encoding.mime(),
+        list.join(", ")
+    ))
+}
+
+/// A stream's audio format: encoding, sample rate and (for L16) byte order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MediaFormat {
+    /// The sample encoding.
+    pub encoding: Encoding,
+    /// Samples per second.
+    pub sample_rate: u32,
+    /// Byte order of L16 samples.
+    pub byte_order: ByteOrder,
+}
+
+impl MediaFormat {
+    /// A validated format. With `strict`, only the rates of [`allowed_rates`] are accepted;
+    /// otherwise any positive rate.
+    pub fn new(
+        encoding: Encoding,
+        sample_rate: u32,
+        byte_order: ByteOrder,
+        strict: bool,
+    ) -> Result<MediaFormat> {
+        if sample_rate == 0 {
+            return Err(Error::Format("sample_rate must be positive, got 0".into()));
+        }
+        if strict {
+            check_rate(encoding, sample_rate).map_err(|reason| {
+                Error::Format(format!(
+                    "sample_rate {reason}; pass strict=False for other rates"
+                ))
+            })?;
+        }
+        Ok(MediaFormat {
+            encoding,
+            sample_rate,
+            byte_order,
+        })
+    }
+
+    /// The wire content type with its rate: `audio/x-l16;rate=16000`.
+    pub fn content_type(&self) -> String {
+        format!("{};rate={}", self.encoding.mime(), self.sample_rate)
+    }
+
+    /// Samples in `ms` milliseconds, if that is a whole, positive number.
+    pub fn samples_per_ms(&self, ms: u32) -> Result<usize> {
+        let total = u64::from(self.sample_rate) * u64::from(ms);
+        if ms == 0 || total % 1000 != 0 {
+            return Err(Error::Format(format!(
+                "{ms} ms is not a whole, positive number of samples at {} Hz",
+                self.sample_rate
+            )));
+        }
+        Ok((total / 1000) as usize)
+    }
+}
+
 impl std::fmt::Display for ContentType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.rate {
@@ -189,6 +268,21 @@ mod tests {
             .to_string();
         assert!(err.contains("fast"), "{err}");
         assert!(ContentType::parse("audio/x-l16;rate=0").is_err());
+    }
+
+    #[test]
+    fn media_format_validates_rates() {
+        let f = MediaFormat::new(Encoding::L16, 16000, ByteOrder::Little, true).unwrap();
+        assert_eq!(f.content_type(), "audio/x-l16;rate=16000");
+        assert_eq!(f.samples_per_ms(20).unwrap(), 320);
+        let err = MediaFormat::new(Encoding::Mulaw, 44100, ByteOrder::Little, true).unwrap_err();
+        assert!(err
+            .to_string()
+            .contains("44100 is not allowed for audio/x-mulaw"));
+        assert!(MediaFormat::new(Encoding::Mulaw, 44100, ByteOrder::Little, false).is_ok());
+        assert!(MediaFormat::new(Encoding::L16, 0, ByteOrder::Little, false).is_err());
+        let odd = MediaFormat::new(Encoding::L16, 11025, ByteOrder::Little, false).unwrap();
+        assert!(odd.samples_per_ms(1).is_err());
     }
 
     #[test]

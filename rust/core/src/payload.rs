@@ -42,14 +42,23 @@ fn base64_error(text: &[u8]) -> Error {
     }
 }
 
-/// Decode base64 `text` into raw bytes, replacing the contents of `bytes`.
-/// Padded and unpadded text are both accepted.
-pub fn decode_base64(text: &[u8], bytes: &mut Vec<u8>) -> Result<()> {
-    let engine = if text.len() % 4 == 0 {
+fn engine_for(text: &[u8]) -> &'static base64_simd::Base64 {
+    if text.len() % 4 == 0 {
         &STANDARD
     } else {
         &STANDARD_NO_PAD
-    };
+    }
+}
+
+/// Check that `text` is valid base64 (padded or not) without decoding it anywhere.
+pub fn check_base64(text: &[u8]) -> Result<()> {
+    engine_for(text).check(text).map_err(|_| base64_error(text))
+}
+
+/// Decode base64 `text` into raw bytes, replacing the contents of `bytes`.
+/// Padded and unpadded text are both accepted.
+pub fn decode_base64(text: &[u8], bytes: &mut Vec<u8>) -> Result<()> {
+    let engine = engine_for(text);
     let len = engine
         .decoded_length(text)
         .map_err(|_| base64_error(text))?;

@@ -31,11 +31,15 @@ fn raise(
 
 static CODEC_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static FORMAT_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static PROTOCOL_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static OVERFLOW_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// Map an audiofork-core error to its Python exception.
 pub fn to_py(err: Error) -> PyErr {
     Python::attach(|py| match err {
         Error::Codec(message) => raise(py, &CODEC_ERROR, "CodecError", message),
         Error::Format(message) => raise(py, &FORMAT_ERROR, "FormatError", message),
+        Error::Protocol(message) => raise(py, &PROTOCOL_ERROR, "ProtocolError", message),
+        Error::Overflow(message) => raise(py, &OVERFLOW_ERROR, "BufferOverflowError", message),
     })
 }

@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 
 use crate::errors;
+use crate::format::PyMediaFormat;
 
 /// Inputs at least this many bytes long are processed with the GIL released.
 pub const DETACH_BYTES: usize = 8 * 1024;
@@ -202,23 +203,19 @@ pub fn parse_byteorder(name: &str) -> PyResult<ByteOrder> {
     ByteOrder::parse(name).map_err(errors::to_py)
 }
 
-/// An `encoding` argument: a content type or alias string, or a `MediaFormat` (any object
-/// with `encoding` and `byteorder` attributes), whose byte order then wins over `byteorder`.
+/// An `encoding` argument: a content type or alias string, or a `MediaFormat`, whose byte
+/// order then wins over `byteorder`.
 pub fn encoding_arg(obj: &Bound<'_, PyAny>, byteorder: &str) -> PyResult<(Encoding, ByteOrder)> {
     if let Ok(text) = obj.cast::<PyString>() {
         let content_type = ContentType::parse(text.to_str()?).map_err(errors::to_py)?;
         return Ok((content_type.encoding, parse_byteorder(byteorder)?));
     }
-    match (obj.getattr("encoding"), obj.getattr("byteorder")) {
-        (Ok(encoding), Ok(order)) => {
-            let encoding = ContentType::parse(encoding.extract::<&str>()?)
-                .map_err(errors::to_py)?
-                .encoding;
-            Ok((encoding, parse_byteorder(order.extract::<&str>()?)?))
-        }
-        _ => Err(PyTypeError::new_err(format!(
-            "encoding must be a content type string or a MediaFormat, got {}",
-            type_name(obj)
-        ))),
+    if let Ok(format) = obj.cast::<PyMediaFormat>() {
+        let format = format.get().0;
+        return Ok((format.encoding, format.byte_order));
     }
+    Err(PyTypeError::new_err(format!(
+        "encoding must be a content type string or a MediaFormat, got {}",
+        type_name(obj)
+    )))
 }

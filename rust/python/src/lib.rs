@@ -3,7 +3,10 @@
 
 mod codec;
 mod errors;
+mod events;
+mod format;
 mod input;
+mod wire;
 
 use pyo3::prelude::*;
 
@@ -11,5 +14,8 @@ use pyo3::prelude::*;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     codec::register(m)?;
+    format::register(m)?;
+    events::register(m)?;
+    wire::register(m)?;
     Ok(())
 }

@@ -1,0 +1,128 @@
+//! Every message of a Vobiz (Plivo-compatible) audio stream, both directions: parsed from
+//! JSON text into typed values and written back.
+//!
+//! Parsing is liberal (every documented variant: nested and flat `start`, timestamps and
+//! rates as numbers or strings, optional ids) and borrows the large fields (`payload`) from
+//! the input. Writing emits the newest documented form. Errors are
+//! [`Error::Protocol`](crate::Error::Protocol) and name the event and field, e.g.
+//! `start.mediaFormat.sampleRate: 44100 is not allowed for audio/x-mulaw (allowed: 8000)`.
+
+mod build;
+mod headers;
+mod json;
+mod parse;
+
+use std::borrow::Cow;
+
+pub use build::{
+    write_checkpoint, write_clear_audio, write_cleared_audio, write_dtmf, write_media,
+    write_play_audio, write_played_stream, write_start, write_stop, MediaFields, StartFields,
+};
+pub use headers::parse_extra_headers;
+pub use json::push_escaped;
+pub use parse::{parse, ParseOptions};
+
+use crate::format::MediaFormat;
+
+/// Default limit on one message's size, checked before any parsing.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1 << 20;
+
+/// `start`: the stream's ids and inbound format; the first message of a stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Start {
+    pub sequence_number: Option<u64>,
+    pub stream_id: String,
+    pub call_id: Option<String>,
+    pub account_id: Option<String>,
+    pub tracks: Vec<String>,
+    pub media_format: MediaFormat,
+    /// Flat (older) form only: caller, callee and call direction.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub direction: Option<String>,
+    /// The `extra_headers` field as sent: a string (`"{}"`, `k=v;k=v`) or JSON object text.
+    pub extra_headers: Option<String>,
+}
+
+/// `media`: one chunk of audio of one track; `payload` is base64 and borrowed when it can be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Media<'a> {
+    pub sequence_number: Option<u64>,
+    pub stream_id: Option<Cow<'a, str>>,
+    pub track: Cow<'a, str>,
+    pub timestamp_ms: Option<u64>,
+    pub chunk: Option<u64>,
+    pub payload: Cow<'a, str>,
+    pub extra_headers: Option<Cow<'a, str>>,
+}
+
+/// `playedStream`: the audio queued before checkpoint `name` has played.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlayedStream {
+    pub name: String,
+    pub stream_id: Option<String>,
+    pub sequence_number: Option<u64>,
+}
+
+/// `clearedAudio`: the playback queue was flushed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClearedAudio {
+    pub stream_id: Option<String>,
+    pub sequence_number: Option<u64>,
+}
+
+/// `dtmf`: a keypad digit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dtmf {
+    pub sequence_number: Option<u64>,
+    pub stream_id: Option<String>,
+    pub track: String,
+    pub digit: String,
+    pub timestamp_ms: Option<u64>,
+}
+
+/// `stop`: the end of a stream (an app command, or an old platform form of the close).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stop {
+    pub stream_id: Option<String>,
+    pub sequence_number: Option<u64>,
+}
+
+/// `playAudio`: audio the app queues for the caller.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlayAudio<'a> {
+    pub stream_id: String,
+    pub media_format: MediaFormat,
+    pub payload: Cow<'a, str>,
+}
+
+/// `checkpoint`: ask for `playedStream` once everything queued so far has played.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub stream_id: String,
+    pub name: String,
+}
+
+/// `clearAudio`: drop all queued audio.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClearAudio {
+    pub stream_id: String,
+}
+
+/// Any message, in either direction.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message<'a> {
+    Start(Start),
+    Media(Media<'a>),
+    PlayedStream(PlayedStream),
+    ClearedAudio(ClearedAudio),
+    Dtmf(Dtmf),
+    Stop(Stop),
+    PlayAudio(PlayAudio<'a>),
+    Checkpoint(Checkpoint),
+    ClearAudio(ClearAudio),
+    /// An `event` this library does not know; apps can ignore it.
+    Unknown {
+        event: String,
+    },
+}

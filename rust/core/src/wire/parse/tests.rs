@@ -1,0 +1,367 @@
+//! Every example of the protocol reference, each documented variant, build→parse round trips
+//! and the errors that name the field.
+
+use super::*;
+use crate::wire::{self, MediaFields, StartFields};
+
+fn ok(text: &str) -> Message<'_> {
+    parse(text, &ParseOptions::default()).unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+fn err(text: &str) -> String {
+    parse(text, &ParseOptions::default())
+        .expect_err(text)
+        .to_string()
+}
+
+fn l16(rate: u32) -> MediaFormat {
+    MediaFormat {
+        encoding: Encoding::L16,
+        sample_rate: rate,
+        byte_order: ByteOrder::Little,
+    }
+}
+
+#[test]
+fn start_nested_example() {
+    let text = r#"{"event": "start", "sequenceNumber": 0,
+ "start": {"callId": "5401fd2e-6344-40df-a22c-c8ffea7a92e7", "streamId": "c4dfd815-a92a-4140-ab85-5ff28c004116", "accountId": "500025",
+           "tracks": ["inbound"],
+           "mediaFormat": {"encoding": "audio/x-l16", "sampleRate": 16000}},
+ "extra_headers": "{}"}"#;
+    let Message::Start(start) = ok(text) else {
+        panic!("not a start")
+    };
+    assert_eq!(start.sequence_number, Some(0));
+    assert_eq!(start.stream_id, "c4dfd815-a92a-4140-ab85-5ff28c004116");
+    assert_eq!(
+        start.call_id.as_deref(),
+        Some("5401fd2e-6344-40df-a22c-c8ffea7a92e7")
+    );
+    assert_eq!(start.account_id.as_deref(), Some("500025"));
+    assert_eq!(start.tracks, ["inbound"]);
+    assert_eq!(start.media_format, l16(16000));
+    assert_eq!(start.extra_headers.as_deref(), Some("{}"));
+}
+
+#[test]
+fn start_flat_example() {
+    let text = r#"{"event":"start","streamId":"s1","accountId":"MA1","callId":"c1","from":"+1555","to":"+1666","direction":"inbound","contentType":"audio/x-l16;rate=8000","audioTrack":"both"}"#;
+    let Message::Start(start) = ok(text) else {
+        panic!("not a start")
+    };
+    assert_eq!(start.stream_id, "s1");
+    assert_eq!(start.call_id.as_deref(), Some("c1"));
+    assert_eq!(start.from.as_deref(), Some("+1555"));
+    assert_eq!(start.to.as_deref(), Some("+1666"));
+    assert_eq!(start.direction.as_deref(), Some("inbound"));
+    assert_eq!(start.tracks, ["inbound", "outbound"]);
+    assert_eq!(start.media_format, l16(8000));
+}
+
+#[test]
+fn start_with_mulaw_and_string_rate() {
+    let text = r#"{"event":"start","start":{"streamId":"s","mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":"8000"}}}"#;
+    let Message::Start(start) = ok(text) else {
+        panic!()
+    };
+    assert_eq!(start.media_format.encoding, Encoding::Mulaw);
+    assert_eq!(start.tracks, ["inbound"]);
+}
+
+#[test]
+fn media_example_and_variants() {
+    let text = r#"{"event": "media", "sequenceNumber": 2, "streamId": "c4dfd815-a92a-4140-ab85-5ff28c004116",
+ "media": {"track": "inbound", "timestamp": "1778597597091", "chunk": 2,
+           "payload": "AAAA"},
+ "extra_headers": "{}"}"#;
+    let Message::Media(media) = ok(text) else {
+        panic!()
+    };
+    assert_eq!(media.sequence_number, Some(2));
+    assert_eq!(media.track, "inbound");
+    assert_eq!(media.timestamp_ms, Some(1778597597091));
+    assert_eq!(media.chunk, Some(2));
+    assert!(matches!(media.payload, Cow::Borrowed("AAAA")));
+    assert_eq!(media.extra_headers.as_deref(), Some("{}"));
+
+    let numeric = ok(r#"{"event":"media","media":{"timestamp":1778597597091,"payload":"AAAA"}}"#);
+    let Message::Media(media) = numeric else {
+        panic!()
+    };
+    assert_eq!(media.timestamp_ms, Some(1778597597091));
+    assert_eq!(media.track, "inbound");
+    assert_eq!(media.stream_id, None);
+}
+
+#[test]
+fn media_payload_with_escaped_slash_is_unescaped() {
+    let Message::Media(media) = ok(r#"{"event":"media","media":{"payload":"ab\/c"}}"#) else {
+        panic!()
+    };
+    assert_eq!(media.payload, "ab/c");
+}
+
+#[test]
+fn played_cleared_dtmf_stop() {
+    assert_eq!(
+        ok(r#"{"event": "playedStream", "name": "greeting"}"#),
+        Message::PlayedStream(PlayedStream {
+            name: "greeting".into(),
+            stream_id: None,
+            sequence_number: None
+        })
+    );
+    assert_eq!(
+        ok(r#"{"event":"playedStream","name":"g","streamId":"s","sequenceNumber":"9"}"#),
+        Message::PlayedStream(PlayedStream {
+            name: "g".into(),
+            stream_id: Some("s".into()),
+            sequence_number: Some(9)
+        })
+    );
+    assert_eq!(
+        ok(r#"{"event": "clearedAudio", "streamId": "s", "sequenceNumber": 7}"#),
+        Message::ClearedAudio(ClearedAudio {
+            stream_id: Some("s".into()),
+            sequence_number: Some(7)
+        })
+    );
+    assert_eq!(
+        ok(
+            r#"{"event": "dtmf", "sequenceNumber": 50, "streamId": "s", "dtmf": {"track": "inbound", "digit": "5", "timestamp": "1778597597091"}}"#
+        ),
+        Message::Dtmf(Dtmf {
+            sequence_number: Some(50),
+            stream_id: Some("s".into()),
+            track: "inbound".into(),
+            digit: "5".into(),
+            timestamp_ms: Some(1778597597091),
+        })
+    );
+    assert_eq!(
+        ok(r#"{"event":"stop","streamId":"s"}"#),
+        Message::Stop(Stop {
+            stream_id: Some("s".into()),
+            sequence_number: None
+        })
+    );
+}
+
+#[test]
+fn app_commands() {
+    let Message::PlayAudio(play) = ok(
+        r#"{"event": "playAudio", "streamId": "s", "media": {"contentType": "audio/x-l16", "sampleRate": 16000, "payload": "AAAA"}}"#,
+    ) else {
+        panic!()
+    };
+    assert_eq!(play.media_format, l16(16000));
+    assert_eq!(play.payload, "AAAA");
+    let Message::PlayAudio(play) = ok(
+        r#"{"event":"playAudio","streamId":"s","media":{"contentType":"audio/x-mulaw","sampleRate":"8000","payload":""}}"#,
+    ) else {
+        panic!()
+    };
+    assert_eq!(play.media_format.encoding, Encoding::Mulaw);
+    assert_eq!(
+        ok(r#"{"event": "checkpoint", "streamId": "s", "name": "greeting"}"#),
+        Message::Checkpoint(Checkpoint {
+            stream_id: "s".into(),
+            name: "greeting".into()
+        })
+    );
+    assert_eq!(
+        ok(r#"{"event": "clearAudio", "streamId": "s"}"#),
+        Message::ClearAudio(ClearAudio {
+            stream_id: "s".into()
+        })
+    );
+}
+
+#[test]
+fn unknown_events_are_values_not_errors() {
+    assert_eq!(
+        ok(r#"{"event":"connected","protocol":"Call"}"#),
+        Message::Unknown {
+            event: "connected".into()
+        }
+    );
+}
+
+#[test]
+fn errors_name_the_event_and_field() {
+    assert_eq!(
+        err(
+            r#"{"event":"start","start":{"streamId":"s","mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":44100}}}"#
+        ),
+        "start.mediaFormat.sampleRate: 44100 is not allowed for audio/x-mulaw (allowed: 8000)"
+    );
+    assert!(err(r#"{"event":"media","media":{"payload":"AAAA*AAA"}}"#)
+        .starts_with("media.payload: invalid base64 at offset 4"));
+    assert_eq!(
+        err(r#"{"event":"checkpoint","streamId":"s"}"#),
+        "checkpoint.name: missing"
+    );
+    assert_eq!(
+        err(r#"{"event":"clearAudio"}"#),
+        "clearAudio.streamId: missing"
+    );
+    assert_eq!(err(r#"{"event":"media"}"#), "media.media: missing");
+    assert_eq!(
+        err(r#"{"event":"playedStream"}"#),
+        "playedStream.name: missing"
+    );
+    let wrong_type = err(r#"{"event":"media","media":{"payload":5}}"#);
+    assert!(
+        wrong_type.starts_with("media.payload: invalid type"),
+        "{wrong_type}"
+    );
+    let wrong_top = err(r#"{"event":"checkpoint","streamId":7,"name":"x"}"#);
+    assert!(
+        wrong_top.starts_with("checkpoint.streamId: invalid type"),
+        "{wrong_top}"
+    );
+    let nested_rate = err(
+        r#"{"event":"playAudio","streamId":"s","media":{"contentType":"audio/x-l16","sampleRate":"fast","payload":""}}"#,
+    );
+    assert!(
+        nested_rate.starts_with("playAudio.media.sampleRate:"),
+        "{nested_rate}"
+    );
+    assert!(err(
+        r#"{"event":"playAudio","streamId":"s","media":{"contentType":"audio/x-alaw","sampleRate":8000,"payload":""}}"#
+    )
+    .contains("audio/x-alaw is not accepted"));
+    assert!(
+        err(r#"{"event":"media","media":{"payload":"AA"#).starts_with("message is not valid JSON")
+    );
+    assert!(err("[1,2]").starts_with("message must be a JSON object"));
+    assert!(err("{}").contains("no \"event\""));
+    assert!(err("").starts_with("message must be a JSON object"));
+}
+
+#[test]
+fn size_limit_is_checked_before_parsing() {
+    let options = ParseOptions {
+        max_bytes: 10,
+        check_payload: true,
+    };
+    let error = parse("{\"event\":\"stop\"}", &options).unwrap_err();
+    assert_eq!(error.to_string(), "message is 16 bytes, limit 10");
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    // In a field the parser ignores it is skipped; in a field it reads, it is refused.
+    let ignored = format!("{{\"event\":\"media\",\"x\":{deep}}}");
+    assert_eq!(err(&ignored), "media.media: missing");
+    let read = format!("{{\"event\":\"media\",\"media\":{deep}}}");
+    assert!(
+        err(&read).starts_with("media[0]: invalid type"),
+        "{}",
+        err(&read)
+    );
+}
+
+#[test]
+fn builders_round_trip() {
+    let format = l16(24000);
+    let mut out = String::new();
+    wire::write_start(
+        &mut out,
+        &StartFields {
+            sequence_number: 0,
+            stream_id: "s\"1",
+            call_id: "c",
+            account_id: "a",
+            tracks: &["inbound", "outbound"],
+            media_format: format,
+            extra_headers: "k=v;x=\u{e9}",
+        },
+    );
+    let Message::Start(start) = ok(&out) else {
+        panic!()
+    };
+    assert_eq!(start.stream_id, "s\"1");
+    assert_eq!(start.tracks, ["inbound", "outbound"]);
+    assert_eq!(start.media_format, format);
+    assert_eq!(start.extra_headers.as_deref(), Some("k=v;x=\u{e9}"));
+
+    out.clear();
+    let fields = MediaFields {
+        sequence_number: 3,
+        stream_id: "s",
+        track: "outbound",
+        timestamp_ms: 1778597597091,
+        chunk: 2,
+        extra_headers: "{}",
+    };
+    wire::write_media(&mut out, &fields, |o| o.push_str("AAAA"));
+    let Message::Media(media) = ok(&out) else {
+        panic!()
+    };
+    assert_eq!(
+        (
+            media.sequence_number,
+            media.track.as_ref(),
+            media.timestamp_ms,
+            media.chunk
+        ),
+        (Some(3), "outbound", Some(1778597597091), Some(2))
+    );
+
+    for (written, expected) in [
+        (
+            {
+                let mut o = String::new();
+                wire::write_play_audio(&mut o, "s", &format, |o| o.push_str("AAAA"));
+                o
+            },
+            Message::PlayAudio(PlayAudio {
+                stream_id: "s".into(),
+                media_format: format,
+                payload: Cow::Borrowed("AAAA"),
+            }),
+        ),
+        (
+            {
+                let mut o = String::new();
+                wire::write_checkpoint(&mut o, "s", "名前\n");
+                o
+            },
+            Message::Checkpoint(Checkpoint {
+                stream_id: "s".into(),
+                name: "名前\n".into(),
+            }),
+        ),
+        (
+            {
+                let mut o = String::new();
+                wire::write_played_stream(&mut o, "g", Some("s"), Some(4));
+                o
+            },
+            Message::PlayedStream(PlayedStream {
+                name: "g".into(),
+                stream_id: Some("s".into()),
+                sequence_number: Some(4),
+            }),
+        ),
+        (
+            {
+                let mut o = String::new();
+                wire::write_dtmf(&mut o, 5, "s", "inbound", "#", 12);
+                o
+            },
+            Message::Dtmf(Dtmf {
+                sequence_number: Some(5),
+                stream_id: Some("s".into()),
+                track: "inbound".into(),
+                digit: "#".into(),
+                timestamp_ms: Some(12),
+            }),
+        ),
+    ] {
+        assert_eq!(ok(&written), expected, "{written}");
+    }
+}

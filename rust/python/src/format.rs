@@ -1,0 +1,198 @@
+//! `MediaFormat`: a stream's encoding, sample rate and byte order, as a frozen Python value.
+
+use audiofork_core::format::{allowed_rates, ContentType, Encoding, MediaFormat};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyInt, PyString, PyType};
+
+use crate::errors;
+use crate::input::{parse_byteorder, type_name};
+
+/// How a stream's audio is carried: ``MediaFormat("audio/x-l16", 16000)``.
+///
+/// ``encoding`` takes a wire content type (``"audio/x-mulaw"``, optionally with ``;rate=``)
+/// or an alias (``"mulaw"``, ``"ulaw"``, ``"alaw"``, ``"l16"``) and is stored in its wire
+/// form. ``byteorder`` ("little" or "big") matters only for L16. With ``strict=True`` (the
+/// default) only the rates telephony platforms allow are accepted: μ-law and A-law at 8000,
+/// L16 at 8000, 16000 and 24000; ``strict=False`` allows any positive rate. Frozen and
+/// hashable; ``strict`` is not part of the value.
+#[pyclass(
+    module = "audiofork._core",
+    name = "MediaFormat",
+    frozen,
+    eq,
+    hash,
+    from_py_object
+)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PyMediaFormat(pub MediaFormat);
+
+fn rate_from_py(value: &Bound<'_, PyAny>) -> PyResult<u32> {
+    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+        return Err(errors::to_py(audiofork_core::Error::Format(format!(
+            "sample_rate must be an int, got {}",
+            value.repr()?
+        ))));
+    }
+    let rate: i64 = value.extract()?;
+    u32::try_from(rate).ok().filter(|&r| r > 0).ok_or_else(|| {
+        errors::to_py(audiofork_core::Error::Format(format!(
+            "sample_rate must be a positive int below 2**32, got {rate}"
+        )))
+    })
+}
+
+impl PyMediaFormat {
+    fn build(
+        content_type: ContentType,
+        rate: u32,
+        byteorder: &str,
+        strict: bool,
+    ) -> PyResult<Self> {
+        if let Some(stated) = content_type.rate.filter(|&r| r != rate) {
+            return Err(errors::to_py(audiofork_core::Error::Format(format!(
+                "encoding says rate={stated} but sample_rate is {rate}"
+            ))));
+        }
+        MediaFormat::new(
+            content_type.encoding,
+            rate,
+            parse_byteorder(byteorder)?,
+            strict,
+        )
+        .map(PyMediaFormat)
+        .map_err(errors::to_py)
+    }
+}
+
+/// Positional constructor arguments: encoding, sample rate, byte order.
+type NewArgs = (&'static str, u32, &'static str);
+
+#[pymethods]
+impl PyMediaFormat {
+    #[new]
+    #[pyo3(signature = (encoding, sample_rate, byteorder = "little", *, strict = true))]
+    fn new(
+        encoding: &Bound<'_, PyAny>,
+        sample_rate: &Bound<'_, PyAny>,
+        byteorder: &str,
+        strict: bool,
+    ) -> PyResult<Self> {
+        let encoding = encoding.cast::<PyString>().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "encoding must be a str, got {}",
+                type_name(encoding)
+            ))
+        })?;
+        let content_type = ContentType::parse(encoding.to_str()?).map_err(errors::to_py)?;
+        Self::build(content_type, rate_from_py(sample_rate)?, byteorder, strict)
+    }
+
+    /// Parse ``"audio/x-l16;rate=16000"``. G.711 types without ``;rate=`` mean 8000 Hz; L16
+    /// without a rate takes ``default_rate`` or raises ``FormatError``.
+    #[classmethod]
+    #[pyo3(signature = (content_type, *, byteorder = "little", strict = true, default_rate = None))]
+    fn parse(
+        _cls: &Bound<'_, PyType>,
+        content_type: &str,
+        byteorder: &str,
+        strict: bool,
+        default_rate: Option<u32>,
+    ) -> PyResult<Self> {
+        let parsed = ContentType::parse(content_type).map_err(errors::to_py)?;
+        let rate = match (parsed.rate, default_rate, parsed.encoding) {
+            (Some(rate), _, _) => rate,
+            (None, Some(rate), _) => rate,
+            (None, None, Encoding::Mulaw | Encoding::Alaw) => 8000,
+            (None, None, Encoding::L16) => {
+                return Err(errors::to_py(audiofork_core::Error::Format(format!(
+                    "content type {content_type:?} needs a rate, e.g. audio/x-l16;rate=8000"
+                ))))
+            }
+        };
+        Self::build(parsed, rate, byteorder, strict)
+    }
+
+    /// The encoding's wire content type without parameters, e.g. ``"audio/x-l16"``.
+    #[getter]
+    fn encoding(&self) -> &'static str {
+        self.0.encoding.mime()
+    }
+
+    /// Samples per second.
+    #[getter]
+    fn sample_rate(&self) -> u32 {
+        self.0.sample_rate
+    }
+
+    /// ``"little"`` or ``"big"`` (L16 only; G.711 is one byte a sample).
+    #[getter]
+    fn byteorder(&self) -> &'static str {
+        self.0.byte_order.name()
+    }
+
+    /// The wire content type with its rate, e.g. ``"audio/x-l16;rate=16000"``.
+    #[getter]
+    fn content_type(&self) -> String {
+        self.0.content_type()
+    }
+
+    /// 1 for G.711, 2 for L16.
+    #[getter]
+    fn bytes_per_sample(&self) -> usize {
+        self.0.encoding.bytes_per_sample()
+    }
+
+    /// Samples in ``ms`` milliseconds; ``FormatError`` if that is not whole.
+    #[pyo3(signature = (ms = 20))]
+    fn samples_per_frame(&self, ms: u32) -> PyResult<usize> {
+        self.0.samples_per_ms(ms).map_err(errors::to_py)
+    }
+
+    /// Wire bytes in ``ms`` milliseconds: 160 for 20 ms of μ-law, 640 for L16/16k.
+    #[pyo3(signature = (ms = 20))]
+    fn bytes_per_frame(&self, ms: u32) -> PyResult<usize> {
+        Ok(self.samples_per_frame(ms)? * self.bytes_per_sample())
+    }
+
+    #[classattr]
+    fn __match_args__() -> (&'static str, &'static str, &'static str) {
+        ("encoding", "sample_rate", "byteorder")
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "MediaFormat(encoding='{}', sample_rate={}, byteorder='{}')",
+            self.encoding(),
+            self.0.sample_rate,
+            self.byteorder()
+        )
+    }
+
+    /// Pickle and copy support: rebuilt with ``strict=False`` (it was validated already).
+    fn __getnewargs_ex__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(NewArgs, Bound<'py, PyDict>)> {
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("strict", false)?;
+        Ok((
+            (self.encoding(), self.0.sample_rate, self.byteorder()),
+            kwargs,
+        ))
+    }
+}
+
+/// Sample rates `encoding` allows with ``strict=True``.
+#[pyfunction]
+fn allowed_rates_for(encoding: &str) -> PyResult<Vec<u32>> {
+    Encoding::parse(encoding)
+        .map(|e| allowed_rates(e).to_vec())
+        .map_err(errors::to_py)
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyMediaFormat>()?;
+    m.add_function(wrap_pyfunction!(allowed_rates_for, m)?)?;
+    Ok(())
+}
