@@ -41,6 +41,7 @@ from audiofork.events import (
     Stop,
     UnknownEvent,
 )
+from audiofork._core import Ring
 from audiofork.formats import MediaFormat
 from audiofork.wire import parse_message
 
@@ -59,6 +60,7 @@ __all__ = [
     "MediaFormat",
     "PlayAudio",
     "PlayedStream",
+    "Ring",
     "ProtocolError",
     "SignatureError",
     "Start",

@@ -4,6 +4,7 @@
 //! - [`pcm`]: 16-bit linear PCM (L16) in either byte order, float conversion.
 //! - [`format`]: encodings and wire content types (`audio/x-l16;rate=16000`).
 //! - [`payload`]: base64 text straight to samples and back, in one pass.
+//! - [`ring`]: bounded sample FIFO with markers (playback tracking, packetising).
 //! - [`wire`]: every stream message parsed from and written to JSON text.
 //! - [`error`]: the error type every fallible function returns.
 
@@ -13,6 +14,7 @@ pub mod format;
 pub mod g711;
 pub mod payload;
 pub mod pcm;
+pub mod ring;
 pub mod wire;
 
 pub use error::{Error, Result};

@@ -6,6 +6,7 @@ mod errors;
 mod events;
 mod format;
 mod input;
+mod ring;
 mod wire;
 
 use pyo3::prelude::*;
@@ -17,5 +18,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     format::register(m)?;
     events::register(m)?;
     wire::register(m)?;
+    ring::register(m)?;
     Ok(())
 }
