@@ -170,10 +170,7 @@ impl PyMediaFormat {
     }
 
     /// Pickle and copy support: rebuilt with ``strict=False`` (it was validated already).
-    fn __getnewargs_ex__<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> PyResult<(NewArgs, Bound<'py, PyDict>)> {
+    fn __getnewargs_ex__<'py>(&self, py: Python<'py>) -> PyResult<(NewArgs, Bound<'py, PyDict>)> {
         let kwargs = PyDict::new(py);
         kwargs.set_item("strict", false)?;
         Ok((
