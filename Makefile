@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 RUST_SOURCES := $(shell find rust -name '*.rs' -not -path '*/fuzz/*') Cargo.toml rust/core/Cargo.toml rust/python/Cargo.toml
 BUILT := $(VENV)/.built
 
-.PHONY: demo test lint rust-test py-test stubtest bench fmt dev clean
+.PHONY: demo test lint rust-test py-test stubtest bench fmt dev clean fuzz
 
 demo: $(BUILT)
 	$(BIN)/audiofork demo
@@ -41,7 +41,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check python tests benches examples
 
 rust-test:
-	cargo test -p audiofork-core
+	cargo test -p audiofork-core --all-targets
 
 stubtest: $(BUILT)
 	$(PY) -m mypy.stubtest audiofork._core
@@ -53,6 +53,17 @@ py-test: $(BUILT)
 bench: $(BUILT)
 	$(PY) -m pytest benches -q --benchmark-only --benchmark-columns=min,median,mean,ops --benchmark-sort=name
 	cargo bench -p audiofork-core
+
+# Coverage-guided fuzzing of the wire parser and payload decoders (opt-in; minutes each).
+# The normal test run has a short deterministic version (rust/core/tests/fuzz_smoke.rs).
+FUZZ_SECONDS ?= 180
+fuzz:
+	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	cd rust/core && for target in wire_parse payload_decode; do \
+	  mkdir -p fuzz/corpus/$$target && \
+	  RUSTC_BOOTSTRAP=1 cargo fuzz run $$target fuzz/corpus/$$target fuzz/corpus/seed \
+	    -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
+	done
 
 fmt: $(INSTALLED)
 	cargo fmt --all
