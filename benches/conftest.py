@@ -19,12 +19,16 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     groups: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for bench in session.benchmarks:
         if bench.stats:
-            groups[bench.group or "(no group)"].append((bench.name, bench.stats.median))
+            frames = bench.extra_info.get("frames", 1)
+            groups[bench.group or "(no group)"].append((bench.name, bench.stats.median / frames))
     if not groups:
         return
     write = terminalreporter.write_line
     write("")
-    write("audiofork vs peers (median; ratio = peer time / audiofork time, higher is better)")
+    write(
+        "audiofork vs peers (median per call, or per frame where a benchmark handles many; "
+        "ratio = peer time / audiofork time, higher is better)"
+    )
     for group, entries in sorted(groups.items()):
         ours = [t for name, t in entries if "audiofork" in name]
         write(f"  {group}")
