@@ -1,0 +1,63 @@
+"""The Vobiz API surface around the audio (PROTOCOL §1 and §5).
+
+- :mod:`~audiofork.vobiz.xml`: the ``<Stream>`` element, ``<Response>`` documents, a safe parser.
+- :mod:`~audiofork.vobiz.rest`: the Stream REST API, blocking and asyncio clients.
+- :mod:`~audiofork.vobiz.callbacks`: status callbacks, parsed and authenticated.
+- :mod:`~audiofork.vobiz.signature`: callback signatures, nonce replay cache, stream-URL secrets.
+"""
+
+from __future__ import annotations
+
+from audiofork.vobiz.callbacks import (
+    STATUS_EVENTS,
+    StatusCallback,
+    parse_status_callback,
+    read_aiohttp_callback,
+    read_starlette_callback,
+    read_status_callback,
+)
+from audiofork.vobiz.models import Stream
+from audiofork.vobiz.rest import (
+    DEFAULT_BASE_URL,
+    AsyncStreamsClient,
+    RetryPolicy,
+    StartParams,
+    StreamsClient,
+)
+from audiofork.vobiz.signature import (
+    NonceCache,
+    SignatureVersion,
+    check_stream_secret,
+    make_stream_url,
+    sign,
+    signature_header_names,
+    verify_signature,
+)
+from audiofork.vobiz.xml import Element, Response, ResponseElement, StreamElement, parse_response
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "STATUS_EVENTS",
+    "AsyncStreamsClient",
+    "Element",
+    "NonceCache",
+    "Response",
+    "ResponseElement",
+    "RetryPolicy",
+    "SignatureVersion",
+    "StartParams",
+    "StatusCallback",
+    "Stream",
+    "StreamElement",
+    "StreamsClient",
+    "check_stream_secret",
+    "make_stream_url",
+    "parse_response",
+    "parse_status_callback",
+    "read_aiohttp_callback",
+    "read_starlette_callback",
+    "read_status_callback",
+    "sign",
+    "signature_header_names",
+    "verify_signature",
+]

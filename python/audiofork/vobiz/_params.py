@@ -1,0 +1,166 @@
+"""Stream parameter rules, written once for the ``<Stream>`` element and the REST start call,
+and the liberal value conversions the XML, REST and callback parsers share.
+
+Every check takes the name the caller knows the value by and raises
+:class:`~audiofork.errors.ValidationError` naming it and the bad value.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Literal
+from urllib.parse import urlsplit
+
+from audiofork.errors import FormatError, ValidationError
+from audiofork.formats import MediaFormat
+
+AudioTrack = Literal["inbound", "outbound", "both"]
+CallbackMethod = Literal["GET", "POST"]
+
+AUDIO_TRACKS: tuple[AudioTrack, ...] = ("inbound", "outbound", "both")
+CALLBACK_METHODS: tuple[CallbackMethod, ...] = ("GET", "POST")
+#: Content types a stream may carry (PROTOCOL §1; 24 kHz L16 is listed by some pages only).
+CONTENT_TYPES = (
+    "audio/x-l16;rate=8000",
+    "audio/x-l16;rate=16000",
+    "audio/x-l16;rate=24000",
+    "audio/x-mulaw;rate=8000",
+)
+EXTRA_HEADERS_MAX_BYTES = 512
+MAX_RETRIES_LIMIT = 10
+
+_HEADER_TOKEN = r"[A-Za-z0-9_]+"
+_EXTRA_HEADERS = re.compile(
+    rf"{_HEADER_TOKEN}={_HEADER_TOKEN}(?:,{_HEADER_TOKEN}={_HEADER_TOKEN})*"
+)
+
+
+def _url(field: str, value: object, schemes: tuple[str, ...]) -> str:
+    wanted = " or ".join(f"{s}://" for s in schemes)
+    if not isinstance(value, str):
+        raise ValidationError(f"{field} must be a {wanted} URL string, got {value!r}")
+    if not value.isprintable() or " " in value:
+        raise ValidationError(
+            f"{field} must not contain whitespace or control characters: {value!r}"
+        )
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - parsing the port validates it
+    except ValueError as exc:
+        raise ValidationError(f"{field} is not a valid URL ({exc}): {value!r}") from None
+    if parts.scheme.lower() not in schemes:
+        raise ValidationError(f"{field} must be a {wanted} URL, got {value!r}")
+    if not parts.hostname:
+        raise ValidationError(f"{field} has no host: {value!r}")
+    return value
+
+
+def ws_url(field: str, value: object) -> str:
+    """A ``wss://`` (or, for local testing, ``ws://``) URL with a host."""
+    return _url(field, value, ("wss", "ws"))
+
+
+def http_url(field: str, value: object) -> str:
+    """An ``https://`` or ``http://`` URL with a host."""
+    return _url(field, value, ("https", "http"))
+
+
+def audio_track(field: str, value: object) -> AudioTrack:
+    """``inbound``, ``outbound`` or ``both`` (any case)."""
+    folded = value.lower() if isinstance(value, str) else value
+    if folded not in AUDIO_TRACKS:
+        raise ValidationError(f"{field} must be one of {', '.join(AUDIO_TRACKS)}, got {value!r}")
+    return folded
+
+
+def callback_method(field: str, value: object) -> CallbackMethod:
+    """``GET`` or ``POST`` (any case)."""
+    folded = value.upper() if isinstance(value, str) else value
+    if folded not in CALLBACK_METHODS:
+        raise ValidationError(f"{field} must be GET or POST, got {value!r}")
+    return folded
+
+
+def boolean(field: str, value: object) -> bool:
+    """A bool, or the strings ``"true"``/``"false"`` in any case."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise ValidationError(f"{field} must be true or false, got {value!r}")
+
+
+def integer(field: str, value: object, low: int, high: int | None = None) -> int:
+    """An int (or a string of decimal digits) in ``[low, high]``; bools are refused."""
+    if isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+", value):
+        number = int(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        raise ValidationError(f"{field} must be an integer, got {value!r}")
+    if number < low or (high is not None and number > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise ValidationError(f"{field} must be {bounds}, got {value!r}")
+    return number
+
+
+def content_type(field: str, value: object) -> str:
+    """One of :data:`CONTENT_TYPES`, returned in its canonical spelling."""
+    allowed = ", ".join(CONTENT_TYPES)
+    if not isinstance(value, str):
+        raise ValidationError(f"{field} must be one of {allowed}, got {value!r}")
+    try:
+        canonical = MediaFormat.parse(value).content_type
+    except FormatError:
+        canonical = None
+    if canonical not in CONTENT_TYPES:
+        raise ValidationError(f"{field} must be one of {allowed}, got {value!r}")
+    return canonical
+
+
+def extra_headers(field: str, value: object) -> str:
+    """``key=value`` pairs joined by commas, ``[A-Za-z0-9_]`` only, at most 512 bytes."""
+    if not isinstance(value, str) or not _EXTRA_HEADERS.fullmatch(value):
+        raise ValidationError(
+            f"{field} must be key=value pairs joined by commas, keys and values "
+            f"of letters, digits and underscores, got {value!r}"
+        )
+    size = len(value.encode())
+    if size > EXTRA_HEADERS_MAX_BYTES:
+        raise ValidationError(
+            f"{field} must be at most {EXTRA_HEADERS_MAX_BYTES} bytes, got {size} bytes"
+        )
+    return value
+
+
+def combination(
+    bidirectional: bool, track: AudioTrack | None, keep_call_alive: bool = False
+) -> None:
+    """The rules between fields: a bidirectional stream forks only ``inbound`` audio, and
+    ``keep_call_alive`` needs a bidirectional stream."""
+    if bidirectional and track not in (None, "inbound"):
+        raise ValidationError(
+            f"audio_track must be 'inbound' when bidirectional is true, got {track!r}"
+        )
+    if keep_call_alive and not bidirectional:
+        raise ValidationError("keep_call_alive=true requires bidirectional=true")
+
+
+def timestamp(field: str, value: object, *, assume_utc: bool) -> datetime:
+    """An ISO-8601-like time (``T`` or space, optional fraction, ``Z`` or ``±HH:MM``).
+
+    Without an offset the result is UTC when ``assume_utc`` is true, else naive.
+    """
+    if not isinstance(value, str):
+        raise ValidationError(f"{field} must be a date-time string, got {value!r}")
+    text = value.strip()
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"{field} is not a valid date-time: {value!r}") from None
+    if moment.tzinfo is None and assume_utc:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment

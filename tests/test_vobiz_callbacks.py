@@ -1,0 +1,322 @@
+"""Status callbacks: parsing every body shape, and authenticated reading in real frameworks."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlencode
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient as AiohttpClient
+from aiohttp.test_utils import TestServer
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from audiofork import ProtocolError, SignatureError
+from audiofork.vobiz import (
+    STATUS_EVENTS,
+    NonceCache,
+    StatusCallback,
+    parse_status_callback,
+    read_aiohttp_callback,
+    read_starlette_callback,
+    read_status_callback,
+)
+
+TOKEN = "MAtoken-abcdefghijklmnop"
+PARENT_TOKEN = "parent-token-qrstuvwxyz"
+FORM = "application/x-www-form-urlencoded"
+
+START_FIELDS = {
+    "From": "+919800000001",
+    "To": "+918000000002",
+    "CallUUID": "5401fd2e-6344-40df-a22c-c8ffea7a92e7",
+    "Event": "StartStream",
+    "StreamID": "c4dfd815-a92a-4140-ab85-5ff28c004116",
+    "ParentAuthID": "MA_PARENT",
+    "status_callback_url": "https://app.example/stream-status",
+    "status_callback_method": "POST",
+    "Timestamp": "2025-11-14 08:14:29",
+    "ServiceURL": "wss://app.example/ws",
+    "Error": "",
+    "bidirectional": "true",
+    "audioTrack": "inbound",
+    "streamTimeout": "86400",
+    "contentType": "audio/x-l16;rate=16000",
+    "extraHeaders": "user=42,plan_id=gold",
+    "keepCallAlive": "false",
+    "X-VH-user": "42",
+    "X-VH-plan_id": "gold",
+}
+
+
+def check_start(callback: StatusCallback) -> None:
+    assert callback.event == "StartStream"
+    assert callback.stream_id == "c4dfd815-a92a-4140-ab85-5ff28c004116"
+    assert callback.call_uuid == "5401fd2e-6344-40df-a22c-c8ffea7a92e7"
+    assert (callback.from_, callback.to) == ("+919800000001", "+918000000002")
+    assert callback.service_url == "wss://app.example/ws"
+    assert callback.name is None
+    assert callback.error is None
+    assert callback.timestamp == datetime(2025, 11, 14, 8, 14, 29)
+    assert callback.extra_headers == {"user": "42", "plan_id": "gold"}
+    assert callback.raw["contentType"] == "audio/x-l16;rate=16000"
+    assert callback.raw["ParentAuthID"] == "MA_PARENT"
+    assert callback.raw["keepCallAlive"] == "false"
+
+
+def test_form_post() -> None:
+    check_start(parse_status_callback("POST", "", urlencode(START_FIELDS).encode(), FORM))
+
+
+def test_query_string_get() -> None:
+    check_start(parse_status_callback("GET", urlencode(START_FIELDS), b"", None))
+    check_start(parse_status_callback("get", "?" + urlencode(START_FIELDS), b"ignored", FORM))
+
+
+def test_parsed_query_mapping() -> None:
+    check_start(parse_status_callback("GET", START_FIELDS, b"", None))
+
+
+def test_json_body() -> None:
+    body = json.dumps({**START_FIELDS, "bidirectional": True, "streamTimeout": 86400})
+    callback = parse_status_callback("POST", "", body, "application/json; charset=utf-8")
+    check_start(callback)
+    assert callback.raw["bidirectional"] == "true"
+    assert callback.raw["streamTimeout"] == "86400"
+
+
+@pytest.mark.parametrize("content_type", [None, "", "text/plain"])
+def test_body_without_a_useful_content_type_is_sniffed(content_type: str | None) -> None:
+    check_start(parse_status_callback("POST", "", urlencode(START_FIELDS), content_type))
+    check_start(parse_status_callback("POST", "", json.dumps(START_FIELDS), content_type))
+
+
+def test_body_fields_win_over_query_fields() -> None:
+    callback = parse_status_callback(
+        "POST", "Event=StopStream&Name=q", b"Event=PlayedStream&Name=greeting", FORM
+    )
+    assert (callback.event, callback.name) == ("PlayedStream", "greeting")
+
+
+@pytest.mark.parametrize("event", STATUS_EVENTS)
+def test_every_documented_event(event: str) -> None:
+    fields = {"Event": event, "StreamID": "s1", "Timestamp": "2025-01-02 03:04:05"}
+    if event == "PlayedStream":
+        fields["Name"] = "greeting"
+    if event == "DroppedStream":
+        fields["Error"] = "socket closed by app"
+    callback = parse_status_callback("POST", "", urlencode(fields), FORM)
+    assert callback.event == event
+    assert callback.name == ("greeting" if event == "PlayedStream" else None)
+    assert callback.error == ("socket closed by app" if event == "DroppedStream" else None)
+
+
+def test_field_names_and_times_are_read_liberally() -> None:
+    callback = parse_status_callback(
+        "POST",
+        "",
+        json.dumps(
+            {
+                "event": "StopStream",
+                "stream_id": "s1",
+                "callUuid": "c1",
+                "timestamp": "2025-11-14T02:44:50.5Z",
+                "x-vh-Key": "v",
+            }
+        ),
+        "application/json",
+    )
+    assert (callback.event, callback.stream_id, callback.call_uuid) == ("StopStream", "s1", "c1")
+    assert callback.timestamp == datetime(2025, 11, 14, 2, 44, 50, 500000, tzinfo=timezone.utc)
+    assert callback.extra_headers == {"Key": "v"}
+    offset = parse_status_callback(
+        "GET", "Event=X&Timestamp=2025-11-14 08:14:29%2B05:30", b"", None
+    )
+    assert offset.timestamp is not None
+    assert offset.timestamp.utcoffset() == timedelta(hours=5, minutes=30)
+
+
+@pytest.mark.parametrize(
+    ("method", "query", "body", "content_type", "message"),
+    [
+        ("POST", "", b"StreamID=s1", FORM, "no Event"),
+        ("POST", "", b"Event=", FORM, "no Event"),
+        ("POST", "", b"{not json", "application/json", "not valid JSON"),
+        ("POST", "", b"[1, 2]", "application/json", "must be an object"),
+        ("POST", "", b"Event=x", "multipart/form-data; boundary=x", "not supported"),
+        ("POST", "", "Event=é".encode("latin-1"), FORM, "not utf-8"),
+        ("POST", "", b"Event=x", "application/x-www-form-urlencoded; charset=nope", "nope"),
+        ("PUT", "Event=x", b"", None, "method 'PUT'"),
+        ("GET", "Event=x&Timestamp=yesterday", b"", None, "Timestamp"),
+    ],
+)
+def test_unreadable_callbacks(
+    method: str, query: str, body: bytes, content_type: str | None, message: str
+) -> None:
+    with pytest.raises(ProtocolError, match=message):
+        parse_status_callback(method, query, body, content_type)
+
+
+def test_charset_is_honoured() -> None:
+    body = "Event=StartStream&Name=caf\xe9".encode("latin-1")
+    callback = parse_status_callback("POST", "", body, f"{FORM}; charset=latin-1")
+    assert callback.name == "caf\xe9"
+    text = parse_status_callback("POST", "", body.decode("latin-1"), f"{FORM}; charset=latin-1")
+    assert text.name == "caf\xe9"
+
+
+# --- read_status_callback: signature, replay, then parse -----------------------------------
+
+
+def signature(url: str, nonce: str, token: str = TOKEN, separator: str = ".") -> str:
+    base = url.split("?")[0]
+    digest = hmac.new(token.encode(), f"{base}{separator}{nonce}".encode(), hashlib.sha256)
+    return base64.b64encode(digest.digest()).decode()
+
+
+def signed_headers(url: str, nonce: str = "12345678901234567890") -> dict[str, str]:
+    return {
+        "X-Vobiz-Signature-V3": signature(url, nonce),
+        "X-Vobiz-Signature-V3-Nonce": nonce,
+        "X-Vobiz-Signature-V2": signature(url, nonce, separator=""),
+        "X-Vobiz-Signature-V2-Nonce": nonce,
+        "X-Vobiz-Signature-MA-V3": signature(url, nonce, PARENT_TOKEN),
+        "Content-Type": FORM,
+    }
+
+
+URL = "https://app.example/stream-status"
+BODY = urlencode(START_FIELDS).encode()
+
+
+def test_read_verifies_and_parses() -> None:
+    cache = NonceCache()
+    callback = read_status_callback(
+        "POST", URL, signed_headers(URL), BODY, TOKEN, nonce_cache=cache
+    )
+    check_start(callback)
+    assert len(cache) == 1
+
+
+def test_read_replay_is_refused() -> None:
+    cache = NonceCache()
+    read_status_callback("POST", URL, signed_headers(URL), BODY, TOKEN, nonce_cache=cache)
+    with pytest.raises(SignatureError, match="replay"):
+        read_status_callback("POST", URL, signed_headers(URL), BODY, TOKEN, nonce_cache=cache)
+    check_start(
+        read_status_callback("POST", URL, signed_headers(URL), BODY, TOKEN, nonce_cache=None)
+    )
+
+
+def test_read_rejects_bad_signatures_without_spending_the_nonce() -> None:
+    cache = NonceCache()
+    with pytest.raises(SignatureError, match="does not verify"):
+        read_status_callback("POST", URL, signed_headers(URL), BODY, "wrong", nonce_cache=cache)
+    headers = signed_headers(URL)
+    del headers["X-Vobiz-Signature-V3"]
+    with pytest.raises(SignatureError, match="lacks"):
+        read_status_callback("POST", URL, headers, BODY, TOKEN, nonce_cache=cache)
+    assert len(cache) == 0
+
+
+def test_read_header_names_are_case_insensitive() -> None:
+    headers = {k.lower(): v for k, v in signed_headers(URL).items()}
+    read_status_callback("POST", URL, headers, BODY, TOKEN, nonce_cache=None)
+
+
+def test_read_other_schemes() -> None:
+    headers = signed_headers(URL)
+    read_status_callback("POST", URL, headers, BODY, TOKEN, nonce_cache=None, version="v2")
+    read_status_callback(
+        "POST", URL, headers, BODY, PARENT_TOKEN, nonce_cache=None, parent_account=True
+    )
+    with pytest.raises(SignatureError):
+        read_status_callback(
+            "POST", URL, headers, BODY, TOKEN, nonce_cache=None, parent_account=True
+        )
+
+
+def test_read_public_url_behind_a_proxy() -> None:
+    internal = "http://10.0.0.5:8000/stream-status?Event=StopStream&StreamID=s9"
+    headers = {**signed_headers(URL), "Content-Type": ""}
+    with pytest.raises(SignatureError):
+        read_status_callback("GET", internal, headers, b"", TOKEN, nonce_cache=None)
+    callback = read_status_callback(
+        "GET", internal, headers, b"", TOKEN, nonce_cache=None, public_url=URL
+    )
+    assert (callback.event, callback.stream_id) == ("StopStream", "s9")
+
+
+def test_read_unreadable_but_signed_body() -> None:
+    with pytest.raises(ProtocolError, match="no Event"):
+        read_status_callback("POST", URL, signed_headers(URL), b"x=1", TOKEN, nonce_cache=None)
+
+
+# --- the framework helpers, in the real frameworks ------------------------------------------
+
+
+def starlette_app(cache: NonceCache) -> Starlette:
+    async def status(request: Request) -> Response:
+        try:
+            callback = await read_starlette_callback(request, TOKEN, nonce_cache=cache)
+        except SignatureError as exc:
+            return JSONResponse({"refused": str(exc)}, status_code=403)
+        return JSONResponse({"event": callback.event, "stream_id": callback.stream_id})
+
+    return Starlette(routes=[Route("/stream-status", status, methods=["GET", "POST"])])
+
+
+def test_starlette_helper() -> None:
+    cache = NonceCache()
+    url = "http://testserver/stream-status"
+    with TestClient(starlette_app(cache)) as client:
+        ok = client.post(url, content=BODY, headers=signed_headers(url, "1"))
+        assert ok.status_code == 200
+        assert ok.json() == {"event": "StartStream", "stream_id": START_FIELDS["StreamID"]}
+        replay = client.post(url, content=BODY, headers=signed_headers(url, "1"))
+        assert replay.status_code == 403
+        assert "replay" in replay.json()["refused"]
+        forged = client.post(url, content=BODY, headers=signed_headers(url + "x", "2"))
+        assert forged.status_code == 403
+        query = "?Event=StopStream&StreamID=s2"
+        get = client.get(url + query, headers=signed_headers(url + query, "3"))
+        assert get.json() == {"event": "StopStream", "stream_id": "s2"}
+
+
+async def test_aiohttp_helper() -> None:
+    cache = NonceCache()
+
+    async def status(request: web.Request) -> web.Response:
+        try:
+            callback = await read_aiohttp_callback(request, TOKEN, nonce_cache=cache)
+        except SignatureError as exc:
+            return web.json_response({"refused": str(exc)}, status=403)
+        return web.json_response({"event": callback.event, "stream_id": callback.stream_id})
+
+    app = web.Application()
+    app.router.add_route("*", "/stream-status", status)
+    async with AiohttpClient(TestServer(app, host="127.0.0.1")) as client:
+        url = str(client.make_url("/stream-status"))
+        ok = await client.post("/stream-status", data=BODY, headers=signed_headers(url, "1"))
+        assert ok.status == 200
+        assert await ok.json() == {"event": "StartStream", "stream_id": START_FIELDS["StreamID"]}
+        replay = await client.post("/stream-status", data=BODY, headers=signed_headers(url, "1"))
+        assert replay.status == 403
+        forged = await client.post(
+            "/stream-status",
+            data=BODY,
+            headers=signed_headers(url, "2") | {"X-Vobiz-Signature-V3": "x"},
+        )
+        assert forged.status == 403
+        json_body = json.dumps({"Event": "PlayedStream", "StreamID": "s3", "Name": "greeting"})
+        headers = signed_headers(url, "3") | {"Content-Type": "application/json"}
+        played = await client.post("/stream-status", data=json_body, headers=headers)
+        assert await played.json() == {"event": "PlayedStream", "stream_id": "s3"}
