@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from audiofork._core import __version__
+from audiofork._core import Ring, __version__
 from audiofork.codec import (
     alaw2lin,
     alaw_decode,
@@ -41,7 +41,6 @@ from audiofork.events import (
     Stop,
     UnknownEvent,
 )
-from audiofork._core import Ring
 from audiofork.formats import MediaFormat
 from audiofork.wire import parse_message
 
@@ -60,8 +59,8 @@ __all__ = [
     "MediaFormat",
     "PlayAudio",
     "PlayedStream",
-    "Ring",
     "ProtocolError",
+    "Ring",
     "SignatureError",
     "Start",
     "Stop",
