@@ -18,9 +18,11 @@ pub fn wire_parse(data: &[u8]) {
     match &message {
         Message::Checkpoint(c) => wire::write_checkpoint(&mut rebuilt, &c.stream_id, &c.name),
         Message::ClearAudio(c) => wire::write_clear_audio(&mut rebuilt, &c.stream_id),
-        Message::PlayAudio(p) => wire::write_play_audio(&mut rebuilt, &p.stream_id, &p.media_format, |o| {
-            o.push_str(&p.payload)
-        }),
+        Message::PlayAudio(p) => {
+            wire::write_play_audio(&mut rebuilt, &p.stream_id, &p.media_format, |o| {
+                o.push_str(&p.payload)
+            })
+        }
         Message::PlayedStream(p) => wire::write_played_stream(
             &mut rebuilt,
             &p.name,
@@ -43,7 +45,9 @@ pub fn payload_decode(data: &[u8]) {
                 let mut text = String::new();
                 codec.encode(&out, encoding, order, &mut text);
                 let mut again = Vec::new();
-                assert!(codec.decode(text.as_bytes(), encoding, order, &mut again).is_ok());
+                assert!(codec
+                    .decode(text.as_bytes(), encoding, order, &mut again)
+                    .is_ok());
                 assert_eq!(again.len(), out.len());
             }
         }
