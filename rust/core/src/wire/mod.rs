@@ -112,7 +112,8 @@ pub struct ClearAudio {
 /// Any message, in either direction.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message<'a> {
-    Start(Start),
+    /// Boxed: the largest variant, and a rare one.
+    Start(Box<Start>),
     Media(Media<'a>),
     PlayedStream(PlayedStream),
     ClearedAudio(ClearedAudio),

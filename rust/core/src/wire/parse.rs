@@ -52,15 +52,22 @@ struct RawMessage<'a> {
     stream_id: Text<'a>,
     #[serde(borrow)]
     name: Text<'a>,
+    // Boxed: rare messages should not make every parse move a larger struct.
     #[serde(borrow)]
-    start: Option<RawStart<'a>>,
+    start: Option<Box<RawStart<'a>>>,
     #[serde(borrow)]
     media: Option<RawMedia<'a>>,
     #[serde(borrow)]
-    dtmf: Option<RawDtmf<'a>>,
+    dtmf: Option<Box<RawDtmf<'a>>>,
     #[serde(borrow, rename = "extra_headers")]
     extra_headers: Option<&'a RawValue>,
-    // The flat (older) `start` form carries these at the top level.
+}
+
+/// The flat (older) `start` form's top-level fields, read in a second pass only for such
+/// messages so that the common path moves a smaller struct.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawFlatStart<'a> {
     #[serde(borrow)]
     call_id: Text<'a>,
     #[serde(borrow)]
@@ -145,12 +152,12 @@ fn number(value: Option<FlexibleU64>) -> Option<u64> {
 }
 
 /// The path of a type error, from a second, slower pass that tracks it.
-fn describe_json_error(text: &str, error: serde_json::Error) -> Error {
+fn describe_json_error<'a, T: Deserialize<'a>>(text: &'a str, error: serde_json::Error) -> Error {
     if error.is_syntax() || error.is_eof() {
         return Error::Protocol(format!("message is not valid JSON: {error}"));
     }
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    match serde_path_to_error::deserialize::<_, RawMessage<'_>>(&mut deserializer) {
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
         Err(tracked) if tracked.path().to_string() != "." => {
             let path = tracked.path().to_string();
             let event = serde_json::from_str::<serde_json::Value>(text)
@@ -183,11 +190,11 @@ pub fn parse<'a>(text: &'a str, options: &ParseOptions) -> Result<Message<'a>> {
         ));
     }
     let raw: RawMessage<'_> =
-        serde_json::from_str(text).map_err(|e| describe_json_error(text, e))?;
+        serde_json::from_str(text).map_err(|e| describe_json_error::<RawMessage<'_>>(text, e))?;
     let event = as_str(&raw.event)
         .ok_or_else(|| Error::Protocol("message has no \"event\" field".into()))?;
     Ok(match event {
-        "start" => Message::Start(start(raw)?),
+        "start" => Message::Start(Box::new(start(raw, text)?)),
         "media" => Message::Media(media(raw, options)?),
         "playedStream" => Message::PlayedStream(PlayedStream {
             name: required(raw.name, "playedStream", "name")?.into_owned(),
@@ -249,8 +256,13 @@ fn media_format(
     })
 }
 
-fn start(raw: RawMessage<'_>) -> Result<Start> {
+fn start(raw: RawMessage<'_>, text: &str) -> Result<Start> {
     let extra_headers = raw.extra_headers.map(|v| headers_text(v).into_owned());
+    // The same text parsed before, so only a type error in these fields can fail here.
+    let flat: RawFlatStart<'_> =
+        serde_json::from_str(text).map_err(|e| describe_json_error::<RawFlatStart<'_>>(text, e))?;
+    let (call_id, account_id) = (flat.call_id, flat.account_id);
+    let (from, to, direction) = (owned(flat.from), owned(flat.to), owned(flat.direction));
     match raw.start {
         Some(nested) => {
             let format = nested
@@ -261,8 +273,8 @@ fn start(raw: RawMessage<'_>) -> Result<Start> {
                 sequence_number: number(raw.sequence_number),
                 stream_id: required(nested.stream_id.or(raw.stream_id), "start", "streamId")?
                     .into_owned(),
-                call_id: owned(nested.call_id.or(raw.call_id)),
-                account_id: owned(nested.account_id.or(raw.account_id)),
+                call_id: owned(nested.call_id.or(call_id)),
+                account_id: owned(nested.account_id.or(account_id)),
                 tracks: nested.tracks.unwrap_or_else(|| vec!["inbound".to_owned()]),
                 media_format: media_format(
                     &encoding,
@@ -271,16 +283,16 @@ fn start(raw: RawMessage<'_>) -> Result<Start> {
                     "start",
                     ("mediaFormat.encoding", "mediaFormat.sampleRate"),
                 )?,
-                from: owned(raw.from),
-                to: owned(raw.to),
-                direction: owned(raw.direction),
+                from,
+                to,
+                direction,
                 extra_headers,
             })
         }
         None => {
             // Flat form: ids and `contentType` ("audio/x-l16;rate=8000") at the top level;
             // the platform's default content type when absent.
-            let content_type = as_str(&raw.content_type).unwrap_or("audio/x-l16");
+            let content_type = as_str(&flat.content_type).unwrap_or("audio/x-l16");
             let media_format = media_format(
                 content_type,
                 None,
@@ -288,7 +300,7 @@ fn start(raw: RawMessage<'_>) -> Result<Start> {
                 "start",
                 ("contentType", "contentType"),
             )?;
-            let track = as_str(&raw.audio_track).unwrap_or("inbound");
+            let track = as_str(&flat.audio_track).unwrap_or("inbound");
             let tracks = if track == "both" {
                 vec!["inbound".to_owned(), "outbound".to_owned()]
             } else {
@@ -297,13 +309,13 @@ fn start(raw: RawMessage<'_>) -> Result<Start> {
             Ok(Start {
                 sequence_number: number(raw.sequence_number),
                 stream_id: required(raw.stream_id, "start", "streamId")?.into_owned(),
-                call_id: owned(raw.call_id),
-                account_id: owned(raw.account_id),
+                call_id: owned(call_id),
+                account_id: owned(account_id),
                 tracks,
                 media_format,
-                from: owned(raw.from),
-                to: owned(raw.to),
-                direction: owned(raw.direction),
+                from,
+                to,
+                direction,
                 extra_headers,
             })
         }
