@@ -47,15 +47,12 @@ impl<'py> FromPyObject<'_, 'py> for Headers {
     }
 }
 
-fn field_reprs(
-    py: Python<'_>,
-    fields: Vec<(&str, PyResult<Bound<'_, PyAny>>)>,
-) -> PyResult<String> {
+/// `name=repr(value), …` for a dataclass-style repr.
+fn field_reprs(fields: Vec<(&str, PyResult<Bound<'_, PyAny>>)>) -> PyResult<String> {
     let parts: PyResult<Vec<String>> = fields
         .into_iter()
         .map(|(name, value)| Ok(format!("{name}={}", value?.repr()?)))
         .collect();
-    let _ = py;
     Ok(parts?.join(", "))
 }
 
@@ -90,7 +87,7 @@ macro_rules! event_class {
 
             fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
                 let fields = vec![$((stringify!($field), self.$field.clone().into_bound_py_any(py))),*];
-                Ok(format!("{}({})", stringify!($name), field_reprs(py, fields)?))
+                Ok(format!("{}({})", stringify!($name), field_reprs(fields)?))
             }
         }
     };
