@@ -5,13 +5,27 @@ use audiofork_core::format::{ByteOrder, Encoding};
 use audiofork_core::payload::PayloadCodec;
 use audiofork_core::wire::{self, Message, ParseOptions};
 
-/// Parse arbitrary bytes as a message; messages that parse are rebuilt and must parse to
-/// the same value.
+/// Parse arbitrary bytes as a message. The parser must agree with serde_json on what is
+/// JSON, and messages that parse are rebuilt and must parse to the same value.
 pub fn wire_parse(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(message) = wire::parse(text, &ParseOptions::default()) else {
+    let parsed = wire::parse(text, &ParseOptions::default());
+    let is_json = serde_json::from_str::<serde_json::Value>(text).is_ok();
+    match &parsed {
+        Ok(_) => assert!(is_json, "accepted text serde_json refuses: {text:?}"),
+        Err(error) => {
+            let message = error.to_string();
+            if message.starts_with("message is not valid JSON") && !message.contains("nesting") {
+                assert!(
+                    !is_json,
+                    "refused JSON serde_json accepts ({message}): {text:?}"
+                );
+            }
+        }
+    }
+    let Ok(message) = parsed else {
         return;
     };
     let mut rebuilt = String::new();

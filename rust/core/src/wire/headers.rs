@@ -1,22 +1,24 @@
 //! The `extra_headers` field: `"{}"`, a JSON object (as text or inline), `k=v;k=v` (Plivo) or
 //! `k=v,k=v` (Vobiz XML attribute style).
 
+use super::reader::{Kind, Reader};
+
 /// Parse `extra_headers` text into key/value pairs, in order. Malformed pieces (no `=`) are
 /// kept with an empty value rather than dropped; an object's non-string values keep their
 /// JSON text.
 pub fn parse_extra_headers(raw: &str) -> Vec<(String, String)> {
     let text = raw.trim();
     if text.starts_with('{') {
-        return match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text) {
-            Ok(map) => map
-                .into_iter()
-                .map(|(k, v)| match v {
-                    serde_json::Value::String(s) => (k, s),
-                    other => (k, other.to_string()),
-                })
-                .collect(),
-            Err(_) => vec![],
-        };
+        let mut pairs = Vec::new();
+        let read = Reader::new(text).object(|r, key| {
+            let value = match r.kind()? {
+                Kind::String => r.string()?.into_owned(),
+                _ => r.raw_value()?.to_owned(),
+            };
+            pairs.push((key.into_owned(), value));
+            Ok(())
+        });
+        return if read.is_ok() { pairs } else { vec![] };
     }
     let separator = if text.contains(';') { ';' } else { ',' };
     text.split(separator)

@@ -11,6 +11,7 @@ mod build;
 mod headers;
 mod json;
 mod parse;
+mod reader;
 
 use std::borrow::Cow;
 

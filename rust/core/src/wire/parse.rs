@@ -1,19 +1,12 @@
-//! JSON text → [`Message`]: serde_json borrowing from the input into one liberal raw shape,
-//! then checks that name the event and field.
-//!
-//! Measured on a 20 ms μ-law `media` message (`benches/wire.rs`): this parser ~670 ns, a
-//! minimal jiter walk that only extracts `event` and `media.payload` ~400 ns, a generic
-//! `serde_json::Value` parse slower than both. serde_json with derived, borrowed structs is
-//! kept for now because every variant is declared once and type errors get their field path
-//! (from `serde_path_to_error`, on a second pass that runs only for messages that already
-//! failed); a hand-written jiter parser is the known way to win back part of the gap.
+//! JSON text → [`Message`]: one pass of [`Reader`] over the text fills a liberal raw shape
+//! (every documented variant's fields, borrowed), then checks that name the event and field.
+//! A value of the wrong type is remembered with its path and reported once the whole text
+//! has been read, so the report can name the event even when `event` comes last; for an
+//! unknown event such values are ignored, so new platform events never fail to parse.
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
-use super::json::{FlexibleU64, JsonStr};
+use super::reader::{ReadError, ReadResult, Reader};
 use super::{
     Checkpoint, ClearAudio, ClearedAudio, Dtmf, Media, Message, PlayAudio, PlayedStream, Start,
     Stop, DEFAULT_MAX_MESSAGE_BYTES,
@@ -40,93 +33,182 @@ impl Default for ParseOptions {
     }
 }
 
-type Text<'a> = Option<JsonStr<'a>>;
+type Text<'a> = Option<Cow<'a, str>>;
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// Every field any message may carry, as read.
+#[derive(Default)]
 struct RawMessage<'a> {
-    #[serde(borrow)]
     event: Text<'a>,
-    sequence_number: Option<FlexibleU64>,
-    #[serde(borrow)]
+    sequence_number: Option<u64>,
     stream_id: Text<'a>,
-    #[serde(borrow)]
     name: Text<'a>,
-    // Boxed: rare messages should not make every parse move a larger struct.
-    #[serde(borrow)]
     start: Option<Box<RawStart<'a>>>,
-    #[serde(borrow)]
     media: Option<RawMedia<'a>>,
-    #[serde(borrow)]
-    dtmf: Option<Box<RawDtmf<'a>>>,
-    #[serde(borrow, rename = "extra_headers")]
-    extra_headers: Option<&'a RawValue>,
-}
-
-/// The flat (older) `start` form's top-level fields, read in a second pass only for such
-/// messages so that the common path moves a smaller struct.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawFlatStart<'a> {
-    #[serde(borrow)]
+    dtmf: Option<RawDtmf<'a>>,
+    /// The `extra_headers` value's JSON text.
+    extra_headers: Option<&'a str>,
+    // The flat (older) `start` form carries these at the top level.
     call_id: Text<'a>,
-    #[serde(borrow)]
     account_id: Text<'a>,
-    #[serde(borrow)]
     content_type: Text<'a>,
-    #[serde(borrow)]
     audio_track: Text<'a>,
-    #[serde(borrow)]
     from: Text<'a>,
-    #[serde(borrow)]
     to: Text<'a>,
-    #[serde(borrow)]
     direction: Text<'a>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Default)]
 struct RawStart<'a> {
-    #[serde(borrow)]
     call_id: Text<'a>,
-    #[serde(borrow)]
     stream_id: Text<'a>,
-    #[serde(borrow)]
     account_id: Text<'a>,
     tracks: Option<Vec<String>>,
-    #[serde(borrow)]
     media_format: Option<RawMediaFormat<'a>>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Default)]
 struct RawMediaFormat<'a> {
-    #[serde(borrow)]
     encoding: Text<'a>,
-    sample_rate: Option<FlexibleU64>,
+    sample_rate: Option<u64>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Default)]
 struct RawMedia<'a> {
-    #[serde(borrow)]
     track: Text<'a>,
-    timestamp: Option<FlexibleU64>,
-    chunk: Option<FlexibleU64>,
-    #[serde(borrow)]
+    timestamp: Option<u64>,
+    chunk: Option<u64>,
     payload: Text<'a>,
-    #[serde(borrow)]
     content_type: Text<'a>,
-    sample_rate: Option<FlexibleU64>,
+    sample_rate: Option<u64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default)]
 struct RawDtmf<'a> {
-    #[serde(borrow)]
     track: Text<'a>,
-    #[serde(borrow)]
     digit: Text<'a>,
-    timestamp: Option<FlexibleU64>,
+    timestamp: Option<u64>,
+}
+
+/// The first wrong-typed value: its path and what was wrong.
+type TypeError = Option<(String, String)>;
+
+/// `Some(value)`, or `None` after recording a type error at `path`; syntax errors propagate.
+fn typed<T>(first: &mut TypeError, path: &str, result: ReadResult<T>) -> ReadResult<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(ReadError::Type(message)) => {
+            first.get_or_insert_with(|| (path.to_owned(), message));
+            Ok(None)
+        }
+        Err(syntax) => Err(syntax),
+    }
+}
+
+fn read_message<'a>(reader: &mut Reader<'a>, bad: &mut TypeError) -> ReadResult<RawMessage<'a>> {
+    let mut raw = RawMessage::default();
+    reader.object(|r, key| {
+        match key.as_ref() {
+            "event" => raw.event = typed(bad, "event", r.string())?,
+            "sequenceNumber" => {
+                raw.sequence_number = typed(bad, "sequenceNumber", r.flexible_u64())?
+            }
+            "streamId" => raw.stream_id = typed(bad, "streamId", r.string())?,
+            "name" => raw.name = typed(bad, "name", r.string())?,
+            "start" => {
+                let start = read_start(r, bad);
+                raw.start = typed(bad, "start", start)?.map(Box::new);
+            }
+            "media" => {
+                let media = read_media(r, bad);
+                raw.media = typed(bad, "media", media)?;
+            }
+            "dtmf" => {
+                let dtmf = read_dtmf(r, bad);
+                raw.dtmf = typed(bad, "dtmf", dtmf)?;
+            }
+            "extra_headers" => raw.extra_headers = Some(r.raw_value()?),
+            "callId" => raw.call_id = typed(bad, "callId", r.string())?,
+            "accountId" => raw.account_id = typed(bad, "accountId", r.string())?,
+            "contentType" => raw.content_type = typed(bad, "contentType", r.string())?,
+            "audioTrack" => raw.audio_track = typed(bad, "audioTrack", r.string())?,
+            "from" => raw.from = typed(bad, "from", r.string())?,
+            "to" => raw.to = typed(bad, "to", r.string())?,
+            "direction" => raw.direction = typed(bad, "direction", r.string())?,
+            _ => r.skip_value()?,
+        }
+        Ok(())
+    })?;
+    Ok(raw)
+}
+
+fn read_start<'a>(reader: &mut Reader<'a>, bad: &mut TypeError) -> ReadResult<RawStart<'a>> {
+    let mut start = RawStart::default();
+    reader.object(|r, key| {
+        match key.as_ref() {
+            "callId" => start.call_id = typed(bad, "start.callId", r.string())?,
+            "streamId" => start.stream_id = typed(bad, "start.streamId", r.string())?,
+            "accountId" => start.account_id = typed(bad, "start.accountId", r.string())?,
+            "tracks" => {
+                let mut tracks = Vec::new();
+                let read = r.array(|r| {
+                    tracks.push(r.string()?.into_owned());
+                    Ok(())
+                });
+                start.tracks = typed(bad, "start.tracks", read)?.map(|()| tracks);
+            }
+            "mediaFormat" => {
+                let mut format = RawMediaFormat::default();
+                let read = r.object(|r, key| {
+                    match key.as_ref() {
+                        "encoding" => {
+                            format.encoding = typed(bad, "start.mediaFormat.encoding", r.string())?
+                        }
+                        "sampleRate" => {
+                            let rate = r.flexible_u64();
+                            format.sample_rate = typed(bad, "start.mediaFormat.sampleRate", rate)?
+                        }
+                        _ => r.skip_value()?,
+                    }
+                    Ok(())
+                });
+                start.media_format = typed(bad, "start.mediaFormat", read)?.map(|()| format);
+            }
+            _ => r.skip_value()?,
+        }
+        Ok(())
+    })?;
+    Ok(start)
+}
+
+fn read_media<'a>(reader: &mut Reader<'a>, bad: &mut TypeError) -> ReadResult<RawMedia<'a>> {
+    let mut media = RawMedia::default();
+    reader.object(|r, key| {
+        match key.as_ref() {
+            "payload" => media.payload = typed(bad, "media.payload", r.string())?,
+            "track" => media.track = typed(bad, "media.track", r.string())?,
+            "timestamp" => media.timestamp = typed(bad, "media.timestamp", r.flexible_u64())?,
+            "chunk" => media.chunk = typed(bad, "media.chunk", r.flexible_u64())?,
+            "contentType" => media.content_type = typed(bad, "media.contentType", r.string())?,
+            "sampleRate" => media.sample_rate = typed(bad, "media.sampleRate", r.flexible_u64())?,
+            _ => r.skip_value()?,
+        }
+        Ok(())
+    })?;
+    Ok(media)
+}
+
+fn read_dtmf<'a>(reader: &mut Reader<'a>, bad: &mut TypeError) -> ReadResult<RawDtmf<'a>> {
+    let mut dtmf = RawDtmf::default();
+    reader.object(|r, key| {
+        match key.as_ref() {
+            "digit" => dtmf.digit = typed(bad, "dtmf.digit", r.string())?,
+            "track" => dtmf.track = typed(bad, "dtmf.track", r.string())?,
+            "timestamp" => dtmf.timestamp = typed(bad, "dtmf.timestamp", r.flexible_u64())?,
+            _ => r.skip_value()?,
+        }
+        Ok(())
+    })?;
+    Ok(dtmf)
 }
 
 fn protocol(event: &str, field: &str, reason: impl std::fmt::Display) -> Error {
@@ -134,44 +216,21 @@ fn protocol(event: &str, field: &str, reason: impl std::fmt::Display) -> Error {
 }
 
 fn required<'a>(value: Text<'a>, event: &str, field: &str) -> Result<Cow<'a, str>> {
-    value
-        .map(|text| text.0)
-        .ok_or_else(|| protocol(event, field, "missing"))
+    value.ok_or_else(|| protocol(event, field, "missing"))
 }
 
 fn owned(value: Text<'_>) -> Option<String> {
-    value.map(|text| text.0.into_owned())
+    value.map(Cow::into_owned)
 }
 
-fn as_str<'a, 'b>(value: &'b Text<'a>) -> Option<&'b str> {
-    value.as_ref().map(|text| text.0.as_ref())
-}
-
-fn number(value: Option<FlexibleU64>) -> Option<u64> {
-    value.map(|n| n.0)
-}
-
-/// The path of a type error, from a second, slower pass that tracks it.
-fn describe_json_error<'a, T: Deserialize<'a>>(text: &'a str, error: serde_json::Error) -> Error {
-    if error.is_syntax() || error.is_eof() {
-        return Error::Protocol(format!("message is not valid JSON: {error}"));
-    }
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-        Err(tracked) if tracked.path().to_string() != "." => {
-            let path = tracked.path().to_string();
-            let event = serde_json::from_str::<serde_json::Value>(text)
-                .ok()
-                .and_then(|v| v.get("event")?.as_str().map(str::to_owned));
-            let qualified = match event {
-                Some(event) if path != event && !path.starts_with(&format!("{event}.")) => {
-                    format!("{event}.{path}")
-                }
-                _ => path,
-            };
-            Error::Protocol(format!("{qualified}: {}", tracked.inner()))
+fn syntax_error(error: ReadError) -> Error {
+    match error {
+        ReadError::Syntax { message, offset } => Error::Protocol(format!(
+            "message is not valid JSON: {message} at byte {offset}"
+        )),
+        ReadError::Type(message) => {
+            Error::Protocol(format!("message must be a JSON object: {message}"))
         }
-        _ => Error::Protocol(format!("message is not valid: {error}")),
     }
 }
 
@@ -184,43 +243,64 @@ pub fn parse<'a>(text: &'a str, options: &ParseOptions) -> Result<Message<'a>> {
             options.max_bytes
         )));
     }
-    if !text.trim_start().starts_with('{') {
-        return Err(Error::Protocol(
-            "message must be a JSON object with an \"event\" field".into(),
-        ));
-    }
-    let raw: RawMessage<'_> =
-        serde_json::from_str(text).map_err(|e| describe_json_error::<RawMessage<'_>>(text, e))?;
-    let event = as_str(&raw.event)
+    let mut reader = Reader::new(text);
+    let mut bad = None;
+    let raw = read_message(&mut reader, &mut bad).map_err(syntax_error)?;
+    reader.finish().map_err(syntax_error)?;
+    let event = raw
+        .event
+        .as_deref()
         .ok_or_else(|| Error::Protocol("message has no \"event\" field".into()))?;
-    Ok(match event {
-        "start" => Message::Start(Box::new(start(raw, text)?)),
+    const KNOWN: [&str; 9] = [
+        "start",
+        "media",
+        "playedStream",
+        "clearedAudio",
+        "dtmf",
+        "stop",
+        "playAudio",
+        "checkpoint",
+        "clearAudio",
+    ];
+    if !KNOWN.contains(&event) {
+        return Ok(Message::Unknown {
+            event: event.to_owned(),
+        });
+    }
+    if let Some((path, message)) = bad {
+        let qualified = if path == event || path.starts_with(&format!("{event}.")) {
+            path
+        } else {
+            format!("{event}.{path}")
+        };
+        return Err(Error::Protocol(format!("{qualified}: {message}")));
+    }
+    let event = event.to_owned();
+    Ok(match event.as_str() {
+        "start" => Message::Start(Box::new(start(raw)?)),
         "media" => Message::Media(media(raw, options)?),
         "playedStream" => Message::PlayedStream(PlayedStream {
             name: required(raw.name, "playedStream", "name")?.into_owned(),
             stream_id: owned(raw.stream_id),
-            sequence_number: number(raw.sequence_number),
+            sequence_number: raw.sequence_number,
         }),
         "clearedAudio" => Message::ClearedAudio(ClearedAudio {
             stream_id: owned(raw.stream_id),
-            sequence_number: number(raw.sequence_number),
+            sequence_number: raw.sequence_number,
         }),
         "dtmf" => Message::Dtmf(dtmf(raw)?),
         "stop" => Message::Stop(Stop {
             stream_id: owned(raw.stream_id),
-            sequence_number: number(raw.sequence_number),
+            sequence_number: raw.sequence_number,
         }),
         "playAudio" => Message::PlayAudio(play_audio(raw, options)?),
         "checkpoint" => Message::Checkpoint(Checkpoint {
             stream_id: required(raw.stream_id, "checkpoint", "streamId")?.into_owned(),
             name: required(raw.name, "checkpoint", "name")?.into_owned(),
         }),
-        "clearAudio" => Message::ClearAudio(ClearAudio {
+        _ => Message::ClearAudio(ClearAudio {
             stream_id: required(raw.stream_id, "clearAudio", "streamId")?.into_owned(),
         }),
-        other => Message::Unknown {
-            event: other.to_owned(),
-        },
     })
 }
 
@@ -231,7 +311,6 @@ fn rate_u32(rate: u64, event: &str, field: &str) -> Result<u32> {
         .ok_or_else(|| protocol(event, field, format!("{rate} is not a valid sample rate")))
 }
 
-/// A validated inbound format from an encoding (maybe with `;rate=`) and an optional rate.
 /// `default_rate` applies when neither the field nor the content type gives one.
 fn media_format(
     encoding: &str,
@@ -256,13 +335,10 @@ fn media_format(
     })
 }
 
-fn start(raw: RawMessage<'_>, text: &str) -> Result<Start> {
+fn start(raw: RawMessage<'_>) -> Result<Start> {
     let extra_headers = raw.extra_headers.map(|v| headers_text(v).into_owned());
-    // The same text parsed before, so only a type error in these fields can fail here.
-    let flat: RawFlatStart<'_> =
-        serde_json::from_str(text).map_err(|e| describe_json_error::<RawFlatStart<'_>>(text, e))?;
-    let (call_id, account_id) = (flat.call_id, flat.account_id);
-    let (from, to, direction) = (owned(flat.from), owned(flat.to), owned(flat.direction));
+    let (call_id, account_id) = (raw.call_id, raw.account_id);
+    let (from, to, direction) = (owned(raw.from), owned(raw.to), owned(raw.direction));
     match raw.start {
         Some(nested) => {
             let format = nested
@@ -270,7 +346,7 @@ fn start(raw: RawMessage<'_>, text: &str) -> Result<Start> {
                 .ok_or_else(|| protocol("start", "mediaFormat", "missing"))?;
             let encoding = required(format.encoding, "start", "mediaFormat.encoding")?;
             Ok(Start {
-                sequence_number: number(raw.sequence_number),
+                sequence_number: raw.sequence_number,
                 stream_id: required(nested.stream_id.or(raw.stream_id), "start", "streamId")?
                     .into_owned(),
                 call_id: owned(nested.call_id.or(call_id)),
@@ -278,7 +354,7 @@ fn start(raw: RawMessage<'_>, text: &str) -> Result<Start> {
                 tracks: nested.tracks.unwrap_or_else(|| vec!["inbound".to_owned()]),
                 media_format: media_format(
                     &encoding,
-                    number(format.sample_rate),
+                    format.sample_rate,
                     None,
                     "start",
                     ("mediaFormat.encoding", "mediaFormat.sampleRate"),
@@ -292,7 +368,7 @@ fn start(raw: RawMessage<'_>, text: &str) -> Result<Start> {
         None => {
             // Flat form: ids and `contentType` ("audio/x-l16;rate=8000") at the top level;
             // the platform's default content type when absent.
-            let content_type = as_str(&flat.content_type).unwrap_or("audio/x-l16");
+            let content_type = raw.content_type.as_deref().unwrap_or("audio/x-l16");
             let media_format = media_format(
                 content_type,
                 None,
@@ -300,14 +376,14 @@ fn start(raw: RawMessage<'_>, text: &str) -> Result<Start> {
                 "start",
                 ("contentType", "contentType"),
             )?;
-            let track = as_str(&flat.audio_track).unwrap_or("inbound");
+            let track = raw.audio_track.as_deref().unwrap_or("inbound");
             let tracks = if track == "both" {
                 vec!["inbound".to_owned(), "outbound".to_owned()]
             } else {
                 vec![track.to_owned()]
             };
             Ok(Start {
-                sequence_number: number(raw.sequence_number),
+                sequence_number: raw.sequence_number,
                 stream_id: required(raw.stream_id, "start", "streamId")?.into_owned(),
                 call_id: owned(call_id),
                 account_id: owned(account_id),
@@ -324,15 +400,13 @@ fn start(raw: RawMessage<'_>, text: &str) -> Result<Start> {
 
 /// `extra_headers` as text: a string's contents (borrowed unless it has escapes), or an
 /// inline object's JSON text.
-fn headers_text(value: &RawValue) -> Cow<'_, str> {
-    let text = value.get();
-    match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-        Some(inner) if !inner.contains('\\') => Cow::Borrowed(inner),
-        Some(_) => serde_json::from_str::<String>(text)
-            .map(Cow::Owned)
-            .unwrap_or(Cow::Borrowed(text)),
-        None => Cow::Borrowed(text),
+fn headers_text(value: &str) -> Cow<'_, str> {
+    if value.starts_with('"') {
+        if let Ok(text) = Reader::new(value).string() {
+            return text;
+        }
     }
+    Cow::Borrowed(value)
 }
 
 fn check_payload(payload: &str, event: &str) -> Result<()> {
@@ -348,11 +422,11 @@ fn media<'a>(raw: RawMessage<'a>, options: &ParseOptions) -> Result<Media<'a>> {
         check_payload(&payload, "media")?;
     }
     Ok(Media {
-        sequence_number: number(raw.sequence_number),
-        stream_id: raw.stream_id.map(|id| id.0),
-        track: body.track.map_or(Cow::Borrowed("inbound"), |track| track.0),
-        timestamp_ms: number(body.timestamp),
-        chunk: number(body.chunk),
+        sequence_number: raw.sequence_number,
+        stream_id: raw.stream_id,
+        track: body.track.unwrap_or(Cow::Borrowed("inbound")),
+        timestamp_ms: body.timestamp,
+        chunk: body.chunk,
         payload,
         extra_headers: raw.extra_headers.map(headers_text),
     })
@@ -363,11 +437,11 @@ fn dtmf(raw: RawMessage<'_>) -> Result<Dtmf> {
         .dtmf
         .ok_or_else(|| protocol("dtmf", "dtmf", "missing"))?;
     Ok(Dtmf {
-        sequence_number: number(raw.sequence_number),
+        sequence_number: raw.sequence_number,
         stream_id: owned(raw.stream_id),
         track: owned(body.track).unwrap_or_else(|| "inbound".to_owned()),
         digit: required(body.digit, "dtmf", "dtmf.digit")?.into_owned(),
-        timestamp_ms: number(body.timestamp),
+        timestamp_ms: body.timestamp,
     })
 }
 
@@ -379,7 +453,7 @@ fn play_audio<'a>(raw: RawMessage<'a>, options: &ParseOptions) -> Result<PlayAud
     let content_type = required(body.content_type, "playAudio", "media.contentType")?;
     let media_format = media_format(
         &content_type,
-        number(body.sample_rate),
+        body.sample_rate,
         None,
         "playAudio",
         ("media.contentType", "media.sampleRate"),

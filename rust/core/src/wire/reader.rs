@@ -1,0 +1,481 @@
+//! A small pull reader for JSON text, for the message parser.
+//!
+//! Written here rather than deriving serde structs because the parser needs, in one pass,
+//! the path of any wrongly typed field (so errors read `media.payload: expected a string,
+//! found a number`, naming the event even when `event` comes last) and must ignore field
+//! types entirely for events it does not know. Speed is on par with serde_json's derived,
+//! borrowing structs on a 20 ms `media` message (`benches/wire.rs`): strings end is found
+//! with `memchr` (SIMD) and borrowed from the input. It accepts exactly RFC 8259 JSON —
+//! the `wire_parse` fuzz target checks it against serde_json — with a nesting limit.
+
+use std::borrow::Cow;
+
+/// Deeper nesting than this is refused rather than recursed into.
+pub const MAX_DEPTH: usize = 128;
+
+/// What went wrong and where (byte offset into the text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// The text is not JSON.
+    Syntax { message: String, offset: usize },
+    /// A value of the wrong kind, e.g. "expected a string, found a number".
+    Type(String),
+}
+
+pub type ReadResult<T> = Result<T, ReadError>;
+
+/// The kind of a JSON value, for error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Object,
+    Array,
+    String,
+    Number,
+    Bool,
+    Null,
+}
+
+impl Kind {
+    fn article(self) -> &'static str {
+        match self {
+            Kind::Object => "an object",
+            Kind::Array => "an array",
+            Kind::String => "a string",
+            Kind::Number => "a number",
+            Kind::Bool => "a boolean",
+            Kind::Null => "null",
+        }
+    }
+}
+
+/// Whether `bytes` holds a control character (not allowed unescaped in a JSON string).
+/// A minimum over the whole slice vectorises; the common case has none.
+#[inline]
+fn has_control(bytes: &[u8]) -> bool {
+    bytes.iter().fold(u8::MAX, |low, &b| low.min(b)) < 0x20
+}
+
+fn first_control(bytes: &[u8]) -> usize {
+    bytes.iter().position(|&b| b < 0x20).unwrap_or(bytes.len())
+}
+
+/// Reads JSON values from `text` in order.
+pub struct Reader<'a> {
+    text: &'a str,
+    pos: usize,
+    depth: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Reader {
+            text,
+            pos: 0,
+            depth: 0,
+        }
+    }
+
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
+    fn syntax<T>(&self, message: impl Into<String>) -> ReadResult<T> {
+        Err(ReadError::Syntax {
+            message: message.into(),
+            offset: self.pos,
+        })
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes().get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    /// The next non-whitespace byte, not consumed.
+    fn peek_byte(&mut self) -> ReadResult<u8> {
+        self.skip_whitespace();
+        match self.bytes().get(self.pos) {
+            Some(&b) => Ok(b),
+            None => self.syntax("unexpected end of text"),
+        }
+    }
+
+    fn expect(&mut self, byte: u8) -> ReadResult<()> {
+        if self.peek_byte()? != byte {
+            return self.syntax(format!("expected '{}'", byte as char));
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// The kind of the next value.
+    pub fn kind(&mut self) -> ReadResult<Kind> {
+        Ok(match self.peek_byte()? {
+            b'{' => Kind::Object,
+            b'[' => Kind::Array,
+            b'"' => Kind::String,
+            b'-' | b'0'..=b'9' => Kind::Number,
+            b't' | b'f' => Kind::Bool,
+            b'n' => Kind::Null,
+            other => return self.syntax(format!("unexpected character {:?}", other as char)),
+        })
+    }
+
+    fn expect_kind(&mut self, wanted: Kind) -> ReadResult<()> {
+        let found = self.kind()?;
+        if found == wanted {
+            return Ok(());
+        }
+        // Skip the value so the text is still checked to be JSON before reporting.
+        self.skip_value()?;
+        Err(ReadError::Type(format!(
+            "expected {}, found {}",
+            wanted.article(),
+            found.article()
+        )))
+    }
+
+    /// Enter a nested value, refusing nesting deeper than [`MAX_DEPTH`].
+    fn enter(&mut self) -> ReadResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return self.syntax(format!("nesting deeper than {MAX_DEPTH} levels"));
+        }
+        Ok(())
+    }
+
+    /// Read an object, calling `entry` with each key; `entry` must read the value.
+    pub fn object(
+        &mut self,
+        mut entry: impl FnMut(&mut Self, Cow<'a, str>) -> ReadResult<()>,
+    ) -> ReadResult<()> {
+        self.expect_kind(Kind::Object)?;
+        self.enter()?;
+        self.pos += 1;
+        if self.peek_byte()? == b'}' {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        loop {
+            if self.peek_byte()? != b'"' {
+                return self.syntax("expected a string key");
+            }
+            let key = self.string_contents()?;
+            self.expect(b':')?;
+            entry(self, key)?;
+            match self.peek_byte()? {
+                b',' => self.pos += 1,
+                b'}' => {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                _ => return self.syntax("expected ',' or '}'"),
+            }
+        }
+    }
+
+    /// Read an array, calling `item` for each element; `item` must read the element.
+    pub fn array(&mut self, mut item: impl FnMut(&mut Self) -> ReadResult<()>) -> ReadResult<()> {
+        self.expect_kind(Kind::Array)?;
+        self.enter()?;
+        self.pos += 1;
+        if self.peek_byte()? == b']' {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        loop {
+            item(self)?;
+            match self.peek_byte()? {
+                b',' => self.pos += 1,
+                b']' => {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                _ => return self.syntax("expected ',' or ']'"),
+            }
+        }
+    }
+
+    /// Read a string, borrowed from the text unless it has escapes.
+    pub fn string(&mut self) -> ReadResult<Cow<'a, str>> {
+        self.expect_kind(Kind::String)?;
+        self.string_contents()
+    }
+
+    /// At an opening quote: the string's contents.
+    fn string_contents(&mut self) -> ReadResult<Cow<'a, str>> {
+        self.pos += 1;
+        let start = self.pos;
+        let rest = &self.bytes()[start..];
+        let Some(stop) = memchr::memchr2(b'"', b'\\', rest) else {
+            self.pos = self.text.len();
+            return self.syntax("unterminated string");
+        };
+        if has_control(&rest[..stop]) {
+            self.pos = start + first_control(&rest[..stop]);
+            return self.syntax("control character in string");
+        }
+        if rest[stop] == b'"' {
+            self.pos = start + stop + 1;
+            // `start` and the quote are ASCII, so both ends are char boundaries.
+            return Ok(Cow::Borrowed(&self.text[start..start + stop]));
+        }
+        self.pos = start + stop;
+        let mut owned = String::from(&self.text[start..start + stop]);
+        self.unescape_into(&mut owned)?;
+        Ok(Cow::Owned(owned))
+    }
+
+    /// After a string's plain prefix: decode escapes and plain runs up to the closing quote.
+    fn unescape_into(&mut self, out: &mut String) -> ReadResult<()> {
+        loop {
+            let rest = &self.bytes()[self.pos..];
+            let Some(stop) = memchr::memchr2(b'"', b'\\', rest) else {
+                self.pos = self.text.len();
+                return self.syntax("unterminated string");
+            };
+            if has_control(&rest[..stop]) {
+                self.pos += first_control(&rest[..stop]);
+                return self.syntax("control character in string");
+            }
+            out.push_str(&self.text[self.pos..self.pos + stop]);
+            self.pos += stop;
+            if rest[stop] == b'"' {
+                self.pos += 1;
+                return Ok(());
+            }
+            let escape = self.bytes().get(self.pos + 1).copied();
+            self.pos += 2;
+            let decoded = match escape {
+                Some(b'"') => '"',
+                Some(b'\\') => '\\',
+                Some(b'/') => '/',
+                Some(b'b') => '\u{8}',
+                Some(b'f') => '\u{c}',
+                Some(b'n') => '\n',
+                Some(b'r') => '\r',
+                Some(b't') => '\t',
+                Some(b'u') => self.unicode_escape()?,
+                _ => {
+                    self.pos -= 1;
+                    return self.syntax("invalid escape");
+                }
+            };
+            out.push(decoded);
+        }
+    }
+
+    fn hex4(&mut self) -> ReadResult<u32> {
+        let digits = self.bytes().get(self.pos..self.pos + 4);
+        let value = digits
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|d| u32::from_str_radix(d, 16).ok());
+        match value {
+            Some(v) => {
+                self.pos += 4;
+                Ok(v)
+            }
+            None => self.syntax("invalid \\u escape"),
+        }
+    }
+
+    /// After `\u`: one code point, joining a UTF-16 surrogate pair.
+    fn unicode_escape(&mut self) -> ReadResult<char> {
+        let first = self.hex4()?;
+        let code = if (0xD800..0xDC00).contains(&first) {
+            if self.bytes().get(self.pos..self.pos + 2) != Some(b"\\u") {
+                return self.syntax("unpaired surrogate in \\u escape");
+            }
+            self.pos += 2;
+            let second = self.hex4()?;
+            if !(0xDC00..0xE000).contains(&second) {
+                return self.syntax("unpaired surrogate in \\u escape");
+            }
+            0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+        } else {
+            first
+        };
+        match char::from_u32(code) {
+            Some(c) => Ok(c),
+            None => self.syntax("unpaired surrogate in \\u escape"),
+        }
+    }
+
+    /// The text of the number at the cursor, checked against the JSON grammar.
+    fn number_text(&mut self) -> ReadResult<&'a str> {
+        let bytes = self.bytes();
+        let start = self.pos;
+        let mut i = start;
+        let digits = |i: &mut usize| {
+            let from = *i;
+            while bytes.get(*i).is_some_and(u8::is_ascii_digit) {
+                *i += 1;
+            }
+            *i > from
+        };
+        if bytes.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        if bytes.get(i) == Some(&b'0') {
+            i += 1;
+        } else if !digits(&mut i) {
+            self.pos = i;
+            return self.syntax("invalid number");
+        }
+        if bytes.get(i) == Some(&b'.') {
+            i += 1;
+            if !digits(&mut i) {
+                self.pos = i;
+                return self.syntax("invalid number");
+            }
+        }
+        if let Some(b'e' | b'E') = bytes.get(i) {
+            i += 1;
+            if let Some(b'+' | b'-') = bytes.get(i) {
+                i += 1;
+            }
+            if !digits(&mut i) {
+                self.pos = i;
+                return self.syntax("invalid number");
+            }
+        }
+        self.pos = i;
+        Ok(&self.text[start..i])
+    }
+
+    /// A non-negative integer given as a number (`16000`, `16000.0`) or a string of digits
+    /// (`"1778597597091"`).
+    pub fn flexible_u64(&mut self) -> ReadResult<u64> {
+        match self.kind()? {
+            Kind::String => {
+                let text = self.string()?;
+                text.trim()
+                    .parse()
+                    .map_err(|_| ReadError::Type(format!("{text:?} is not a non-negative integer")))
+            }
+            Kind::Number => {
+                let text = self.number_text()?;
+                if let Ok(n) = text.parse::<u64>() {
+                    return Ok(n);
+                }
+                match text.parse::<f64>() {
+                    Ok(v) if v >= 0.0 && v.fract() == 0.0 && v < u64::MAX as f64 => Ok(v as u64),
+                    _ => Err(ReadError::Type(format!(
+                        "{text} is not a non-negative integer"
+                    ))),
+                }
+            }
+            other => {
+                self.skip_value()?;
+                Err(ReadError::Type(format!(
+                    "expected a non-negative integer or a string of digits, found {}",
+                    other.article()
+                )))
+            }
+        }
+    }
+
+    /// Skip one value of any kind, checking that it is JSON.
+    pub fn skip_value(&mut self) -> ReadResult<()> {
+        match self.kind()? {
+            Kind::Object => self.object(|reader, _| reader.skip_value()),
+            Kind::Array => self.array(Self::skip_value),
+            Kind::String => self.string_contents().map(drop),
+            Kind::Number => self.number_text().map(drop),
+            Kind::Bool | Kind::Null => {
+                for literal in ["true", "false", "null"] {
+                    if self.text[self.pos..].starts_with(literal) {
+                        self.pos += literal.len();
+                        return Ok(());
+                    }
+                }
+                self.syntax("invalid literal")
+            }
+        }
+    }
+
+    /// Skip one value and return its text.
+    pub fn raw_value(&mut self) -> ReadResult<&'a str> {
+        self.skip_whitespace();
+        let start = self.pos;
+        self.skip_value()?;
+        Ok(&self.text[start..self.pos])
+    }
+
+    /// Check that only whitespace follows.
+    pub fn finish(&mut self) -> ReadResult<()> {
+        self.skip_whitespace();
+        if self.pos != self.text.len() {
+            return self.syntax("trailing characters");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(text: &str) -> ReadResult<Cow<'_, str>> {
+        Reader::new(text).string()
+    }
+
+    #[test]
+    fn strings_borrow_unless_escaped() {
+        assert!(matches!(strings("\"abc\""), Ok(Cow::Borrowed("abc"))));
+        assert_eq!(
+            strings(r#""a\"b\\c\/d\n\u00e9\ud83d\ude00""#).unwrap(),
+            "a\"b\\c/d\né😀"
+        );
+        assert!(strings("\"abc").is_err());
+        assert!(strings("\"a\u{1}b\"").is_err());
+        assert!(strings(r#""\x""#).is_err());
+        assert!(strings(r#""\ud83d""#).is_err());
+        assert!(strings(r#""\u12""#).is_err());
+    }
+
+    #[test]
+    fn numbers_follow_the_grammar() {
+        let read = |t: &str| Reader::new(t).flexible_u64();
+        assert_eq!(read("16000").unwrap(), 16000);
+        assert_eq!(read("16000.0").unwrap(), 16000);
+        assert_eq!(read("1.6e4").unwrap(), 16000);
+        assert_eq!(read("\"42\"").unwrap(), 42);
+        assert!(matches!(read("-1"), Err(ReadError::Type(_))));
+        assert!(matches!(read("1.5"), Err(ReadError::Type(_))));
+        assert!(matches!(read("01"), Ok(0))); // the reader stops after "0"; finish() refuses the rest
+        assert!(matches!(read("-"), Err(ReadError::Syntax { .. })));
+        assert!(matches!(read("1."), Err(ReadError::Syntax { .. })));
+        assert!(matches!(read("null"), Err(ReadError::Type(_))));
+    }
+
+    #[test]
+    fn skipping_checks_everything_and_limits_depth() {
+        let skip = |t: &str| {
+            let mut r = Reader::new(t);
+            r.skip_value().and_then(|()| r.finish())
+        };
+        assert!(skip(r#"{"a": [1, -2.5e3, true, false, null, {"b": "c"}], "d": {}}"#).is_ok());
+        assert!(skip("[1, 2,]").is_err());
+        assert!(skip("{\"a\" 1}").is_err());
+        assert!(skip("tru").is_err());
+        assert!(skip("01").is_err());
+        assert!(skip(&format!("{}{}", "[".repeat(128), "]".repeat(128))).is_ok());
+        assert!(skip(&format!("{}{}", "[".repeat(129), "]".repeat(129))).is_err());
+    }
+
+    #[test]
+    fn type_errors_name_both_kinds() {
+        let error = Reader::new("5").string().unwrap_err();
+        assert_eq!(
+            error,
+            ReadError::Type("expected a string, found a number".into())
+        );
+    }
+}
