@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from audiofork._core import Ring, __version__
+from audiofork._core import InboundDecoder, OutboundEncoder, Resampler, Ring, __version__, resample
 from audiofork.codec import (
     alaw2lin,
     alaw_decode,
@@ -55,11 +55,14 @@ __all__ = [
     "Dtmf",
     "Event",
     "FormatError",
+    "InboundDecoder",
     "Media",
     "MediaFormat",
+    "OutboundEncoder",
     "PlayAudio",
     "PlayedStream",
     "ProtocolError",
+    "Resampler",
     "Ring",
     "SignatureError",
     "Start",
@@ -78,6 +81,7 @@ __all__ = [
     "lin2alaw",
     "lin2ulaw",
     "parse_message",
+    "resample",
     "ulaw2lin",
     "ulaw_decode",
     "ulaw_encode",

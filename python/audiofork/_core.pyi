@@ -1,6 +1,6 @@
 """Type stubs for the Rust extension module ``audiofork._core``."""
 
-from typing import Any, ClassVar, TypeAlias, final
+from typing import Any, ClassVar, TypeAlias, final, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -12,10 +12,13 @@ __all__ = [
     "ClearAudio",
     "ClearedAudio",
     "Dtmf",
+    "InboundDecoder",
     "Media",
     "MediaFormat",
+    "OutboundEncoder",
     "PlayAudio",
     "PlayedStream",
+    "Resampler",
     "Ring",
     "Start",
     "Stop",
@@ -39,6 +42,7 @@ __all__ = [
     "parse_message",
     "play_audio",
     "played_stream",
+    "resample",
     "start",
     "stop",
     "ulaw_decode",
@@ -354,3 +358,88 @@ class Ring:
     @property
     def write_position(self) -> int: ...
     def __len__(self) -> int: ...
+
+@final
+class InboundDecoder:
+    def __new__(
+        cls,
+        media_format: MediaFormat,
+        out_rate: int | None = None,
+        out_dtype: str = "int16",
+        *,
+        quality: str = "default",
+        max_message_size: int = ...,
+    ) -> InboundDecoder: ...
+    def decode_message(self, text: str | Buffer) -> _Event: ...
+    def decode_payload(self, payload: str | Buffer, track: str = "inbound") -> Any: ...
+    def reset(self) -> None: ...
+    @property
+    def media_format(self) -> MediaFormat: ...
+    @property
+    def out_rate(self) -> int: ...
+    @property
+    def out_dtype(self) -> str: ...
+    @property
+    def stats(self) -> dict[str, int]: ...
+
+@final
+class OutboundEncoder:
+    def __new__(
+        cls,
+        wire_format: MediaFormat,
+        stream_id: str,
+        frame_ms: int = 20,
+        *,
+        quality: str = "default",
+    ) -> OutboundEncoder: ...
+    def push(self, pcm: _PcmLike, sample_rate: int) -> list[str]: ...
+    def flush(self) -> list[str]: ...
+    def clear(self) -> int: ...
+    @property
+    def pending_ms(self) -> float: ...
+    @property
+    def media_format(self) -> MediaFormat: ...
+    @property
+    def stream_id(self) -> str: ...
+    @property
+    def frame_samples(self) -> int: ...
+    @property
+    def stats(self) -> dict[str, int]: ...
+
+_Int16Like: TypeAlias = npt.NDArray[np.int16] | bytes | bytearray | memoryview
+
+@final
+class Resampler:
+    def __new__(cls, in_rate: int, out_rate: int, quality: str = "default") -> Resampler: ...
+    @overload
+    def process(self, chunk: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]: ...
+    @overload
+    def process(self, chunk: _Int16Like) -> npt.NDArray[np.int16]: ...
+    @overload
+    def process(self, chunk: _PcmLike) -> npt.NDArray[np.int16] | npt.NDArray[np.float32]: ...
+    def flush(self) -> npt.NDArray[np.int16] | npt.NDArray[np.float32]: ...
+    def reset(self) -> None: ...
+    def output_len(self, input_len: int) -> int: ...
+    @property
+    def in_rate(self) -> int: ...
+    @property
+    def out_rate(self) -> int: ...
+    @property
+    def quality(self) -> str: ...
+    @property
+    def delay_samples(self) -> int: ...
+    @property
+    def delay_ms(self) -> float: ...
+
+@overload
+def resample(
+    x: npt.NDArray[np.float32], in_rate: int, out_rate: int, quality: str = "default"
+) -> npt.NDArray[np.float32]: ...
+@overload
+def resample(
+    x: _Int16Like, in_rate: int, out_rate: int, quality: str = "default"
+) -> npt.NDArray[np.int16]: ...
+@overload
+def resample(
+    x: _PcmLike, in_rate: int, out_rate: int, quality: str = "default"
+) -> npt.NDArray[np.int16] | npt.NDArray[np.float32]: ...

@@ -14,6 +14,8 @@ pub mod format;
 pub mod g711;
 pub mod payload;
 pub mod pcm;
+pub mod pipeline;
+pub mod resample;
 pub mod ring;
 pub mod wire;
 

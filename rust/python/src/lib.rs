@@ -6,6 +6,8 @@ mod errors;
 mod events;
 mod format;
 mod input;
+mod pipeline;
+mod resample;
 mod ring;
 mod wire;
 
@@ -19,5 +21,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     events::register(m)?;
     wire::register(m)?;
     ring::register(m)?;
+    pipeline::register(m)?;
+    resample::register(m)?;
     Ok(())
 }

@@ -1,0 +1,160 @@
+"""Per-frame pipelines against the Python glue they replace, on the same 3,000 messages.
+
+Inbound: 3,000 μ-law/8 kHz ``media`` messages → int16 at 16 kHz. Outbound: 60 s of 24 kHz
+TTS in uneven chunks → 20 ms μ-law/8 kHz ``playAudio`` strings. Parse-only: each event type
+against ``json.loads``. Times are reported per frame (message).
+"""
+
+from __future__ import annotations
+
+import audioop
+import base64
+import json
+
+import numpy as np
+import orjson
+import pybase64
+import pytest
+import soxr
+
+import audiofork as af
+from audiofork import InboundDecoder, MediaFormat, OutboundEncoder, wire
+from audiofork._samples import speech_16k
+
+FRAMES = 3000
+ULAW8K = MediaFormat("audio/x-mulaw", 8000)
+_speech = np.tile(speech_16k(), 7)
+_speech8k = af.resample(_speech, 16000, 8000)[: FRAMES * 160]
+_codes = af.ulaw_encode(_speech8k)
+MEDIA = [
+    wire.media(
+        "c4dfd815-a92a-4140-ab85-5ff28c004116",
+        base64.b64encode(_codes[i * 160 : (i + 1) * 160]).decode(),
+        sequence_number=i + 1,
+        chunk=i + 1,
+        timestamp_ms=1778597597091 + 20 * i,
+    )
+    for i in range(FRAMES)
+]
+TTS24K = af.resample(_speech, 16000, 24000)[: FRAMES * 480]
+_rng = np.random.default_rng(3)
+_cuts = np.cumsum(_rng.integers(200, 4000, size=2000))
+TTS_CHUNKS = [c for c in np.split(TTS24K, _cuts[_cuts < len(TTS24K)]) if len(c)]
+
+
+def _frames(benchmark, group: str) -> None:  # type: ignore[no-untyped-def]
+    benchmark.group = group
+    benchmark.extra_info["frames"] = FRAMES
+
+
+# --- inbound ---------------------------------------------------------------------------
+
+
+def test_inbound_audiofork(benchmark):
+    _frames(benchmark, "inbound: media μ-law/8k -> int16/16k")
+
+    def run() -> int:
+        decoder = InboundDecoder(ULAW8K, 16000)
+        return sum(len(decoder.decode_message(m).pcm) for m in MEDIA)
+
+    assert benchmark(run) == FRAMES * 320
+
+
+def test_inbound_peer_pipecat_style(benchmark):
+    _frames(benchmark, "inbound: media μ-law/8k -> int16/16k")
+
+    def run() -> int:
+        stream = soxr.ResampleStream(8000, 16000, 1, dtype="int16", quality="VHQ")
+        total = 0
+        for m in MEDIA:
+            msg = json.loads(m)
+            pcm = audioop.ulaw2lin(base64.b64decode(msg["media"]["payload"]), 2)
+            total += len(stream.resample_chunk(np.frombuffer(pcm, dtype=np.int16)))
+        return total
+
+    benchmark(run)
+
+
+def test_inbound_peer_fast_python(benchmark):
+    _frames(benchmark, "inbound: media μ-law/8k -> int16/16k")
+
+    def run() -> int:
+        stream = soxr.ResampleStream(8000, 16000, 1, dtype="int16", quality="HQ")
+        total = 0
+        for m in MEDIA:
+            msg = orjson.loads(m)
+            pcm = audioop.ulaw2lin(pybase64.b64decode(msg["media"]["payload"]), 2)
+            total += len(stream.resample_chunk(np.frombuffer(pcm, dtype=np.int16)))
+        return total
+
+    benchmark(run)
+
+
+# --- outbound --------------------------------------------------------------------------
+
+
+def test_outbound_audiofork(benchmark):
+    _frames(benchmark, "outbound: 24 kHz TTS -> playAudio μ-law/8k")
+
+    def run() -> int:
+        encoder = OutboundEncoder(ULAW8K, "c4dfd815-a92a-4140-ab85-5ff28c004116")
+        count = 0
+        for chunk in TTS_CHUNKS:
+            count += len(encoder.push(chunk, 24000))
+        return count + len(encoder.flush())
+
+    assert benchmark(run) >= FRAMES
+
+
+def test_outbound_peer_soxr_audioop_json(benchmark):
+    _frames(benchmark, "outbound: 24 kHz TTS -> playAudio μ-law/8k")
+
+    def run() -> int:
+        stream = soxr.ResampleStream(24000, 8000, 1, dtype="int16", quality="HQ")
+        pending = b""
+        out = []
+        for chunk in TTS_CHUNKS:
+            pending += audioop.lin2ulaw(stream.resample_chunk(chunk).tobytes(), 2)
+            while len(pending) >= 160:
+                frame, pending = pending[:160], pending[160:]
+                out.append(
+                    json.dumps(
+                        {
+                            "event": "playAudio",
+                            "streamId": "c4dfd815-a92a-4140-ab85-5ff28c004116",
+                            "media": {
+                                "contentType": "audio/x-mulaw",
+                                "sampleRate": 8000,
+                                "payload": base64.b64encode(frame).decode(),
+                            },
+                        }
+                    )
+                )
+        return len(out)
+
+    benchmark(run)
+
+
+# --- parse only ------------------------------------------------------------------------
+
+EXAMPLES = {
+    "media": MEDIA[0],
+    "start": wire.start("s", MediaFormat("l16", 16000), call_id="c", account_id="a"),
+    "playedStream": wire.played_stream("greeting", "s", 9),
+    "clearedAudio": wire.cleared_audio("s", 7),
+    "dtmf": wire.dtmf("s", "5", sequence_number=5, timestamp_ms=1),
+    "playAudio": wire.play_audio("s", ULAW8K, base64.b64encode(bytes(160)).decode()),
+    "checkpoint": wire.checkpoint("s", "greeting"),
+}
+
+
+@pytest.mark.parametrize("event", list(EXAMPLES))
+def test_parse_audiofork(benchmark, event):
+    benchmark.group = f"parse {event}"
+    benchmark(af.parse_message, EXAMPLES[event])
+
+
+@pytest.mark.parametrize("event", list(EXAMPLES))
+def test_parse_peer_json_loads(benchmark, event):
+    benchmark.group = f"parse {event}"
+    benchmark(json.loads, EXAMPLES[event])

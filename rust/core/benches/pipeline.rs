@@ -1,0 +1,78 @@
+//! The fused per-frame pipelines without Python: one 20 ms μ-law/8 kHz `media` message to
+//! int16 at 16 kHz, and 20 ms of 24 kHz PCM to one μ-law/8 kHz `playAudio` message.
+
+use std::hint::black_box;
+
+use audiofork_core::format::{ByteOrder, Encoding, MediaFormat};
+use audiofork_core::payload::PayloadCodec;
+use audiofork_core::pipeline::{InboundDecoder, OutboundEncoder};
+use audiofork_core::resample::Quality;
+use audiofork_core::wire::{self, MediaFields};
+use criterion::{criterion_group, criterion_main, Criterion};
+
+const ULAW: MediaFormat = MediaFormat {
+    encoding: Encoding::Mulaw,
+    sample_rate: 8000,
+    byte_order: ByteOrder::Little,
+};
+
+fn tone(n: usize, rate: f32) -> Vec<i16> {
+    (0..n)
+        .map(|i| (8000.0 * (i as f32 * 440.0 * std::f32::consts::TAU / rate).sin()) as i16)
+        .collect()
+}
+
+fn pipelines(c: &mut Criterion) {
+    let mut payload = String::new();
+    PayloadCodec::new().encode(
+        &tone(160, 8000.0),
+        Encoding::Mulaw,
+        ByteOrder::Little,
+        &mut payload,
+    );
+    let mut text = String::new();
+    let fields = MediaFields {
+        sequence_number: 2,
+        stream_id: "c4dfd815-a92a-4140-ab85-5ff28c004116",
+        track: "inbound",
+        timestamp_ms: 1778597597091,
+        chunk: 2,
+        extra_headers: "{}",
+    };
+    wire::write_media(&mut text, &fields, |o| o.push_str(&payload));
+
+    let mut decoder = InboundDecoder::new(ULAW, 16000, Quality::Default).expect("decoder");
+    let mut pcm = Vec::with_capacity(320);
+    c.bench_function("inbound media μ-law/8k -> int16/16k", |b| {
+        b.iter(|| {
+            pcm.clear();
+            decoder
+                .decode_message(
+                    black_box(&text),
+                    &mut pcm,
+                    InboundDecoder::decode_payload_i16,
+                )
+                .map(|_| pcm.len())
+        })
+    });
+
+    let tts = tone(480, 24000.0);
+    let mut encoder = OutboundEncoder::new(
+        ULAW,
+        "c4dfd815-a92a-4140-ab85-5ff28c004116",
+        20,
+        Quality::Default,
+    )
+    .expect("encoder");
+    let (mut out, mut ends) = (String::with_capacity(512), Vec::with_capacity(4));
+    c.bench_function("outbound 20 ms 24k -> playAudio μ-law/8k", |b| {
+        b.iter(|| {
+            out.clear();
+            ends.clear();
+            encoder.push_i16(black_box(&tts), 24000, &mut out, &mut ends)
+        })
+    });
+}
+
+criterion_group!(benches, pipelines);
+criterion_main!(benches);

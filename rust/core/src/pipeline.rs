@@ -1,0 +1,452 @@
+//! Fused per-frame pipelines: one call per WebSocket message.
+//!
+//! [`InboundDecoder`]: message text → parsed event with its payload base64-decoded, G.711/L16
+//! decoded and resampled to the app's rate (per-track resampler state kept across frames).
+//! [`OutboundEncoder`]: PCM of any chunk size and rate → resampled to the wire rate, cut into
+//! exact frames, encoded, base64'd and written as `playAudio` JSON into one buffer.
+
+use crate::error::{Error, Result};
+use crate::format::MediaFormat;
+use crate::payload::PayloadCodec;
+use crate::pcm;
+use crate::resample::{Quality, Resampler};
+use crate::wire::{self, Message, ParseOptions};
+
+/// Counters of a decoder or encoder, for stream statistics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Media frames decoded, or `playAudio` frames emitted.
+    pub frames: u64,
+    /// Wire payload bytes (before base64) decoded or encoded.
+    pub bytes: u64,
+    /// Inbound: media frames refused as malformed. Outbound: samples dropped by `clear`.
+    pub dropped: u64,
+}
+
+/// Per-track resampler state, created on first use of a track.
+#[derive(Debug, Clone)]
+struct TrackResamplers {
+    in_rate: u32,
+    out_rate: u32,
+    quality: Quality,
+    tracks: Vec<(String, Resampler)>,
+}
+
+impl TrackResamplers {
+    fn for_track(&mut self, track: &str) -> Result<&mut Resampler> {
+        let index = match self.tracks.iter().position(|(name, _)| name == track) {
+            Some(index) => index,
+            None => {
+                let resampler = Resampler::new(self.in_rate, self.out_rate, self.quality)?;
+                self.tracks.push((track.to_owned(), resampler));
+                self.tracks.len() - 1
+            }
+        };
+        Ok(&mut self.tracks[index].1)
+    }
+}
+
+/// Decodes inbound `media` messages to PCM at the app's rate.
+#[derive(Debug, Clone)]
+pub struct InboundDecoder {
+    format: MediaFormat,
+    resamplers: TrackResamplers,
+    codec: PayloadCodec,
+    decoded: Vec<i16>,
+    options: ParseOptions,
+    counters: Counters,
+}
+
+impl InboundDecoder {
+    /// A decoder for wire `format` producing PCM at `out_rate`.
+    pub fn new(format: MediaFormat, out_rate: u32, quality: Quality) -> Result<Self> {
+        // Fail now, not on the first frame, if the rate pair is unsupported.
+        Resampler::new(format.sample_rate, out_rate, quality)?;
+        Ok(InboundDecoder {
+            format,
+            resamplers: TrackResamplers {
+                in_rate: format.sample_rate,
+                out_rate,
+                quality,
+                tracks: Vec::new(),
+            },
+            codec: PayloadCodec::new(),
+            decoded: Vec::new(),
+            options: ParseOptions {
+                check_payload: false,
+                ..ParseOptions::default()
+            },
+            counters: Counters::default(),
+        })
+    }
+
+    /// The wire format this decoder reads.
+    pub fn format(&self) -> MediaFormat {
+        self.format
+    }
+
+    /// The app-side sample rate.
+    pub fn out_rate(&self) -> u32 {
+        self.resamplers.out_rate
+    }
+
+    /// Limit on one message's size (default 1 MiB).
+    pub fn set_max_message_bytes(&mut self, max_bytes: usize) {
+        self.options.max_bytes = max_bytes;
+    }
+
+    /// Counters so far.
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    /// Decode a base64 payload of `track` into `self.decoded` (wire rate).
+    fn decode_wire(&mut self, payload: &str) -> Result<()> {
+        self.decoded.clear();
+        let format = self.format;
+        self.codec.decode(
+            payload.as_bytes(),
+            format.encoding,
+            format.byte_order,
+            &mut self.decoded,
+        )?;
+        self.counters.frames += 1;
+        self.counters.bytes += (self.decoded.len() * format.encoding.bytes_per_sample()) as u64;
+        Ok(())
+    }
+
+    /// Decode one base64 payload of `track` and append int16 PCM at the app's rate to `out`.
+    pub fn decode_payload_i16(
+        &mut self,
+        payload: &str,
+        track: &str,
+        out: &mut Vec<i16>,
+    ) -> Result<()> {
+        self.decode_wire(payload)?;
+        self.resamplers
+            .for_track(track)?
+            .process_i16(&self.decoded, out);
+        Ok(())
+    }
+
+    /// Decode one base64 payload of `track` and append float32 PCM at the app's rate to `out`.
+    pub fn decode_payload_f32(
+        &mut self,
+        payload: &str,
+        track: &str,
+        out: &mut Vec<f32>,
+    ) -> Result<()> {
+        self.decode_wire(payload)?;
+        let mut floats = vec![0.0f32; self.decoded.len()];
+        pcm::i16_to_f32_slice(&self.decoded, &mut floats);
+        self.resamplers.for_track(track)?.process_f32(&floats, out);
+        Ok(())
+    }
+
+    /// Parse one message; for `media`, also decode its payload with `decode` (one of the two
+    /// `decode_payload_*` methods). Payload errors become protocol errors naming the field.
+    pub fn decode_message<'a, T>(
+        &mut self,
+        text: &'a str,
+        out: &mut Vec<T>,
+        decode: fn(&mut Self, &str, &str, &mut Vec<T>) -> Result<()>,
+    ) -> Result<Message<'a>> {
+        let message = wire::parse(text, &self.options)?;
+        if let Message::Media(media) = &message {
+            if let Err(error) = decode(self, &media.payload, &media.track, out) {
+                self.counters.dropped += 1;
+                return Err(Error::Protocol(format!("media.payload: {error}")));
+            }
+        }
+        Ok(message)
+    }
+
+    /// Forget resampler history (e.g. after a gap in the stream).
+    pub fn reset(&mut self) {
+        self.resamplers.tracks.clear();
+    }
+}
+
+/// Encodes app PCM into `playAudio` messages of exact frames.
+#[derive(Debug, Clone)]
+pub struct OutboundEncoder {
+    format: MediaFormat,
+    stream_id: String,
+    frame_samples: usize,
+    quality: Quality,
+    /// Resamplers to the wire rate, one per input rate seen.
+    resamplers: Vec<Resampler>,
+    /// Wire-rate samples not yet cut into a frame.
+    pending: Vec<i16>,
+    resampled: Vec<i16>,
+    codec: PayloadCodec,
+    counters: Counters,
+}
+
+impl OutboundEncoder {
+    /// An encoder to wire `format` for `stream_id`, cutting frames of `frame_ms`.
+    pub fn new(
+        format: MediaFormat,
+        stream_id: &str,
+        frame_ms: u32,
+        quality: Quality,
+    ) -> Result<Self> {
+        let frame_samples = format.samples_per_ms(frame_ms)?;
+        Ok(OutboundEncoder {
+            format,
+            stream_id: stream_id.to_owned(),
+            frame_samples,
+            quality,
+            resamplers: Vec::new(),
+            pending: Vec::new(),
+            resampled: Vec::new(),
+            codec: PayloadCodec::new(),
+            counters: Counters::default(),
+        })
+    }
+
+    /// The wire format.
+    pub fn format(&self) -> MediaFormat {
+        self.format
+    }
+
+    /// The stream id written into every message.
+    pub fn stream_id(&self) -> &str {
+        &self.stream_id
+    }
+
+    /// Samples in one frame at the wire rate.
+    pub fn frame_samples(&self) -> usize {
+        self.frame_samples
+    }
+
+    /// Counters so far.
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    /// Milliseconds queued but not yet emitted (less than one frame after each push).
+    pub fn pending_ms(&self) -> f64 {
+        self.pending.len() as f64 * 1000.0 / f64::from(self.format.sample_rate)
+    }
+
+    fn resampler(&mut self, rate: u32) -> Result<&mut Resampler> {
+        let index = match self.resamplers.iter().position(|r| r.in_rate() == rate) {
+            Some(index) => index,
+            None => {
+                let resampler = Resampler::new(rate, self.format.sample_rate, self.quality)?;
+                self.resamplers.push(resampler);
+                self.resamplers.len() - 1
+            }
+        };
+        Ok(&mut self.resamplers[index])
+    }
+
+    /// Queue int16 `samples` at `rate`; append each completed message to `out`, its end
+    /// offset to `ends`.
+    pub fn push_i16(
+        &mut self,
+        samples: &[i16],
+        rate: u32,
+        out: &mut String,
+        ends: &mut Vec<usize>,
+    ) -> Result<()> {
+        if rate == self.format.sample_rate {
+            self.pending.extend_from_slice(samples);
+        } else {
+            let mut resampled = std::mem::take(&mut self.resampled);
+            resampled.clear();
+            self.resampler(rate)?.process_i16(samples, &mut resampled);
+            self.pending.extend_from_slice(&resampled);
+            self.resampled = resampled;
+        }
+        self.emit_frames(out, ends);
+        Ok(())
+    }
+
+    /// Queue float32 `samples` in [-1, 1] at `rate` (see [`OutboundEncoder::push_i16`]).
+    pub fn push_f32(
+        &mut self,
+        samples: &[f32],
+        rate: u32,
+        out: &mut String,
+        ends: &mut Vec<usize>,
+    ) -> Result<()> {
+        let mut resampled = Vec::new();
+        self.resampler(rate)?.process_f32(samples, &mut resampled);
+        let start = self.pending.len();
+        self.pending.resize(start + resampled.len(), 0);
+        pcm::f32_to_i16_slice(&resampled, &mut self.pending[start..]);
+        self.emit_frames(out, ends);
+        Ok(())
+    }
+
+    fn emit_frames(&mut self, out: &mut String, ends: &mut Vec<usize>) {
+        let n = self.frame_samples;
+        let format = self.format;
+        let frames = self.pending.len() / n;
+        for frame in self.pending.chunks_exact(n) {
+            let codec = &mut self.codec;
+            wire::write_play_audio(out, &self.stream_id, &format, |o| {
+                codec.encode(frame, format.encoding, format.byte_order, o)
+            });
+            ends.push(out.len());
+        }
+        self.counters.frames += frames as u64;
+        self.counters.bytes += (frames * n * format.encoding.bytes_per_sample()) as u64;
+        self.pending.drain(..frames * n);
+    }
+
+    /// Emit what is queued: the resamplers' tails and the last partial frame, padded with
+    /// silence to a whole frame.
+    pub fn flush(&mut self, out: &mut String, ends: &mut Vec<usize>) {
+        let mut tail = Vec::new();
+        for resampler in &mut self.resamplers {
+            resampler.flush_i16(&mut tail);
+        }
+        self.pending.extend_from_slice(&tail);
+        let partial = self.pending.len() % self.frame_samples;
+        if partial != 0 {
+            self.pending
+                .resize(self.pending.len() + self.frame_samples - partial, 0);
+        }
+        self.emit_frames(out, ends);
+    }
+
+    /// Drop everything not yet emitted (queued samples and resampler history); returns the
+    /// milliseconds dropped.
+    pub fn clear(&mut self) -> f64 {
+        let dropped_ms = self.pending_ms();
+        self.counters.dropped += self.pending.len() as u64;
+        self.pending.clear();
+        for resampler in &mut self.resamplers {
+            resampler.reset();
+        }
+        dropped_ms
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::{ByteOrder, Encoding};
+    use crate::wire::MediaFields;
+
+    fn format(encoding: Encoding, rate: u32) -> MediaFormat {
+        MediaFormat {
+            encoding,
+            sample_rate: rate,
+            byte_order: ByteOrder::Little,
+        }
+    }
+
+    fn media_text(payload: &str, track: &str) -> String {
+        let mut out = String::new();
+        let fields = MediaFields {
+            sequence_number: 1,
+            stream_id: "s",
+            track,
+            timestamp_ms: 0,
+            chunk: 1,
+            extra_headers: "{}",
+        };
+        wire::write_media(&mut out, &fields, |o| o.push_str(payload));
+        out
+    }
+
+    #[test]
+    fn inbound_twenty_ms_in_twenty_ms_out() {
+        let ulaw = format(Encoding::Mulaw, 8000);
+        let mut decoder = InboundDecoder::new(ulaw, 16000, Quality::Default).unwrap();
+        let mut payload = String::new();
+        PayloadCodec::new().encode(
+            &[1000; 160],
+            Encoding::Mulaw,
+            ByteOrder::Little,
+            &mut payload,
+        );
+        let text = media_text(&payload, "inbound");
+        for _ in 0..5 {
+            let mut pcm = Vec::new();
+            let message = decoder
+                .decode_message(&text, &mut pcm, InboundDecoder::decode_payload_i16)
+                .unwrap();
+            assert!(matches!(message, Message::Media(_)));
+            assert_eq!(pcm.len(), 320);
+        }
+        assert_eq!(decoder.counters().frames, 5);
+        assert_eq!(decoder.counters().bytes, 800);
+    }
+
+    #[test]
+    fn inbound_payload_errors_name_the_field() {
+        let mut decoder =
+            InboundDecoder::new(format(Encoding::L16, 16000), 16000, Quality::Default).unwrap();
+        let mut pcm = Vec::new();
+        let error = decoder
+            .decode_message(
+                &media_text("AAEC", "inbound"),
+                &mut pcm,
+                InboundDecoder::decode_payload_i16,
+            )
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "media.payload: L16 data must have an even number of bytes, got 3"
+        );
+        assert_eq!(decoder.counters().dropped, 1);
+    }
+
+    fn encode_all(encoder: &mut OutboundEncoder, chunks: &[&[i16]], rate: u32) -> Vec<String> {
+        let (mut out, mut ends) = (String::new(), Vec::new());
+        for chunk in chunks {
+            encoder.push_i16(chunk, rate, &mut out, &mut ends).unwrap();
+        }
+        encoder.flush(&mut out, &mut ends);
+        let mut start = 0;
+        ends.iter()
+            .map(|&end| {
+                let message = out[start..end].to_owned();
+                start = end;
+                message
+            })
+            .collect()
+    }
+
+    #[test]
+    fn outbound_frames_are_exact_and_chunking_does_not_matter() {
+        let wire_format = format(Encoding::Mulaw, 8000);
+        let tts: Vec<i16> = (0..24_000)
+            .map(|i| ((i * 37) % 20_000 - 10_000) as i16)
+            .collect();
+        let mut one = OutboundEncoder::new(wire_format, "s", 20, Quality::Default).unwrap();
+        let whole = encode_all(&mut one, &[&tts], 24_000);
+        let mut many = OutboundEncoder::new(wire_format, "s", 20, Quality::Default).unwrap();
+        let pieces: Vec<&[i16]> = tts.chunks(333).collect();
+        assert_eq!(encode_all(&mut many, &pieces, 24_000), whole);
+        for message in &whole {
+            let Message::PlayAudio(play) = wire::parse(message, &ParseOptions::default()).unwrap()
+            else {
+                panic!("not playAudio: {message}")
+            };
+            assert_eq!(play.payload.len(), 216); // 160 μ-law bytes
+        }
+        assert_eq!(one.counters().frames, whole.len() as u64);
+    }
+
+    #[test]
+    fn outbound_clear_reports_pending() {
+        let mut encoder =
+            OutboundEncoder::new(format(Encoding::L16, 16000), "s", 20, Quality::Default).unwrap();
+        let (mut out, mut ends) = (String::new(), Vec::new());
+        encoder
+            .push_i16(&[7; 400], 16000, &mut out, &mut ends)
+            .unwrap();
+        assert_eq!(ends.len(), 1);
+        assert!((encoder.pending_ms() - 5.0).abs() < 1e-9);
+        assert!((encoder.clear() - 5.0).abs() < 1e-9);
+        assert_eq!(encoder.counters().dropped, 80);
+        encoder.flush(&mut out, &mut ends);
+        assert_eq!(ends.len(), 1);
+    }
+}

@@ -1,0 +1,295 @@
+//! `InboundDecoder` and `OutboundEncoder`: one Python→Rust crossing per WebSocket message.
+
+use audiofork_core::pipeline::{Counters, InboundDecoder, OutboundEncoder};
+use audiofork_core::resample::Quality;
+use audiofork_core::wire::DEFAULT_MAX_MESSAGE_BYTES;
+use numpy::PyArray1;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+
+use crate::errors;
+use crate::events;
+use crate::format::PyMediaFormat;
+use crate::input::{detach_if_large, PcmArg, Samples, TextArg};
+use crate::wire::message_text;
+
+fn counters_dict<'py>(py: Python<'py>, counters: Counters) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("frames", counters.frames)?;
+    dict.set_item("bytes", counters.bytes)?;
+    dict.set_item("dropped", counters.dropped)?;
+    Ok(dict)
+}
+
+fn quality(name: &str) -> PyResult<Quality> {
+    Quality::parse(name).map_err(errors::to_py)
+}
+
+/// Output sample type of an `InboundDecoder`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OutDtype {
+    Int16,
+    Float32,
+}
+
+/// Decodes inbound stream messages to PCM at the app's rate, one call per message.
+///
+/// ``decode_message(text)`` parses any message; a ``media`` event comes back with ``pcm``
+/// already base64-decoded, G.711/L16-decoded and resampled to ``out_rate`` (resampler state
+/// is kept per track across frames). ``out_dtype`` is ``"int16"`` or ``"float32"``.
+#[pyclass(module = "audiofork._core", name = "InboundDecoder")]
+pub struct PyInboundDecoder {
+    inner: InboundDecoder,
+    dtype: OutDtype,
+    pcm_i16: Vec<i16>,
+    pcm_f32: Vec<f32>,
+}
+
+impl PyInboundDecoder {
+    /// Decode into the scratch buffer of the output type and return it as a new array.
+    fn take_pcm<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyAny> {
+        match self.dtype {
+            OutDtype::Int16 => PyArray1::from_slice(py, &self.pcm_i16).into_any(),
+            OutDtype::Float32 => PyArray1::from_slice(py, &self.pcm_f32).into_any(),
+        }
+    }
+}
+
+#[pymethods]
+impl PyInboundDecoder {
+    #[new]
+    #[pyo3(signature = (media_format, out_rate = None, out_dtype = "int16", *, quality = "default", max_message_size = DEFAULT_MAX_MESSAGE_BYTES))]
+    fn new(
+        media_format: PyMediaFormat,
+        out_rate: Option<u32>,
+        out_dtype: &str,
+        quality: &str,
+        max_message_size: usize,
+    ) -> PyResult<Self> {
+        let dtype = match out_dtype {
+            "int16" => OutDtype::Int16,
+            "float32" => OutDtype::Float32,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "out_dtype must be \"int16\" or \"float32\", not {other:?}"
+                )))
+            }
+        };
+        let format = media_format.0;
+        let mut inner = InboundDecoder::new(
+            format,
+            out_rate.unwrap_or(format.sample_rate),
+            self::quality(quality)?,
+        )
+        .map_err(errors::to_py)?;
+        inner.set_max_message_bytes(max_message_size);
+        Ok(PyInboundDecoder {
+            inner,
+            dtype,
+            pcm_i16: Vec::new(),
+            pcm_f32: Vec::new(),
+        })
+    }
+
+    /// Parse one message; ``media`` events carry the decoded, resampled ``pcm``.
+    fn decode_message<'py>(
+        &mut self,
+        py: Python<'py>,
+        text: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let arg = TextArg::extract(text, "text")?;
+        let text = message_text(&arg)?;
+        self.pcm_i16.clear();
+        self.pcm_f32.clear();
+        let message = match self.dtype {
+            OutDtype::Int16 => self.inner.decode_message(
+                text,
+                &mut self.pcm_i16,
+                InboundDecoder::decode_payload_i16,
+            ),
+            OutDtype::Float32 => self.inner.decode_message(
+                text,
+                &mut self.pcm_f32,
+                InboundDecoder::decode_payload_f32,
+            ),
+        }
+        .map_err(errors::to_py)?;
+        let pcm = matches!(message, audiofork_core::wire::Message::Media(_))
+            .then(|| self.take_pcm(py).unbind());
+        events::to_py(py, message, text, pcm)
+    }
+
+    /// Decode one base64 payload of ``track`` to PCM at ``out_rate``.
+    #[pyo3(signature = (payload, track = "inbound"))]
+    fn decode_payload<'py>(
+        &mut self,
+        py: Python<'py>,
+        payload: &Bound<'py, PyAny>,
+        track: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let arg = TextArg::extract(payload, "payload")?;
+        let text = message_text(&arg)?;
+        self.pcm_i16.clear();
+        self.pcm_f32.clear();
+        match self.dtype {
+            OutDtype::Int16 => self
+                .inner
+                .decode_payload_i16(text, track, &mut self.pcm_i16),
+            OutDtype::Float32 => self
+                .inner
+                .decode_payload_f32(text, track, &mut self.pcm_f32),
+        }
+        .map_err(errors::to_py)?;
+        Ok(self.take_pcm(py))
+    }
+
+    /// Forget resampler history.
+    fn reset(&mut self) {
+        self.inner.reset();
+    }
+
+    /// The wire format being decoded.
+    #[getter]
+    fn media_format(&self) -> PyMediaFormat {
+        PyMediaFormat(self.inner.format())
+    }
+
+    /// The output sample rate.
+    #[getter]
+    fn out_rate(&self) -> u32 {
+        self.inner.out_rate()
+    }
+
+    /// ``"int16"`` or ``"float32"``.
+    #[getter]
+    fn out_dtype(&self) -> &'static str {
+        match self.dtype {
+            OutDtype::Int16 => "int16",
+            OutDtype::Float32 => "float32",
+        }
+    }
+
+    /// ``{"frames", "bytes", "dropped"}``: media frames decoded, wire bytes, frames refused.
+    #[getter]
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        counters_dict(py, self.inner.counters())
+    }
+}
+
+/// Encodes app PCM into ``playAudio`` messages of exactly ``frame_ms`` each.
+///
+/// ``push(pcm, sample_rate)`` takes any chunk size at any supported rate and returns the
+/// complete messages it produced; ``flush()`` emits the rest, padded with silence to a whole
+/// frame; ``clear()`` drops what was not emitted (barge-in).
+#[pyclass(module = "audiofork._core", name = "OutboundEncoder")]
+pub struct PyOutboundEncoder {
+    inner: OutboundEncoder,
+    buffer: String,
+    ends: Vec<usize>,
+}
+
+impl PyOutboundEncoder {
+    /// The messages written since the last call, as a list of `str`.
+    fn take_messages<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let mut start = 0;
+        let messages = self.ends.iter().map(|&end| {
+            let message = PyString::new(py, &self.buffer[start..end]);
+            start = end;
+            message
+        });
+        let list = PyList::new(py, messages)?;
+        self.buffer.clear();
+        self.ends.clear();
+        Ok(list)
+    }
+}
+
+#[pymethods]
+impl PyOutboundEncoder {
+    #[new]
+    #[pyo3(signature = (wire_format, stream_id, frame_ms = 20, *, quality = "default"))]
+    fn new(
+        wire_format: PyMediaFormat,
+        stream_id: &str,
+        frame_ms: u32,
+        quality: &str,
+    ) -> PyResult<Self> {
+        let inner =
+            OutboundEncoder::new(wire_format.0, stream_id, frame_ms, self::quality(quality)?)
+                .map_err(errors::to_py)?;
+        Ok(PyOutboundEncoder {
+            inner,
+            buffer: String::new(),
+            ends: Vec::new(),
+        })
+    }
+
+    /// Queue ``pcm`` recorded at ``sample_rate``; returns the ``playAudio`` messages completed.
+    fn push<'py>(
+        &mut self,
+        py: Python<'py>,
+        pcm: &Bound<'py, PyAny>,
+        sample_rate: u32,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let pcm = PcmArg::extract(pcm, "pcm")?;
+        let (inner, buffer, ends) = (&mut self.inner, &mut self.buffer, &mut self.ends);
+        match pcm.samples() {
+            Samples::I16(s) => detach_if_large(py, s.len() * 2, || {
+                inner.push_i16(s, sample_rate, buffer, ends)
+            }),
+            Samples::F32(s) => detach_if_large(py, s.len() * 4, || {
+                inner.push_f32(s, sample_rate, buffer, ends)
+            }),
+        }
+        .map_err(errors::to_py)?;
+        self.take_messages(py)
+    }
+
+    /// Emit everything queued, the last frame padded with silence.
+    fn flush<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.inner.flush(&mut self.buffer, &mut self.ends);
+        self.take_messages(py)
+    }
+
+    /// Drop what was not yet emitted; returns the milliseconds dropped, rounded.
+    fn clear(&mut self) -> u64 {
+        self.inner.clear().round() as u64
+    }
+
+    /// Milliseconds queued but not yet emitted.
+    #[getter]
+    fn pending_ms(&self) -> f64 {
+        self.inner.pending_ms()
+    }
+
+    /// The wire format of the messages.
+    #[getter]
+    fn media_format(&self) -> PyMediaFormat {
+        PyMediaFormat(self.inner.format())
+    }
+
+    /// The stream id in every message.
+    #[getter]
+    fn stream_id(&self) -> &str {
+        self.inner.stream_id()
+    }
+
+    /// Samples per frame at the wire rate.
+    #[getter]
+    fn frame_samples(&self) -> usize {
+        self.inner.frame_samples()
+    }
+
+    /// ``{"frames", "bytes", "dropped"}``: messages emitted, wire bytes, samples cleared.
+    #[getter]
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        counters_dict(py, self.inner.counters())
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyInboundDecoder>()?;
+    m.add_class::<PyOutboundEncoder>()?;
+    Ok(())
+}
