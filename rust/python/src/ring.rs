@@ -1,6 +1,7 @@
 //! `Ring`: the core sample ring behind a mutex, so one writer thread and one reader thread
 //! can use it with the GIL released.
 
+use std::borrow::Cow;
 use std::sync::{Mutex, MutexGuard};
 
 use audiofork_core::ring::{Overflow, Ring};
@@ -47,7 +48,12 @@ impl PyRing {
     /// ``"reject"``, which raises ``BufferOverflowError`` instead of dropping).
     fn write(&self, py: Python<'_>, pcm: &Bound<'_, PyAny>) -> PyResult<(usize, Vec<String>)> {
         let pcm = PcmArg::extract(pcm, "pcm")?;
-        let samples = pcm.to_i16();
+        // Writes always release the GIL (the lock may be contended): copy what may not be
+        // read without it.
+        let samples = match pcm.to_i16() {
+            Cow::Borrowed(s) if !pcm.readable_without_gil() => Cow::Owned(s.to_vec()),
+            samples => samples,
+        };
         let dropped = py
             .detach(|| self.ring().write(&samples))
             .map_err(errors::to_py)?;
