@@ -332,6 +332,11 @@ def test_non_utf8_bytes() -> None:
         af.parse_message(b'{"event":"\xff"}')
 
 
+def test_lone_surrogate_is_a_protocol_error() -> None:
+    with pytest.raises(ProtocolError, match="lone surrogate"):
+        af.parse_message('{"event":"stop","streamId":"\ud800"}')
+
+
 def test_size_limit_default_and_configurable() -> None:
     big = '{"event":"media","media":{"payload":"' + "A" * (20 * 1024 * 1024) + '"}}'
     with pytest.raises(ProtocolError, match=f"message is {len(big)} bytes, limit 1048576"):

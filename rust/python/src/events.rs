@@ -5,8 +5,9 @@ use std::borrow::Cow;
 
 use audiofork_core::wire::{self, Message};
 use numpy::PyUntypedArrayMethods;
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 use pyo3::IntoPyObjectExt;
 
 use crate::format::PyMediaFormat;
@@ -170,32 +171,101 @@ event_class! {
     }
 }
 
+/// Text of a `Media` field: a span of the message object it was parsed from (kept alive, not
+/// copied: payloads are most of a message), or an owned copy.
+enum FieldText {
+    Owned(Cow<'static, str>),
+    InMessage {
+        message: Py<PyAny>,
+        start: usize,
+        end: usize,
+    },
+}
+
+impl FieldText {
+    /// `value` as a span of `text` (held by `message`) when it points into it.
+    fn new(value: Cow<'_, str>, text: &str, message: Option<&Bound<'_, PyAny>>) -> FieldText {
+        if let (Cow::Borrowed(slice), Some(message)) = (&value, message) {
+            let start = (slice.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+            if start <= text.len() && start + slice.len() <= text.len() {
+                return FieldText::InMessage {
+                    message: message.clone().unbind(),
+                    start,
+                    end: start + slice.len(),
+                };
+            }
+        }
+        FieldText::Owned(Cow::Owned(value.into_owned()))
+    }
+
+    fn get<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
+        match self {
+            FieldText::Owned(text) => Ok(PyString::new(py, text)),
+            FieldText::InMessage {
+                message,
+                start,
+                end,
+            } => {
+                let message = message.bind(py);
+                let text = match message.cast::<PyString>() {
+                    Ok(s) => s.to_str()?,
+                    // Parsed as UTF-8 when the event was made, so this cannot fail.
+                    Err(_) => std::str::from_utf8(message.cast::<PyBytes>()?.as_bytes())
+                        .map_err(|e| PyValueError::new_err(e.to_string()))?,
+                };
+                Ok(PyString::new(py, &text[*start..*end]))
+            }
+        }
+    }
+}
+
+/// Common short values shared rather than allocated per frame.
+fn interned(value: Cow<'_, str>) -> Cow<'static, str> {
+    match value.as_ref() {
+        "inbound" => Cow::Borrowed("inbound"),
+        "outbound" => Cow::Borrowed("outbound"),
+        "{}" => Cow::Borrowed("{}"),
+        _ => Cow::Owned(value.into_owned()),
+    }
+}
+
 /// ``media``: one chunk of one track. ``payload`` is the base64 text; ``pcm`` holds the
 /// decoded int16 samples when an ``InboundDecoder`` produced the event (else ``None``).
 #[pyclass(module = "audiofork._core", frozen)]
 pub struct Media {
     stream_id: Option<String>,
     sequence_number: Option<u64>,
-    track: String,
+    track: Cow<'static, str>,
     timestamp_ms: Option<u64>,
     chunk: Option<u64>,
-    payload: String,
-    extra_headers_raw: Option<String>,
+    payload: FieldText,
+    extra_headers_raw: Option<Cow<'static, str>>,
     pcm: Option<Py<PyAny>>,
 }
 
 impl Media {
-    pub fn from_wire(media: wire::Media<'_>, pcm: Option<Py<PyAny>>) -> Media {
+    /// The event for `media` parsed from `text`; `message` is the Python object holding
+    /// `text`, if immutable, so the payload can stay in it.
+    pub fn from_wire(
+        media: wire::Media<'_>,
+        text: &str,
+        message: Option<&Bound<'_, PyAny>>,
+        pcm: Option<Py<PyAny>>,
+    ) -> Media {
         Media {
             stream_id: media.stream_id.map(Cow::into_owned),
             sequence_number: media.sequence_number,
-            track: media.track.into_owned(),
+            track: interned(media.track),
             timestamp_ms: media.timestamp_ms,
             chunk: media.chunk,
-            payload: media.payload.into_owned(),
-            extra_headers_raw: media.extra_headers.map(Cow::into_owned),
+            payload: FieldText::new(media.payload, text, message),
+            extra_headers_raw: media.extra_headers.map(interned),
             pcm,
         }
+    }
+
+    fn payload_text(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self.payload.get(py)?.to_str()?.to_owned())
     }
 }
 
@@ -217,11 +287,11 @@ impl Media {
         Media {
             stream_id,
             sequence_number,
-            track,
+            track: Cow::Owned(track),
             timestamp_ms,
             chunk,
-            payload,
-            extra_headers_raw,
+            payload: FieldText::Owned(Cow::Owned(payload)),
+            extra_headers_raw: extra_headers_raw.map(Cow::Owned),
             pcm,
         }
     }
@@ -255,8 +325,8 @@ impl Media {
         self.chunk
     }
     #[getter]
-    fn payload(&self) -> &str {
-        &self.payload
+    fn payload<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
+        self.payload.get(py)
     }
     #[getter]
     fn extra_headers_raw(&self) -> Option<&str> {
@@ -283,7 +353,7 @@ impl Media {
             &self.track,
             self.timestamp_ms,
             self.chunk,
-            &self.payload,
+            self.payload_text(py)?,
             &self.extra_headers_raw,
         ) == (
             &other.stream_id,
@@ -291,7 +361,7 @@ impl Media {
             &other.track,
             other.timestamp_ms,
             other.chunk,
-            &other.payload,
+            other.payload_text(py)?,
             &other.extra_headers_raw,
         );
         let same_pcm = match (&self.pcm, &other.pcm) {
@@ -306,8 +376,9 @@ impl Media {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let shown: String = self.payload.chars().take(24).collect();
-        let ellipsis = if shown.len() < self.payload.len() {
+        let payload = self.payload_text(py)?;
+        let shown: String = payload.chars().take(24).collect();
+        let ellipsis = if shown.len() < payload.len() {
             "…"
         } else {
             ""
@@ -321,7 +392,7 @@ impl Media {
         };
         Ok(format!(
             "Media(stream_id={:?}, sequence_number={:?}, track={:?}, timestamp_ms={:?}, chunk={:?}, payload='{shown}{ellipsis}' ({} chars), pcm={pcm})",
-            self.stream_id, self.sequence_number, self.track, self.timestamp_ms, self.chunk, self.payload.len()
+            self.stream_id, self.sequence_number, self.track, self.timestamp_ms, self.chunk, payload.len()
         ))
     }
 }
@@ -365,16 +436,17 @@ impl UnknownEvent {
     }
 }
 
-/// The Python event for a parsed message. `text` is the message (for `UnknownEvent.raw`);
-/// `pcm` is attached to a `Media` event.
+/// The Python event for a parsed message. `text` is the message and `source` the Python
+/// object holding it, if immutable; `pcm` is attached to a `Media` event.
 pub fn to_py<'py>(
     py: Python<'py>,
     message: Message<'_>,
     text: &str,
+    source: Option<&Bound<'py, PyAny>>,
     pcm: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     match message {
-        Message::Media(media) => Media::from_wire(media, pcm).into_bound_py_any(py),
+        Message::Media(media) => Media::from_wire(media, text, source, pcm).into_bound_py_any(py),
         Message::Start(s) => Start {
             extra_headers: Headers::parse(s.extra_headers.as_deref()),
             extra_headers_raw: s.extra_headers,

@@ -221,6 +221,16 @@ impl<'py> TextArg<'py> {
             })
     }
 
+    /// The Python object holding the text, when it is immutable (`str` or `bytes`), so
+    /// views into the text can keep it instead of copying.
+    pub fn immutable_source(&self) -> Option<Bound<'py, PyAny>> {
+        match self {
+            TextArg::Str(s) => Some(s.clone().into_any()),
+            TextArg::Bytes(BytesArg::Bytes(b)) => Some(b.clone().into_any()),
+            TextArg::Bytes(BytesArg::Owned(_)) => None,
+        }
+    }
+
     pub fn as_bytes(&self) -> PyResult<&[u8]> {
         match self {
             TextArg::Str(s) => Ok(s.to_str()?.as_bytes()),

@@ -117,7 +117,7 @@ impl PyInboundDecoder {
         .map_err(errors::to_py)?;
         let pcm = matches!(message, audiofork_core::wire::Message::Media(_))
             .then(|| self.take_pcm(py).unbind());
-        events::to_py(py, message, text, pcm)
+        events::to_py(py, message, text, arg.immutable_source().as_ref(), pcm)
     }
 
     /// Decode one base64 payload of ``track`` to PCM at ``out_rate``.

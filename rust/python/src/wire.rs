@@ -10,7 +10,16 @@ use crate::input::TextArg;
 
 /// Text of a message given as `str` or UTF-8 bytes, or a `ProtocolError`.
 pub fn message_text<'a>(text: &'a TextArg<'_>) -> PyResult<&'a str> {
-    let bytes = text.as_bytes()?;
+    let bytes = match text {
+        TextArg::Str(s) => {
+            return s.to_str().map_err(|_| {
+                errors::to_py(audiofork_core::Error::Protocol(
+                    "message is not valid UTF-8: it holds a lone surrogate".into(),
+                ))
+            })
+        }
+        TextArg::Bytes(b) => b.as_slice(),
+    };
     std::str::from_utf8(bytes).map_err(|e| {
         errors::to_py(audiofork_core::Error::Protocol(format!(
             "message is not valid UTF-8 at byte {}",
@@ -36,7 +45,7 @@ fn parse_message<'py>(
         check_payload: true,
     };
     let message = wire::parse(text, &options).map_err(errors::to_py)?;
-    events::to_py(py, message, text, None)
+    events::to_py(py, message, text, arg.immutable_source().as_ref(), None)
 }
 
 fn escaped_payload(payload: &str) -> impl FnOnce(&mut String) + '_ {
