@@ -71,8 +71,8 @@ fn g711_encode(c: &mut Criterion) {
 
 fn base64_crates(c: &mut Criterion) {
     for raw_len in [160usize, 960] {
-        // 160 bytes -> 216 chars (20 ms μ-law); 960 bytes -> 1,280 chars (20 ms L16 at 24 kHz
-        // would be 960 samples; 640 bytes of L16/16k is 856 chars — 960 gives the 1,280 point).
+        // 160 bytes -> 216 chars (20 ms of μ-law); 960 bytes -> 1,280 chars (20 ms of L16 at
+        // 24 kHz).
         let raw: Vec<u8> = (0..raw_len).map(|i| (i * 37) as u8).collect();
         let text = base64::engine::general_purpose::STANDARD.encode(&raw);
         let mut group = c.benchmark_group(format!("base64_decode_{}chars", text.len()));

@@ -1,4 +1,4 @@
-//! Parsing a 20 ms μ-law `media` message: the crate's parser (serde_json, borrowed fields)
+//! Parsing a 20 ms μ-law `media` message: the crate's parser (its own JSON reader)
 //! against a minimal jiter walk that only finds `event` and `media.payload` (a lower bound
 //! for any full parser built on jiter) and a generic `serde_json::Value` parse.
 
