@@ -49,10 +49,22 @@ impl Kind {
 }
 
 /// Whether `bytes` holds a control character (not allowed unescaped in a JSON string).
-/// A minimum over the whole slice vectorises; the common case has none.
+/// Eight bytes at a time with the "has a byte less than n" bit trick (exact for n <= 128);
+/// the common case has none.
 #[inline]
 fn has_control(bytes: &[u8]) -> bool {
-    bytes.iter().fold(u8::MAX, |low, &b| low.min(b)) < 0x20
+    const ONES: u64 = u64::MAX / 255;
+    const HIGHS: u64 = ONES * 0x80;
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    let mut found = 0u64;
+    for word in words {
+        let mut chunk = [0u8; 8];
+        chunk.copy_from_slice(word);
+        let x = u64::from_le_bytes(chunk);
+        found |= x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+    }
+    found != 0 || tail.iter().any(|&b| b < 0x20)
 }
 
 fn first_control(bytes: &[u8]) -> usize {
@@ -424,6 +436,26 @@ mod tests {
 
     fn strings(text: &str) -> ReadResult<Cow<'_, str>> {
         Reader::new(text).string()
+    }
+
+    #[test]
+    fn control_characters_found_anywhere() {
+        for len in 0..40 {
+            let clean = vec![b'a'; len];
+            assert!(!has_control(&clean));
+            for at in 0..len {
+                for bad in [0u8, 0x1F] {
+                    let mut dirty = clean.clone();
+                    dirty[at] = bad;
+                    assert!(has_control(&dirty), "len {len} at {at}");
+                }
+                let mut edge = clean.clone();
+                edge[at] = 0x20;
+                assert!(!has_control(&edge));
+                edge[at] = 0xFF;
+                assert!(!has_control(&edge));
+            }
+        }
     }
 
     #[test]
