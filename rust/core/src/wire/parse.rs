@@ -93,6 +93,7 @@ struct RawDtmf<'a> {
 type TypeError = Option<(String, String)>;
 
 /// `Some(value)`, or `None` after recording a type error at `path`; syntax errors propagate.
+#[inline]
 fn typed<T>(first: &mut TypeError, path: &str, result: ReadResult<T>) -> ReadResult<Option<T>> {
     match result {
         Ok(value) => Ok(Some(value)),

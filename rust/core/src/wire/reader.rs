@@ -98,6 +98,7 @@ impl<'a> Reader<'a> {
         })
     }
 
+    #[inline]
     fn skip_whitespace(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes().get(self.pos) {
             self.pos += 1;
@@ -105,6 +106,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next non-whitespace byte, not consumed.
+    #[inline]
     fn peek_byte(&mut self) -> ReadResult<u8> {
         self.skip_whitespace();
         match self.bytes().get(self.pos) {
@@ -113,6 +115,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     fn expect(&mut self, byte: u8) -> ReadResult<()> {
         if self.peek_byte()? != byte {
             return self.syntax(format!("expected '{}'", byte as char));
@@ -122,6 +125,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The kind of the next value.
+    #[inline]
     pub fn kind(&mut self) -> ReadResult<Kind> {
         Ok(match self.peek_byte()? {
             b'{' => Kind::Object,
@@ -134,6 +138,7 @@ impl<'a> Reader<'a> {
         })
     }
 
+    #[inline]
     fn expect_kind(&mut self, wanted: Kind) -> ReadResult<()> {
         let found = self.kind()?;
         if found == wanted {
@@ -149,6 +154,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Enter a nested value, refusing nesting deeper than [`MAX_DEPTH`].
+    #[inline]
     fn enter(&mut self) -> ReadResult<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
