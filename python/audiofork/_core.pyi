@@ -27,8 +27,6 @@ __all__ = [
     "alaw_decode",
     "alaw_encode",
     "allowed_rates_for",
-    "bytes_per_sample",
-    "check_byteorder",
     "checkpoint",
     "clear_audio",
     "cleared_audio",
@@ -38,7 +36,6 @@ __all__ = [
     "l16_decode",
     "l16_encode",
     "media",
-    "parse_content_type",
     "parse_message",
     "play_audio",
     "played_stream",
@@ -62,9 +59,6 @@ def decode_payload(
     payload: str | Buffer, encoding: _EncodingLike, byteorder: str = "little"
 ) -> npt.NDArray[np.int16]: ...
 def encode_payload(pcm: _PcmLike, encoding: _EncodingLike, byteorder: str = "little") -> str: ...
-def parse_content_type(text: str) -> tuple[str, int | None]: ...
-def bytes_per_sample(encoding: str) -> int: ...
-def check_byteorder(byteorder: str) -> str: ...
 def allowed_rates_for(encoding: str) -> list[int]: ...
 
 @final

@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 
 use audiofork_core::payload::{self, decode_base64, encode_base64, encode_bytes, sample_count};
-use audiofork_core::{g711::Law, pcm, ByteOrder, ContentType, Encoding};
+use audiofork_core::{g711::Law, pcm};
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
@@ -173,28 +173,6 @@ fn encode_payload<'py>(
     Ok(PyString::new(py, &text))
 }
 
-/// Parse a content type or alias: returns `(mime, rate or None)`, e.g.
-/// `("audio/x-l16", 16000)` for `"audio/x-l16;rate=16000"`.
-#[pyfunction]
-fn parse_content_type(text: &str) -> PyResult<(&'static str, Option<u32>)> {
-    let ContentType { encoding, rate } = ContentType::parse(text).map_err(errors::to_py)?;
-    Ok((encoding.mime(), rate))
-}
-
-/// Bytes one sample of `encoding` takes on the wire.
-#[pyfunction]
-fn bytes_per_sample(encoding: &str) -> PyResult<usize> {
-    Encoding::parse(encoding)
-        .map(Encoding::bytes_per_sample)
-        .map_err(errors::to_py)
-}
-
-/// Check a byte order name, returning it.
-#[pyfunction]
-fn check_byteorder(byteorder: &str) -> PyResult<&'static str> {
-    parse_byteorder(byteorder).map(ByteOrder::name)
-}
-
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ulaw_encode, m)?)?;
     m.add_function(wrap_pyfunction!(ulaw_decode, m)?)?;
@@ -204,8 +182,5 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(l16_decode, m)?)?;
     m.add_function(wrap_pyfunction!(decode_payload, m)?)?;
     m.add_function(wrap_pyfunction!(encode_payload, m)?)?;
-    m.add_function(wrap_pyfunction!(parse_content_type, m)?)?;
-    m.add_function(wrap_pyfunction!(bytes_per_sample, m)?)?;
-    m.add_function(wrap_pyfunction!(check_byteorder, m)?)?;
     Ok(())
 }
