@@ -53,6 +53,8 @@ pub struct InboundDecoder {
     resamplers: TrackResamplers,
     codec: PayloadCodec,
     decoded: Vec<i16>,
+    /// Scratch for float output: the decoded frame as f32.
+    floats: Vec<f32>,
     options: ParseOptions,
     counters: Counters,
 }
@@ -72,6 +74,7 @@ impl InboundDecoder {
             },
             codec: PayloadCodec::new(),
             decoded: Vec::new(),
+            floats: Vec::new(),
             options: ParseOptions {
                 check_payload: false,
                 ..ParseOptions::default()
@@ -137,9 +140,12 @@ impl InboundDecoder {
         out: &mut Vec<f32>,
     ) -> Result<()> {
         self.decode_wire(payload)?;
-        let mut floats = vec![0.0f32; self.decoded.len()];
-        pcm::i16_to_f32_slice(&self.decoded, &mut floats);
-        self.resamplers.for_track(track)?.process_f32(&floats, out);
+        self.floats.clear();
+        self.floats.resize(self.decoded.len(), 0.0);
+        pcm::i16_to_f32_slice(&self.decoded, &mut self.floats);
+        self.resamplers
+            .for_track(track)?
+            .process_f32(&self.floats, out);
         Ok(())
     }
 
@@ -178,7 +184,8 @@ pub struct OutboundEncoder {
     resamplers: Vec<Resampler>,
     /// Wire-rate samples not yet cut into a frame.
     pending: Vec<i16>,
-    resampled: Vec<i16>,
+    /// Scratch for float input resampled, before conversion.
+    floats: Vec<f32>,
     codec: PayloadCodec,
     counters: Counters,
 }
@@ -199,7 +206,7 @@ impl OutboundEncoder {
             quality,
             resamplers: Vec::new(),
             pending: Vec::new(),
-            resampled: Vec::new(),
+            floats: Vec::new(),
             codec: PayloadCodec::new(),
             counters: Counters::default(),
         })
@@ -230,16 +237,14 @@ impl OutboundEncoder {
         self.pending.len() as f64 * 1000.0 / f64::from(self.format.sample_rate)
     }
 
-    fn resampler(&mut self, rate: u32) -> Result<&mut Resampler> {
-        let index = match self.resamplers.iter().position(|r| r.in_rate() == rate) {
-            Some(index) => index,
-            None => {
-                let resampler = Resampler::new(rate, self.format.sample_rate, self.quality)?;
-                self.resamplers.push(resampler);
-                self.resamplers.len() - 1
-            }
-        };
-        Ok(&mut self.resamplers[index])
+    /// Index of the resampler from `rate` to the wire rate (equal rates pass through).
+    fn resampler(&mut self, rate: u32) -> Result<usize> {
+        if let Some(index) = self.resamplers.iter().position(|r| r.in_rate() == rate) {
+            return Ok(index);
+        }
+        let resampler = Resampler::new(rate, self.format.sample_rate, self.quality)?;
+        self.resamplers.push(resampler);
+        Ok(self.resamplers.len() - 1)
     }
 
     /// Queue int16 `samples` at `rate`; append each completed message to `out`, its end
@@ -251,15 +256,8 @@ impl OutboundEncoder {
         out: &mut String,
         ends: &mut Vec<usize>,
     ) -> Result<()> {
-        if rate == self.format.sample_rate {
-            self.pending.extend_from_slice(samples);
-        } else {
-            let mut resampled = std::mem::take(&mut self.resampled);
-            resampled.clear();
-            self.resampler(rate)?.process_i16(samples, &mut resampled);
-            self.pending.extend_from_slice(&resampled);
-            self.resampled = resampled;
-        }
+        let index = self.resampler(rate)?;
+        self.resamplers[index].process_i16(samples, &mut self.pending);
         self.emit_frames(out, ends);
         Ok(())
     }
@@ -272,11 +270,12 @@ impl OutboundEncoder {
         out: &mut String,
         ends: &mut Vec<usize>,
     ) -> Result<()> {
-        let mut resampled = Vec::new();
-        self.resampler(rate)?.process_f32(samples, &mut resampled);
+        let index = self.resampler(rate)?;
+        self.floats.clear();
+        self.resamplers[index].process_f32(samples, &mut self.floats);
         let start = self.pending.len();
-        self.pending.resize(start + resampled.len(), 0);
-        pcm::f32_to_i16_slice(&resampled, &mut self.pending[start..]);
+        self.pending.resize(start + self.floats.len(), 0);
+        pcm::f32_to_i16_slice(&self.floats, &mut self.pending[start..]);
         self.emit_frames(out, ends);
         Ok(())
     }

@@ -235,6 +235,37 @@ fn syntax_error(error: ReadError) -> Error {
     }
 }
 
+/// The events this parser knows, so the dispatch on `event` needs no copy of it.
+#[derive(Clone, Copy)]
+enum EventKind {
+    Start,
+    Media,
+    PlayedStream,
+    ClearedAudio,
+    Dtmf,
+    Stop,
+    PlayAudio,
+    Checkpoint,
+    ClearAudio,
+}
+
+impl EventKind {
+    fn of(event: &str) -> Option<EventKind> {
+        Some(match event {
+            "start" => EventKind::Start,
+            "media" => EventKind::Media,
+            "playedStream" => EventKind::PlayedStream,
+            "clearedAudio" => EventKind::ClearedAudio,
+            "dtmf" => EventKind::Dtmf,
+            "stop" => EventKind::Stop,
+            "playAudio" => EventKind::PlayAudio,
+            "checkpoint" => EventKind::Checkpoint,
+            "clearAudio" => EventKind::ClearAudio,
+            _ => return None,
+        })
+    }
+}
+
 /// Parse one message. See the module docs for what is accepted.
 pub fn parse<'a>(text: &'a str, options: &ParseOptions) -> Result<Message<'a>> {
     if text.len() > options.max_bytes {
@@ -252,22 +283,11 @@ pub fn parse<'a>(text: &'a str, options: &ParseOptions) -> Result<Message<'a>> {
         .event
         .as_deref()
         .ok_or_else(|| Error::Protocol("message has no \"event\" field".into()))?;
-    const KNOWN: [&str; 9] = [
-        "start",
-        "media",
-        "playedStream",
-        "clearedAudio",
-        "dtmf",
-        "stop",
-        "playAudio",
-        "checkpoint",
-        "clearAudio",
-    ];
-    if !KNOWN.contains(&event) {
+    let Some(kind) = EventKind::of(event) else {
         return Ok(Message::Unknown {
             event: event.to_owned(),
         });
-    }
+    };
     if let Some((path, message)) = bad {
         let qualified = if path == event || path.starts_with(&format!("{event}.")) {
             path
@@ -276,30 +296,29 @@ pub fn parse<'a>(text: &'a str, options: &ParseOptions) -> Result<Message<'a>> {
         };
         return Err(Error::Protocol(format!("{qualified}: {message}")));
     }
-    let event = event.to_owned();
-    Ok(match event.as_str() {
-        "start" => Message::Start(Box::new(start(raw)?)),
-        "media" => Message::Media(media(raw, options)?),
-        "playedStream" => Message::PlayedStream(PlayedStream {
+    Ok(match kind {
+        EventKind::Start => Message::Start(Box::new(start(raw)?)),
+        EventKind::Media => Message::Media(media(raw, options)?),
+        EventKind::PlayedStream => Message::PlayedStream(PlayedStream {
             name: required(raw.name, "playedStream", "name")?.into_owned(),
             stream_id: owned(raw.stream_id),
             sequence_number: raw.sequence_number,
         }),
-        "clearedAudio" => Message::ClearedAudio(ClearedAudio {
+        EventKind::ClearedAudio => Message::ClearedAudio(ClearedAudio {
             stream_id: owned(raw.stream_id),
             sequence_number: raw.sequence_number,
         }),
-        "dtmf" => Message::Dtmf(dtmf(raw)?),
-        "stop" => Message::Stop(Stop {
+        EventKind::Dtmf => Message::Dtmf(dtmf(raw)?),
+        EventKind::Stop => Message::Stop(Stop {
             stream_id: owned(raw.stream_id),
             sequence_number: raw.sequence_number,
         }),
-        "playAudio" => Message::PlayAudio(play_audio(raw, options)?),
-        "checkpoint" => Message::Checkpoint(Checkpoint {
+        EventKind::PlayAudio => Message::PlayAudio(play_audio(raw, options)?),
+        EventKind::Checkpoint => Message::Checkpoint(Checkpoint {
             stream_id: required(raw.stream_id, "checkpoint", "streamId")?.into_owned(),
             name: required(raw.name, "checkpoint", "name")?.into_owned(),
         }),
-        _ => Message::ClearAudio(ClearAudio {
+        EventKind::ClearAudio => Message::ClearAudio(ClearAudio {
             stream_id: required(raw.stream_id, "clearAudio", "streamId")?.into_owned(),
         }),
     })
