@@ -217,6 +217,13 @@ impl FieldText {
             }
         }
     }
+
+    fn text(&self, py: Python<'_>) -> PyResult<String> {
+        match self {
+            FieldText::Owned(text) => Ok(text.clone().into_owned()),
+            FieldText::InMessage { .. } => Ok(self.get(py)?.to_str()?.to_owned()),
+        }
+    }
 }
 
 /// Common short values shared rather than allocated per frame.
@@ -233,7 +240,7 @@ fn interned(value: Cow<'_, str>) -> Cow<'static, str> {
 /// decoded int16 samples when an ``InboundDecoder`` produced the event (else ``None``).
 #[pyclass(module = "audiofork._core", frozen)]
 pub struct Media {
-    stream_id: Option<String>,
+    stream_id: Option<FieldText>,
     sequence_number: Option<u64>,
     track: Cow<'static, str>,
     timestamp_ms: Option<u64>,
@@ -253,7 +260,7 @@ impl Media {
         pcm: Option<Py<PyAny>>,
     ) -> Media {
         Media {
-            stream_id: media.stream_id.map(Cow::into_owned),
+            stream_id: media.stream_id.map(|id| FieldText::new(id, text, message)),
             sequence_number: media.sequence_number,
             track: interned(media.track),
             timestamp_ms: media.timestamp_ms,
@@ -265,7 +272,11 @@ impl Media {
     }
 
     fn payload_text(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(self.payload.get(py)?.to_str()?.to_owned())
+        self.payload.text(py)
+    }
+
+    fn stream_id_text(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        self.stream_id.as_ref().map(|id| id.text(py)).transpose()
     }
 }
 
@@ -285,7 +296,7 @@ impl Media {
         pcm: Option<Py<PyAny>>,
     ) -> Self {
         Media {
-            stream_id,
+            stream_id: stream_id.map(|id| FieldText::Owned(Cow::Owned(id))),
             sequence_number,
             track: Cow::Owned(track),
             timestamp_ms,
@@ -305,8 +316,8 @@ impl Media {
     }
 
     #[getter]
-    fn stream_id(&self) -> Option<&str> {
-        self.stream_id.as_deref()
+    fn stream_id<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyString>>> {
+        self.stream_id.as_ref().map(|id| id.get(py)).transpose()
     }
     #[getter]
     fn sequence_number(&self) -> Option<u64> {
@@ -348,7 +359,7 @@ impl Media {
         };
         let other = other.get();
         let same_fields = (
-            &self.stream_id,
+            self.stream_id_text(py)?,
             self.sequence_number,
             &self.track,
             self.timestamp_ms,
@@ -356,7 +367,7 @@ impl Media {
             self.payload_text(py)?,
             &self.extra_headers_raw,
         ) == (
-            &other.stream_id,
+            other.stream_id_text(py)?,
             other.sequence_number,
             &other.track,
             other.timestamp_ms,
@@ -392,7 +403,7 @@ impl Media {
         };
         Ok(format!(
             "Media(stream_id={:?}, sequence_number={:?}, track={:?}, timestamp_ms={:?}, chunk={:?}, payload='{shown}{ellipsis}' ({} chars), pcm={pcm})",
-            self.stream_id, self.sequence_number, self.track, self.timestamp_ms, self.chunk, payload.len()
+            self.stream_id_text(py)?, self.sequence_number, self.track, self.timestamp_ms, self.chunk, payload.len()
         ))
     }
 }

@@ -284,23 +284,33 @@ impl<'a> Reader<'a> {
     }
 
     /// At an opening quote: the string's contents.
+    #[inline]
     fn string_contents(&mut self) -> ReadResult<Cow<'a, str>> {
-        self.pos += 1;
-        let start = self.pos;
-        let rest = &self.bytes()[start..];
-        let Some(stop) = plain_run(rest) else {
+        let start = self.pos + 1;
+        let rest = self.bytes().get(start..).unwrap_or_default();
+        match plain_run(rest) {
+            Some(stop) if rest[stop] == b'"' => {
+                self.pos = start + stop + 1;
+                // `start` and the quote are ASCII, so both ends are char boundaries.
+                Ok(Cow::Borrowed(&self.text[start..start + stop]))
+            }
+            stop => self.escaped_string(start, stop),
+        }
+    }
+
+    /// The rest of [`Reader::string_contents`], out of line so the common case stays small:
+    /// `stop` is where the plain run from `start` ended (a backslash or a control character),
+    /// `None` if the text ended first.
+    #[cold]
+    #[inline(never)]
+    fn escaped_string(&mut self, start: usize, stop: Option<usize>) -> ReadResult<Cow<'a, str>> {
+        let Some(stop) = stop else {
             self.pos = self.text.len();
             return self.syntax("unterminated string");
         };
         self.pos = start + stop;
-        match rest[stop] {
-            b'"' => {
-                self.pos += 1;
-                // `start` and the quote are ASCII, so both ends are char boundaries.
-                return Ok(Cow::Borrowed(&self.text[start..start + stop]));
-            }
-            b'\\' => {}
-            _ => return self.syntax("control character in string"),
+        if self.bytes()[self.pos] != b'\\' {
+            return self.syntax("control character in string");
         }
         let mut owned = String::from(&self.text[start..start + stop]);
         self.unescape_into(&mut owned)?;
