@@ -44,10 +44,17 @@ struct RawMessage<'a> {
     name: Text<'a>,
     start: Option<Box<RawStart<'a>>>,
     media: Option<RawMedia<'a>>,
-    dtmf: Option<RawDtmf<'a>>,
+    dtmf: Option<Box<RawDtmf<'a>>>,
     /// The `extra_headers` value's JSON text.
     extra_headers: Option<&'a str>,
-    // The flat (older) `start` form carries these at the top level.
+    /// Top-level fields of `start` only, boxed to keep the hot `media` path small.
+    top: Option<Box<RawTop<'a>>>,
+}
+
+/// Fields only `start` carries at the top level: the flat (older) form's ids and format, and
+/// the call's parties.
+#[derive(Default)]
+struct RawTop<'a> {
     call_id: Text<'a>,
     account_id: Text<'a>,
     content_type: Text<'a>,
@@ -55,6 +62,12 @@ struct RawMessage<'a> {
     from: Text<'a>,
     to: Text<'a>,
     direction: Text<'a>,
+}
+
+impl<'a> RawMessage<'a> {
+    fn top(&mut self) -> &mut RawTop<'a> {
+        self.top.get_or_insert_with(Box::default)
+    }
 }
 
 #[derive(Default)]
@@ -125,16 +138,16 @@ fn read_message<'a>(reader: &mut Reader<'a>, bad: &mut TypeError) -> ReadResult<
             }
             "dtmf" => {
                 let dtmf = read_dtmf(r, bad);
-                raw.dtmf = typed(bad, "dtmf", dtmf)?;
+                raw.dtmf = typed(bad, "dtmf", dtmf)?.map(Box::new);
             }
             "extra_headers" => raw.extra_headers = Some(r.raw_value()?),
-            "callId" => raw.call_id = typed(bad, "callId", r.string())?,
-            "accountId" => raw.account_id = typed(bad, "accountId", r.string())?,
-            "contentType" => raw.content_type = typed(bad, "contentType", r.string())?,
-            "audioTrack" => raw.audio_track = typed(bad, "audioTrack", r.string())?,
-            "from" => raw.from = typed(bad, "from", r.string())?,
-            "to" => raw.to = typed(bad, "to", r.string())?,
-            "direction" => raw.direction = typed(bad, "direction", r.string())?,
+            "callId" => raw.top().call_id = typed(bad, "callId", r.string())?,
+            "accountId" => raw.top().account_id = typed(bad, "accountId", r.string())?,
+            "contentType" => raw.top().content_type = typed(bad, "contentType", r.string())?,
+            "audioTrack" => raw.top().audio_track = typed(bad, "audioTrack", r.string())?,
+            "from" => raw.top().from = typed(bad, "from", r.string())?,
+            "to" => raw.top().to = typed(bad, "to", r.string())?,
+            "direction" => raw.top().direction = typed(bad, "direction", r.string())?,
             _ => r.skip_value()?,
         }
         Ok(())
@@ -357,8 +370,9 @@ fn media_format(
 
 fn start(raw: RawMessage<'_>) -> Result<Start> {
     let extra_headers = raw.extra_headers.map(|v| headers_text(v).into_owned());
-    let (call_id, account_id) = (raw.call_id, raw.account_id);
-    let (from, to, direction) = (owned(raw.from), owned(raw.to), owned(raw.direction));
+    let top = raw.top.map(|top| *top).unwrap_or_default();
+    let (call_id, account_id) = (top.call_id, top.account_id);
+    let (from, to, direction) = (owned(top.from), owned(top.to), owned(top.direction));
     match raw.start {
         Some(nested) => {
             let format = nested
@@ -388,7 +402,7 @@ fn start(raw: RawMessage<'_>) -> Result<Start> {
         None => {
             // Flat form: ids and `contentType` ("audio/x-l16;rate=8000") at the top level;
             // the platform's default content type when absent.
-            let content_type = raw.content_type.as_deref().unwrap_or("audio/x-l16");
+            let content_type = top.content_type.as_deref().unwrap_or("audio/x-l16");
             let media_format = media_format(
                 content_type,
                 None,
@@ -396,7 +410,7 @@ fn start(raw: RawMessage<'_>) -> Result<Start> {
                 "start",
                 ("contentType", "contentType"),
             )?;
-            let track = raw.audio_track.as_deref().unwrap_or("inbound");
+            let track = top.audio_track.as_deref().unwrap_or("inbound");
             let tracks = if track == "both" {
                 vec!["inbound".to_owned(), "outbound".to_owned()]
             } else {

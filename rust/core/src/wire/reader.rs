@@ -278,8 +278,13 @@ impl<'a> Reader<'a> {
     }
 
     /// Read a string, borrowed from the text unless it has escapes.
+    #[inline]
     pub fn string(&mut self) -> ReadResult<Cow<'a, str>> {
-        self.expect_kind(Kind::String)?;
+        // Compact JSON puts the quote right here; whitespace and type errors take the
+        // general path.
+        if self.bytes().get(self.pos) != Some(&b'"') {
+            self.expect_kind(Kind::String)?;
+        }
         self.string_contents()
     }
 
@@ -438,6 +443,9 @@ impl<'a> Reader<'a> {
     /// A non-negative integer given as a number (`16000`, `16000.0`) or a string of digits
     /// (`"1778597597091"`).
     pub fn flexible_u64(&mut self) -> ReadResult<u64> {
+        if let Some(value) = self.plain_u64() {
+            return Ok(value);
+        }
         match self.kind()? {
             Kind::String => {
                 let text = self.string()?;
@@ -465,6 +473,38 @@ impl<'a> Reader<'a> {
                 )))
             }
         }
+    }
+
+    /// The common forms of [`Reader::flexible_u64`], read directly: up to 19 digits as a
+    /// JSON integer (no leading zero, no fraction or exponent) or alone in a string. `None`
+    /// leaves the position alone for the general path.
+    #[inline]
+    fn plain_u64(&mut self) -> Option<u64> {
+        let bytes = self.bytes();
+        let quoted = bytes.get(self.pos) == Some(&b'"');
+        let from = self.pos + usize::from(quoted);
+        let mut value = 0u64;
+        let mut end = from;
+        while let Some(&digit) = bytes.get(end).filter(|b| b.is_ascii_digit()) {
+            if end - from == 19 {
+                return None;
+            }
+            value = value * 10 + u64::from(digit - b'0');
+            end += 1;
+        }
+        let next = bytes.get(end).copied();
+        let plain = if quoted {
+            end > from && next == Some(b'"')
+        } else {
+            end > from
+                && (bytes[from] != b'0' || end == from + 1)
+                && !matches!(next, Some(b'.' | b'e' | b'E'))
+        };
+        if !plain {
+            return None;
+        }
+        self.pos = end + usize::from(quoted);
+        Some(value)
     }
 
     /// Skip one value of any kind, checking that it is JSON.
@@ -573,6 +613,31 @@ mod tests {
         assert!(matches!(read("-"), Err(ReadError::Syntax { .. })));
         assert!(matches!(read("1."), Err(ReadError::Syntax { .. })));
         assert!(matches!(read("null"), Err(ReadError::Type(_))));
+    }
+
+    #[test]
+    fn plain_integers_read_like_the_general_path() {
+        let read = |t: &str| {
+            let mut reader = Reader::new(t);
+            let value = reader.flexible_u64();
+            (value, reader.finish().is_ok())
+        };
+        assert_eq!(read("0"), (Ok(0), true));
+        assert_eq!(
+            read("9999999999999999999"),
+            (Ok(9_999_999_999_999_999_999), true)
+        );
+        assert_eq!(read("18446744073709551615"), (Ok(u64::MAX), true));
+        assert!(read("18446744073709551616").0.is_err());
+        assert_eq!(read("12e1"), (Ok(120), true));
+        assert_eq!(read("\"007\""), (Ok(7), true));
+        assert_eq!(read("\" 42 \""), (Ok(42), true));
+        assert_eq!(read("\"18446744073709551615\""), (Ok(u64::MAX), true));
+        assert!(read("\"18446744073709551616\"").0.is_err());
+        assert!(read("\"\"").0.is_err());
+        assert!(read("\"12a\"").0.is_err());
+        assert!(read("\"12").0.is_err());
+        assert_eq!(read("007"), (Ok(0), false));
     }
 
     #[test]
