@@ -36,9 +36,9 @@
 
 use std::sync::Arc;
 
-use super::design::Prototype;
+use super::design::{self, Prototype};
 use super::kernel::{
-    self, Aligned, BranchTaps, Copies, DotWalk, PhaseWalk, SharedTaps, Simd, Task,
+    self, Aligned, BranchTaps, Copies, DotWalk, GroupWalk, PhaseWalk, SharedTaps, Simd, Task,
 };
 
 /// Largest `L` and `M` handled by the branch layout (the largest within a rate family is 6).
@@ -63,6 +63,7 @@ impl std::fmt::Debug for Plan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let layout = match &self.layout {
             Layout::Branches(_) => "branches",
+            Layout::Phases(p) if p.groups.is_some() => "phase groups",
             Layout::Phases(_) => "phases",
         };
         f.debug_struct("Plan")
@@ -117,6 +118,12 @@ struct Branches {
 struct Phases {
     /// Taps per phase (a multiple of 8).
     taps: usize,
+    /// Inputs kept before the newest input of the next output.
+    history: usize,
+    /// Inputs past the newest one arrived that a call may read (kept zero).
+    pad: usize,
+    /// The group layout, when its table is small enough.
+    groups: Option<Groups>,
     /// Input samples per block.
     block: usize,
     copies: Copies,
@@ -158,7 +165,7 @@ impl Plan {
     fn fresh_base(&self) -> i64 {
         match &self.layout {
             Layout::Branches(b) => -(b.lags as i64),
-            Layout::Phases(p) => -(p.taps as i64 - 1),
+            Layout::Phases(p) => -(p.history as i64),
         }
     }
 
@@ -268,14 +275,93 @@ impl Phases {
         let advance = (0..l).map(|p| ((p + m) / l) as u32).collect();
         // About BLOCK_SAMPLES inputs and at most that many outputs a block.
         let block = (BLOCK_SAMPLES * m / l.max(m)).max(8);
+        let groups = (l > 1)
+            .then(|| Groups::new(l, m, h))
+            .flatten()
+            .filter(|g| g.table.bytes() <= GROUPS_MAX_BYTES);
+        let (history, pad) = match &groups {
+            Some(g) => ((taps - 1).max(g.rows - 1), g.pad),
+            None => (taps - 1, 0),
+        };
         Phases {
             taps,
+            history,
+            pad,
+            groups,
             block,
-            copies: Copies::new(taps + block + 8),
+            copies: Copies::new(history + 1 + block + pad + 8),
             coefs,
             next,
             advance,
         }
+    }
+}
+
+/// Largest table of the group layout. The tables of all patterns are walked once per period
+/// of the pattern (a few hundred inputs), so they have to stay in the first-level cache
+/// next to the input window.
+const GROUPS_MAX_BYTES: usize = 32 * 1024;
+
+/// The group layout of the phase tables (see [`GroupWalk`]).
+struct Groups {
+    /// Rows per pattern (even).
+    rows: usize,
+    /// `patterns * rows * 8` coefficients.
+    table: Aligned,
+    /// Pattern `r`'s first row, relative to the first input of its period (may be negative).
+    base: Vec<i64>,
+    /// `base[r + 1] - base[r]`, wrapping to the next period.
+    advance: Vec<u32>,
+    /// Inputs per period of `patterns` groups.
+    period: usize,
+    /// The most inputs past the newest of a group's first output that its rows reach.
+    pad: usize,
+}
+
+impl Groups {
+    fn new(l: usize, m: usize, h: &[f64]) -> Option<Groups> {
+        let patterns = l / design::gcd(l as u64, 8) as usize;
+        let period = patterns * 8 * m / l;
+        let k = h.len() as i64;
+        let (l64, m64) = (l as i64, m as i64);
+        // Output `o` reads inputs `lo(o)..=newest(o)`: those with 0 <= o*M - n*L < K.
+        let newest = |o: i64| (o * m64).div_euclid(l64);
+        let lo = |o: i64| (o * m64 - k).div_euclid(l64) + 1;
+        let top: Vec<i64> = (0..patterns as i64).map(|r| newest(8 * r + 7)).collect();
+        let span = (0..patterns as i64)
+            .map(|r| top[r as usize] - lo(8 * r) + 1)
+            .max()?;
+        let rows = (span as usize).next_multiple_of(2);
+        let pad = (0..patterns as i64)
+            .map(|r| top[r as usize] - newest(8 * r))
+            .max()? as usize;
+        let base: Vec<i64> = top.iter().map(|&t| t - rows as i64 + 1).collect();
+        let mut table = Aligned::zeros(patterns * rows * 8);
+        for (r, rows_r) in table.as_mut_slice().chunks_exact_mut(rows * 8).enumerate() {
+            for (row, lanes) in rows_r.chunks_exact_mut(8).enumerate() {
+                let n = base[r] + row as i64;
+                for (j, c) in lanes.iter_mut().enumerate() {
+                    let i = (8 * r + j) as i64 * m64 - n * l64;
+                    if (0..k).contains(&i) {
+                        *c = h[i as usize] as f32;
+                    }
+                }
+            }
+        }
+        let advance = (0..patterns)
+            .map(|r| {
+                let next = base.get(r + 1).copied().unwrap_or(period as i64 + base[0]);
+                u32::try_from(next - base[r]).ok()
+            })
+            .collect::<Option<Vec<u32>>>()?;
+        Some(Groups {
+            rows,
+            table,
+            base,
+            advance,
+            period,
+            pad,
+        })
     }
 }
 
@@ -820,10 +906,40 @@ impl Stream {
         let stride = ph.copies.stride;
         let pos = (self.t_in as i64 - self.base) as usize;
         convert_in_twice(plan.simd, input, self.buf.as_mut_slice(), pos, stride);
+        if ph.pad > 0 {
+            // The last group of a call may read a few inputs that have not arrived: zeros,
+            // whatever the buffer held, so that chunking cannot change what is read.
+            let end = pos + input.len();
+            self.buf.as_mut_slice()[end..end + ph.pad].fill(0.0);
+        }
         self.t_in += input.len() as u64;
         let m_end = ceil_mul_div(self.t_in, l, m);
         let n = (m_end - self.t_out) as usize;
-        if n > 0 {
+        if let (true, Some(g)) = (n > 0, &ph.groups) {
+            let group = self.t_out / 8;
+            let patterns = g.advance.len() as u64;
+            let pattern = (group % patterns) as usize;
+            let first = (group / patterns) as i64 * g.period as i64 + g.base[pattern];
+            let walk = GroupWalk {
+                table: g.table.as_slice(),
+                rows: g.rows,
+                advance: &g.advance,
+                period: g.period,
+                start: (first - self.base) as usize,
+                pattern,
+                skip: (self.t_out % 8) as usize,
+            };
+            let buf = self.buf.as_slice();
+            match S::as_f32(out) {
+                Some(ys) => kernel::group_outputs(plan.simd, buf, walk, ys),
+                None => {
+                    let ys = &mut self.ys.as_mut_slice()[..n];
+                    kernel::group_outputs(plan.simd, buf, walk, ys);
+                    convert_out(plan.simd, &self.ys.as_slice()[..n], out);
+                }
+            }
+            self.t_out = m_end;
+        } else if n > 0 {
             let q = u128::from(self.t_out) * m as u128;
             let newest = (q / l as u128) as i64;
             let start = (newest - (ph.taps as i64 - 1) - self.base) as usize;
@@ -857,7 +973,7 @@ impl Stream {
             }
             self.t_out = m_end;
         }
-        let new_base = floor_mul_div(self.t_out, m, l) as i64 - (ph.taps as i64 - 1);
+        let new_base = floor_mul_div(self.t_out, m, l) as i64 - ph.history as i64;
         let shift = (new_base - self.base) as usize;
         if shift > 0 {
             let valid = (self.t_in as i64 - self.base) as usize;
