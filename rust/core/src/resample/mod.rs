@@ -259,10 +259,18 @@ impl Resampler {
     fn oneshot<S: Sample>(mut self, input: &[S]) -> Vec<S> {
         let delay = self.delay_samples();
         let len = rounded_len(input.len(), self.in_rate, self.out_rate);
-        let mut out = Vec::with_capacity(self.output_len(input.len()) + delay);
-        self.process_append(input, &mut out);
+        // The first `delay` outputs are dropped: the inputs that produce them go through a
+        // small scratch vector, so the rest is written in place rather than moved down after.
+        let head = (delay as u64 * u64::from(self.in_rate)).div_ceil(u64::from(self.out_rate));
+        let (head, rest) = input.split_at((head as usize).min(input.len()));
+        let mut first = Vec::with_capacity(self.output_len(head.len()));
+        self.process_append(head, &mut first);
+        let dropped = delay.min(first.len());
+        let mut out = Vec::with_capacity(first.len() + self.output_len(rest.len()) + delay);
+        out.extend_from_slice(&first[dropped..]);
+        self.process_append(rest, &mut out);
         self.flush_append(&mut out);
-        out.drain(..delay.min(out.len()));
+        out.drain(..(delay - dropped).min(out.len()));
         out.resize(len, S::from_f32(0.0));
         out
     }

@@ -135,13 +135,25 @@ struct Phases {
 
 impl Plan {
     pub fn new(l: usize, m: usize, proto: &Prototype, simd: Simd) -> Plan {
+        Plan::with_groups_max(l, m, proto, simd, GROUPS_MAX_BYTES)
+    }
+
+    /// As [`Plan::new`], with the group layout taken only for tables of at most
+    /// `groups_max_bytes`.
+    pub fn with_groups_max(
+        l: usize,
+        m: usize,
+        proto: &Prototype,
+        simd: Simd,
+        groups_max_bytes: usize,
+    ) -> Plan {
         // A decimator short enough to keep its filter in registers reads the input as it
         // is; other pairs within a family use branches; the rest, phases.
         let short = l == 1 && proto.taps.len().div_ceil(8) * 8 <= kernel::DOT_MAX_TAPS;
         let layout = if l <= BRANCHES_MAX && m <= BRANCHES_MAX && !short {
             Layout::Branches(Branches::new(l, m, &proto.taps))
         } else {
-            Layout::Phases(Phases::new(l, m, &proto.taps))
+            Layout::Phases(Phases::new(l, m, &proto.taps, groups_max_bytes))
         };
         Plan {
             l,
@@ -157,6 +169,11 @@ impl Plan {
     fn state_sizes(&self) -> (usize, usize) {
         match &self.layout {
             Layout::Branches(b) => (b.copies.total(), self.l * b.rows_cap),
+            // The group layout reads single floats, which never straddle a cache line: one
+            // copy of the input.
+            Layout::Phases(p) if p.groups.is_some() => {
+                (p.copies.stride, (p.block * self.l).div_ceil(self.m) + 2)
+            }
             Layout::Phases(p) => (p.copies.total(), (p.block * self.l).div_ceil(self.m) + 2),
         }
     }
@@ -259,7 +276,7 @@ impl Branches {
 }
 
 impl Phases {
-    fn new(l: usize, m: usize, h: &[f64]) -> Phases {
+    fn new(l: usize, m: usize, h: &[f64], groups_max_bytes: usize) -> Phases {
         let taps = h.len().div_ceil(l).div_ceil(8) * 8;
         let mut coefs = Aligned::zeros(l * taps);
         // Phase p, slot i (input order) holds h[p + (taps - 1 - i) * L].
@@ -278,7 +295,7 @@ impl Phases {
         let groups = (l > 1)
             .then(|| Groups::new(l, m, h))
             .flatten()
-            .filter(|g| g.table.bytes() <= GROUPS_MAX_BYTES);
+            .filter(|g| g.table.bytes() <= groups_max_bytes);
         let (history, pad) = match &groups {
             Some(g) => ((taps - 1).max(g.rows - 1), g.pad),
             None => (taps - 1, 0),
@@ -297,10 +314,11 @@ impl Phases {
     }
 }
 
-/// Largest table of the group layout. The tables of all patterns are walked once per period
-/// of the pattern (a few hundred inputs), so they have to stay in the first-level cache
-/// next to the input window.
-const GROUPS_MAX_BYTES: usize = 32 * 1024;
+/// Largest table of the group layout: 256 KiB, the smallest second-level cache of a core
+/// with AVX2. A stream walks the whole table once per period of the patterns (a few hundred
+/// to a few thousand outputs), so the table should stay in the core's own cache; and it is
+/// memory held for as long as the process runs, several times that of the plain phases.
+const GROUPS_MAX_BYTES: usize = 256 * 1024;
 
 /// The group layout of the phase tables (see [`GroupWalk`]).
 struct Groups {
@@ -425,21 +443,30 @@ impl Sample for i16 {
     }
 }
 
-/// `a[i] = b[i] = S::to_f32(src[i])`.
-struct ConvertTwice<'a, S> {
+/// `a[i] = S::to_f32(src[i])`, and `b[i]` the same when there is a second copy.
+struct ConvertIn<'a, S> {
     src: &'a [S],
     a: &'a mut [f32],
-    b: &'a mut [f32],
+    b: Option<&'a mut [f32]>,
 }
 
-impl<S: Sample> Task for ConvertTwice<'_, S> {
+impl<S: Sample> Task for ConvertIn<'_, S> {
     type Output = ();
     #[inline(always)]
     fn run(self) {
-        for ((a, b), &x) in self.a.iter_mut().zip(self.b.iter_mut()).zip(self.src) {
-            let v = x.to_f32();
-            *a = v;
-            *b = v;
+        match self.b {
+            Some(b) => {
+                for ((a, b), &x) in self.a.iter_mut().zip(b.iter_mut()).zip(self.src) {
+                    let v = x.to_f32();
+                    *a = v;
+                    *b = v;
+                }
+            }
+            None => {
+                for (a, &x) in self.a.iter_mut().zip(self.src) {
+                    *a = x.to_f32();
+                }
+            }
         }
     }
 }
@@ -448,8 +475,14 @@ impl<S: Sample> Task for ConvertTwice<'_, S> {
 fn convert_in_twice<S: Sample>(simd: Simd, src: &[S], buf: &mut [f32], at: usize, stride: usize) {
     let (first, second) = buf.split_at_mut(stride);
     let a = &mut first[at..at + src.len()];
-    let b = &mut second[at..at + src.len()];
-    kernel::run(simd, ConvertTwice { src, a, b });
+    let b = Some(&mut second[at..at + src.len()]);
+    kernel::run(simd, ConvertIn { src, a, b });
+}
+
+/// Write `src` converted to a buffer of one copy at `at`.
+fn convert_in_once<S: Sample>(simd: Simd, src: &[S], buf: &mut [f32], at: usize) {
+    let a = &mut buf[at..at + src.len()];
+    kernel::run(simd, ConvertIn { src, a, b: None });
 }
 
 /// `dst[i] = S::from_f32(src[i])`.
@@ -677,11 +710,11 @@ fn deinterleave<S: Sample>(
     }
 }
 
-/// `first[i] = second[i] = first[i + shift]`, ascending (each read is `shift` ahead of every
-/// write so far).
+/// `first[i] = first[i + shift]`, and `second[i]` the same when there is a second copy,
+/// ascending (each read is `shift` ahead of every write so far).
 struct ShiftDown<'a> {
     first: &'a mut [f32],
-    second: &'a mut [f32],
+    second: Option<&'a mut [f32]>,
     shift: usize,
 }
 
@@ -689,21 +722,44 @@ impl Task for ShiftDown<'_> {
     type Output = ();
     #[inline(always)]
     fn run(self) {
-        for (i, b) in self.second.iter_mut().enumerate() {
-            let v = self.first[i + self.shift];
-            self.first[i] = v;
-            *b = v;
+        match self.second {
+            Some(second) => {
+                for (i, b) in second.iter_mut().enumerate() {
+                    let v = self.first[i + self.shift];
+                    self.first[i] = v;
+                    *b = v;
+                }
+            }
+            None => {
+                let len = self.first.len() - self.shift;
+                for i in 0..len {
+                    self.first[i] = self.first[i + self.shift];
+                }
+            }
         }
     }
 }
 
 /// Move `len` floats down by `shift` in the first copy and mirror them into the second:
-/// `buf[at + i] = buf[stride + at + i] = buf[at + shift + i]`. (A plain loop: these runs are
-/// short, and library `memmove` calls cost more than the copying.)
-fn shift_down(simd: Simd, buf: &mut [f32], at: usize, stride: usize, shift: usize, len: usize) {
-    let (first, second) = buf.split_at_mut(stride);
+/// `buf[at + i] = buf[stride + at + i] = buf[at + shift + i]`; with no `stride`, a buffer of
+/// one copy. (A plain loop: these runs are short, and library `memmove` calls cost more than
+/// the copying.)
+fn shift_down(
+    simd: Simd,
+    buf: &mut [f32],
+    at: usize,
+    stride: Option<usize>,
+    shift: usize,
+    len: usize,
+) {
+    let (first, second) = match stride {
+        Some(stride) => {
+            let (first, second) = buf.split_at_mut(stride);
+            (first, Some(&mut second[at..at + len]))
+        }
+        None => (buf, None),
+    };
     let first = &mut first[at..at + shift + len];
-    let second = &mut second[at..at + len];
     kernel::run(
         simd,
         ShiftDown {
@@ -894,7 +950,14 @@ impl Stream {
                 };
                 let valid = (end as i64 - self.base).max(0) as usize;
                 if valid > shift {
-                    shift_down(plan.simd, buf, r * br.seg, stride, shift, valid - shift);
+                    shift_down(
+                        plan.simd,
+                        buf,
+                        r * br.seg,
+                        Some(stride),
+                        shift,
+                        valid - shift,
+                    );
                 }
             }
             self.base = new_base;
@@ -905,7 +968,11 @@ impl Stream {
         let (l, m) = (plan.l, plan.m);
         let stride = ph.copies.stride;
         let pos = (self.t_in as i64 - self.base) as usize;
-        convert_in_twice(plan.simd, input, self.buf.as_mut_slice(), pos, stride);
+        if ph.groups.is_some() {
+            convert_in_once(plan.simd, input, self.buf.as_mut_slice(), pos);
+        } else {
+            convert_in_twice(plan.simd, input, self.buf.as_mut_slice(), pos, stride);
+        }
         if ph.pad > 0 {
             // The last group of a call may read a few inputs that have not arrived: zeros,
             // whatever the buffer held, so that chunking cannot change what is read.
@@ -978,6 +1045,8 @@ impl Stream {
         if shift > 0 {
             let valid = (self.t_in as i64 - self.base) as usize;
             if valid > shift {
+                // The group layout reads single floats, from the first copy only.
+                let stride = ph.groups.is_none().then_some(stride);
                 shift_down(
                     plan.simd,
                     self.buf.as_mut_slice(),
