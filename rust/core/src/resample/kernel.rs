@@ -13,7 +13,9 @@
 //! a window read once should feed as many multiply-adds as registers allow. For the first,
 //! input buffers are 64-byte aligned and hold two copies of the data, the second 32 bytes
 //! out of phase: a window starting at float `p` is read from the first copy when
-//! `p % 16 <= 8` and from the second otherwise, so no window ever straddles a line.
+//! `p % 16 <= 8` and from the second otherwise, so no window ever straddles a line. (The
+//! group walk reads its input one float at a time, broadcast, and its tables are aligned:
+//! it needs one copy.)
 
 /// Which build of the kernels this CPU runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
