@@ -11,17 +11,21 @@
 //!   [`Resampler::flush_i16`] returns the last `delay_samples`.
 //! - **Chunking does not matter.** Every output sample is computed by the same sequence of
 //!   operations whatever the chunk sizes, so any split of the input gives bit-identical
-//!   output, float and int16.
+//!   output, int16 and finite float. (A NaN or infinity in float input spoils the outputs
+//!   whose filter covers it. Where the group layout of module `poly` is used, eight outputs
+//!   also read a few inputs past their own windows, with zero coefficients, and a split may
+//!   put zeros there that have not arrived yet: up to seven outputs just before a non-finite
+//!   sample may then be NaN in one split and finite in another.)
 //! - **Quality.** `Default`: passband flat to ±0.1 dB up to 0.85 x the lower Nyquist
 //!   frequency, aliases and images at least 90 dB down beyond 1.1 x, delay at most 3 ms.
 //!   `High`: ±0.1 dB to 0.9 x, 100 dB beyond 1.0 x, at most 8 ms. Measured over every pair
 //!   (tests recover the whole filter from impulse responses): ±0.080 dB, 90.7 dB, 0.36-2.0 ms
 //!   (1.81 ms at 8 -> 16 kHz); and ±0.079 dB, 100.9 dB, 0.91-5.0 ms.
 //! - **Cost.** Filters are designed once per rate pair and quality (module `design`) and
-//!   shared between streams; a stream holds only its history and scratch, 6-14 KiB. A 20 ms
-//!   int16 frame at 8 -> 16 kHz takes about 0.35 µs of CPU, 24 -> 8 kHz about 0.6 µs
-//!   (`benches/resample.rs`; the layouts are described in module `poly`, the loops in
-//!   module `kernel`).
+//!   shared between streams; a stream holds only its history and scratch, 5-14 KiB. A 20 ms
+//!   int16 frame at 8 -> 16 kHz takes about 0.35 µs of CPU, 24 -> 8 kHz about 0.6 µs,
+//!   44.1 -> 48 kHz about 1.8 µs (`benches/resample.rs`; the layouts are described in module
+//!   `poly`, the loops in module `kernel`).
 //!
 //! Samples are f32 inside; int16 at the edges is scaled by 1/32768 on the way in and
 //! rounded half away from zero (saturating) on the way out, exactly as
@@ -259,10 +263,18 @@ impl Resampler {
     fn oneshot<S: Sample>(mut self, input: &[S]) -> Vec<S> {
         let delay = self.delay_samples();
         let len = rounded_len(input.len(), self.in_rate, self.out_rate);
-        let mut out = Vec::with_capacity(self.output_len(input.len()) + delay);
-        self.process_append(input, &mut out);
+        // The first `delay` outputs are dropped: the inputs that produce them go through a
+        // small scratch vector, so the rest is written in place rather than moved down after.
+        let head = (delay as u64 * u64::from(self.in_rate)).div_ceil(u64::from(self.out_rate));
+        let (head, rest) = input.split_at((head as usize).min(input.len()));
+        let mut first = Vec::with_capacity(self.output_len(head.len()));
+        self.process_append(head, &mut first);
+        let dropped = delay.min(first.len());
+        let mut out = Vec::with_capacity(first.len() + self.output_len(rest.len()) + delay);
+        out.extend_from_slice(&first[dropped..]);
+        self.process_append(rest, &mut out);
         self.flush_append(&mut out);
-        out.drain(..delay.min(out.len()));
+        out.drain(..(delay - dropped).min(out.len()));
         out.resize(len, S::from_f32(0.0));
         out
     }

@@ -21,24 +21,49 @@
 //!   input with no de-interleaving.
 //! - **Phases**, for everything else (pairs across the 8 kHz and 11.025 kHz families, `L` up
 //!   to 1280): each output is the dot product of one of `L` coefficient phases with a
-//!   contiguous window of input.
+//!   contiguous window of input, computed one of two ways:
+//!   - *By groups*, when the tables take at most 256 KiB (all these pairs but those with
+//!     `L = 441`, from 8, 16 and 32 kHz into the 11.025 kHz family, and a few with `L = 147`
+//!     or at "high"). Eight consecutive outputs, counted from the stream's first, are one
+//!     vector, a lane each. Their windows start at most `ceil(7M/L)` inputs apart, so a table
+//!     of `rows` rows (the union of the eight windows) of eight lanes, row `k` holding each
+//!     lane's coefficient for input `base + k` (zero outside its window), makes the group
+//!     `rows` multiply-adds of a broadcast input with a table row: no horizontal sums. The
+//!     pattern repeats every `lcm(L, 8) / 8` groups (20 at 44.1 -> 48 kHz: 40 rows, 25 KiB),
+//!     and each table row read feeds up to four groups one period apart.
+//!   - *Per output* otherwise: the phase's taps, rounded up to a multiple of 8, against the
+//!     window eight at a time, then a horizontal sum.
 //!
 //! In all three, output `m` can be produced as soon as input `floor(m*M/L)` has arrived, so
 //! after `t` input samples exactly `ceil(t*L/M)` outputs exist: a 20 ms chunk yields a 20 ms
 //! chunk whenever that is a whole number of samples, from the very first call.
 //!
-//! Measured on an AVX2 machine, per 20 ms int16 frame, the Rust call alone: a first version with one kernel per output and scalar glue took 1.8 µs at
-//! 8 -> 16 kHz; cache-line-safe double buffers, the shared-window upsampler, vectorised
-//! rounding and interleaving bring it to 0.35 µs; 24 -> 8 kHz went from 2.1 µs to 0.6 µs
-//! (the dot layout saves the de-interleaving, 0.12 µs). Folding symmetric taps (half the
-//! multiply-adds) was tried for 2x upsampling and measured slower: the loop is then bound by
-//! its loads and the latency of fewer, longer chains.
+//! Measured on an AVX2 machine, per 20 ms int16 frame, the Rust call alone: a first version
+//! with one kernel per output and scalar glue took 1.8 µs at 8 -> 16 kHz; cache-line-safe
+//! double buffers, the shared-window upsampler, vectorised rounding and interleaving bring it
+//! to 0.35 µs; 24 -> 8 kHz went from 2.1 µs to 0.6 µs (the dot layout saves the
+//! de-interleaving, 0.12 µs). Folding symmetric taps (half the multiply-adds) was tried for
+//! 2x upsampling and measured slower: the loop is then bound by its loads and the latency of
+//! fewer, longer chains.
+//!
+//! 44.1 -> 48 kHz (`L/M = 160/147`, 33 or 34 taps a phase, rounded to 40), on a 2-core AMD
+//! EPYC (Zen 4) VM: per output, 16.8 ms for 60 s of int16 in one call and 6.1 µs per 20 ms
+//! frame; by groups, 9.0 ms, then 6.0 ms with one input copy and the one-shot path writing in
+//! place, and 1.8 µs a frame. From Python that is 4.1-4.3x `soxr.resample` at "HQ" (about
+//! 25 ms), against 1.6-1.8x before. Earlier attempts at the per-output form, batching the
+//! horizontal sums of several outputs and folding symmetric taps, measured slower. By groups
+//! was also faster for every other phase pair tried, warm, with tables of up to 800 KiB
+//! (this machine has 1 MiB of L2 a core): in one call, 8 -> 44.1 kHz 7.4 -> 2.4 ns an output
+//! (470 KiB), 48 -> 44.1 kHz 5.9 -> 3.2 ns; per frame, 16 -> 11.025 kHz 1.9 -> 1.5 µs
+//! (800 KiB). The 256 KiB limit is for smaller caches (a stream walks the whole table once
+//! per period of the patterns) and for memory: a table is several times the size of the
+//! plain phases.
 
 use std::sync::Arc;
 
-use super::design::Prototype;
+use super::design::{self, Prototype};
 use super::kernel::{
-    self, Aligned, BranchTaps, Copies, DotWalk, PhaseWalk, SharedTaps, Simd, Task,
+    self, Aligned, BranchTaps, Copies, DotWalk, GroupWalk, PhaseWalk, SharedTaps, Simd, Task,
 };
 
 /// Largest `L` and `M` handled by the branch layout (the largest within a rate family is 6).
@@ -63,6 +88,7 @@ impl std::fmt::Debug for Plan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let layout = match &self.layout {
             Layout::Branches(_) => "branches",
+            Layout::Phases(p) if p.groups.is_some() => "phase groups",
             Layout::Phases(_) => "phases",
         };
         f.debug_struct("Plan")
@@ -117,6 +143,12 @@ struct Branches {
 struct Phases {
     /// Taps per phase (a multiple of 8).
     taps: usize,
+    /// Inputs kept before the newest input of the next output.
+    history: usize,
+    /// Inputs past the newest one arrived that a call may read (kept zero).
+    pad: usize,
+    /// The group layout, when its table is small enough.
+    groups: Option<Groups>,
     /// Input samples per block.
     block: usize,
     copies: Copies,
@@ -128,13 +160,25 @@ struct Phases {
 
 impl Plan {
     pub fn new(l: usize, m: usize, proto: &Prototype, simd: Simd) -> Plan {
+        Plan::with_groups_max(l, m, proto, simd, GROUPS_MAX_BYTES)
+    }
+
+    /// As [`Plan::new`], with the group layout taken only for tables of at most
+    /// `groups_max_bytes`.
+    pub fn with_groups_max(
+        l: usize,
+        m: usize,
+        proto: &Prototype,
+        simd: Simd,
+        groups_max_bytes: usize,
+    ) -> Plan {
         // A decimator short enough to keep its filter in registers reads the input as it
         // is; other pairs within a family use branches; the rest, phases.
         let short = l == 1 && proto.taps.len().div_ceil(8) * 8 <= kernel::DOT_MAX_TAPS;
         let layout = if l <= BRANCHES_MAX && m <= BRANCHES_MAX && !short {
             Layout::Branches(Branches::new(l, m, &proto.taps))
         } else {
-            Layout::Phases(Phases::new(l, m, &proto.taps))
+            Layout::Phases(Phases::new(l, m, &proto.taps, groups_max_bytes))
         };
         Plan {
             l,
@@ -150,6 +194,11 @@ impl Plan {
     fn state_sizes(&self) -> (usize, usize) {
         match &self.layout {
             Layout::Branches(b) => (b.copies.total(), self.l * b.rows_cap),
+            // The group layout reads single floats, which never straddle a cache line: one
+            // copy of the input.
+            Layout::Phases(p) if p.groups.is_some() => {
+                (p.copies.stride, (p.block * self.l).div_ceil(self.m) + 2)
+            }
             Layout::Phases(p) => (p.copies.total(), (p.block * self.l).div_ceil(self.m) + 2),
         }
     }
@@ -158,7 +207,7 @@ impl Plan {
     fn fresh_base(&self) -> i64 {
         match &self.layout {
             Layout::Branches(b) => -(b.lags as i64),
-            Layout::Phases(p) => -(p.taps as i64 - 1),
+            Layout::Phases(p) => -(p.history as i64),
         }
     }
 
@@ -252,7 +301,7 @@ impl Branches {
 }
 
 impl Phases {
-    fn new(l: usize, m: usize, h: &[f64]) -> Phases {
+    fn new(l: usize, m: usize, h: &[f64], groups_max_bytes: usize) -> Phases {
         let taps = h.len().div_ceil(l).div_ceil(8) * 8;
         let mut coefs = Aligned::zeros(l * taps);
         // Phase p, slot i (input order) holds h[p + (taps - 1 - i) * L].
@@ -268,14 +317,94 @@ impl Phases {
         let advance = (0..l).map(|p| ((p + m) / l) as u32).collect();
         // About BLOCK_SAMPLES inputs and at most that many outputs a block.
         let block = (BLOCK_SAMPLES * m / l.max(m)).max(8);
+        let groups = (l > 1)
+            .then(|| Groups::new(l, m, h))
+            .flatten()
+            .filter(|g| g.table.bytes() <= groups_max_bytes);
+        let (history, pad) = match &groups {
+            Some(g) => ((taps - 1).max(g.rows - 1), g.pad),
+            None => (taps - 1, 0),
+        };
         Phases {
             taps,
+            history,
+            pad,
+            groups,
             block,
-            copies: Copies::new(taps + block + 8),
+            copies: Copies::new(history + 1 + block + pad + 8),
             coefs,
             next,
             advance,
         }
+    }
+}
+
+/// Largest table of the group layout: 256 KiB, the smallest second-level cache of a core
+/// with AVX2. A stream walks the whole table once per period of the patterns (a few hundred
+/// to a few thousand outputs), so the table should stay in the core's own cache; and it is
+/// memory held for as long as the process runs, several times that of the plain phases.
+const GROUPS_MAX_BYTES: usize = 256 * 1024;
+
+/// The group layout of the phase tables (see [`GroupWalk`]).
+struct Groups {
+    /// Rows per pattern (even).
+    rows: usize,
+    /// `patterns * rows * 8` coefficients.
+    table: Aligned,
+    /// Pattern `r`'s first row, relative to the first input of its period (may be negative).
+    base: Vec<i64>,
+    /// `base[r + 1] - base[r]`, wrapping to the next period.
+    advance: Vec<u32>,
+    /// Inputs per period of `patterns` groups.
+    period: usize,
+    /// The most inputs past the newest of a group's first output that its rows reach.
+    pad: usize,
+}
+
+impl Groups {
+    fn new(l: usize, m: usize, h: &[f64]) -> Option<Groups> {
+        let patterns = l / design::gcd(l as u64, 8) as usize;
+        let period = patterns * 8 * m / l;
+        let k = h.len() as i64;
+        let (l64, m64) = (l as i64, m as i64);
+        // Output `o` reads inputs `lo(o)..=newest(o)`: those with 0 <= o*M - n*L < K.
+        let newest = |o: i64| (o * m64).div_euclid(l64);
+        let lo = |o: i64| (o * m64 - k).div_euclid(l64) + 1;
+        let top: Vec<i64> = (0..patterns as i64).map(|r| newest(8 * r + 7)).collect();
+        let span = (0..patterns as i64)
+            .map(|r| top[r as usize] - lo(8 * r) + 1)
+            .max()?;
+        let rows = (span as usize).next_multiple_of(2);
+        let pad = (0..patterns as i64)
+            .map(|r| top[r as usize] - newest(8 * r))
+            .max()? as usize;
+        let base: Vec<i64> = top.iter().map(|&t| t - rows as i64 + 1).collect();
+        let mut table = Aligned::zeros(patterns * rows * 8);
+        for (r, rows_r) in table.as_mut_slice().chunks_exact_mut(rows * 8).enumerate() {
+            for (row, lanes) in rows_r.chunks_exact_mut(8).enumerate() {
+                let n = base[r] + row as i64;
+                for (j, c) in lanes.iter_mut().enumerate() {
+                    let i = (8 * r + j) as i64 * m64 - n * l64;
+                    if (0..k).contains(&i) {
+                        *c = h[i as usize] as f32;
+                    }
+                }
+            }
+        }
+        let advance = (0..patterns)
+            .map(|r| {
+                let next = base.get(r + 1).copied().unwrap_or(period as i64 + base[0]);
+                u32::try_from(next - base[r]).ok()
+            })
+            .collect::<Option<Vec<u32>>>()?;
+        Some(Groups {
+            rows,
+            table,
+            base,
+            advance,
+            period,
+            pad,
+        })
     }
 }
 
@@ -339,21 +468,30 @@ impl Sample for i16 {
     }
 }
 
-/// `a[i] = b[i] = S::to_f32(src[i])`.
-struct ConvertTwice<'a, S> {
+/// `a[i] = S::to_f32(src[i])`, and `b[i]` the same when there is a second copy.
+struct ConvertIn<'a, S> {
     src: &'a [S],
     a: &'a mut [f32],
-    b: &'a mut [f32],
+    b: Option<&'a mut [f32]>,
 }
 
-impl<S: Sample> Task for ConvertTwice<'_, S> {
+impl<S: Sample> Task for ConvertIn<'_, S> {
     type Output = ();
     #[inline(always)]
     fn run(self) {
-        for ((a, b), &x) in self.a.iter_mut().zip(self.b.iter_mut()).zip(self.src) {
-            let v = x.to_f32();
-            *a = v;
-            *b = v;
+        match self.b {
+            Some(b) => {
+                for ((a, b), &x) in self.a.iter_mut().zip(b.iter_mut()).zip(self.src) {
+                    let v = x.to_f32();
+                    *a = v;
+                    *b = v;
+                }
+            }
+            None => {
+                for (a, &x) in self.a.iter_mut().zip(self.src) {
+                    *a = x.to_f32();
+                }
+            }
         }
     }
 }
@@ -362,8 +500,14 @@ impl<S: Sample> Task for ConvertTwice<'_, S> {
 fn convert_in_twice<S: Sample>(simd: Simd, src: &[S], buf: &mut [f32], at: usize, stride: usize) {
     let (first, second) = buf.split_at_mut(stride);
     let a = &mut first[at..at + src.len()];
-    let b = &mut second[at..at + src.len()];
-    kernel::run(simd, ConvertTwice { src, a, b });
+    let b = Some(&mut second[at..at + src.len()]);
+    kernel::run(simd, ConvertIn { src, a, b });
+}
+
+/// Write `src` converted to a buffer of one copy at `at`.
+fn convert_in_once<S: Sample>(simd: Simd, src: &[S], buf: &mut [f32], at: usize) {
+    let a = &mut buf[at..at + src.len()];
+    kernel::run(simd, ConvertIn { src, a, b: None });
 }
 
 /// `dst[i] = S::from_f32(src[i])`.
@@ -591,11 +735,11 @@ fn deinterleave<S: Sample>(
     }
 }
 
-/// `first[i] = second[i] = first[i + shift]`, ascending (each read is `shift` ahead of every
-/// write so far).
+/// `first[i] = first[i + shift]`, and `second[i]` the same when there is a second copy,
+/// ascending (each read is `shift` ahead of every write so far).
 struct ShiftDown<'a> {
     first: &'a mut [f32],
-    second: &'a mut [f32],
+    second: Option<&'a mut [f32]>,
     shift: usize,
 }
 
@@ -603,21 +747,44 @@ impl Task for ShiftDown<'_> {
     type Output = ();
     #[inline(always)]
     fn run(self) {
-        for (i, b) in self.second.iter_mut().enumerate() {
-            let v = self.first[i + self.shift];
-            self.first[i] = v;
-            *b = v;
+        match self.second {
+            Some(second) => {
+                for (i, b) in second.iter_mut().enumerate() {
+                    let v = self.first[i + self.shift];
+                    self.first[i] = v;
+                    *b = v;
+                }
+            }
+            None => {
+                let len = self.first.len() - self.shift;
+                for i in 0..len {
+                    self.first[i] = self.first[i + self.shift];
+                }
+            }
         }
     }
 }
 
 /// Move `len` floats down by `shift` in the first copy and mirror them into the second:
-/// `buf[at + i] = buf[stride + at + i] = buf[at + shift + i]`. (A plain loop: these runs are
-/// short, and library `memmove` calls cost more than the copying.)
-fn shift_down(simd: Simd, buf: &mut [f32], at: usize, stride: usize, shift: usize, len: usize) {
-    let (first, second) = buf.split_at_mut(stride);
+/// `buf[at + i] = buf[stride + at + i] = buf[at + shift + i]`; with no `stride`, a buffer of
+/// one copy. (A plain loop: these runs are short, and library `memmove` calls cost more than
+/// the copying.)
+fn shift_down(
+    simd: Simd,
+    buf: &mut [f32],
+    at: usize,
+    stride: Option<usize>,
+    shift: usize,
+    len: usize,
+) {
+    let (first, second) = match stride {
+        Some(stride) => {
+            let (first, second) = buf.split_at_mut(stride);
+            (first, Some(&mut second[at..at + len]))
+        }
+        None => (buf, None),
+    };
     let first = &mut first[at..at + shift + len];
-    let second = &mut second[at..at + len];
     kernel::run(
         simd,
         ShiftDown {
@@ -808,7 +975,14 @@ impl Stream {
                 };
                 let valid = (end as i64 - self.base).max(0) as usize;
                 if valid > shift {
-                    shift_down(plan.simd, buf, r * br.seg, stride, shift, valid - shift);
+                    shift_down(
+                        plan.simd,
+                        buf,
+                        r * br.seg,
+                        Some(stride),
+                        shift,
+                        valid - shift,
+                    );
                 }
             }
             self.base = new_base;
@@ -819,11 +993,45 @@ impl Stream {
         let (l, m) = (plan.l, plan.m);
         let stride = ph.copies.stride;
         let pos = (self.t_in as i64 - self.base) as usize;
-        convert_in_twice(plan.simd, input, self.buf.as_mut_slice(), pos, stride);
+        if ph.groups.is_some() {
+            convert_in_once(plan.simd, input, self.buf.as_mut_slice(), pos);
+        } else {
+            convert_in_twice(plan.simd, input, self.buf.as_mut_slice(), pos, stride);
+        }
+        if ph.pad > 0 {
+            // The last group of a call may read a few inputs that have not arrived: zeros,
+            // whatever the buffer held, so that chunking cannot change what is read.
+            let end = pos + input.len();
+            self.buf.as_mut_slice()[end..end + ph.pad].fill(0.0);
+        }
         self.t_in += input.len() as u64;
         let m_end = ceil_mul_div(self.t_in, l, m);
         let n = (m_end - self.t_out) as usize;
-        if n > 0 {
+        if let (true, Some(g)) = (n > 0, &ph.groups) {
+            let group = self.t_out / 8;
+            let patterns = g.advance.len() as u64;
+            let pattern = (group % patterns) as usize;
+            let first = (group / patterns) as i64 * g.period as i64 + g.base[pattern];
+            let walk = GroupWalk {
+                table: g.table.as_slice(),
+                rows: g.rows,
+                advance: &g.advance,
+                period: g.period,
+                start: (first - self.base) as usize,
+                pattern,
+                skip: (self.t_out % 8) as usize,
+            };
+            let buf = self.buf.as_slice();
+            match S::as_f32(out) {
+                Some(ys) => kernel::group_outputs(plan.simd, buf, walk, ys),
+                None => {
+                    let ys = &mut self.ys.as_mut_slice()[..n];
+                    kernel::group_outputs(plan.simd, buf, walk, ys);
+                    convert_out(plan.simd, &self.ys.as_slice()[..n], out);
+                }
+            }
+            self.t_out = m_end;
+        } else if n > 0 {
             let q = u128::from(self.t_out) * m as u128;
             let newest = (q / l as u128) as i64;
             let start = (newest - (ph.taps as i64 - 1) - self.base) as usize;
@@ -857,11 +1065,13 @@ impl Stream {
             }
             self.t_out = m_end;
         }
-        let new_base = floor_mul_div(self.t_out, m, l) as i64 - (ph.taps as i64 - 1);
+        let new_base = floor_mul_div(self.t_out, m, l) as i64 - ph.history as i64;
         let shift = (new_base - self.base) as usize;
         if shift > 0 {
             let valid = (self.t_in as i64 - self.base) as usize;
             if valid > shift {
+                // The group layout reads single floats, from the first copy only.
+                let stride = ph.groups.is_none().then_some(stride);
                 shift_down(
                     plan.simd,
                     self.buf.as_mut_slice(),

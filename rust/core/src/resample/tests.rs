@@ -174,10 +174,12 @@ fn chunking_is_bit_exact() {
         (44100, 48000),
         (8000, 11025),
         (22050, 8000),
+        (48000, 44100),
     ] {
         check_chunking(a, b, Quality::Default);
     }
     check_chunking(16000, 8000, Quality::High);
+    check_chunking(44100, 48000, Quality::High);
 }
 
 #[test]
@@ -480,5 +482,78 @@ fn portable_build_is_chunk_exact_and_agrees_with_the_detected_one() {
             .map(|(p, q)| (p - q).abs())
             .fold(0.0f32, f32::max);
         assert!(worst < 1e-5, "{a}->{b}: builds differ by {worst}");
+    }
+}
+
+#[test]
+fn group_layout_agrees_with_the_plain_phase_tables() {
+    use std::sync::Arc;
+    for (a, b, quality) in [
+        (44100, 48000, Quality::Default),
+        (44100, 48000, Quality::High),
+        (48000, 44100, Quality::Default),
+        (22050, 8000, Quality::Default),
+        (11025, 16000, Quality::Default),
+    ] {
+        let (l, m) = ratio(a, b);
+        let proto = design::design(a, b, quality, l, m);
+        let x = signal(a as usize / 5, a);
+        let run = |max_bytes: usize, simd: kernel::Simd| {
+            let plan = poly::Plan::with_groups_max(l as usize, m as usize, &proto, simd, max_bytes);
+            let layout = format!("{plan:?}");
+            let mut s = poly::Stream::new(Arc::new(plan));
+            let mut y = vec![0.0f32; s.output_len(x.len())];
+            s.process(&x, &mut y);
+            (layout, y)
+        };
+        for simd in [kernel::Simd::detect(), kernel::Simd::Portable] {
+            let (grouped, want) = run(usize::MAX, simd);
+            let (plain, got) = run(0, simd);
+            let what = format!("{a}->{b} {quality:?} {simd:?}");
+            assert!(grouped.contains("\"phase groups\""), "{what}: {grouped}");
+            assert!(plain.contains("\"phases\""), "{what}: {plain}");
+            let worst = got
+                .iter()
+                .zip(&want)
+                .map(|(p, q)| (p - q).abs())
+                .fold(0.0f32, f32::max);
+            assert!(worst < 1e-5, "{what}: layouts differ by {worst}");
+        }
+    }
+}
+
+#[test]
+fn group_layout_is_taken_where_its_table_is_small() {
+    for quality in [Quality::Default, Quality::High] {
+        let r = Resampler::new(44100, 48000, quality).unwrap();
+        let plan = format!("{:?}", r.stream.as_ref().unwrap().plan());
+        assert!(plan.contains("\"phase groups\""), "{quality:?}: {plan}");
+    }
+    // 441 patterns of 38 rows: 536 KiB, over the limit.
+    let r = Resampler::new(8000, 11025, Quality::Default).unwrap();
+    let plan = format!("{:?}", r.stream.as_ref().unwrap().plan());
+    assert!(plan.contains("\"phases\""), "{plan}");
+}
+
+#[test]
+fn oneshot_is_the_stream_and_its_tail_without_the_delay() {
+    for (a, b) in [(44100, 48000), (8000, 16000), (48000, 8000), (16000, 16000)] {
+        let delay = Resampler::new(a, b, Quality::Default)
+            .unwrap()
+            .delay_samples();
+        let head = (delay * a as usize).div_ceil(b as usize);
+        for n in [0, 1, 5, head.saturating_sub(1), head, head + 1, 3000] {
+            let x = signal(n, a);
+            let mut r = Resampler::new(a, b, Quality::Default).unwrap();
+            let mut want = Vec::new();
+            r.process_f32(&x, &mut want);
+            r.flush_f32(&mut want);
+            want.drain(..delay.min(want.len()));
+            let len = (n as f64 * f64::from(b) / f64::from(a)).round() as usize;
+            want.resize(len, 0.0);
+            let got = resample_f32(&x, a, b, Quality::Default).unwrap();
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_same(&bits(&got), &bits(&want), &format!("{a}->{b} {n} samples"));
+        }
     }
 }
