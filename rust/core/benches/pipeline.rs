@@ -47,11 +47,7 @@ fn pipelines(c: &mut Criterion) {
         b.iter(|| {
             pcm.clear();
             decoder
-                .decode_message(
-                    black_box(&text),
-                    &mut pcm,
-                    InboundDecoder::decode_payload_i16,
-                )
+                .decode_message_i16(black_box(&text), &mut pcm)
                 .map(|_| pcm.len())
         })
     });

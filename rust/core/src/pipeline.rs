@@ -33,16 +33,14 @@ struct TrackResamplers {
 }
 
 impl TrackResamplers {
-    fn for_track(&mut self, track: &str) -> Result<&mut Resampler> {
-        let index = match self.tracks.iter().position(|(name, _)| name == track) {
-            Some(index) => index,
-            None => {
-                let resampler = Resampler::new(self.in_rate, self.out_rate, self.quality)?;
-                self.tracks.push((track.to_owned(), resampler));
-                self.tracks.len() - 1
-            }
-        };
-        Ok(&mut self.tracks[index].1)
+    /// The index of `track`'s resampler, created on first use.
+    fn index_of(&mut self, track: &str) -> Result<usize> {
+        if let Some(index) = self.tracks.iter().position(|(name, _)| name == track) {
+            return Ok(index);
+        }
+        let resampler = Resampler::new(self.in_rate, self.out_rate, self.quality)?;
+        self.tracks.push((track.to_owned(), resampler));
+        Ok(self.tracks.len() - 1)
     }
 }
 
@@ -55,6 +53,8 @@ pub struct InboundDecoder {
     decoded: Vec<i16>,
     /// Scratch for float output: the decoded frame as f32.
     floats: Vec<f32>,
+    /// The track whose frame `decoded` holds, until it is written.
+    unwritten: Option<usize>,
     options: ParseOptions,
     counters: Counters,
 }
@@ -75,6 +75,7 @@ impl InboundDecoder {
             codec: PayloadCodec::new(),
             decoded: Vec::new(),
             floats: Vec::new(),
+            unwritten: None,
             options: ParseOptions {
                 check_payload: false,
                 ..ParseOptions::default()
@@ -103,8 +104,11 @@ impl InboundDecoder {
         self.counters
     }
 
-    /// Decode a base64 payload of `track` into `self.decoded` (wire rate).
-    fn decode_wire(&mut self, payload: &str) -> Result<()> {
+    /// Decode one base64 payload of `track` at the wire rate, ready for [`Self::write_i16`]
+    /// or [`Self::write_f32`]; returns how many samples at the app's rate it makes. Reading
+    /// again before writing drops the frame read before.
+    pub fn read_payload(&mut self, payload: &str, track: &str) -> Result<usize> {
+        self.unwritten = None;
         self.decoded.clear();
         let format = self.format;
         self.codec.decode(
@@ -113,56 +117,69 @@ impl InboundDecoder {
             format.byte_order,
             &mut self.decoded,
         )?;
+        let track = self.resamplers.index_of(track)?;
         self.counters.frames += 1;
         self.counters.bytes += (self.decoded.len() * format.encoding.bytes_per_sample()) as u64;
-        Ok(())
+        self.unwritten = Some(track);
+        Ok(self.resamplers.tracks[track]
+            .1
+            .output_len(self.decoded.len()))
     }
 
-    /// Decode one base64 payload of `track` and append int16 PCM at the app's rate to `out`.
-    pub fn decode_payload_i16(
-        &mut self,
-        payload: &str,
-        track: &str,
-        out: &mut Vec<i16>,
-    ) -> Result<()> {
-        self.decode_wire(payload)?;
-        self.resamplers
-            .for_track(track)?
-            .process_i16(&self.decoded, out);
-        Ok(())
+    /// Parse one message; for `media`, also [`Self::read_payload`] it and return the sample
+    /// count to write. Payload errors become protocol errors naming the field.
+    pub fn read_message<'a>(&mut self, text: &'a str) -> Result<(Message<'a>, Option<usize>)> {
+        let message = wire::parse(text, &self.options)?;
+        let Message::Media(media) = &message else {
+            return Ok((message, None));
+        };
+        match self.read_payload(&media.payload, &media.track) {
+            Ok(len) => Ok((message, Some(len))),
+            Err(error) => {
+                self.counters.dropped += 1;
+                Err(Error::Protocol(format!("media.payload: {error}")))
+            }
+        }
     }
 
-    /// Decode one base64 payload of `track` and append float32 PCM at the app's rate to `out`.
-    pub fn decode_payload_f32(
-        &mut self,
-        payload: &str,
-        track: &str,
-        out: &mut Vec<f32>,
-    ) -> Result<()> {
-        self.decode_wire(payload)?;
+    /// The track of the frame read last, which must not have been written yet.
+    fn take_unwritten(&mut self) -> Result<usize> {
+        self.unwritten
+            .take()
+            .ok_or_else(|| Error::Format("no decoded frame to write: read one first".into()))
+    }
+
+    /// Write the frame read last as int16 at the app's rate into `out`, which must hold
+    /// exactly the count the read returned.
+    pub fn write_i16(&mut self, out: &mut [i16]) -> Result<()> {
+        let track = self.take_unwritten()?;
+        self.resamplers.tracks[track]
+            .1
+            .process_i16_into(&self.decoded, out)
+    }
+
+    /// Write the frame read last as float32 (full scale ±1) at the app's rate into `out`.
+    pub fn write_f32(&mut self, out: &mut [f32]) -> Result<()> {
+        let track = self.take_unwritten()?;
         self.floats.clear();
         self.floats.resize(self.decoded.len(), 0.0);
         pcm::i16_to_f32_slice(&self.decoded, &mut self.floats);
-        self.resamplers
-            .for_track(track)?
-            .process_f32(&self.floats, out);
-        Ok(())
+        self.resamplers.tracks[track]
+            .1
+            .process_f32_into(&self.floats, out)
     }
 
-    /// Parse one message; for `media`, also decode its payload with `decode` (one of the two
-    /// `decode_payload_*` methods). Payload errors become protocol errors naming the field.
-    pub fn decode_message<'a, T>(
+    /// [`Self::read_message`] and [`Self::write_i16`] in one, appending to `out`.
+    pub fn decode_message_i16<'a>(
         &mut self,
         text: &'a str,
-        out: &mut Vec<T>,
-        decode: fn(&mut Self, &str, &str, &mut Vec<T>) -> Result<()>,
+        out: &mut Vec<i16>,
     ) -> Result<Message<'a>> {
-        let message = wire::parse(text, &self.options)?;
-        if let Message::Media(media) = &message {
-            if let Err(error) = decode(self, &media.payload, &media.track, out) {
-                self.counters.dropped += 1;
-                return Err(Error::Protocol(format!("media.payload: {error}")));
-            }
+        let (message, len) = self.read_message(text)?;
+        if let Some(len) = len {
+            let start = out.len();
+            out.resize(start + len, 0);
+            self.write_i16(&mut out[start..])?;
         }
         Ok(message)
     }
@@ -170,6 +187,7 @@ impl InboundDecoder {
     /// Forget resampler history (e.g. after a gap in the stream).
     pub fn reset(&mut self) {
         self.resamplers.tracks.clear();
+        self.unwritten = None;
     }
 }
 
@@ -367,9 +385,7 @@ mod tests {
         let text = media_text(&payload, "inbound");
         for _ in 0..5 {
             let mut pcm = Vec::new();
-            let message = decoder
-                .decode_message(&text, &mut pcm, InboundDecoder::decode_payload_i16)
-                .unwrap();
+            let message = decoder.decode_message_i16(&text, &mut pcm).unwrap();
             assert!(matches!(message, Message::Media(_)));
             assert_eq!(pcm.len(), 320);
         }
@@ -383,17 +399,39 @@ mod tests {
             InboundDecoder::new(format(Encoding::L16, 16000), 16000, Quality::Default).unwrap();
         let mut pcm = Vec::new();
         let error = decoder
-            .decode_message(
-                &media_text("AAEC", "inbound"),
-                &mut pcm,
-                InboundDecoder::decode_payload_i16,
-            )
+            .decode_message_i16(&media_text("AAEC", "inbound"), &mut pcm)
             .unwrap_err();
         assert_eq!(
             error.to_string(),
             "media.payload: L16 data must have an even number of bytes, got 3"
         );
         assert_eq!(decoder.counters().dropped, 1);
+    }
+
+    #[test]
+    fn inbound_writes_each_frame_read_once_at_its_length() {
+        let ulaw = format(Encoding::Mulaw, 8000);
+        let mut decoder = InboundDecoder::new(ulaw, 16000, Quality::Default).unwrap();
+        let mut out = [0i16; 324];
+        let error = decoder.write_i16(&mut out).unwrap_err();
+        assert!(matches!(error, Error::Format(_)), "{error}");
+
+        // 216 base64 characters without padding: 162 μ-law bytes, 324 samples at 16 kHz.
+        let payload = "/".repeat(216);
+        let text = media_text(&payload, "inbound");
+        let (message, len) = decoder.read_message(&text).unwrap();
+        assert!(matches!(message, Message::Media(_)));
+        assert_eq!(len, Some(324));
+        assert!(decoder.write_i16(&mut out[..323]).is_err());
+        // The failed write used the frame up; a second write has nothing to write.
+        assert!(decoder.write_i16(&mut out).is_err());
+
+        assert_eq!(decoder.read_payload(&payload, "outbound").unwrap(), 324);
+        let mut floats = [0f32; 324];
+        decoder.write_f32(&mut floats).unwrap();
+        assert!(decoder.write_f32(&mut floats).is_err());
+        let (message, len) = decoder.read_message(r#"{"event":"stop"}"#).unwrap();
+        assert!(matches!(message, Message::Stop(_)) && len.is_none());
     }
 
     fn encode_all(encoder: &mut OutboundEncoder, chunks: &[&[i16]], rate: u32) -> Vec<String> {

@@ -4,10 +4,11 @@ use std::cell::RefCell;
 
 use audiofork_core::payload::{self, decode_base64, encode_base64, encode_bytes, sample_count};
 use audiofork_core::{g711::Law, pcm};
-use numpy::{PyArray1, PyArrayMethods};
+use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
+use crate::array::new_filled;
 use crate::errors;
 use crate::input::{detach_if_large, encoding_arg, parse_byteorder, BytesArg, PcmArg, TextArg};
 
@@ -22,12 +23,7 @@ fn new_i16_array<'py>(
     len: usize,
     fill: impl FnOnce(&mut [i16]) -> audiofork_core::Result<()> + Send,
 ) -> PyResult<Bound<'py, PyArray1<i16>>> {
-    // SAFETY: the array is new, contiguous and referenced only here, so no other view of its
-    // memory exists while `fill` writes every element; on error it is dropped unseen.
-    let array = unsafe { PyArray1::<i16>::new(py, len, false) };
-    let out = unsafe { array.as_slice_mut() }?;
-    detach_if_large(py, 2 * len, || fill(out)).map_err(errors::to_py)?;
-    Ok(array)
+    new_filled(py, len, 2 * len, fill)
 }
 
 /// New `bytes` of `len` filled by `fill` (with the GIL released when large).

@@ -3,11 +3,11 @@
 use audiofork_core::pipeline::{Counters, InboundDecoder, OutboundEncoder};
 use audiofork_core::resample::Quality;
 use audiofork_core::wire::DEFAULT_MAX_MESSAGE_BYTES;
-use numpy::PyArray1;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
+use crate::array::new_filled;
 use crate::errors;
 use crate::events;
 use crate::format::PyMediaFormat;
@@ -42,17 +42,17 @@ enum OutDtype {
 pub struct PyInboundDecoder {
     inner: InboundDecoder,
     dtype: OutDtype,
-    pcm_i16: Vec<i16>,
-    pcm_f32: Vec<f32>,
 }
 
 impl PyInboundDecoder {
-    /// Decode into the scratch buffer of the output type and return it as a new array.
-    fn take_pcm<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyAny> {
-        match self.dtype {
-            OutDtype::Int16 => PyArray1::from_slice(py, &self.pcm_i16).into_any(),
-            OutDtype::Float32 => PyArray1::from_slice(py, &self.pcm_f32).into_any(),
-        }
+    /// The frame just read, resampled straight into a new array of `len` samples.
+    fn write_pcm<'py>(&mut self, py: Python<'py>, len: usize) -> PyResult<Bound<'py, PyAny>> {
+        let inner = &mut self.inner;
+        let work = 4 * len;
+        Ok(match self.dtype {
+            OutDtype::Int16 => new_filled(py, len, work, |out| inner.write_i16(out))?.into_any(),
+            OutDtype::Float32 => new_filled(py, len, work, |out| inner.write_f32(out))?.into_any(),
+        })
     }
 }
 
@@ -84,12 +84,7 @@ impl PyInboundDecoder {
         )
         .map_err(errors::to_py)?;
         inner.set_max_message_bytes(max_message_size);
-        Ok(PyInboundDecoder {
-            inner,
-            dtype,
-            pcm_i16: Vec::new(),
-            pcm_f32: Vec::new(),
-        })
+        Ok(PyInboundDecoder { inner, dtype })
     }
 
     /// Parse one message; ``media`` events carry the decoded, resampled ``pcm``.
@@ -100,23 +95,11 @@ impl PyInboundDecoder {
     ) -> PyResult<Bound<'py, PyAny>> {
         let arg = TextArg::extract(text, "text")?;
         let text = message_text(&arg)?;
-        self.pcm_i16.clear();
-        self.pcm_f32.clear();
-        let message = match self.dtype {
-            OutDtype::Int16 => self.inner.decode_message(
-                text,
-                &mut self.pcm_i16,
-                InboundDecoder::decode_payload_i16,
-            ),
-            OutDtype::Float32 => self.inner.decode_message(
-                text,
-                &mut self.pcm_f32,
-                InboundDecoder::decode_payload_f32,
-            ),
-        }
-        .map_err(errors::to_py)?;
-        let pcm = matches!(message, audiofork_core::wire::Message::Media(_))
-            .then(|| self.take_pcm(py).unbind());
+        let (message, len) = self.inner.read_message(text).map_err(errors::to_py)?;
+        let pcm = match len {
+            Some(len) => Some(self.write_pcm(py, len)?.unbind()),
+            None => None,
+        };
         events::to_py(py, message, text, arg.immutable_source().as_ref(), pcm)
     }
 
@@ -130,18 +113,11 @@ impl PyInboundDecoder {
     ) -> PyResult<Bound<'py, PyAny>> {
         let arg = TextArg::extract(payload, "payload")?;
         let text = message_text(&arg)?;
-        self.pcm_i16.clear();
-        self.pcm_f32.clear();
-        match self.dtype {
-            OutDtype::Int16 => self
-                .inner
-                .decode_payload_i16(text, track, &mut self.pcm_i16),
-            OutDtype::Float32 => self
-                .inner
-                .decode_payload_f32(text, track, &mut self.pcm_f32),
-        }
-        .map_err(errors::to_py)?;
-        Ok(self.take_pcm(py))
+        let len = self
+            .inner
+            .read_payload(text, track)
+            .map_err(errors::to_py)?;
+        self.write_pcm(py, len)
     }
 
     /// Forget resampler history.

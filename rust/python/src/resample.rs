@@ -1,9 +1,10 @@
 //! `Resampler` and `resample`: streaming and one-shot sample-rate conversion.
 
 use audiofork_core::resample::{self as core, Quality};
-use numpy::{PyArray1, PyArrayMethods};
+use numpy::PyArray1;
 use pyo3::prelude::*;
 
+use crate::array::new_filled;
 use crate::errors;
 use crate::input::{detach_if_large, PcmArg, Samples};
 
@@ -13,25 +14,6 @@ fn quality(name: &str) -> PyResult<Quality> {
 
 fn rate(what: &str, value: i64) -> PyResult<u32> {
     core::check_rate(what, value).map_err(errors::to_py)
-}
-
-/// A new 1-D array of `len` samples filled by `fill` (the GIL released when `work_bytes` is
-/// large).
-fn filled<'py, T: numpy::Element + Send>(
-    py: Python<'py>,
-    len: usize,
-    work_bytes: usize,
-    fill: impl FnOnce(&mut [T]) -> audiofork_core::Result<()> + Send,
-) -> PyResult<Bound<'py, PyAny>> {
-    // SAFETY: the array is new and uninitialised; `fill` writes every element (the core
-    // checks the length) before it is returned to Python, and on error it is dropped unseen.
-    let array = unsafe { PyArray1::<T>::new(py, len, false) };
-    // SAFETY: nothing else can reference an array created on the line above, so a mutable
-    // slice of it aliases nothing. (This skips numpy's dynamic borrow registry, which costs
-    // about 50 ns a call: a tenth of a 20 ms frame's budget.)
-    let out = unsafe { array.as_slice_mut()? };
-    detach_if_large(py, work_bytes, || fill(out)).map_err(errors::to_py)?;
-    Ok(array.into_any())
 }
 
 /// The sample type a stream was last fed, which `flush()` returns.
@@ -47,7 +29,9 @@ enum Dtype {
 /// ``process(chunk)`` returns exactly ``len(chunk) * out_rate / in_rate`` samples when that
 /// is whole (a 20 ms chunk gives 20 ms, the first call included) and carries the fraction
 /// otherwise; int16 in gives int16 out, float32 in gives float32 out. Any chunking of the
-/// input gives the same samples as one call. The output lags the input by ``delay_samples``;
+/// input gives the same samples as one call (bit-exact for int16 and for finite float32; a
+/// NaN or infinity may spoil a few more outputs before it in one split than in another).
+/// The output lags the input by ``delay_samples``;
 /// ``flush()`` returns that tail and starts the stream afresh.
 #[pyclass(module = "audiofork._core", name = "Resampler")]
 pub struct PyResampler {
@@ -81,12 +65,14 @@ impl PyResampler {
             Samples::I16(x) => {
                 self.dtype = Dtype::Int16;
                 let n = inner.output_len(x.len());
-                filled(py, n, 2 * x.len(), |out| inner.process_i16_into(x, out))
+                new_filled(py, n, 2 * x.len(), |out| inner.process_i16_into(x, out))
+                    .map(Bound::into_any)
             }
             Samples::F32(x) => {
                 self.dtype = Dtype::Float32;
                 let n = inner.output_len(x.len());
-                filled(py, n, 4 * x.len(), |out| inner.process_f32_into(x, out))
+                new_filled(py, n, 4 * x.len(), |out| inner.process_f32_into(x, out))
+                    .map(Bound::into_any)
             }
         }
     }

@@ -62,7 +62,7 @@ fn ends_plain_run(byte: u8) -> bool {
 /// control-character pass: most strings in a message are short keys and ids, where a library
 /// call per string cost more than the scan. On a 20 ms `media` message (`benches/wire.rs`)
 /// the parse went from 1.37x to 1.11x the time of a minimal jiter walk.
-#[inline]
+#[inline(always)]
 fn plain_run(bytes: &[u8]) -> Option<usize> {
     #[cfg(target_arch = "x86_64")]
     let (done, found) = plain_run_sse2(bytes);
@@ -78,7 +78,7 @@ fn plain_run(bytes: &[u8]) -> Option<usize> {
 
 /// The first stopper among whole 16-byte blocks, or how many bytes were cleared.
 #[cfg(target_arch = "x86_64")]
-#[inline]
+#[inline(always)]
 fn plain_run_sse2(bytes: &[u8]) -> (usize, Option<usize>) {
     use std::arch::x86_64::*;
     let blocks = bytes.chunks_exact(16);
@@ -289,7 +289,7 @@ impl<'a> Reader<'a> {
     }
 
     /// At an opening quote: the string's contents.
-    #[inline]
+    #[inline(always)]
     fn string_contents(&mut self) -> ReadResult<Cow<'a, str>> {
         let start = self.pos + 1;
         let rest = self.bytes().get(start..).unwrap_or_default();
