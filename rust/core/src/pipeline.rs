@@ -53,8 +53,9 @@ pub struct InboundDecoder {
     decoded: Vec<i16>,
     /// Scratch for float output: the decoded frame as f32.
     floats: Vec<f32>,
-    /// The track whose frame `decoded` holds, until it is written.
-    unwritten: Option<usize>,
+    /// The track whose frame `decoded` holds and its length at the app's rate, until it is
+    /// written.
+    unwritten: Option<(usize, usize)>,
     options: ParseOptions,
     counters: Counters,
 }
@@ -120,33 +121,45 @@ impl InboundDecoder {
         let track = self.resamplers.index_of(track)?;
         self.counters.frames += 1;
         self.counters.bytes += (self.decoded.len() * format.encoding.bytes_per_sample()) as u64;
-        self.unwritten = Some(track);
-        Ok(self.resamplers.tracks[track]
+        let len = self.resamplers.tracks[track]
             .1
-            .output_len(self.decoded.len()))
+            .output_len(self.decoded.len());
+        self.unwritten = Some((track, len));
+        Ok(len)
     }
 
-    /// Parse one message; for `media`, also [`Self::read_payload`] it and return the sample
-    /// count to write. Payload errors become protocol errors naming the field.
-    pub fn read_message<'a>(&mut self, text: &'a str) -> Result<(Message<'a>, Option<usize>)> {
+    /// Parse one message; for `media`, also [`Self::read_payload`] it ([`Self::unwritten_len`]
+    /// then says how many samples to write). Payload errors become protocol errors naming the
+    /// field.
+    pub fn read_message<'a>(&mut self, text: &'a str) -> Result<Message<'a>> {
+        self.unwritten = None;
         let message = wire::parse(text, &self.options)?;
-        let Message::Media(media) = &message else {
-            return Ok((message, None));
-        };
-        match self.read_payload(&media.payload, &media.track) {
-            Ok(len) => Ok((message, Some(len))),
-            Err(error) => {
+        if let Message::Media(media) = &message {
+            if let Err(error) = self.read_payload(&media.payload, &media.track) {
                 self.counters.dropped += 1;
-                Err(Error::Protocol(format!("media.payload: {error}")))
+                return Err(Error::Protocol(format!("media.payload: {error}")));
             }
         }
+        Ok(message)
+    }
+
+    /// Samples at the app's rate of the frame read last, if it has not been written yet.
+    pub fn unwritten_len(&self) -> Option<usize> {
+        let (track, _) = self.unwritten?;
+        Some(
+            self.resamplers.tracks[track]
+                .1
+                .output_len(self.decoded.len()),
+        )
     }
 
     /// The track of the frame read last, which must not have been written yet.
     fn take_unwritten(&mut self) -> Result<usize> {
-        self.unwritten
+        let (track, _) = self
+            .unwritten
             .take()
-            .ok_or_else(|| Error::Format("no decoded frame to write: read one first".into()))
+            .ok_or_else(|| Error::Format("no decoded frame to write: read one first".into()))?;
+        Ok(track)
     }
 
     /// Write the frame read last as int16 at the app's rate into `out`, which must hold
@@ -175,8 +188,8 @@ impl InboundDecoder {
         text: &'a str,
         out: &mut Vec<i16>,
     ) -> Result<Message<'a>> {
-        let (message, len) = self.read_message(text)?;
-        if let Some(len) = len {
+        let message = self.read_message(text)?;
+        if let Some(len) = self.unwritten_len() {
             let start = out.len();
             out.resize(start + len, 0);
             self.write_i16(&mut out[start..])?;
@@ -419,9 +432,9 @@ mod tests {
         // 216 base64 characters without padding: 162 μ-law bytes, 324 samples at 16 kHz.
         let payload = "/".repeat(216);
         let text = media_text(&payload, "inbound");
-        let (message, len) = decoder.read_message(&text).unwrap();
+        let message = decoder.read_message(&text).unwrap();
         assert!(matches!(message, Message::Media(_)));
-        assert_eq!(len, Some(324));
+        assert_eq!(decoder.unwritten_len(), Some(324));
         assert!(decoder.write_i16(&mut out[..323]).is_err());
         // The failed write used the frame up; a second write has nothing to write.
         assert!(decoder.write_i16(&mut out).is_err());
@@ -430,8 +443,9 @@ mod tests {
         let mut floats = [0f32; 324];
         decoder.write_f32(&mut floats).unwrap();
         assert!(decoder.write_f32(&mut floats).is_err());
-        let (message, len) = decoder.read_message(r#"{"event":"stop"}"#).unwrap();
-        assert!(matches!(message, Message::Stop(_)) && len.is_none());
+        let message = decoder.read_message(r#"{"event":"stop"}"#).unwrap();
+        assert!(matches!(message, Message::Stop(_)));
+        assert_eq!(decoder.unwritten_len(), None);
     }
 
     fn encode_all(encoder: &mut OutboundEncoder, chunks: &[&[i16]], rate: u32) -> Vec<String> {

@@ -95,8 +95,8 @@ impl PyInboundDecoder {
     ) -> PyResult<Bound<'py, PyAny>> {
         let arg = TextArg::extract(text, "text")?;
         let text = message_text(&arg)?;
-        let (message, len) = self.inner.read_message(text).map_err(errors::to_py)?;
-        let pcm = match len {
+        let message = self.inner.read_message(text).map_err(errors::to_py)?;
+        let pcm = match self.inner.unwritten_len() {
             Some(len) => Some(self.write_pcm(py, len)?.unbind()),
             None => None,
         };
