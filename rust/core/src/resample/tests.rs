@@ -120,6 +120,15 @@ fn other_pairs_stay_within_one_sample() {
     }
 }
 
+/// The largest absolute difference between two equally long signals.
+fn largest_difference(got: &[f32], want: &[f32]) -> f32 {
+    assert_eq!(got.len(), want.len(), "lengths");
+    got.iter()
+        .zip(want)
+        .map(|(p, q)| (p - q).abs())
+        .fold(0.0, f32::max)
+}
+
 /// Equal slices, or a short message naming the first difference.
 fn assert_same<T: PartialEq + std::fmt::Debug>(got: &[T], want: &[T], what: &str) {
     assert_eq!(got.len(), want.len(), "{what}: lengths");
@@ -478,11 +487,7 @@ fn portable_build_is_chunk_exact_and_agrees_with_the_detected_one() {
         Resampler::new(a, b, Quality::Default)
             .unwrap()
             .process_f32(&x, &mut detected);
-        let worst = detected
-            .iter()
-            .zip(&want)
-            .map(|(p, q)| (p - q).abs())
-            .fold(0.0f32, f32::max);
+        let worst = largest_difference(&detected, &want);
         assert!(worst < 1e-5, "{a}->{b}: builds differ by {worst}");
     }
 }
@@ -514,11 +519,7 @@ fn group_layout_agrees_with_the_plain_phase_tables() {
             let what = format!("{a}->{b} {quality:?} {simd:?}");
             assert!(grouped.contains("\"phase groups\""), "{what}: {grouped}");
             assert!(plain.contains("\"phases\""), "{what}: {plain}");
-            let worst = got
-                .iter()
-                .zip(&want)
-                .map(|(p, q)| (p - q).abs())
-                .fold(0.0f32, f32::max);
+            let worst = largest_difference(&got, &want);
             assert!(worst < 1e-5, "{what}: layouts differ by {worst}");
         }
     }
