@@ -225,9 +225,7 @@ fn int16_rounding_matches_pcm() {
     for &x in &cases {
         assert_eq!(i16::from_f32(x), crate::pcm::f32_to_i16(x), "{x:e}");
     }
-    // The vector conversions (whatever this CPU runs) agree, lane by lane, on what the int16
-    // path can produce: finite values within ±2 (beyond both rails, so saturation is tested).
-    cases.retain(|x| x.abs() <= 2.0);
+    // The vector conversions (whatever this CPU runs) agree, lane by lane.
     let want: Vec<i16> = cases.iter().map(|&x| crate::pcm::f32_to_i16(x)).collect();
     for simd in [kernel::Simd::detect(), kernel::Simd::Portable] {
         let mut got = vec![0i16; cases.len()];
