@@ -71,6 +71,20 @@ def test_float_output_and_same_rate() -> None:
     assert np.array_equal(out, pcm.astype(np.float32) / 32768)
 
 
+def test_float_output_is_the_float_resampler_of_the_decoded_frame(
+    speech_16k: np.ndarray,
+) -> None:
+    pcm8 = af.resample(speech_16k[:8000], 16000, 8000)
+    decoder = InboundDecoder(ULAW8K, 16000, out_dtype="float32")
+    reference = Resampler(8000, 16000)
+    for text in _media_messages(pcm8, ULAW8K, 160):
+        event = decoder.decode_message(text)
+        assert isinstance(event, af.Media)
+        assert event.pcm.dtype == np.float32 and len(event.pcm) == 320
+        frame = af.decode_payload(event.payload, "mulaw").astype(np.float32) / 32768
+        assert np.array_equal(event.pcm, reference.process(frame))
+
+
 def test_tracks_keep_separate_resampler_state(speech_16k: np.ndarray) -> None:
     pcm8 = af.resample(speech_16k[:16000], 16000, 8000)
     inbound = _media_messages(pcm8, ULAW8K, 160, "inbound")

@@ -145,12 +145,7 @@ impl InboundDecoder {
 
     /// Samples at the app's rate of the frame read last, if it has not been written yet.
     pub fn unwritten_len(&self) -> Option<usize> {
-        let (track, _) = self.unwritten?;
-        Some(
-            self.resamplers.tracks[track]
-                .1
-                .output_len(self.decoded.len()),
-        )
+        self.unwritten.map(|(_, len)| len)
     }
 
     /// The track of the frame read last, which must not have been written yet.

@@ -12,10 +12,11 @@
 //! - **Chunking does not matter.** Every output sample is computed by the same sequence of
 //!   operations whatever the chunk sizes, so any split of the input gives bit-identical
 //!   output, int16 and finite float. (A NaN or infinity in float input spoils the outputs
-//!   whose filter covers it. Where the group layout of module `poly` is used, eight outputs
-//!   also read a few inputs past their own windows, with zero coefficients, and a split may
-//!   put zeros there that have not arrived yet: up to seven outputs just before a non-finite
-//!   sample may then be NaN in one split and finite in another.)
+//!   whose filter covers it, and where the group layout of module `poly` is used up to
+//!   seven more on either side: eight outputs read the union of their windows, with zero
+//!   coefficients outside each one's own, and zero times NaN is NaN. Those after it are
+//!   spoiled in every split; of those before it, a split may have put zeros in place of
+//!   inputs that had not arrived yet, so they may be NaN in one split and finite in another.)
 //! - **Quality.** `Default`: passband flat to ±0.1 dB up to 0.85 x the lower Nyquist
 //!   frequency, aliases and images at least 90 dB down beyond 1.1 x, delay at most 3 ms.
 //!   `High`: ±0.1 dB to 0.9 x, 100 dB beyond 1.0 x, at most 8 ms. Measured over every pair

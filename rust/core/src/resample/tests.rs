@@ -530,7 +530,7 @@ fn group_layout_is_taken_where_its_table_is_small() {
         let plan = format!("{:?}", r.stream.as_ref().unwrap().plan());
         assert!(plan.contains("\"phase groups\""), "{quality:?}: {plan}");
     }
-    // 441 patterns of 38 rows: 536 KiB, over the limit.
+    // 441 patterns of 38 rows of 8 floats: 524 KiB, over the limit.
     let r = Resampler::new(8000, 11025, Quality::Default).unwrap();
     let plan = format!("{:?}", r.stream.as_ref().unwrap().plan());
     assert!(plan.contains("\"phases\""), "{plan}");
@@ -556,5 +556,36 @@ fn oneshot_is_the_stream_and_its_tail_without_the_delay() {
             let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
             assert_same(&bits(&got), &bits(&want), &format!("{a}->{b} {n} samples"));
         }
+    }
+}
+
+#[test]
+fn int16_tail_of_a_float_fed_stream_rounds_like_pcm() {
+    // A stream fed floats and flushed as int16 (as `OutboundEncoder::flush` does) converts
+    // whatever the floats made, NaN, infinities and far-out values included.
+    for (a, b) in [(8000, 16000), (24000, 8000), (44100, 48000)] {
+        let mut x = signal(a as usize / 50, a);
+        let n = x.len();
+        for (i, bad) in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 3e5, -3e5]
+            .into_iter()
+            .enumerate()
+        {
+            x[n - 2 - 3 * i] = bad;
+        }
+        let mut as_i16 = Resampler::new(a, b, Quality::Default).unwrap();
+        let mut as_f32 = as_i16.clone();
+        let mut ignored = Vec::new();
+        as_i16.process_f32(&x, &mut ignored);
+        as_f32.process_f32(&x, &mut ignored);
+        let mut got = Vec::new();
+        as_i16.flush_i16(&mut got);
+        let mut tail = Vec::new();
+        as_f32.flush_f32(&mut tail);
+        let want: Vec<i16> = tail.iter().map(|&y| crate::pcm::f32_to_i16(y)).collect();
+        assert_same(&got, &want, &format!("{a}->{b}"));
+        assert!(
+            tail.iter().any(|y| !y.is_finite()),
+            "{a}->{b}: the test needs non-finite"
+        );
     }
 }

@@ -5,7 +5,7 @@
 //! found a number`, naming the event even when `event` comes last) and must ignore field
 //! types entirely for events it does not know. Speed is on par with serde_json's derived,
 //! borrowing structs on a 20 ms `media` message (`benches/wire.rs`): strings are scanned
-//! sixteen bytes at a time and borrowed from the input. It accepts exactly RFC 8259 JSON —
+//! a block at a time (sixteen bytes with SSE2, eight elsewhere) and borrowed from the input. It accepts exactly RFC 8259 JSON —
 //! the `wire_parse` fuzz target checks it against serde_json — with a nesting limit.
 
 use std::borrow::Cow;
@@ -65,9 +65,15 @@ fn ends_plain_run(byte: u8) -> bool {
 #[inline(always)]
 fn plain_run(bytes: &[u8]) -> Option<usize> {
     #[cfg(target_arch = "x86_64")]
-    let (done, found) = plain_run_sse2(bytes);
+    return plain_run_using(bytes, plain_run_sse2);
     #[cfg(not(target_arch = "x86_64"))]
-    let (done, found) = plain_run_words(bytes);
+    return plain_run_using(bytes, plain_run_words);
+}
+
+/// [`plain_run`] with the block scanner `blocks`, then byte by byte over the rest.
+#[inline(always)]
+fn plain_run_using(bytes: &[u8], blocks: fn(&[u8]) -> (usize, Option<usize>)) -> Option<usize> {
+    let (done, found) = blocks(bytes);
     found.or_else(|| {
         let tail = bytes.get(done..)?;
         tail.iter()
@@ -443,9 +449,14 @@ impl<'a> Reader<'a> {
     /// A non-negative integer given as a number (`16000`, `16000.0`) or a string of digits
     /// (`"1778597597091"`).
     pub fn flexible_u64(&mut self) -> ReadResult<u64> {
-        if let Some(value) = self.plain_u64() {
-            return Ok(value);
+        match self.plain_u64() {
+            Some(value) => Ok(value),
+            None => self.any_u64(),
         }
+    }
+
+    /// [`Reader::flexible_u64`] for every form, with a type error for what is not one.
+    fn any_u64(&mut self) -> ReadResult<u64> {
         match self.kind()? {
             Kind::String => {
                 let text = self.string()?;
@@ -552,15 +563,6 @@ mod tests {
         Reader::new(text).string()
     }
 
-    /// `plain_run` with the block scanner `blocks` in place of the one compiled in.
-    fn plain_run_with(bytes: &[u8], blocks: fn(&[u8]) -> (usize, Option<usize>)) -> Option<usize> {
-        let (done, found) = blocks(bytes);
-        found.or_else(|| {
-            let at = bytes[done..].iter().position(|&b| ends_plain_run(b))?;
-            Some(done + at)
-        })
-    }
-
     #[test]
     fn plain_run_stops_at_the_first_quote_backslash_or_control() {
         let stoppers = [b'"', b'\\', 0u8, 0x1F];
@@ -569,7 +571,7 @@ mod tests {
             for &fill in &passers {
                 let clean = vec![fill; len];
                 assert_eq!(plain_run(&clean), None, "len {len} fill {fill:#x}");
-                assert_eq!(plain_run_with(&clean, plain_run_words), None);
+                assert_eq!(plain_run_using(&clean, plain_run_words), None);
                 for at in 0..len {
                     for &bad in &stoppers {
                         let mut dirty = clean.clone();
@@ -579,7 +581,7 @@ mod tests {
                             dirty[later] = stoppers[later % stoppers.len()];
                         }
                         assert_eq!(plain_run(&dirty), Some(at), "len {len} at {at} {bad:#x}");
-                        assert_eq!(plain_run_with(&dirty, plain_run_words), Some(at));
+                        assert_eq!(plain_run_using(&dirty, plain_run_words), Some(at));
                     }
                 }
             }
@@ -613,6 +615,40 @@ mod tests {
         assert!(matches!(read("-"), Err(ReadError::Syntax { .. })));
         assert!(matches!(read("1."), Err(ReadError::Syntax { .. })));
         assert!(matches!(read("null"), Err(ReadError::Type(_))));
+    }
+
+    #[test]
+    fn plain_integers_are_what_the_general_path_reads() {
+        let mut texts = Vec::new();
+        for digits in ["0", "7", "00", "007", "10", "1778597597091"] {
+            texts.push(digits.to_owned());
+        }
+        for len in 17..=21 {
+            texts.push("9".repeat(len));
+            texts.push(format!("1{}", "0".repeat(len - 1)));
+        }
+        texts.push(u64::MAX.to_string());
+        let mut cases = Vec::new();
+        for digits in &texts {
+            for form in [
+                "{}", "\"{}\"", "-{}", "{}.", "{}.0", "{}.5", "{}e2", "{}E-1", "{},", "{}}",
+                "\"{}", "\" {}\"", "\"{}x\"",
+            ] {
+                cases.push(form.replace("{}", digits));
+            }
+        }
+        let mut compared = 0;
+        for text in &cases {
+            let mut plain = Reader::new(text);
+            let Some(value) = plain.plain_u64() else {
+                continue;
+            };
+            let mut general = Reader::new(text);
+            assert_eq!(general.any_u64(), Ok(value), "{text}");
+            assert_eq!(plain.pos, general.pos, "{text}");
+            compared += 1;
+        }
+        assert!(compared >= 40, "only {compared} plain cases");
     }
 
     #[test]
