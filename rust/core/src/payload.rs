@@ -5,7 +5,7 @@
 //! payload (216 chars) 39 ns vs 147 ns, a 1,280-char payload 180 ns vs 953 ns; encoding
 //! 29 ns vs 149 ns and 132 ns vs 947 ns. The `base64` crate has no SIMD engine.
 
-use base64_simd::{Out, STANDARD, STANDARD_NO_PAD};
+use base64_simd::{STANDARD, STANDARD_NO_PAD};
 
 use crate::error::{Error, Result};
 use crate::format::{ByteOrder, Encoding};
@@ -58,16 +58,11 @@ pub fn check_base64(text: &[u8]) -> Result<()> {
 /// Decode base64 `text` into raw bytes, replacing the contents of `bytes`.
 /// Padded and unpadded text are both accepted.
 pub fn decode_base64(text: &[u8], bytes: &mut Vec<u8>) -> Result<()> {
-    let engine = engine_for(text);
-    let len = engine
-        .decoded_length(text)
-        .map_err(|_| base64_error(text))?;
+    // Appending writes straight into the spare capacity: no zero fill per frame.
     bytes.clear();
-    bytes.resize(len, 0);
-    engine
-        .decode(text, Out::from_slice(bytes.as_mut_slice()))
-        .map_err(|_| base64_error(text))?;
-    Ok(())
+    engine_for(text)
+        .decode_append(text, bytes)
+        .map_err(|_| base64_error(text))
 }
 
 /// Append the base64 of `bytes` (padded) to `text`.
