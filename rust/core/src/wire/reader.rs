@@ -3,9 +3,11 @@
 //! Written here rather than deriving serde structs because the parser needs, in one pass,
 //! the path of any wrongly typed field (so errors read `media.payload: expected a string,
 //! found a number`, naming the event even when `event` comes last) and must ignore field
-//! types entirely for events it does not know. Speed is on par with serde_json's derived,
-//! borrowing structs on a 20 ms `media` message (`benches/wire.rs`): strings are scanned
-//! a block at a time (sixteen bytes with SSE2, eight elsewhere) and borrowed from the input. It accepts exactly RFC 8259 JSON —
+//! types entirely for events it does not know. Strings are scanned a block at a time (sixteen
+//! bytes with SSE2, eight elsewhere) and borrowed from the input, and compact strings and
+//! plain integers skip the general path: a whole 20 ms `media` message parses in 0.29 µs,
+//! against 0.38 µs for a jiter walk that only finds `event` and `media.payload` and 0.75 µs
+//! for `serde_json::Value` (`benches/wire.rs`, one run). It accepts exactly RFC 8259 JSON —
 //! the `wire_parse` fuzz target checks it against serde_json — with a nesting limit.
 
 use std::borrow::Cow;
