@@ -206,6 +206,11 @@ def test_media_round_trip(
         track=track,
         extra_headers_raw="{}",
     )
+    # From bytes the ids and payload are spans of the bytes object; they read the same.
+    from_bytes = af.parse_message(text.encode())
+    assert from_bytes == event
+    assert isinstance(from_bytes, Media)
+    assert (from_bytes.stream_id, from_bytes.payload) == (stream_id, payload)
 
 
 @given(

@@ -198,31 +198,33 @@ impl FieldText {
         FieldText::Owned(Cow::Owned(value.into_owned()))
     }
 
-    fn get<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
-        match self {
-            FieldText::Owned(text) => Ok(PyString::new(py, text)),
+    /// Call `f` with the text, without copying it out of the message.
+    fn with_str<R>(&self, py: Python<'_>, f: impl FnOnce(&str) -> R) -> PyResult<R> {
+        let (message, span) = match self {
+            FieldText::Owned(text) => return Ok(f(text)),
             FieldText::InMessage {
                 message,
                 start,
                 end,
-            } => {
-                let message = message.bind(py);
-                let text = match message.cast::<PyString>() {
-                    Ok(s) => s.to_str()?,
-                    // Parsed as UTF-8 when the event was made, so this cannot fail.
-                    Err(_) => std::str::from_utf8(message.cast::<PyBytes>()?.as_bytes())
-                        .map_err(|e| PyValueError::new_err(e.to_string()))?,
-                };
-                Ok(PyString::new(py, &text[*start..*end]))
-            }
+            } => (message.bind(py), *start..*end),
+        };
+        if let Ok(text) = message.cast::<PyString>() {
+            return Ok(f(&text.to_str()?[span]));
         }
+        // The span was borrowed from this UTF-8 text when the event was made, so only the
+        // span needs checking, and the check cannot fail.
+        let bytes = message.cast::<PyBytes>()?.as_bytes();
+        let text =
+            std::str::from_utf8(&bytes[span]).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(f(text))
+    }
+
+    fn get<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
+        self.with_str(py, |text| PyString::new(py, text))
     }
 
     fn text(&self, py: Python<'_>) -> PyResult<String> {
-        match self {
-            FieldText::Owned(text) => Ok(text.clone().into_owned()),
-            FieldText::InMessage { .. } => Ok(self.get(py)?.to_str()?.to_owned()),
-        }
+        self.with_str(py, str::to_owned)
     }
 }
 
