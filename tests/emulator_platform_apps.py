@@ -44,17 +44,22 @@ class Socket:
 
 
 class VoiceApp:
-    """The test's app. ``xml`` is what the answer URL returns; ``echo`` sends each inbound
-    media payload back as ``playAudio``; ``on_start`` messages are sent after ``start``."""
+    """The test's app. ``xml`` is what the answer URL returns (with ``answer_status``);
+    ``echo`` sends each inbound media payload back as ``playAudio``; ``on_start`` messages
+    are sent after ``start``; ``stop_after_media`` / ``close_after_media`` send ``stop`` or
+    close the socket after that many media messages; ``callback_statuses`` are answered to
+    the next status callbacks (then 200)."""
 
     def __init__(self) -> None:
         self.xml = "<Response/>"
         self.echo = False
         self.on_start: list[dict[str, Any]] = []
         self.stop_after_media: int | None = None
+        self.close_after_media: int | None = None
         self.answers: list[Hit] = []
+        self.answer_status = 200
         self.callbacks: list[Hit] = []
-        self.callback_status = 200
+        self.callback_statuses: list[int] = []
         self.sockets: list[Socket] = []
         self.changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -105,12 +110,15 @@ class VoiceApp:
     async def _answer(self, request: web.Request) -> web.Response:
         self.answers.append(await self._hit(request))
         await self._note()
-        return web.Response(text=self.xml, content_type="application/xml")
+        return web.Response(
+            text=self.xml, content_type="application/xml", status=self.answer_status
+        )
 
     async def _status(self, request: web.Request) -> web.Response:
         self.callbacks.append(await self._hit(request))
         await self._note()
-        return web.Response(status=self.callback_status)
+        status = self.callback_statuses.pop(0) if self.callback_statuses else 200
+        return web.Response(status=status)
 
     async def _ws(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
@@ -134,6 +142,8 @@ class VoiceApp:
                         await ws.send_str(json.dumps(_play_audio(data, stream_id, socket)))
                     if self.stop_after_media is not None and media >= self.stop_after_media:
                         await ws.send_str(json.dumps({"event": "stop", "streamId": stream_id}))
+                    if self.close_after_media is not None and media >= self.close_after_media:
+                        await ws.close()
                 await self._note()
         finally:
             socket.closed.set()

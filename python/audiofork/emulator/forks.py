@@ -141,7 +141,7 @@ class Fork:
         self.end = end
         self.status = end.status
         self.end_time = clock.wall()
-        if self._billed_from is not None:
+        if self._billed_from is not None and self._billed_to is None:
             self._billed_to = clock.now()
         bill = self.bill()
         _log.info(
@@ -158,15 +158,21 @@ class Fork:
         self.done.set()
 
     def stop(self, reason: Literal["api_stop", "hangup"]) -> None:
-        """End the stream (idempotent); :attr:`done` is set once it has ended."""
+        """End the stream (idempotent); billing stops now, :attr:`done` is set once the
+        socket has closed."""
+        if self.live and self._billed_from is not None and self._billed_to is None:
+            self._billed_to = self._services.clock.now()
         self.runner.stop(reason)
 
     def bill(self) -> Bill:
-        """The bill so far: from the first audio to the end (or now, while live)."""
+        """The bill so far: from the first audio to the stop (or now, while live), at most
+        ``streamTimeout`` (closing the socket takes real time, which a fast clock would
+        otherwise stretch into billed seconds)."""
         if self._billed_from is None:
             return self._services.tariff.bill(0.0)
         until = self._billed_to if self._billed_to is not None else self._services.clock.now()
-        return self._services.tariff.bill(max(until - self._billed_from, 0.0))
+        seconds = min(until - self._billed_from, float(self.element.stream_timeout))
+        return self._services.tariff.bill(max(seconds, 0.0))
 
     def _notice(self, notice: StreamNotice) -> None:
         if notice.event == "StartStream" and self._billed_from is None:
