@@ -98,7 +98,10 @@ def _refuse_auth(request: web.Request) -> str:
 async def _body(request: web.Request) -> dict[str, Any]:
     """The request's parameters: a JSON object or a form."""
     if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.post()
+        try:
+            form = await request.post()
+        except ValueError as exc:
+            raise ValidationError(f"the request body is not a valid form: {exc}") from None
         return {key: value for key, value in form.items() if isinstance(value, str)}
     raw = await request.read()
     if not raw.strip():
