@@ -9,20 +9,36 @@ from typing import Any
 
 import aiohttp
 import pytest
-from emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp, within
 
 from audiofork.emulator import Emulator, EmulatorConfig, Tariff
 from audiofork.errors import ApiError, ValidationError
 from audiofork.vobiz import AsyncStreamsClient
+from emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp, within
 
 OTHER = "MA_OTHERACCOUNT"
 OTHER_AUTH = {"X-Auth-ID": OTHER, "X-Auth-Token": "other-token-abcdef"}
 STREAM_FIELDS = {
-    "api_id", "stream_id", "call_uuid", "account_id", "service_url", "audio_track",
-    "bidirectional", "content_type", "sampling_rate", "stream_timeout", "status_callback_url",
-    "status_callback_method", "status", "created_at", "start_time", "end_time",
-    "bill_duration", "rounded_bill_duration", "billed_amount", "resource_uri",
-}  # fmt: skip
+    "api_id",
+    "stream_id",
+    "call_uuid",
+    "account_id",
+    "service_url",
+    "audio_track",
+    "bidirectional",
+    "content_type",
+    "sampling_rate",
+    "stream_timeout",
+    "status_callback_url",
+    "status_callback_method",
+    "status",
+    "created_at",
+    "start_time",
+    "end_time",
+    "bill_duration",
+    "rounded_bill_duration",
+    "billed_amount",
+    "resource_uri",
+}
 
 
 @pytest.fixture
@@ -74,10 +90,14 @@ class Api:
             self(
                 "POST",
                 "/Call/",
-                {"from": "+911", "to": "+912", "answer_url": app.url + "/answer",
-                 "answer_method": method},
+                {
+                    "from": "+911",
+                    "to": "+912",
+                    "answer_url": app.url + "/answer",
+                    "answer_method": method,
+                },
             )
-        )  # fmt: skip
+        )
         assert status == 201, data
         return str(data["call_uuid"])
 
@@ -213,19 +233,22 @@ async def test_call_created_answers_201_and_is_fetched_and_hung_up(api: Api, app
         ({"from": "", "to": "b", "answer_url": "http://127.0.0.1:9/a"}, "from"),
         ({"from": "a", "to": 5, "answer_url": "http://127.0.0.1:9/a"}, "to"),
         ({"from": "a", "to": "b", "answer_url": "ftp://x/"}, "answer_url"),
-        ({"from": "a", "to": "b", "answer_url": "http://x/", "answer_method": "PUT"},
-         "answer_method"),
+        (
+            {"from": "a", "to": "b", "answer_url": "http://x/", "answer_method": "PUT"},
+            "answer_method",
+        ),
         ([1, 2], "JSON object"),
     ],
-)  # fmt: skip
+)
 async def test_call_create_errors_name_the_parameter(api: Api, body: Any, named: str) -> None:
     status, data = await within(api("POST", "/Call/", body))
     assert_error(status, data, 400, named)
 
 
 async def test_call_body_that_is_not_json_is_400(api: Api) -> None:
-    async with api.http.post(api.base + "/Call/", data=b"{nope", headers={
-        **AUTH, "Content-Type": "application/json"}) as reply:  # fmt: skip
+    async with api.http.post(
+        api.base + "/Call/", data=b"{nope", headers={**AUTH, "Content-Type": "application/json"}
+    ) as reply:
         assert_error(reply.status, await reply.json(), 400, "JSON")
 
 
@@ -286,10 +309,18 @@ async def test_stream_start_get_list_stop(api: Api, app: VoiceApp) -> None:
     call_uuid = await api.live_call(app)
     streams = f"/Call/{call_uuid}/Stream/"
     status, data = await within(
-        api("POST", streams, {"service_url": app.ws_url, "audio_track": "both",
-                              "content_type": "audio/x-mulaw;rate=8000", "stream_timeout": 600,
-                              "extra_headers": "a=1,b=2"})
-    )  # fmt: skip
+        api(
+            "POST",
+            streams,
+            {
+                "service_url": app.ws_url,
+                "audio_track": "both",
+                "content_type": "audio/x-mulaw;rate=8000",
+                "stream_timeout": 600,
+                "extra_headers": "a=1,b=2",
+            },
+        )
+    )
     assert status == 202, data
     assert data["message"] == "audio streaming started" and data["api_id"]
     first = data["stream_id"]
@@ -310,8 +341,13 @@ async def test_stream_start_get_list_stop(api: Api, app: VoiceApp) -> None:
 
     status, page = await within(api("GET", streams))
     assert status == 200 and set(page) == {"api_id", "meta", "objects"}
-    assert page["meta"] == {"limit": 20, "offset": 0, "total_count": 2, "next": None,
-                            "previous": None}  # fmt: skip
+    assert page["meta"] == {
+        "limit": 20,
+        "offset": 0,
+        "total_count": 2,
+        "next": None,
+        "previous": None,
+    }
     assert [s["stream_id"] for s in page["objects"]] == [first, second]
     status, page = await within(api("GET", streams + "?limit=1&offset=1"))
     assert [s["stream_id"] for s in page["objects"]] == [second]
@@ -341,21 +377,29 @@ async def test_stream_start_get_list_stop(api: Api, app: VoiceApp) -> None:
         ({}, "service_url"),
         ({"service_url": "http://127.0.0.1:9/ws"}, "service_url"),
         ({"service_url": "ws://127.0.0.1:9/", "audio_track": "sideways"}, "audio_track"),
-        ({"service_url": "ws://127.0.0.1:9/", "content_type": "audio/x-l16;rate=44100"},
-         "content_type"),
+        (
+            {"service_url": "ws://127.0.0.1:9/", "content_type": "audio/x-l16;rate=44100"},
+            "content_type",
+        ),
         ({"service_url": "ws://127.0.0.1:9/", "stream_timeout": 0}, "stream_timeout"),
         ({"service_url": "ws://127.0.0.1:9/", "stream_timeout": "soon"}, "stream_timeout"),
         ({"service_url": "ws://127.0.0.1:9/", "bidirectional": "maybe"}, "bidirectional"),
-        ({"service_url": "ws://127.0.0.1:9/", "status_callback_url": "ws://x/"},
-         "status_callback_url"),
-        ({"service_url": "ws://127.0.0.1:9/", "status_callback_method": "PUT"},
-         "status_callback_method"),
+        (
+            {"service_url": "ws://127.0.0.1:9/", "status_callback_url": "ws://x/"},
+            "status_callback_url",
+        ),
+        (
+            {"service_url": "ws://127.0.0.1:9/", "status_callback_method": "PUT"},
+            "status_callback_method",
+        ),
         ({"service_url": "ws://127.0.0.1:9/", "extra_headers": "a b"}, "extra_headers"),
-        ({"service_url": "ws://127.0.0.1:9/", "bidirectional": True, "audio_track": "both"},
-         "audio_track"),
+        (
+            {"service_url": "ws://127.0.0.1:9/", "bidirectional": True, "audio_track": "both"},
+            "audio_track",
+        ),
         ({"service_url": "ws://127.0.0.1:9/", "volume": 11}, "volume"),
     ],
-)  # fmt: skip
+)
 async def test_stream_start_errors_name_the_parameter(
     api: Api, app: VoiceApp, body: dict[str, Any], named: str
 ) -> None:
@@ -365,8 +409,10 @@ async def test_stream_start_errors_name_the_parameter(
     assert (await within(api("GET", f"/Call/{call_uuid}/")))[1]["stream_count"] == 0
 
 
-@pytest.mark.parametrize(("query", "named"), [("limit=0", "limit"), ("limit=101", "limit"),
-                                               ("limit=x", "limit"), ("offset=-1", "offset")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [("limit=0", "limit"), ("limit=101", "limit"), ("limit=x", "limit"), ("offset=-1", "offset")],
+)
 async def test_stream_list_errors_name_the_parameter(
     api: Api, app: VoiceApp, query: str, named: str
 ) -> None:
@@ -419,9 +465,7 @@ async def test_audiofork_rest_client_drives_the_emulator(
 
 async def test_billing_of_a_stream_follows_the_virtual_clock(api: Api, app: VoiceApp) -> None:
     call_uuid = await api.live_call(app)
-    status, data = await within(
-        api("POST", f"/Call/{call_uuid}/Stream/", {"service_url": app.ws_url})
-    )
+    _, data = await within(api("POST", f"/Call/{call_uuid}/Stream/", {"service_url": app.ws_url}))
     path = f"/Call/{call_uuid}/Stream/{data['stream_id']}/"
     # 20x speed: 61 virtual seconds take about 3 real seconds.
     running = await api.until(path, lambda s: s["bill_duration"] >= 61)

@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 import aiohttp
 import pytest
 import schemathesis
-from emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -32,6 +31,7 @@ from audiofork.emulator import Emulator, EmulatorConfig
 from audiofork.emulator.openapi import openapi_document
 from audiofork.errors import ValidationError
 from audiofork.vobiz import _params
+from emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp
 
 T = TypeVar("T")
 schema = schemathesis.openapi.from_dict(openapi_document())

@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
-from emulator_platform_apps import ACCOUNT, AUTH, TOKEN, Hit, VoiceApp, within
 
 from audiofork.emulator import Emulator, EmulatorConfig, RetrySchedule
+from emulator_platform_apps import ACCOUNT, AUTH, TOKEN, Hit, VoiceApp, within
 
 FAST_RETRY = RetrySchedule(attempts=3, backoff_s=0.01, timeout_s=2.0)
 
@@ -54,8 +54,9 @@ async def call_with_stream(app: VoiceApp, method: str, *, attributes: str = "") 
         f' statusCallbackUrl="{callback.replace("&", "&amp;")}"'
         f' statusCallbackMethod="{method}"{attributes}>{app.ws_url}</Stream></Response>'
     )
-    config = EmulatorConfig({ACCOUNT: TOKEN}, speed=20, caller_audio="silence",
-                            callback_retry=FAST_RETRY)  # fmt: skip
+    config = EmulatorConfig(
+        {ACCOUNT: TOKEN}, speed=20, caller_audio="silence", callback_retry=FAST_RETRY
+    )
     emulator = Emulator(config)
     await within(emulator.start())
     async with aiohttp.ClientSession(headers=AUTH) as http:
@@ -141,8 +142,9 @@ async def test_an_unreachable_callback_never_blocks_the_call(app: VoiceApp) -> N
         '<Response><Stream bidirectional="true" keepCallAlive="true"'
         f' statusCallbackUrl="http://127.0.0.1:9/status">{app.ws_url}</Stream><Hangup/></Response>'
     )
-    config = EmulatorConfig({ACCOUNT: TOKEN}, speed=20, caller_audio="silence",
-                            callback_retry=FAST_RETRY)  # fmt: skip
+    config = EmulatorConfig(
+        {ACCOUNT: TOKEN}, speed=20, caller_audio="silence", callback_retry=FAST_RETRY
+    )
     async with Emulator(config) as emulator, aiohttp.ClientSession(headers=AUTH) as http:
         body = {"from": "+1", "to": "+2", "answer_url": app.url + "/answer"}
         async with http.post(f"{emulator.url}/api/v1/Account/{ACCOUNT}/Call/", json=body) as reply:

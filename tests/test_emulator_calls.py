@@ -10,9 +10,9 @@ from typing import Any
 
 import aiohttp
 import pytest
-from emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp, within
 
 from audiofork.emulator import Emulator, EmulatorConfig
+from emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp, within
 
 
 @pytest.fixture
