@@ -185,11 +185,19 @@ def openapi_document() -> dict[str, Any]:
     call_path = "/Account/{auth_id}/Call/{call_uuid}/"
     streams_path = call_path + "Stream/"
     list_params = [
-        {"name": "limit", "in": "query", "required": False,
-         "schema": {"type": "integer", "minimum": 1, "maximum": LIST_LIMIT_MAX, "default": 20}},
-        {"name": "offset", "in": "query", "required": False,
-         "schema": {"type": "integer", "minimum": 0, "default": 0}},
-    ]  # fmt: skip
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": LIST_LIMIT_MAX, "default": 20},
+        },
+        {
+            "name": "offset",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 0, "default": 0},
+        },
+    ]
     return {
         "openapi": "3.0.3",
         "info": {
