@@ -1,15 +1,17 @@
 """A voice app written for the tests with plain aiohttp and json (not audiofork's session):
 an answer URL serving VobizXML, a status-callback receiver and a WebSocket endpoint that
-records what the platform sends and can echo it back. Plus a timeout helper for awaits."""
+records what the platform sends and can echo it back. Also the ``app`` fixture serving one
+(``conftest.py`` loads this module as a plugin) and a timeout helper for awaits."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import pytest
 from aiohttp import WSMsgType, web
 
 T = TypeVar("T")
@@ -166,3 +168,12 @@ def _play_audio(media: dict[str, Any], stream_id: str, socket: Socket) -> dict[s
             "payload": media["media"]["payload"],
         },
     }
+
+
+@pytest.fixture
+async def app() -> AsyncIterator[VoiceApp]:
+    """A started :class:`VoiceApp`, closed after the test."""
+    voice_app = VoiceApp()
+    await within(voice_app.start())
+    yield voice_app
+    await within(voice_app.close())

@@ -42,14 +42,6 @@ STREAM_FIELDS = {
 
 
 @pytest.fixture
-async def app() -> AsyncIterator[VoiceApp]:
-    voice_app = VoiceApp()
-    await within(voice_app.start())
-    yield voice_app
-    await within(voice_app.close())
-
-
-@pytest.fixture
 async def emulator() -> AsyncIterator[Emulator]:
     config = EmulatorConfig(
         {ACCOUNT: TOKEN, OTHER: OTHER_AUTH["X-Auth-Token"]},

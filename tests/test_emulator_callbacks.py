@@ -7,7 +7,6 @@ import base64
 import hashlib
 import hmac
 import re
-from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -17,14 +16,6 @@ from audiofork.emulator import Emulator, EmulatorConfig, RetrySchedule
 from emulator_platform_apps import ACCOUNT, AUTH, TOKEN, Hit, VoiceApp, within
 
 FAST_RETRY = RetrySchedule(attempts=3, backoff_s=0.01, timeout_s=2.0)
-
-
-@pytest.fixture
-async def app() -> AsyncIterator[VoiceApp]:
-    voice_app = VoiceApp()
-    await within(voice_app.start())
-    yield voice_app
-    await within(voice_app.close())
 
 
 def expected_signature(url: str, nonce: str, dot: str = ".") -> str:

@@ -5,7 +5,6 @@ a call decides (XML end, caller audio end, answer failures)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -13,14 +12,6 @@ import pytest
 
 from audiofork.emulator import Emulator, EmulatorConfig
 from emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp, within
-
-
-@pytest.fixture
-async def app() -> AsyncIterator[VoiceApp]:
-    voice_app = VoiceApp()
-    await within(voice_app.start())
-    yield voice_app
-    await within(voice_app.close())
 
 
 async def run_call(

@@ -9,11 +9,9 @@ import re
 import signal
 import sys
 import wave
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp, within
 
@@ -31,14 +29,6 @@ async def start_cli(*args: str) -> asyncio.subprocess.Process:
         stderr=asyncio.subprocess.PIPE,
         env=env,
     )
-
-
-@pytest.fixture
-async def app() -> AsyncIterator[VoiceApp]:
-    voice_app = VoiceApp()
-    await within(voice_app.start())
-    yield voice_app
-    await within(voice_app.close())
 
 
 async def test_emulator_serves_logs_and_stops_cleanly_on_sigint(
