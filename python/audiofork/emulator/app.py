@@ -41,6 +41,10 @@ _LIST_LIMIT_DEFAULT = 20
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+class _Missing(LookupError):
+    """No such call or stream: a 404 whose ``error`` is this message."""
+
+
 def _api_id() -> str:
     return str(uuid.uuid4())
 
@@ -141,10 +145,6 @@ def _fork(request: web.Request) -> Fork:
     if fork is None:
         raise _Missing(f"no stream {stream_id!r} on call {call.uuid!r}")
     return fork
-
-
-class _Missing(LookupError):
-    """No such call or stream: a 404 whose ``error`` is this message."""
 
 
 async def create_call(request: web.Request) -> web.Response:
