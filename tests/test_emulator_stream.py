@@ -55,7 +55,7 @@ def dominant_hz(pcm: Pcm, rate: int) -> float:
 
 def tone(hz: float, rate: int, seconds: float) -> Pcm:
     t = np.arange(int(rate * seconds)) / rate
-    return np.round(8000 * np.sin(2 * np.pi * hz * t)).astype(np.int16)
+    return np.round(8000 * np.cos(2 * np.pi * hz * t)).astype(np.int16)  # first sample loud
 
 
 def play_audio(pcm: Pcm, rate: int, *, stream_id: str | None = "x") -> str:
@@ -545,7 +545,13 @@ async def test_misbehaving_app_does_not_take_the_runner_down() -> None:
 
     async def app(ws: ServerConnection) -> None:
         async for text in ws:
-            if json.loads(text)["event"] != "start":
+            event = json.loads(text)["event"]
+            if event == "clearedAudio":  # all of the above was handled: break the socket
+                # Close mid-frame: a text frame header promising 4 KiB, 10 bytes, then abort.
+                ws.transport.write(b"\x81\x7e\x10\x00" + b"x" * 10)
+                ws.transport.abort()
+                return
+            if event != "start":
                 continue
             await ws.send("not json at all {")
             await ws.send(b"\x00\x01binary")
@@ -602,10 +608,7 @@ async def test_misbehaving_app_does_not_take_the_runner_down() -> None:
             for _ in range(5000):
                 await ws.send(good)
             await ws.send(json.dumps({"event": "checkpoint", "streamId": "s", "name": "after"}))
-            # Close mid-frame: a text frame header promising 4 KiB, 10 bytes, then abort.
-            ws.transport.write(b"\x81\x7e\x10\x00" + b"x" * 10)
-            ws.transport.abort()
-            return
+            await ws.send(json.dumps({"event": "clearAudio", "streamId": "s"}))
 
     async with app_server(app) as url:
         h = Harness(url, bidirectional=True, stream_timeout=60.0)
@@ -621,9 +624,11 @@ async def test_misbehaving_app_does_not_take_the_runner_down() -> None:
         "bad_base64": 1,
         "unexpected_event": 1,
     }
-    assert stats.play_audio_received == 1 + 1 + 5000
+    assert stats.play_audio_received == 1 + 1 + 5000, (end, stats)
     assert stats.overflow_ms > 0  # 10 minutes queued at most; the rest reported
     assert stats.checkpoints_received == 1
+    assert stats.checkpoints_dropped == 1
+    assert stats.clears == 1
     degraded = {n.error.split(":")[0] for n in h.notices if n.event == "DegradedStream"}
     assert len(degraded) == 7  # one notice per kind of trouble
     assert h.notices[-1].event == "DroppedStream"

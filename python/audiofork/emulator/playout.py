@@ -1,12 +1,13 @@
 """The caller's loudspeaker: what a bidirectional stream's app queues, played in real time.
 
 Audio from ``playAudio`` is converted to the stream's rate and queued in a :class:`Ring`
-(bounded; what does not fit is refused and counted). The stream's pacer calls
-:meth:`Playout.tick` once per frame: the chunk it returns is what the caller hears during
-the next frame period, silence where nothing is queued. A checkpoint is a marker at the
-queue's end; it is reported by the tick *after* the chunk that reached it, i.e. once the
-audio before it has finished playing, or at once when nothing is queued or playing.
-:meth:`Playout.clear` drops the queue and every pending checkpoint.
+(bounded; what does not fit is refused and counted). The loudspeaker plays one frame at a
+time: the stream's pacer calls :meth:`Playout.tick` at every frame boundary, which takes the
+next frame from the queue (silence-padded) to play now and returns the frame that has just
+finished playing, with the checkpoints it completed. A checkpoint is a marker at the end of
+the queue, answered once the audio before it has finished playing, or at once when nothing
+is queued or playing. :meth:`Playout.clear` drops the queue and every pending checkpoint;
+the frame in the loudspeaker plays out (a clear takes effect at the next frame boundary).
 """
 
 from __future__ import annotations
@@ -28,22 +29,22 @@ MAX_QUEUE_S = 600
 
 @dataclass(frozen=True)
 class Tick:
-    """One frame period of playout."""
+    """The frame that has just finished playing."""
 
-    chunk: Pcm  # exactly the requested samples, silence-padded
-    audio_samples: int  # how many of them came from the queue
-    finished: list[str]  # checkpoints whose audio finished with the previous chunk
+    chunk: Pcm  # one frame, silence where nothing was queued
+    audio_samples: int  # how many of its samples came from the queue
+    finished: list[str]  # checkpoints whose audio has now all been played
 
 
 class Playout:
-    """Queue, drain and checkpoint the app's audio at ``rate`` Hz."""
+    """Queue, drain and checkpoint the app's audio at ``rate`` Hz, ``frame`` samples a tick."""
 
-    def __init__(self, rate: int, max_queue_s: float = MAX_QUEUE_S) -> None:
+    def __init__(self, rate: int, frame: int, max_queue_s: float = MAX_QUEUE_S) -> None:
         self.rate = rate
+        self.frame = frame
         self._ring = Ring(int(max_queue_s * rate), "reject")
         self._resamplers: dict[int, Resampler] = {}
-        self._playing: list[str] = []  # checkpoints reached by the chunk now playing
-        self._playing_audio = 0  # samples of queued audio in the chunk now playing
+        self._playing = Tick(np.zeros(frame, dtype=np.int16), 0, [])  # in the loudspeaker
 
     @property
     def queued_samples(self) -> int:
@@ -68,31 +69,29 @@ class Playout:
         """Mark the end of the queue; ``True`` when nothing is queued or playing (answer now)."""
         if self._ring.available:
             self._ring.mark(name)
-        elif self._playing_audio:
-            self._playing.append(name)
+        elif self._playing.audio_samples:
+            self._playing.finished.append(name)
         else:
             return True
         return False
 
-    def tick(self, n: int) -> Tick:
-        """Start playing the next ``n`` samples; report checkpoints the last chunk finished."""
+    def tick(self) -> Tick:
+        """At a frame boundary: start the next frame and return the one that just finished."""
         finished = self._playing
-        take = min(n, self._ring.available)
+        take = min(self.frame, self._ring.available)
         read = self._ring.read(take)
         assert read is not None  # take <= available
-        audio, self._playing = read
-        self._playing_audio = take
-        if take == n:
-            return Tick(audio, take, finished)
-        chunk = np.zeros(n, dtype=np.int16)
-        chunk[:take] = audio
-        return Tick(chunk, take, finished)
+        audio, markers = read
+        if take < self.frame:
+            audio = np.concatenate([audio, np.zeros(self.frame - take, dtype=np.int16)])
+        self._playing = Tick(audio, take, markers)
+        return finished
 
     def clear(self) -> tuple[int, int]:
         """Drop all queued audio and pending checkpoints: ``(samples, checkpoints)`` dropped."""
         samples, markers = self._ring.clear()
-        dropped = len(markers) + len(self._playing)
-        self._playing = []
+        dropped = len(markers) + len(self._playing.finished)
+        self._playing.finished.clear()
         for resampler in self._resamplers.values():
             resampler.reset()
         return samples, dropped

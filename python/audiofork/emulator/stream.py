@@ -147,15 +147,17 @@ class _Link:
         ws: aiohttp.ClientWebSocketResponse,
         stream_id: str,
         rate: int,
+        frame: int,
         recorder: WavRecorder | None,
     ) -> None:
         self.ws = ws
         self.stream_id = stream_id
         self.outbox: asyncio.Queue[str] = asyncio.Queue()
         self.sequence = 0
-        self.playout = Playout(rate)
+        self.playout = Playout(rate, frame)
         self.recorder = recorder
         self.degraded: set[str] = set()
+        self.chunks: dict[str, int] = {}  # media sent per track on this connection
 
     def next_sequence(self) -> int:
         self.sequence += 1
@@ -211,6 +213,11 @@ class StreamRunner:
     def stream_id(self) -> str:
         """The current stream id (a reconnect takes a new one)."""
         return self._stream_id
+
+    @property
+    def started_at(self) -> float | None:
+        """Virtual time of the first ``start`` sent (``None`` before): the stream's time 0."""
+        return self._origin if self._connected_once else None
 
     @property
     def stats(self) -> StreamStats:
@@ -311,7 +318,7 @@ class StreamRunner:
             for reader in readers.values():
                 reader.read(gap * self._frame)
             self._next_frame += gap
-        link = _Link(ws, self._stream_id, self.rate, self._open_recorder())
+        link = _Link(ws, self._stream_id, self.rate, self._frame, self._open_recorder())
         link.outbox.put_nowait(
             wire.start(
                 self._stream_id,
@@ -408,7 +415,7 @@ class StreamRunner:
                 self._send_media(link, track, reader.read(self._frame), timestamp)
 
     def _play(self, link: _Link) -> None:
-        tick = link.playout.tick(self._frame)
+        tick = link.playout.tick()
         for name in tick.finished:
             self._acknowledge(link, name)
         self._stats.played_ms += tick.audio_samples * 1000 / self.rate
@@ -421,12 +428,13 @@ class StreamRunner:
             self._degraded(link, "send_backlog", "app is not reading; media frames dropped")
             return
         self._stats.media_sent[track] += 1
+        chunk = link.chunks[track] = link.chunks.get(track, 0) + 1
         link.outbox.put_nowait(
             wire.media(
                 link.stream_id,
                 encode_payload(pcm, self._format),
                 sequence_number=link.next_sequence(),
-                chunk=self._stats.media_sent[track],
+                chunk=chunk,
                 timestamp_ms=timestamp,
                 track=track,
                 extra_headers=self._extra_headers,
@@ -468,7 +476,10 @@ class StreamRunner:
                 aiohttp.WSMsgType.CLOSING,
                 aiohttp.WSMsgType.CLOSED,
             ):
-                return _Outcome("dropped", f"app closed the socket (code {link.ws.close_code})")
+                code = link.ws.close_code
+                broken = code in (None, aiohttp.WSCloseCode.ABNORMAL_CLOSURE)
+                what = "connection lost" if broken else "app closed the socket"
+                return _Outcome("dropped", f"{what} (code {code})", broken=broken)
             handled += 1
             if handled % RECEIVE_BURST == 0:
                 await asyncio.sleep(0)
