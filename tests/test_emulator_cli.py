@@ -100,3 +100,9 @@ async def test_emulator_refuses_a_bad_account() -> None:
     process = await start_cli("emulator", "--account", "no-colon")
     _, err = await within(process.communicate())
     assert process.returncode == 2 and b"AUTH_ID:AUTH_TOKEN" in err
+
+
+async def test_emulator_refuses_a_bad_rate() -> None:
+    process = await start_cli("emulator", "--account", "MA_X:t", "--rate-per-minute", "lots")
+    _, err = await within(process.communicate())
+    assert process.returncode == 1 and b"rate_per_minute" in err

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from audiofork.emulator.billing import Tariff
 from audiofork.emulator.callbacks import RetrySchedule
 from audiofork.errors import ValidationError
 
@@ -57,6 +58,7 @@ class EmulatorConfig:
             raise ValidationError("accounts must name at least one AUTH_ID:AUTH_TOKEN")
         for auth_id, token in self.accounts.items():
             parse_account(f"{auth_id}:{token}")
+        Tariff(self.rate_per_minute)
         _positive("speed", self.speed)
         _positive("hangup_grace_s", self.hangup_grace_s)
         _positive("answer_timeout_s", self.answer_timeout_s)
