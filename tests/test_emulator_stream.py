@@ -506,7 +506,6 @@ async def test_recordings(tmp_path: pathlib.Path) -> None:
             if message["event"] == "media":
                 forked.append(pcm_of(message["media"]["payload"], "audio/x-l16"))
                 if message["media"]["chunk"] == 25:  # 0.5 s into the call
-                    times["sent"] = clock_box[0].now()
                     await ws.send(play_audio(reply, 16000))
                     await ws.send(json.dumps({"event": "checkpoint", "streamId": "s", "name": "r"}))
             elif message["event"] == "playedStream":
@@ -531,10 +530,12 @@ async def test_recordings(tmp_path: pathlib.Path) -> None:
     start = int(np.flatnonzero(played)[0])
     assert np.array_equal(played[start : start + len(reply)], reply)  # same rate: exact
     assert np.count_nonzero(played[start + len(reply) :]) == 0
-    # Heard after it was sent, and finished before playedStream said so.
+    # Heard no sooner than the frame after the one that prompted it (the frame that starts
+    # as media frame 25 leaves is already in the loudspeaker), and played out before
+    # playedStream said so.
+    assert start >= 26 * 320
     origin = h.runner.started_at
     assert origin is not None
-    assert start / 16000 >= times["sent"] - origin
     assert (start + len(reply)) / 16000 <= times["played"] - origin
 
 
@@ -629,8 +630,12 @@ async def test_misbehaving_app_does_not_take_the_runner_down() -> None:
     assert stats.checkpoints_received == 1
     assert stats.checkpoints_dropped == 1
     assert stats.clears == 1
-    degraded = {n.error.split(":")[0] for n in h.notices if n.event == "DegradedStream"}
-    assert len(degraded) == 7  # one notice per kind of trouble
+    degraded = [n.error.split(":")[0] for n in h.notices if n.event == "DegradedStream"]
+    assert len(degraded) == len(set(degraded))  # one notice per kind of trouble
+    kinds = {*stats.bad_frames, "overflow"}
+    if stats.media_dropped:  # the app stopped reading while it sent all that
+        kinds.add("send_backlog")
+    assert len(degraded) == len(kinds)
     assert h.notices[-1].event == "DroppedStream"
     await asyncio.sleep(0)
     assert asyncio.all_tasks() == tasks_before
