@@ -3,8 +3,8 @@
 :class:`StreamRunner` connects to the app's ``service_url``, sends ``start`` (newest form:
 nested ids, ``mediaFormat``), then one ``media`` message per 20 ms per forked track, paced
 against absolute deadlines on the emulator's :class:`VirtualClock`. Frame *k* carries the
-audio of ``[20k ms, 20(k + 1) ms)`` after the stream started and leaves at the end of
-that period.
+audio of ``[20k ms, 20(k + 1) ms)`` after the first ``start`` and leaves at the end of
+that period. A late wake-up sends what is due at once; nothing is skipped or added.
 
 On a bidirectional stream it reads the app's messages with audiofork's parser and codec:
 ``playAudio`` (any size, any allowed format) is queued in a :class:`Playout` that drains in
@@ -13,6 +13,10 @@ played, ``clearAudio`` flushes the queue, drops pending checkpoints unanswered a
 answered with ``clearedAudio``, and ``stop`` ends the stream. A bad frame (not JSON, wrong
 format, bad base64, odd L16 length, …) is counted in :attr:`StreamRunner.stats`, reported
 once per kind through a ``DegradedStream`` notice, and the stream goes on.
+
+Recordings (``record_dir``) and the in-memory capture share the frame timeline: sample
+``i`` of ``caller.wav`` / ``callee.wav`` was forked, and sample ``i`` of ``played.wav``
+was heard, at ``i / rate`` seconds after that connection's ``start``.
 
 Endings (:class:`StreamEnd`): ``timeout`` (``stream_timeout``), ``app_stop``,
 ``api_stop`` / ``hangup`` (:meth:`StreamRunner.stop`), ``dropped`` (the app closed the
