@@ -187,3 +187,40 @@ async def test_closing_the_emulator_ends_live_calls(app: VoiceApp) -> None:
         if "audiofork/emulator" in getattr(task.get_coro(), "cr_code", "").__repr__()
     ]
     assert leftovers == []
+
+
+async def test_a_reconnect_takes_a_new_stream_id_and_both_ids_find_the_stream(
+    app: VoiceApp,
+) -> None:
+    app.close_after_media = 5  # every connection is closed by the app after 0.1 s
+    xml = stream_xml(
+        app,
+        bidirectional="true",
+        keepCallAlive="true",
+        maxRetries="1",
+        statusCallbackUrl=app.url + "/status",
+    )
+    app.xml = f"<Response>{xml}</Response>"
+    config = EmulatorConfig({ACCOUNT: TOKEN}, speed=20, caller_audio="silence")
+    async with Emulator(config) as emulator, aiohttp.ClientSession(headers=AUTH) as http:
+        base = f"{emulator.url}/api/v1/Account/{ACCOUNT}/Call/"
+        body = {"from": "+1", "to": "+2", "answer_url": app.url + "/answer"}
+        async with http.post(base, json=body) as reply:
+            call_uuid = (await reply.json())["call_uuid"]
+        await within(emulator.exchange.calls[call_uuid].finished())
+        starts = [socket.messages[0]["start"] for socket in app.sockets]
+        assert len(starts) == 2 and starts[0]["callId"] == starts[1]["callId"] == call_uuid
+        first, second = (start["streamId"] for start in starts)
+        assert first != second
+        for stream_id in (first, second):
+            async with http.get(f"{base}{call_uuid}/Stream/{stream_id}/") as reply:
+                assert (await reply.json())["stream_id"] == second
+        async with http.get(f"{base}{call_uuid}/Stream/") as reply:
+            assert [s["stream_id"] for s in (await reply.json())["objects"]] == [second]
+        await within(emulator.exchange.services.callbacks.flush(10))
+    assert [(hit.fields["Event"], hit.fields["StreamID"]) for hit in app.callbacks] == [
+        ("StartStream", first),
+        ("DroppedStream", first),
+        ("StartStream", second),
+        ("DroppedStream", second),
+    ]
