@@ -6,13 +6,16 @@ records what the platform sends and can echo it back. Also the ``app`` fixture s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import pytest
-from aiohttp import WSMsgType, web
+from aiohttp import ClientSession, ClientTimeout, WSMsgType, web
+
+from audiofork.emulator import Emulator, EmulatorConfig
 
 T = TypeVar("T")
 
@@ -24,6 +27,22 @@ AUTH = {"X-Auth-ID": ACCOUNT, "X-Auth-Token": TOKEN}
 async def within(awaitable: Awaitable[T], seconds: float = 20.0) -> T:
     """``awaitable``, failing the test if it takes longer than ``seconds``."""
     return await asyncio.wait_for(awaitable, seconds)
+
+
+def http_client(**options: Any) -> ClientSession:
+    """An HTTP client whose every request gives up after 20 s."""
+    return ClientSession(timeout=ClientTimeout(total=20), **options)
+
+
+@contextlib.asynccontextmanager
+async def started_emulator(config: EmulatorConfig, **options: Any) -> AsyncIterator[Emulator]:
+    """An emulator started and closed, each under a timeout."""
+    emulator = Emulator(config, **options)
+    await within(emulator.start())
+    try:
+        yield emulator
+    finally:
+        await within(emulator.close(), 30)
 
 
 @dataclass

@@ -13,7 +13,15 @@ import pytest
 from audiofork.emulator import Emulator, EmulatorConfig, Tariff
 from audiofork.errors import ApiError, ValidationError
 from audiofork.vobiz import AsyncStreamsClient
-from emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp, within
+from emulator_platform_apps import (
+    ACCOUNT,
+    AUTH,
+    TOKEN,
+    VoiceApp,
+    http_client,
+    started_emulator,
+    within,
+)
 
 OTHER = "MA_OTHERACCOUNT"
 OTHER_AUTH = {"X-Auth-ID": OTHER, "X-Auth-Token": "other-token-abcdef"}
@@ -49,13 +57,13 @@ async def emulator() -> AsyncIterator[Emulator]:
         caller_audio="silence",
         rate_per_minute="0.003",
     )
-    async with Emulator(config) as running:
+    async with started_emulator(config) as running:
         yield running
 
 
 @pytest.fixture
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
+    async with http_client() as session:
         yield session
 
 

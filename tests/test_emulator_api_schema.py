@@ -16,7 +16,6 @@ from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import aiohttp
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -31,7 +30,7 @@ from audiofork.emulator import Emulator, EmulatorConfig
 from audiofork.emulator.openapi import openapi_document
 from audiofork.errors import ValidationError
 from audiofork.vobiz import _params
-from emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp
+from emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp, http_client
 
 T = TypeVar("T")
 schema = schemathesis.openapi.from_dict(openapi_document())
@@ -69,7 +68,7 @@ class LoopThread:
 
 async def _live_call(emulator: Emulator, app: VoiceApp) -> str:
     app.xml = '<Response><Wait length="1000000"/></Response>'
-    async with aiohttp.ClientSession(headers=AUTH) as http:
+    async with http_client(headers=AUTH) as http:
         body = {"from": "+1", "to": "+2", "answer_url": app.url + "/answer"}
         async with http.post(f"{emulator.url}/api/v1/Account/{ACCOUNT}/Call/", json=body) as reply:
             call_uuid: str = (await reply.json())["call_uuid"]

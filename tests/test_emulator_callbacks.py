@@ -4,16 +4,26 @@ directly (not audiofork's verifier), their fields, retries and failures."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import re
+from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
-import aiohttp
 import pytest
 
 from audiofork.emulator import Emulator, EmulatorConfig, RetrySchedule
-from emulator_platform_apps import ACCOUNT, AUTH, TOKEN, Hit, VoiceApp, within
+from emulator_platform_apps import (
+    ACCOUNT,
+    AUTH,
+    TOKEN,
+    Hit,
+    VoiceApp,
+    http_client,
+    started_emulator,
+    within,
+)
 
 FAST_RETRY = RetrySchedule(attempts=3, backoff_s=0.01, timeout_s=2.0)
 
@@ -37,8 +47,11 @@ def assert_signed(hit: Hit) -> None:
     )
 
 
-async def call_with_stream(app: VoiceApp, method: str, *, attributes: str = "") -> Emulator:
-    """Start an emulator and a call streaming to the app with callbacks to /status?q=1."""
+@contextlib.asynccontextmanager
+async def call_with_stream(
+    app: VoiceApp, method: str, *, attributes: str = ""
+) -> AsyncIterator[Emulator]:
+    """An emulator with a call streaming to the app, callbacks to /status?q=1."""
     callback = app.url + "/status?q=1"
     app.xml = (
         f'<Response><Stream bidirectional="true" keepCallAlive="true" extraHeaders="tenant=acme"'
@@ -48,13 +61,13 @@ async def call_with_stream(app: VoiceApp, method: str, *, attributes: str = "") 
     config = EmulatorConfig(
         {ACCOUNT: TOKEN}, speed=20, caller_audio="silence", callback_retry=FAST_RETRY
     )
-    emulator = Emulator(config)
-    await within(emulator.start())
-    async with aiohttp.ClientSession(headers=AUTH) as http:
-        body = {"from": "+911", "to": "+912", "answer_url": app.url + "/answer"}
-        async with http.post(f"{emulator.url}/api/v1/Account/{ACCOUNT}/Call/", json=body) as reply:
-            assert reply.status == 201
-    return emulator
+    async with started_emulator(config) as emulator:
+        async with http_client(headers=AUTH) as http:
+            body = {"from": "+911", "to": "+912", "answer_url": app.url + "/answer"}
+            url = f"{emulator.url}/api/v1/Account/{ACCOUNT}/Call/"
+            async with http.post(url, json=body) as reply:
+                assert reply.status == 201
+        yield emulator
 
 
 @pytest.mark.parametrize("method", ["POST", "GET"])
@@ -66,11 +79,8 @@ async def test_stream_events_reach_the_callback_signed_with_every_field(
         {"event": "clearAudio"},
         {"event": "stop"},
     ]
-    emulator = await call_with_stream(app, method)
-    try:
+    async with call_with_stream(app, method) as emulator:
         await app.wait_for(lambda: app.events("StopStream"))
-    finally:
-        await within(emulator.close())
     events = [hit.fields["Event"] for hit in app.callbacks]
     assert events == ["StartStream", "PlayedStream", "ClearedAudio", "StopStream"]
     (call,) = emulator.exchange.calls.values()
@@ -101,11 +111,8 @@ async def test_stream_events_reach_the_callback_signed_with_every_field(
 
 async def test_an_app_closing_the_socket_gives_dropped_stream(app: VoiceApp) -> None:
     app.close_after_media = 5
-    emulator = await call_with_stream(app, "POST")
-    try:
+    async with call_with_stream(app, "POST"):
         await app.wait_for(lambda: app.events("DroppedStream"))
-    finally:
-        await within(emulator.close())
     assert [hit.fields["Event"] for hit in app.callbacks] == ["StartStream", "DroppedStream"]
     assert_signed(app.callbacks[1])
 
@@ -113,8 +120,7 @@ async def test_an_app_closing_the_socket_gives_dropped_stream(app: VoiceApp) -> 
 async def test_a_failing_callback_is_retried(app: VoiceApp) -> None:
     app.callback_statuses = [500, 503]
     app.on_start = [{"event": "stop"}]
-    emulator = await call_with_stream(app, "POST")
-    try:
+    async with call_with_stream(app, "POST") as emulator:
         await app.wait_for(lambda: app.events("StopStream"))
         sender = emulator.exchange.services.callbacks
         await within(sender.flush(10))
@@ -123,8 +129,6 @@ async def test_a_failing_callback_is_retried(app: VoiceApp) -> None:
             "StopStream"
         ]
         assert (sender.delivered, sender.failed) == (2, 0)
-    finally:
-        await within(emulator.close())
 
 
 async def test_an_unreachable_callback_never_blocks_the_call(app: VoiceApp) -> None:
@@ -136,7 +140,7 @@ async def test_an_unreachable_callback_never_blocks_the_call(app: VoiceApp) -> N
     config = EmulatorConfig(
         {ACCOUNT: TOKEN}, speed=20, caller_audio="silence", callback_retry=FAST_RETRY
     )
-    async with Emulator(config) as emulator, aiohttp.ClientSession(headers=AUTH) as http:
+    async with started_emulator(config) as emulator, http_client(headers=AUTH) as http:
         body = {"from": "+1", "to": "+2", "answer_url": app.url + "/answer"}
         async with http.post(f"{emulator.url}/api/v1/Account/{ACCOUNT}/Call/", json=body) as reply:
             call = emulator.exchange.calls[(await reply.json())["call_uuid"]]

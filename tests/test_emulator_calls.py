@@ -7,11 +7,18 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import aiohttp
 import pytest
 
 from audiofork.emulator import Emulator, EmulatorConfig
-from emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp, within
+from emulator_platform_apps import (
+    ACCOUNT,
+    AUTH,
+    TOKEN,
+    VoiceApp,
+    http_client,
+    started_emulator,
+    within,
+)
 
 
 async def run_call(
@@ -22,7 +29,7 @@ async def run_call(
     config = EmulatorConfig(
         {ACCOUNT: TOKEN}, speed=20, caller_audio=caller_audio, hangup_grace_s=grace
     )
-    async with Emulator(config) as emulator, aiohttp.ClientSession(headers=AUTH) as http:
+    async with started_emulator(config) as emulator, http_client(headers=AUTH) as http:
         base = f"{emulator.url}/api/v1/Account/{ACCOUNT}/Call/"
         body = {"from": "+1", "to": "+2", "answer_url": app.url + "/answer"}
         async with http.post(base, json=body) as reply:
@@ -160,7 +167,7 @@ async def test_a_failed_answer_ends_the_call(app: VoiceApp, status: int, xml: st
 
 async def test_an_unreachable_answer_url_ends_the_call(app: VoiceApp) -> None:
     config = EmulatorConfig({ACCOUNT: TOKEN}, speed=20)
-    async with Emulator(config) as emulator, aiohttp.ClientSession(headers=AUTH) as http:
+    async with started_emulator(config) as emulator, http_client(headers=AUTH) as http:
         body = {"from": "+1", "to": "+2", "answer_url": "http://127.0.0.1:9/answer"}
         async with http.post(f"{emulator.url}/api/v1/Account/{ACCOUNT}/Call/", json=body) as reply:
             call = emulator.exchange.calls[(await reply.json())["call_uuid"]]
@@ -173,7 +180,7 @@ async def test_closing_the_emulator_ends_live_calls(app: VoiceApp) -> None:
     config = EmulatorConfig({ACCOUNT: TOKEN}, speed=20, caller_audio="silence")
     emulator = Emulator(config)
     await within(emulator.start())
-    async with aiohttp.ClientSession(headers=AUTH) as http:
+    async with http_client(headers=AUTH) as http:
         body = {"from": "+1", "to": "+2", "answer_url": app.url + "/answer"}
         async with http.post(f"{emulator.url}/api/v1/Account/{ACCOUNT}/Call/", json=body) as reply:
             call = emulator.exchange.calls[(await reply.json())["call_uuid"]]
@@ -202,7 +209,7 @@ async def test_a_reconnect_takes_a_new_stream_id_and_both_ids_find_the_stream(
     )
     app.xml = f"<Response>{xml}</Response>"
     config = EmulatorConfig({ACCOUNT: TOKEN}, speed=20, caller_audio="silence")
-    async with Emulator(config) as emulator, aiohttp.ClientSession(headers=AUTH) as http:
+    async with started_emulator(config) as emulator, http_client(headers=AUTH) as http:
         base = f"{emulator.url}/api/v1/Account/{ACCOUNT}/Call/"
         body = {"from": "+1", "to": "+2", "answer_url": app.url + "/answer"}
         async with http.post(base, json=body) as reply:

@@ -11,9 +11,7 @@ import sys
 import wave
 from pathlib import Path
 
-import aiohttp
-
-from emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp, within
+from emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp, http_client, within
 
 PYTHONPATH = str(Path(__file__).resolve().parents[1] / "python")
 
@@ -60,7 +58,7 @@ async def test_emulator_serves_logs_and_stops_cleanly_on_sigint(
             "</Response>"
         )
         app.echo = True
-        async with aiohttp.ClientSession() as http:
+        async with http_client() as http:
             async with http.get(base + "/") as reply:
                 assert reply.status == 200 and reply.content_type == "text/html"
                 assert "audiofork emulator" in await reply.text()
