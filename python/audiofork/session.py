@@ -45,10 +45,11 @@ __all__ = [
     "CheckpointOutcome",
     "CheckpointResolved",
     "CloseReason",
+    "Pcm",
     "SessionEvent",
-    "State",
     "StreamClosed",
     "StreamSession",
+    "StreamState",
 ]
 
 #: How long ``hold_after_clear`` holds new audio when no ``clearedAudio`` arrives.
@@ -63,7 +64,7 @@ _PLAYABLE = {("audio/x-l16", 8000), ("audio/x-l16", 16000), ("audio/x-l16", 2400
 _PLAYABLE.add(("audio/x-mulaw", 8000))
 
 
-class State(str, Enum):
+class StreamState(str, Enum):
     """Where a stream stands."""
 
     AWAITING_START = "awaiting_start"
@@ -127,10 +128,10 @@ SessionEvent: TypeAlias = (
 _Trigger: TypeAlias = "CloseReason | type[Start]"
 
 # The whole state machine: (state, trigger) -> next state. Anything else is not allowed.
-_TRANSITIONS: dict[tuple[State, _Trigger], State] = {
-    (State.AWAITING_START, Start): State.STREAMING,
-    **{(State.AWAITING_START, reason): State.CLOSED for reason in CloseReason},
-    **{(State.STREAMING, reason): State.CLOSED for reason in CloseReason},
+_TRANSITIONS: dict[tuple[StreamState, _Trigger], StreamState] = {
+    (StreamState.AWAITING_START, Start): StreamState.STREAMING,
+    **{(StreamState.AWAITING_START, reason): StreamState.CLOSED for reason in CloseReason},
+    **{(StreamState.STREAMING, reason): StreamState.CLOSED for reason in CloseReason},
 }
 
 _APP_MESSAGES = (PlayAudio, Checkpoint, ClearAudio)
@@ -183,9 +184,10 @@ class StreamSession:
         self.frame_ms = frame_ms
         self.quality = quality
         self.hold_after_clear = hold_after_clear
-        self._clock = clock
+        #: The injected clock (monotonic seconds).
+        self.clock = clock
         self._requested_format = playback_format
-        self._state = State.AWAITING_START
+        self._state = StreamState.AWAITING_START
         self._start: Start | None = None
         self._decoder: InboundDecoder | None = None
         self._encoder: OutboundEncoder | None = None
@@ -218,7 +220,7 @@ class StreamSession:
     # --- state -------------------------------------------------------------------------
 
     @property
-    def state(self) -> State:
+    def state(self) -> StreamState:
         """``AWAITING_START``, ``STREAMING`` or ``CLOSED``."""
         return self._state
 
@@ -304,7 +306,7 @@ class StreamSession:
         ``media`` before ``start`` is held (the oldest beyond a bound dropped) and returned,
         decoded, with the ``start`` event. Messages after the stream closed are ignored.
         """
-        if self._state is State.CLOSED:
+        if self._state is StreamState.CLOSED:
             self._stats["ignored_after_close"] += 1
             return []
         if self._decoder is None:
@@ -384,11 +386,11 @@ class StreamSession:
     # --- outbound --------------------------------------------------------------------------
 
     def _require_playback(self, what: str) -> None:
-        if self._state is State.CLOSED:
+        if self._state is StreamState.CLOSED:
             reason = self._close_reason.value if self._close_reason else "closed"
             raise StreamStateError(f"cannot {what}: the stream is closed ({reason})")
         if self._encoder is None and self._requested_format is None:
-            if self._state is State.AWAITING_START:
+            if self._state is StreamState.AWAITING_START:
                 raise StreamStateError(
                     f"cannot {what} before start: the playback format is not known yet"
                     " (pass playback_format, or wait for the start event)"
@@ -457,7 +459,7 @@ class StreamSession:
         With ``hold_after_clear``, audio played next is held until ``clearedAudio`` arrives
         or one second passes. Does nothing on a closed stream.
         """
-        if self._state is State.CLOSED:
+        if self._state is StreamState.CLOSED:
             return []
         self._early_calls.clear()
         resolved = self._resolve_all(CheckpointOutcome.CLEARED)
@@ -467,12 +469,12 @@ class StreamSession:
             self._cleared_ms += self._playback.cut()
             self._outbox.append(wire.clear_audio(self._encoder.stream_id))
             if self.hold_after_clear:
-                self._hold_until = self._clock() + HOLD_AFTER_CLEAR_S
+                self._hold_until = self.clock() + HOLD_AFTER_CLEAR_S
         return resolved
 
     def stop(self) -> list[SessionEvent]:
         """Ask the platform to end the stream (``stop``) and close the session."""
-        if self._state is State.CLOSED:
+        if self._state is StreamState.CLOSED:
             return []
         if self._start is not None:
             self._outbox.append(wire.stop(self._start.stream_id))
@@ -480,14 +482,14 @@ class StreamSession:
 
     def close(self) -> list[SessionEvent]:
         """Close the session (sending nothing); pending checkpoints resolve ``closed``."""
-        if self._state is State.CLOSED:
+        if self._state is StreamState.CLOSED:
             return []
         return self._end(CloseReason.CLOSED)
 
     def connection_lost(self) -> list[SessionEvent]:
         """The socket is gone: unsent messages are dropped, checkpoints resolve ``closed``."""
         self._outbox.clear()
-        if self._state is State.CLOSED:
+        if self._state is StreamState.CLOSED:
             return []
         return self._end(CloseReason.CONNECTION_LOST)
 
@@ -526,7 +528,7 @@ class StreamSession:
         self._playback.send(ms)
 
     def _release_if_due(self) -> None:
-        if self._hold_until is not None and self._clock() >= self._hold_until:
+        if self._hold_until is not None and self.clock() >= self._hold_until:
             self._release()
 
     def _release(self) -> None:
