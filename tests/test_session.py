@@ -152,15 +152,15 @@ def test_a_bad_message_raises_protocol_error_and_leaves_the_state(
 
 
 def test_misuse_raises_stream_state_error_saying_why() -> None:
-    with pytest.raises(af.StreamStateError, match="before start.*playback format"):
+    with pytest.raises(af.StreamStateError, match=r"before start.*playback format"):
         StreamSession().play(np.zeros(160, np.int16), 8000)
     alaw = StreamSession()
     alaw.receive(start_message(encoding="audio/x-alaw", rate=8000))
-    with pytest.raises(af.StreamStateError, match="audio/x-alaw.*playback_format"):
+    with pytest.raises(af.StreamStateError, match=r"audio/x-alaw.*playback_format"):
         alaw.play(np.zeros(160, np.int16), 8000)
     session, _ = streaming()
     session.connection_lost()
-    with pytest.raises(af.StreamStateError, match="closed.*connection_lost"):
+    with pytest.raises(af.StreamStateError, match=r"closed.*connection_lost"):
         session.play(np.zeros(160, np.int16), 8000)
     with pytest.raises(af.StreamStateError, match="closed"):
         session.checkpoint()
