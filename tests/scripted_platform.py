@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import numpy as np
@@ -107,8 +109,10 @@ class ScriptedPlatform:
         self.received: list[dict[str, Any]] = []
 
     @classmethod
-    def connect(cls, url: str) -> Any:
-        return connect(url, open_timeout=TIMEOUT, close_timeout=1)
+    @asynccontextmanager
+    async def connect(cls, url: str, rate: int = 16000) -> AsyncIterator[ScriptedPlatform]:
+        async with connect(url, open_timeout=TIMEOUT, close_timeout=1) as ws:
+            yield cls(ws, rate)
 
     def _next(self) -> int:
         self.sequence += 1
