@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from types import TracebackType
 from typing import Any
 
@@ -242,14 +242,20 @@ class AudioStream:
             await self._signal.wait((ahead - limit) / 1000.0)
         return False
 
-    async def checkpoint(self, name: str | None = None) -> CheckpointOutcome:
-        """Send a checkpoint and wait until it resolves: ``played``, ``cleared`` or ``closed``.
+    def checkpoint(self, name: str | None = None) -> Coroutine[Any, Any, CheckpointOutcome]:
+        """Mark the end of what is queued now; await it for ``played``, ``cleared`` or ``closed``.
 
-        Wrap it in a task to go on meanwhile.
+        The mark is placed when this is called, so ``asyncio.create_task(stream.checkpoint())``
+        goes on at once without the mark drifting behind later audio.
         """
         name = self.session.checkpoint(name)
         waiter: asyncio.Future[CheckpointOutcome] = asyncio.get_running_loop().create_future()
         self._waiters[name] = waiter
+        return self._resolution(name, waiter)
+
+    async def _resolution(
+        self, name: str, waiter: asyncio.Future[CheckpointOutcome]
+    ) -> CheckpointOutcome:
         await self._send_outbox()
         try:
             return await waiter
