@@ -42,8 +42,11 @@ class Playback:
         """``ms`` of audio handed over now; playout resumes now if the queue had run dry."""
         if ms <= 0:
             return
-        if self.heard_ms() >= self.sent_ms:
-            self._anchor_ms, self._anchor_time = self.sent_ms, self._clock()
+        now = self._clock()
+        since = self._anchor_time
+        # heard_ms() >= sent_ms, inlined: this runs once per frame batch.
+        if since is None or self._anchor_ms + max((now - since) * 1000.0, 0.0) >= self.sent_ms:
+            self._anchor_ms, self._anchor_time = self.sent_ms, now
         self.sent_ms += ms
 
     def mark(self, name: str, position_ms: float) -> None:
