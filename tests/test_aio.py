@@ -15,7 +15,7 @@ from websockets.exceptions import ConnectionClosed
 import audiofork as af
 from app_servers import SERVERS, Server
 from audiofork import AudioStream, CheckpointOutcome, CheckpointResolved, StreamClosed
-from scripted_platform import ScriptedPlatform, play_ms, tone
+from scripted_platform import ScriptedPlatform, l16, media_message, play_ms, start_message, tone
 
 TIMEOUT = 20
 
@@ -297,6 +297,20 @@ async def test_malformed_messages_are_counted_not_fatal() -> None:
             await platform.ws.send(json.dumps({"event": "playAudio", "media": {}}))
             await platform.media(tone(40))
         assert await result == (2, 2)
+
+
+async def test_binary_frames_are_read_like_text(server: Server) -> None:
+    result: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
+
+    async def app(ws: Any) -> None:
+        async with AudioStream(ws) as stream:
+            result.set_result([type(event).__name__ async for event in stream])
+
+    async with asyncio.timeout(TIMEOUT), server(app) as url:
+        async with ScriptedPlatform.connect(url) as platform:
+            await platform.ws.send(start_message().encode())
+            await platform.ws.send(media_message(l16(tone(20)), 1).encode())
+        assert await result == ["Start", "Media", "StreamClosed"]
 
 
 def test_unsupported_socket_type_is_refused() -> None:

@@ -6,6 +6,8 @@ import gc
 import sys
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 
 import audiofork as af
@@ -21,12 +23,12 @@ def resident_bytes() -> int:
     return int(Path("/proc/self/statm").read_text().split()[1]) * 4096
 
 
-def busy_session(frame: str, speech: object) -> af.StreamSession:
+def busy_session(frame: str, speech: npt.NDArray[np.int16]) -> af.StreamSession:
     """A streaming session with both directions in use: 16 kHz in -> 8 kHz app, 24 kHz out."""
     session = af.StreamSession(app_rate=8000)
     session.receive(start_message())
     session.receive(frame)
-    session.play(speech, 24000)  # type: ignore[arg-type]
+    session.play(speech, 24000)
     session.checkpoint()
     session.data_to_send()
     return session
