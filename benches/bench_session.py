@@ -9,37 +9,14 @@ over bare time; the difference of the two per-frame times is the session's cost.
 
 from __future__ import annotations
 
-import base64
-
 import numpy as np
 
-import audiofork as af
-from audiofork import InboundDecoder, MediaFormat, OutboundEncoder, StreamSession, wire
-from audiofork._samples import speech_16k
+from audiofork import InboundDecoder, OutboundEncoder, StreamSession, wire
+from bench_pipeline import FRAMES, MEDIA, TTS24K, ULAW8K, _frames
 
-FRAMES = 3000
-STREAM_ID = "c4dfd815-a92a-4140-ab85-5ff28c004116"
-ULAW8K = MediaFormat("audio/x-mulaw", 8000)
-_speech = np.tile(speech_16k(), 7)
-_codes = af.ulaw_encode(af.resample(_speech, 16000, 8000)[: FRAMES * 160])
+STREAM_ID = "c4dfd815-a92a-4140-ab85-5ff28c004116"  # the id of bench_pipeline's messages
 START = wire.start(STREAM_ID, ULAW8K, call_id="5401fd2e-6344-40df-a22c-c8ffea7a92e7")
-MEDIA = [
-    wire.media(
-        STREAM_ID,
-        base64.b64encode(_codes[i * 160 : (i + 1) * 160]).decode(),
-        sequence_number=i + 1,
-        chunk=i + 1,
-        timestamp_ms=1778597597091 + 20 * i,
-    )
-    for i in range(FRAMES)
-]
-_tts = af.resample(_speech, 16000, 24000)[: FRAMES * 480]
-TTS_FRAMES = np.split(_tts, FRAMES)
-
-
-def _frames(benchmark, group: str) -> None:  # type: ignore[no-untyped-def]
-    benchmark.group = group
-    benchmark.extra_info["frames"] = FRAMES
+TTS_FRAMES = np.split(TTS24K, FRAMES)  # 20 ms each
 
 
 def test_receive_audiofork_bare_decoder(benchmark):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import numpy as np
@@ -13,7 +15,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 import audiofork as af
-from app_servers import SERVERS, Server
+from app_servers import SERVERS, Handler, Server
 from audiofork import AudioStream, CheckpointOutcome, CheckpointResolved, StreamClosed
 from scripted_platform import ScriptedPlatform, l16, media_message, play_ms, start_message, tone
 
@@ -31,6 +33,17 @@ class Clock:
 @pytest.fixture(params=sorted(SERVERS))
 def server(request: pytest.FixtureRequest) -> Server:
     return SERVERS[request.param]
+
+
+@asynccontextmanager
+async def call(serve: Server, app: Handler) -> AsyncIterator[ScriptedPlatform]:
+    """Serve ``app`` and connect the scripted platform to it, all under the test timeout."""
+    async with (
+        asyncio.timeout(TIMEOUT),
+        serve(app) as url,
+        ScriptedPlatform.connect(url) as platform,
+    ):
+        yield platform
 
 
 def decoded(messages: list[dict[str, Any]]) -> np.ndarray:
@@ -114,11 +127,7 @@ async def test_barge_in_clears_and_knows_what_was_heard(server: Server) -> None:
                     result.set_result((stream.heard_ms(), outcomes))
                     return
 
-    async with (
-        asyncio.timeout(TIMEOUT),
-        server(app) as url,
-        ScriptedPlatform.connect(url) as platform,
-    ):
+    async with call(server, app) as platform:
         await platform.start()
         first = await platform.until("checkpoint")
         for _ in range(2):
@@ -215,11 +224,7 @@ async def test_pace_keeps_at_most_pace_ms_ahead_of_playout() -> None:
                     await stream.play(tone(1000), 16000)
                     done.set_result(None)
 
-    async with (
-        asyncio.timeout(TIMEOUT),
-        SERVERS["websockets"](app) as url,
-        ScriptedPlatform.connect(url) as platform,
-    ):
+    async with call(SERVERS["websockets"], app) as platform:
         await platform.start()
         received_ms = 0.0
         while received_ms < 1000:
@@ -247,11 +252,7 @@ async def test_hold_after_clear_waits_for_cleared_audio_or_the_deadline() -> Non
                         await stream.play(tone(100), 16000)
                         marks.append(asyncio.create_task(stream.checkpoint()))
 
-    async with (
-        asyncio.timeout(TIMEOUT),
-        SERVERS["websockets"](app) as url,
-        ScriptedPlatform.connect(url) as platform,
-    ):
+    async with call(SERVERS["websockets"], app) as platform:
         await platform.start()
         await platform.until("clearAudio")
         assert (await platform.next())["event"] == "clearAudio"  # the first hold dropped
@@ -270,11 +271,7 @@ async def test_app_closing_closes_the_socket(server: Server) -> None:
                 if isinstance(event, af.Start):
                     break
 
-    async with (
-        asyncio.timeout(TIMEOUT),
-        server(app) as url,
-        ScriptedPlatform.connect(url) as platform,
-    ):
+    async with call(server, app) as platform:
         await platform.start()
         with pytest.raises(ConnectionClosed):
             await platform.next()
