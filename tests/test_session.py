@@ -338,6 +338,19 @@ def test_play_before_start_with_a_known_format_is_sent_after_start() -> None:
     assert session.played_ms == 100.0
 
 
+def test_flush_before_start_is_replayed_and_early_played_stream_resolves_nothing() -> None:
+    session = StreamSession(playback_format=af.MediaFormat("audio/x-l16", 16000))
+    session.play(tone(30), 16000)
+    session.flush()
+    name = session.checkpoint()
+    assert session.receive(played_message(name))[1:] == []  # nothing was sent yet
+    assert session.stats["unmatched_played"] == 1
+    session.receive(start_message())
+    out = sent(session)
+    assert [m["event"] for m in out] == ["playAudio", "playAudio", "checkpoint"]
+    assert session.pending_checkpoints == (name,) and session.queued_ms == 40.0
+
+
 def test_bytes_pcm_is_little_endian_int16() -> None:
     session, _ = streaming()
     pcm = tone(20)

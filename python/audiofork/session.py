@@ -13,6 +13,7 @@ Every checkpoint resolves exactly once, as ``played``, ``cleared`` or ``closed``
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import deque
 from collections.abc import Callable
@@ -196,9 +197,9 @@ class StreamSession:
         # Held after a clear until clearedAudio or the deadline: (text, ms of audio).
         self._held: list[tuple[str, float]] = []
         self._hold_until: float | None = None
-        # Before start: media messages, and play/checkpoint calls to replay (pcm, rate) | name.
+        # Before start: media messages, and the app's play/flush/checkpoint calls to replay.
         self._early_media: deque[str | bytes] = deque(maxlen=MAX_EARLY_MEDIA)
-        self._early_calls: list[tuple[Pcm, int] | str] = []
+        self._early_calls: list[Callable[[], None]] = []
         self._next_checkpoint = 1
         self._expected_sequence: int | None = None
         self._close_reason: CloseReason | None = None
@@ -336,7 +337,9 @@ class StreamSession:
         self._count(event)
         events: list[SessionEvent] = [event]
         if isinstance(event, PlayedStream):
-            resolved = self._playback.confirm(event.name)
+            # Before start nothing was sent, so nothing can have played.
+            streaming = self._state is StreamState.STREAMING
+            resolved = self._playback.confirm(event.name) if streaming else []
             if not resolved:
                 self._stats["unmatched_played"] += 1
             events += [CheckpointResolved(n, CheckpointOutcome.PLAYED, p) for n, p in resolved]
@@ -389,10 +392,7 @@ class StreamSession:
             events.append(media)
         calls, self._early_calls = self._early_calls, []
         for call in calls:
-            if isinstance(call, str):
-                self._send_checkpoint(call)
-            else:
-                self.play(*call)
+            call()
         return events
 
     # --- outbound --------------------------------------------------------------------------
@@ -423,7 +423,7 @@ class StreamSession:
         if encoder is None or self._state is StreamState.CLOSED:
             self._require_playback("play")
             copy = pcm.copy() if isinstance(pcm, np.ndarray) else bytes(pcm)
-            self._early_calls.append((copy, sample_rate))
+            self._early_calls.append(functools.partial(self.play, copy, sample_rate))
             return
         if self._hold_until is not None:
             self._release_if_due()
@@ -432,9 +432,11 @@ class StreamSession:
     def flush(self) -> None:
         """Send the partial frame, padded with silence to a whole frame."""
         self._require_playback("flush")
-        if self._encoder is not None:
-            self._release_if_due()
-            self._emit_frames(self._encoder.flush())
+        if self._encoder is None:
+            self._early_calls.append(self.flush)
+            return
+        self._release_if_due()
+        self._emit_frames(self._encoder.flush())
 
     def checkpoint(self, name: str | None = None) -> str:
         """Flush, then mark the current end of playback; returns the name (``cp-1``, …).
@@ -454,8 +456,8 @@ class StreamSession:
         elif name in self._playback.pending:
             raise StreamStateError(f"checkpoint name {name!r} is already pending")
         if self._encoder is None:
-            self._playback.mark(name, 0.0)
-            self._early_calls.append(name)
+            self._playback.mark(name, 0.0)  # placed for real when start arrives
+            self._early_calls.append(functools.partial(self._send_checkpoint, name))
         else:
             self._send_checkpoint(name)
         return name
