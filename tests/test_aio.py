@@ -238,6 +238,35 @@ async def test_pace_keeps_at_most_pace_ms_ahead_of_playout() -> None:
     assert clock.now >= 0.7  # it really had to wait for playout
 
 
+async def test_a_long_play_lets_the_loop_run_between_seconds_of_audio() -> None:
+    ticks_during_play: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    async def app(ws: Any) -> None:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        async with AudioStream(ws) as stream:
+            async for event in stream:
+                if isinstance(event, af.Start):
+                    task = asyncio.create_task(ticker())
+                    await asyncio.sleep(0)
+                    before = ticks
+                    await stream.play(tone(30_000), 16000)
+                    ticks_during_play.set_result(ticks - before)
+                    task.cancel()
+
+    async with call(SERVERS["websockets"], app) as platform:
+        await platform.start()
+        frames = [await platform.next() for _ in range(1500)]
+        assert sum(play_ms(m) for m in frames) == 30_000
+        assert await ticks_during_play >= 30  # at least once per second of audio
+
+
 async def test_hold_after_clear_waits_for_cleared_audio_or_the_deadline() -> None:
     clock = Clock()
 
