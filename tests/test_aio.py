@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from aiohttp import web
 from websockets.exceptions import ConnectionClosed
 
 import audiofork as af
@@ -337,6 +338,12 @@ async def test_binary_frames_are_read_like_text(server: Server) -> None:
             await platform.ws.send(start_message().encode())
             await platform.ws.send(media_message(l16(tone(20)), 1).encode())
         assert await result == ["Start", "Media", "StreamClosed"]
+
+
+async def test_an_unprepared_aiohttp_response_is_refused() -> None:
+    stream = AudioStream(web.WebSocketResponse())
+    with pytest.raises(af.StreamStateError, match="prepare"):
+        await stream.__aenter__()
 
 
 def test_unsupported_socket_type_is_refused() -> None:

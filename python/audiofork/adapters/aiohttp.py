@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import WSMsgType, web
 
 from audiofork.adapters import TransportClosed
+from audiofork.errors import StreamStateError
 
 __all__ = ["AiohttpTransport"]
 
@@ -17,7 +18,9 @@ class AiohttpTransport:
 
     async def open(self) -> None:
         if not self._ws.prepared:
-            raise RuntimeError("prepare the aiohttp WebSocketResponse before AudioStream uses it")
+            raise StreamStateError(
+                "the aiohttp WebSocketResponse is not prepared: await ws.prepare(request) first"
+            )
 
     async def send(self, text: str) -> None:
         if self._ws.closed:
