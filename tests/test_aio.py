@@ -349,5 +349,5 @@ async def test_an_unprepared_aiohttp_response_is_refused() -> None:
 def test_unsupported_socket_type_is_refused() -> None:
     with pytest.raises(TypeError, match="send_text"):
         AudioStream(object())
-    with pytest.raises(ValueError, match="pace_ms"):
+    with pytest.raises(af.ValidationError, match="pace_ms"):
         AudioStream(SERVERS, pace_ms=0)

@@ -29,7 +29,7 @@ import numpy.typing as npt
 from audiofork._core import Ring
 from audiofork.adapters import TransportClosed, transport_for
 from audiofork.codec import l16_decode
-from audiofork.errors import AudioforkError
+from audiofork.errors import AudioforkError, ValidationError
 from audiofork.events import Media
 from audiofork.session import (
     CheckpointOutcome,
@@ -97,9 +97,9 @@ class AudioStream:
         if pace_ms is not None and (
             isinstance(pace_ms, bool) or not isinstance(pace_ms, int) or pace_ms < 1
         ):
-            raise ValueError(f"pace_ms must be a positive int or None, got {pace_ms!r}")
+            raise ValidationError(f"pace_ms must be a positive int or None, got {pace_ms!r}")
         if isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 1:
-            raise ValueError(f"max_events must be a positive int, got {max_events!r}")
+            raise ValidationError(f"max_events must be a positive int, got {max_events!r}")
         self.pace_ms = pace_ms
         self._max_events = max_events
         self._transport = transport_for(ws)
@@ -318,9 +318,9 @@ class AudioChunks:
     def __init__(self, stream: AudioStream, chunk_ms: int, track: str, buffer_ms: int) -> None:
         rate = stream.session.app_rate
         if isinstance(chunk_ms, bool) or not isinstance(chunk_ms, int) or chunk_ms < 1:
-            raise ValueError(f"chunk_ms must be a positive int, got {chunk_ms!r}")
+            raise ValidationError(f"chunk_ms must be a positive int, got {chunk_ms!r}")
         if isinstance(buffer_ms, bool) or not isinstance(buffer_ms, int) or buffer_ms < chunk_ms:
-            raise ValueError(f"buffer_ms must be an int >= chunk_ms, got {buffer_ms!r}")
+            raise ValidationError(f"buffer_ms must be an int >= chunk_ms, got {buffer_ms!r}")
         self._stream = stream
         self._track = track
         self._rate = rate
