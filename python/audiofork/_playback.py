@@ -9,6 +9,7 @@ timeline at the estimated position: audio beyond it was dropped unheard.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 __all__ = ["Playback"]
@@ -17,7 +18,15 @@ __all__ = ["Playback"]
 class Playback:
     """Where playout stands, and the pending checkpoints' positions (in the order sent)."""
 
-    __slots__ = ("_anchor_ms", "_anchor_time", "_clock", "pending", "played_ms", "sent_ms")
+    __slots__ = (
+        "_anchor_ms",
+        "_anchor_time",
+        "_clock",
+        "_dry_at",
+        "pending",
+        "played_ms",
+        "sent_ms",
+    )
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
@@ -30,6 +39,8 @@ class Playback:
         # Position known to be playing at `_anchor_time` (None: nothing has played yet).
         self._anchor_ms = 0.0
         self._anchor_time: float | None = None
+        # Clock time at which everything sent will have played (the queue runs dry).
+        self._dry_at = -math.inf
 
     def heard_ms(self) -> float:
         """Confirmed position plus the time elapsed since, capped at what was sent."""
@@ -43,11 +54,15 @@ class Playback:
         if ms <= 0:
             return
         now = self._clock()
-        since = self._anchor_time
-        # heard_ms() >= sent_ms, inlined: this runs once per frame batch.
-        if since is None or self._anchor_ms + max((now - since) * 1000.0, 0.0) >= self.sent_ms:
-            self._anchor_ms, self._anchor_time = self.sent_ms, now
+        if now >= self._dry_at:
+            self._anchor(self.sent_ms, now)
         self.sent_ms += ms
+        self._dry_at += ms / 1000.0
+
+    def _anchor(self, position_ms: float, now: float) -> None:
+        """``position_ms`` is playing at ``now``."""
+        self._anchor_ms, self._anchor_time = position_ms, now
+        self._dry_at = now + (self.sent_ms - position_ms) / 1000.0
 
     def mark(self, name: str, position_ms: float) -> None:
         """A checkpoint sent at ``position_ms``."""
@@ -68,7 +83,7 @@ class Playback:
                 break
         position = resolved[-1][1]
         self.played_ms = max(self.played_ms, position)
-        self._anchor_ms, self._anchor_time = position, self._clock()
+        self._anchor(position, self._clock())
         return resolved
 
     def drop_pending(self) -> list[tuple[str, float]]:
@@ -83,5 +98,5 @@ class Playback:
         heard = self.heard_ms()
         cut_ms = self.sent_ms - heard
         self.sent_ms = heard
-        self._anchor_ms, self._anchor_time = heard, self._clock()
+        self._anchor(heard, self._clock())
         return cut_ms

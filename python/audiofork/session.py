@@ -533,12 +533,15 @@ class StreamSession:
     # --- outbox and hold -------------------------------------------------------------------
 
     def _emit_frames(self, frames: list[str]) -> None:
-        self._frames += len(frames)
-        if self._hold_until is not None:
-            self._held += [(frame, float(self.frame_ms)) for frame in frames]
-        elif frames:
+        count = len(frames)
+        if not count:
+            return
+        self._frames += count
+        if self._hold_until is None:
             self._outbox += frames
-            self._playback.send(len(frames) * self.frame_ms)
+            self._playback.send(count * self.frame_ms)
+        else:
+            self._held += [(frame, float(self.frame_ms)) for frame in frames]
 
     def _emit(self, text: str, ms: float) -> None:
         if self._hold_until is not None:
