@@ -370,15 +370,16 @@ class StreamSession:
         media_format = self._requested_format
         if media_format is None and _playable(start.media_format):
             media_format = start.media_format
-        self._transition(Start)
         decoder = InboundDecoder(
             start.media_format, self.app_rate, self.app_dtype, quality=self.quality
         )
+        encoder = None
         if media_format is not None:
-            self._encoder = OutboundEncoder(
+            encoder = OutboundEncoder(
                 media_format, start.stream_id, self.frame_ms, quality=self.quality
             )
-        self._start, self._decoder = start, decoder
+        self._transition(Start)  # refuses a second start before anything changed
+        self._start, self._decoder, self._encoder = start, decoder, encoder
         self._count(start)
         events: list[SessionEvent] = [start]
         while self._early_media:
