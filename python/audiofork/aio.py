@@ -37,7 +37,6 @@ from audiofork.session import (
     Pcm,
     SessionEvent,
     StreamSession,
-    StreamState,
 )
 
 __all__ = ["AudioChunks", "AudioStream"]
@@ -146,11 +145,11 @@ class AudioStream:
     @property
     def closed(self) -> bool:
         """The stream ended (socket lost, stop, or closed by the app)."""
-        return self.session.state is StreamState.CLOSED
+        return self.session.closed
 
     async def _read_loop(self) -> None:
         try:
-            while self.session.state is not StreamState.CLOSED:
+            while not self.session.closed:
                 message = await self._transport.receive()
                 if message is None:
                     break
@@ -185,7 +184,7 @@ class AudioStream:
                 self._events.popleft()
                 self.dropped_events += 1
             self._events.append(event)
-        if self.session.state is StreamState.CLOSED:
+        if self.session.closed:
             self._generation += 1
         self._signal.fire()
 

@@ -136,6 +136,8 @@ _TRANSITIONS: dict[tuple[StreamState, _Trigger], StreamState] = {
 }
 
 _APP_MESSAGES = (PlayAudio, Checkpoint, ClearAudio)
+# Enum member lookups go through a descriptor on Python 3.11; the per-frame paths use this.
+_CLOSED = StreamState.CLOSED
 
 
 def _playable(media_format: MediaFormat) -> bool:
@@ -224,6 +226,11 @@ class StreamSession:
         return self._state
 
     @property
+    def closed(self) -> bool:
+        """The stream ended (``state`` is ``CLOSED``)."""
+        return self._state is _CLOSED
+
+    @property
     def start(self) -> Start | None:
         """The ``start`` event, once received."""
         return self._start
@@ -306,7 +313,7 @@ class StreamSession:
         ``media`` before ``start`` is held (the oldest beyond a bound dropped) and returned,
         decoded, with the ``start`` event. Messages after the stream closed are ignored.
         """
-        if self._state is StreamState.CLOSED:
+        if self._state is _CLOSED:
             self._stats["ignored_after_close"] += 1
             return []
         if self._decoder is None:
@@ -399,7 +406,7 @@ class StreamSession:
     # --- outbound --------------------------------------------------------------------------
 
     def _require_playback(self, what: str) -> None:
-        if self._state is StreamState.CLOSED:
+        if self._state is _CLOSED:
             reason = self._close_reason.value if self._close_reason else "closed"
             raise StreamStateError(f"cannot {what}: the stream is closed ({reason})")
         if self._encoder is None and self._requested_format is None:
@@ -421,7 +428,7 @@ class StreamSession:
         ``start`` arrives. ``StreamStateError`` on a closed stream.
         """
         encoder = self._encoder
-        if encoder is None or self._state is StreamState.CLOSED:
+        if encoder is None or self._state is _CLOSED:
             self._require_playback("play")
             copy = pcm.copy() if isinstance(pcm, np.ndarray) else bytes(pcm)
             self._early_calls.append(functools.partial(self.play, copy, sample_rate))
@@ -476,7 +483,7 @@ class StreamSession:
         With ``hold_after_clear``, audio played next is held until ``clearedAudio`` arrives
         or one second passes. Does nothing on a closed stream.
         """
-        if self._state is StreamState.CLOSED:
+        if self._state is _CLOSED:
             return []
         self._early_calls.clear()
         resolved = self._resolve_all(CheckpointOutcome.CLEARED)
@@ -491,7 +498,7 @@ class StreamSession:
 
     def stop(self) -> list[SessionEvent]:
         """Ask the platform to end the stream (``stop``) and close the session."""
-        if self._state is StreamState.CLOSED:
+        if self._state is _CLOSED:
             return []
         if self._start is not None:
             self._outbox.append(wire.stop(self._start.stream_id))
@@ -499,14 +506,14 @@ class StreamSession:
 
     def close(self) -> list[SessionEvent]:
         """Close the session (sending nothing); pending checkpoints resolve ``closed``."""
-        if self._state is StreamState.CLOSED:
+        if self._state is _CLOSED:
             return []
         return self._end(CloseReason.CLOSED)
 
     def connection_lost(self) -> list[SessionEvent]:
         """The socket is gone: unsent messages are dropped, checkpoints resolve ``closed``."""
         self._outbox.clear()
-        if self._state is StreamState.CLOSED:
+        if self._state is _CLOSED:
             return []
         return self._end(CloseReason.CONNECTION_LOST)
 
