@@ -343,7 +343,8 @@ async def test_binary_frames_are_read_like_text(server: Server) -> None:
 async def test_an_unprepared_aiohttp_response_is_refused() -> None:
     stream = AudioStream(web.WebSocketResponse())
     with pytest.raises(af.StreamStateError, match="prepare"):
-        await stream.__aenter__()
+        async with asyncio.timeout(TIMEOUT):
+            await stream.__aenter__()
 
 
 def test_unsupported_socket_type_is_refused() -> None:
