@@ -447,6 +447,20 @@ def test_hold_after_clear_releases_after_a_second_without_cleared_audio() -> Non
     assert len(sent(session)) == 5
 
 
+def test_a_late_played_stream_cannot_confirm_a_checkpoint_still_held() -> None:
+    session, _ = streaming(hold_after_clear=True)
+    session.play(tone(100), 16000)
+    session.checkpoint("reply")
+    session.clear()  # the platform may still answer the first "reply" late
+    session.play(tone(100), 16000)
+    session.checkpoint("reply")  # held, not sent
+    assert session.receive(played_message("reply"))[1:] == []
+    assert session.played_ms == 0.0 and session.pending_checkpoints == ("reply",)
+    session.receive(cleared_message(2))  # released: now it can be confirmed
+    events = session.receive(played_message("reply"))
+    assert [(e.name, e.outcome) for e in events[1:]] == [("reply", CheckpointOutcome.PLAYED)]
+
+
 def test_a_second_clear_drops_held_audio() -> None:
     session, _ = streaming(hold_after_clear=True)
     session.clear()

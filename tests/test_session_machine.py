@@ -150,5 +150,5 @@ class SessionMachine(RuleBasedStateMachine):
         assert s.heard_ms() <= s.queued_ms + 1e-6
 
 
-SessionMachine.TestCase.settings = settings(max_examples=100, stateful_step_count=30, deadline=None)
+SessionMachine.TestCase.settings = settings(max_examples=200, stateful_step_count=40, deadline=None)
 TestSessionMachine = SessionMachine.TestCase

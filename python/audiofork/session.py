@@ -198,6 +198,9 @@ class StreamSession:
         self._outbox: list[str] = []
         # Held after a clear until clearedAudio or the deadline: (text, ms of audio).
         self._held: list[tuple[str, float]] = []
+        # Checkpoints marked whose message is not in the outbox yet (held, or before start):
+        # the platform cannot have played them, whatever a stale playedStream says.
+        self._unsent: set[str] = set()
         self._hold_until: float | None = None
         # Before start: media messages, and the app's play/flush/checkpoint calls to replay.
         self._early_media: deque[str | bytes] = deque(maxlen=MAX_EARLY_MEDIA)
@@ -344,13 +347,12 @@ class StreamSession:
         self._count(event)
         events: list[SessionEvent] = [event]
         if isinstance(event, PlayedStream):
-            # Before start nothing was sent, so nothing can have played.
-            streaming = self._state is StreamState.STREAMING
-            resolved = self._playback.confirm(event.name) if streaming else []
+            unsent = event.name in self._unsent
+            resolved = [] if unsent else self._playback.confirm(event.name)
             if not resolved:
                 self._stats["unmatched_played"] += 1
             events += [CheckpointResolved(n, CheckpointOutcome.PLAYED, p) for n, p in resolved]
-        elif isinstance(event, ClearedAudio):
+        elif isinstance(event, ClearedAudio) and self._hold_until is not None:
             self._release()
         elif isinstance(event, Stop):
             events += self._end(CloseReason.STOP_RECEIVED)
@@ -450,7 +452,9 @@ class StreamSession:
         """Flush, then mark the current end of playback; returns the name (``cp-1``, …).
 
         The checkpoint resolves (see :class:`CheckpointResolved`) as ``played`` when the
-        platform confirms it, else ``cleared`` or ``closed``, exactly once.
+        platform confirms it, else ``cleared`` or ``closed``, exactly once. The platform
+        answers by name only, so a name reused while a late ``playedStream`` for its earlier
+        use may still arrive is ambiguous; the automatic names never repeat one another.
         """
         self._require_playback("checkpoint")
         if name is None:
@@ -465,6 +469,7 @@ class StreamSession:
             raise StreamStateError(f"checkpoint name {name!r} is already pending")
         if self._encoder is None:
             self._playback.mark(name, 0.0)  # placed for real when start arrives
+            self._unsent.add(name)
             self._early_calls.append(functools.partial(self._send_checkpoint, name))
         else:
             self._send_checkpoint(name)
@@ -475,6 +480,10 @@ class StreamSession:
         self._release_if_due()
         self._emit_frames(self._encoder.flush())
         self._playback.mark(name, self._playback.sent_ms + self._held_ms())
+        if self._hold_until is None:
+            self._unsent.discard(name)
+        else:
+            self._unsent.add(name)
         self._emit(wire.checkpoint(self._encoder.stream_id, name), 0.0)
 
     def clear(self) -> list[SessionEvent]:
@@ -529,6 +538,7 @@ class StreamSession:
         return events
 
     def _resolve_all(self, outcome: CheckpointOutcome) -> list[SessionEvent]:
+        self._unsent.clear()
         return [CheckpointResolved(n, outcome, p) for n, p in self._playback.drop_pending()]
 
     def data_to_send(self) -> list[str]:
@@ -564,6 +574,7 @@ class StreamSession:
 
     def _release(self) -> None:
         self._hold_until = None
+        self._unsent.clear()  # only held checkpoints can be unsent once started
         held, self._held = self._held, []
         for text, ms in held:
             self._emit(text, ms)
