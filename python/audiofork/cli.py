@@ -99,17 +99,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="audiofork", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser(
-        "demo", help="push the bundled speech sample through every codec and report"
+        "demo",
+        help="a call on this machine: the emulator calls an echo app with the bundled speech",
+        description="Start the emulator and an echo app, place a call with the bundled speech "
+        "sample, show its progress, then frames, timings, checkpoints, the echo round trip, "
+        "billing and the recordings. --codecs instead pushes the sample through every codec.",
+    )
+    demo.add_argument("--speed", type=_speed, default=1.0, help="virtual time per real second (1)")
+    demo.add_argument("--record-dir", type=Path, help="where to write the recordings (a temp dir)")
+    demo.add_argument(
+        "--codecs", action="store_true", help="the codec tour: sizes, SNR and timings per codec"
     )
     demo.add_argument(
-        "--repeat", type=int, default=20, help="timing repetitions per codec (default 20)"
+        "--repeat", type=int, default=20, help="--codecs: timing repetitions per codec (20)"
     )
     _add_emulator(commands)
     args = parser.parse_args(argv)
     if args.command == "emulator":
         return _run_emulator(args)
-    _demo.run(repeat=args.repeat, out=sys.stdout)
-    return 0
+    if args.codecs:
+        _demo.run(repeat=args.repeat, out=sys.stdout)
+        return 0
+    from audiofork import _call_demo
+
+    return _call_demo.run(sys.stdout, speed=args.speed, record_dir=args.record_dir)
 
 
 if __name__ == "__main__":
