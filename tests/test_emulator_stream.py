@@ -86,8 +86,10 @@ async def app_server(handler: Handler) -> AsyncIterator[str]:
 class Harness:
     """A runner with its notices, on a fast clock."""
 
-    def __init__(self, url: str, tmp: pathlib.Path | None = None, **spec: Any) -> None:
-        self.clock = VirtualClock(SPEED)
+    def __init__(
+        self, url: str, tmp: pathlib.Path | None = None, *, speed: float = SPEED, **spec: Any
+    ) -> None:
+        self.clock = VirtualClock(speed)
         self.notices: list[StreamNotice] = []
         ids = (f"stream-{n}" for n in itertools.count(2))
         fields: dict[str, Any] = {
@@ -595,3 +597,33 @@ async def test_misbehaving_app_does_not_take_the_runner_down() -> None:
     assert h.notices[-1].event == "DroppedStream"
     await asyncio.sleep(0)
     assert asyncio.all_tasks() == tasks_before
+
+
+async def test_app_that_never_reads_cannot_hold_the_stream_open() -> None:
+    """Media beyond the send backlog is dropped and counted; the timeout still ends it."""
+
+    done = asyncio.Event()
+
+    async def app(ws: ServerConnection) -> None:
+        await done.wait()  # accepts, then never reads until the runner has finished
+        ws.transport.abort()  # its reading is paused: it would never see the close
+
+    async with app_server(app) as url:
+        h = Harness(url, content_type="audio/x-l16;rate=24000", stream_timeout=300.0, speed=400)
+        try:
+            end = await h.run()
+        finally:
+            done.set()
+
+    assert end == StreamEnd("completed", "timeout")
+    stats = h.runner.stats
+    assert stats.media_dropped > 0
+    assert stats.media_sent["inbound"] + stats.media_dropped == 15000
+    assert [n.event for n in h.notices] == ["StartStream", "DegradedStream", "StopStream"]
+
+
+async def test_stop_before_run() -> None:
+    h = Harness(f"ws://127.0.0.1:{closed_port()}/ws")
+    h.runner.stop("hangup")
+    assert await h.run() == StreamEnd("completed", "hangup")
+    assert h.notices == []
