@@ -58,6 +58,21 @@ async def test_clock_sleep_until_never_returns_early() -> None:
         await clock.sleep_until(0.0)  # past deadlines return at once
 
 
+async def test_clock_past_deadline_still_yields() -> None:
+    """A loop that has fallen behind must not starve the other tasks."""
+    clock = VirtualClock(1)
+    ran: list[int] = []
+
+    async def other() -> None:
+        ran.append(1)
+
+    async with asyncio.timeout(10):
+        task = asyncio.ensure_future(other())
+        await clock.sleep_until(-1.0)
+        assert ran == [1]
+        await task
+
+
 def test_clock_wall_time_follows_virtual_time() -> None:
     clock = VirtualClock(1000)
     first_now, first_wall = clock.now(), clock.wall()

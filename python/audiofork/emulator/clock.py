@@ -44,12 +44,17 @@ class VirtualClock:
         return round(self._origin_wall.timestamp() * 1000 + t * 1000)
 
     async def sleep_until(self, t: float) -> None:
-        """Return once virtual time ``t`` has come (at once if it has passed), never before."""
-        while True:
-            remaining = t - self.now()
-            if remaining <= 0:
-                return
+        """Return once virtual time ``t`` has come, never before.
+
+        A deadline already passed still yields to the event loop once, so a loop that has
+        fallen behind catches up without starving the other tasks.
+        """
+        remaining = t - self.now()
+        if remaining <= 0:
+            await asyncio.sleep(0)
+        while remaining > 0:
             await asyncio.sleep(remaining / self.speed)
+            remaining = t - self.now()
 
     async def sleep(self, seconds: float) -> None:
         """Wait ``seconds`` of virtual time."""
