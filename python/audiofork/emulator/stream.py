@@ -48,7 +48,7 @@ from audiofork.emulator.clock import VirtualClock
 from audiofork.emulator.playout import Playout
 from audiofork.emulator.recorder import WavRecorder, recording_dir
 from audiofork.errors import AudioforkError, CodecError, ProtocolError
-from audiofork.events import Checkpoint, ClearAudio, Event, PlayAudio, Stop
+from audiofork.events import Checkpoint, ClearAudio, Event, PlayAudio, Stop, UnknownEvent
 from audiofork.formats import MediaFormat
 
 __all__ = ["StreamEnd", "StreamNotice", "StreamRunner", "StreamSpec", "StreamStats"]
@@ -296,6 +296,7 @@ class StreamRunner:
         finally:
             sleeper.cancel()
             stopper.cancel()
+            await asyncio.gather(sleeper, stopper, return_exceptions=True)
 
     async def _connect_and_stream(
         self,
@@ -322,7 +323,12 @@ class StreamRunner:
             for reader in readers.values():
                 reader.read(gap * self._frame)
             self._next_frame += gap
-        link = _Link(ws, self._stream_id, self.rate, self._frame, self._open_recorder())
+        try:
+            recorder = self._open_recorder()
+        except BaseException:
+            await ws.close()
+            raise
+        link = _Link(ws, self._stream_id, self.rate, self._frame, recorder)
         link.outbox.put_nowait(
             wire.start(
                 self._stream_id,
@@ -492,13 +498,14 @@ class StreamRunner:
         """Act on one app message; ``True`` for ``stop``."""
         try:
             event = _parse(text, link.stream_id)
-        except ProtocolError as exc:
+        except AudioforkError as exc:
             self._bad(link, _bad_reason(exc), str(exc))
             return False
         if isinstance(event, Stop):
             return True
         if not isinstance(event, (PlayAudio, Checkpoint, ClearAudio)):
-            self._bad(link, "unexpected_event", f"unexpected message from the app: {event!r}"[:200])
+            what = event.event if isinstance(event, UnknownEvent) else type(event).__name__
+            self._bad(link, "unexpected_event", f"unexpected message from the app: {what[:80]!r}")
         elif not self.spec.bidirectional:
             self._bad(link, "not_bidirectional", f"{type(event).__name__} on a one-way stream")
         elif isinstance(event, PlayAudio):
