@@ -477,3 +477,17 @@ async def test_billing_of_a_stream_follows_the_virtual_clock(api: Api, app: Voic
     pulses = -(-whole // 60)
     assert ended["rounded_bill_duration"] == 60 * pulses
     assert Decimal(ended["billed_amount"]) == Decimal("0.003") * pulses
+
+
+async def test_status_page_lists_calls_and_escapes_what_callers_sent(
+    api: Api, app: VoiceApp, emulator: Emulator
+) -> None:
+    app.xml = '<Response><Wait length="100000"/></Response>'
+    body = {"from": "<script>x</script>", "to": "+2", "answer_url": app.url + "/answer"}
+    status, data = await within(api("POST", "/Call/", body))
+    assert status == 201
+    async with api.http.get(emulator.url + "/") as reply:
+        assert reply.status == 200 and reply.content_type == "text/html"
+        page = await reply.text()
+    assert data["call_uuid"] in page and ACCOUNT in page
+    assert "&lt;script&gt;x&lt;/script&gt;" in page and "<script>" not in page
