@@ -458,16 +458,25 @@ async def test_unreachable_service_url_fails() -> None:
     assert h.runner.stats.media_sent == {"inbound": 0}
 
 
-async def test_http_server_that_is_not_a_websocket_is_unreachable() -> None:
+async def test_refused_upgrade_is_unreachable_after_every_retry() -> None:
+    attempts: list[float] = []
+
     async def refuse(connection: ServerConnection, request: Any) -> Any:
+        attempts.append(clock_box[0].now())
         return connection.respond(404, "no such app\n")
 
+    clock_box: list[VirtualClock] = []
     async with serve(lambda ws: asyncio.sleep(0), "127.0.0.1", 0, process_request=refuse) as s:
         port = s.sockets[0].getsockname()[1]
-        h = Harness(f"ws://127.0.0.1:{port}/ws")
+        h = Harness(f"ws://127.0.0.1:{port}/ws", max_retries=2, stream_timeout=30.0)
+        clock_box.append(h.clock)
         end = await h.run()
     assert (end.status, end.reason) == ("failed", "unreachable")
     assert "404" in end.error
+    assert len(attempts) == 3  # the first try and two retries, a virtual second apart
+    assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(attempts))
+    assert h.runner.stream_id == "stream-1"  # no start was sent: the id was never used
+    assert h.events() == [("DroppedStream", "stream-1")]
 
 
 @pytest.mark.parametrize("reason", ["api_stop", "hangup"])
