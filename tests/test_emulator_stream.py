@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import itertools
 import json
 import pathlib
@@ -22,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
 
 from audiofork.emulator.audio import AudioSource
 from audiofork.emulator.clock import VirtualClock
@@ -636,3 +638,22 @@ async def test_stop_before_run() -> None:
     h.runner.stop("hangup")
     assert await h.run() == StreamEnd("completed", "hangup")
     assert h.notices == []
+
+
+async def test_message_over_the_size_limit_drops_the_stream() -> None:
+    """Above 16 MiB the socket is closed with 1009 (message too big): dropped, not a crash."""
+
+    async def app(ws: ServerConnection) -> None:
+        with contextlib.suppress(ConnectionClosed):  # the runner closes it with 1009
+            async for text in ws:
+                if json.loads(text)["event"] == "start":
+                    payload = base64.b64encode(bytes(13_000_000)).decode()  # 17.3 MB message
+                    await ws.send(play_audio_message(payload, "audio/x-mulaw", 8000))
+
+    async with app_server(app) as url:
+        h = Harness(url, bidirectional=True, stream_timeout=60.0)
+        end = await h.run()
+    assert (end.status, end.reason) == ("failed", "dropped"), end
+    assert "exceeds limit" in end.error
+    assert h.runner.stats.play_audio_received == 0
+    assert h.events() == [("StartStream", "stream-1"), ("DroppedStream", "stream-1")]

@@ -480,7 +480,7 @@ class StreamRunner:
             elif message.type == aiohttp.WSMsgType.BINARY:
                 self._bad(link, "binary", "binary WebSocket frame")
             elif message.type == aiohttp.WSMsgType.ERROR:
-                return _Outcome("dropped", f"socket broke: {link.ws.exception()}", broken=True)
+                return _Outcome("dropped", f"socket broke: {message.data}", broken=True)
             elif message.type in (
                 aiohttp.WSMsgType.CLOSE,
                 aiohttp.WSMsgType.CLOSING,
