@@ -65,7 +65,8 @@ class Socket:
 
 
 class VoiceApp:
-    """The test's app. ``xml`` is what the answer URL returns (with ``answer_status``);
+    """The test's app. ``xml`` is what the answer URL returns (with ``answer_status``,
+    after ``answer_delay_s``);
     ``echo`` sends each inbound media payload back as ``playAudio``; ``on_start`` messages
     are sent after ``start``; ``stop_after_media`` / ``close_after_media`` send ``stop`` or
     close the socket after that many media messages; ``callback_statuses`` are answered to
@@ -79,6 +80,7 @@ class VoiceApp:
         self.close_after_media: int | None = None
         self.answers: list[Hit] = []
         self.answer_status = 200
+        self.answer_delay_s = 0.0
         self.callbacks: list[Hit] = []
         self.callback_statuses: list[int] = []
         self.sockets: list[Socket] = []
@@ -96,7 +98,7 @@ class VoiceApp:
         app.router.add_route("*", "/answer", self._answer)
         app.router.add_route("*", "/status", self._status)
         app.router.add_get("/ws", self._ws)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -131,6 +133,7 @@ class VoiceApp:
     async def _answer(self, request: web.Request) -> web.Response:
         self.answers.append(await self._hit(request))
         await self._note()
+        await asyncio.sleep(self.answer_delay_s)
         return web.Response(
             text=self.xml, content_type="application/xml", status=self.answer_status
         )

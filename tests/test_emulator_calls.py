@@ -231,3 +231,21 @@ async def test_a_reconnect_takes_a_new_stream_id_and_both_ids_find_the_stream(
         ("StartStream", second),
         ("DroppedStream", second),
     ]
+
+
+async def test_hanging_up_a_ringing_call_abandons_its_answer_url(app: VoiceApp) -> None:
+    app.answer_delay_s = 60  # the answer URL never answers in time
+    config = EmulatorConfig({ACCOUNT: TOKEN}, speed=20, answer_timeout_s=120)
+    async with started_emulator(config) as emulator, http_client(headers=AUTH) as http:
+        base = f"{emulator.url}/api/v1/Account/{ACCOUNT}/Call/"
+        body = {"from": "+1", "to": "+2", "answer_url": app.url + "/answer"}
+        async with http.post(base, json=body) as reply:
+            call_uuid = (await reply.json())["call_uuid"]
+        await app.wait_for(lambda: app.answers)
+        async with http.delete(f"{base}{call_uuid}/") as reply:
+            assert reply.status == 204
+        await within(emulator.exchange.calls[call_uuid].finished(), 10)
+        async with http.get(f"{base}{call_uuid}/") as reply:
+            call = await reply.json()
+    assert (call["call_status"], call["hangup_cause"]) == ("completed", "api_hangup")
+    assert call["answer_time"] is None

@@ -93,10 +93,14 @@ class Call:
     async def _run(self) -> None:
         cause = "xml_end"
         try:
-            response = await self._answer()
+            answer = asyncio.ensure_future(self._answer())
+            await self._until_hangup(answer)  # a hangup while ringing abandons the fetch
+            if not self.live:
+                return
+            response = answer.result()
             if response is None:
                 cause = "answer_failed"
-            elif self.live:
+            else:
                 self.status = "in-progress"
                 self.answered_at = self._services.clock.wall()
                 self._answered_v = self._services.clock.now()
