@@ -62,6 +62,8 @@ class AudioSource:
     def __init__(
         self, samples: Pcm | None = None, rate: int = 0, *, tone_hz: float | None = None
     ) -> None:
+        if samples is not None and rate <= 0:
+            raise ValueError(f"rate must be > 0 for recorded samples, got {rate}")
         self._samples = samples
         self._rate = rate
         self._tone_hz = tone_hz
