@@ -478,3 +478,58 @@ def test_connection_lost_drops_unsent_messages() -> None:
     session.play(tone(100), 16000)
     session.connection_lost()
     assert session.data_to_send() == []
+
+
+# --- review fixes --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pcm", "rate", "error"),
+    [
+        (np.zeros(160, np.int16), 7, af.FormatError),
+        ([1, 2, 3], 8000, TypeError),
+        (b"\x00\x01\x02", 8000, af.CodecError),
+    ],
+)
+def test_bad_play_before_start_is_refused_at_once_not_at_start(
+    pcm: Any, rate: int, error: type[Exception]
+) -> None:
+    session = StreamSession(playback_format=af.MediaFormat("audio/x-l16", 8000))
+    with pytest.raises(error):
+        session.play(pcm, rate)
+    events = session.receive(start_message())  # the start is not lost to the bad call
+    assert [type(e) for e in events] == [af.Start] and session.state is StreamState.STREAMING
+    assert sent(session) == []
+
+
+def test_audio_played_before_start_counts_as_queued() -> None:
+    session = StreamSession(playback_format=af.MediaFormat("audio/x-l16", 8000))
+    session.play(tone(110), 16000)
+    assert session.queued_ms == 110.0
+    name = session.checkpoint()
+    assert session.queued_ms == 120.0  # flushed to whole frames
+    session.receive(start_message())
+    assert session.queued_ms == 120.0 and len(sent(session)) == 7
+    assert session.receive(played_message(name))[1].played_ms == 120.0
+
+
+def test_clear_before_start_counts_the_dropped_audio() -> None:
+    session = StreamSession(playback_format=af.MediaFormat("audio/x-l16", 8000))
+    session.play(tone(100), 16000)
+    session.clear()
+    assert session.queued_ms == 0.0 and session.stats["cleared_ms"] == 100.0
+    session.receive(start_message())
+    assert sent(session) == []
+
+
+def test_wrong_option_types_raise_type_error_and_bad_names_value_errors() -> None:
+    with pytest.raises(TypeError, match="clock"):
+        StreamSession(clock=5.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="hold_after_clear"):
+        StreamSession(hold_after_clear="yes")  # type: ignore[arg-type]
+    session, _ = streaming()
+    with pytest.raises(af.ProtocolError, match="name"):
+        session.checkpoint("")
+    with pytest.raises(TypeError, match="name"):
+        session.checkpoint(5)  # type: ignore[arg-type]
+    assert session.pending_checkpoints == ()

@@ -173,6 +173,10 @@ class StreamSession:
             raise TypeError(
                 f"playback_format must be a MediaFormat or None, got {playback_format!r}"
             )
+        if not callable(clock):
+            raise TypeError(f"clock must be a callable returning seconds, got {clock!r}")
+        if not isinstance(hold_after_clear, bool):
+            raise TypeError(f"hold_after_clear must be a bool, got {hold_after_clear!r}")
         if playback_format is not None and not _playable(playback_format):
             raise FormatError(
                 f"playback_format: {playback_format.content_type} cannot be sent in playAudio"
@@ -205,6 +209,10 @@ class StreamSession:
         # Before start: media messages, and the app's play/flush/checkpoint calls to replay.
         self._early_media: deque[str | bytes] = deque(maxlen=MAX_EARLY_MEDIA)
         self._early_calls: list[Callable[[], None]] = []
+        # Before start, the app's audio also goes through an encoder without a stream id:
+        # it refuses bad calls at once and counts what is queued (ms in whole frames).
+        self._early_encoder: OutboundEncoder | None = None
+        self._early_ms = 0.0
         self._next_checkpoint = 1
         self._expected_sequence: int | None = None
         self._close_reason: CloseReason | None = None
@@ -284,7 +292,8 @@ class StreamSession:
         Counts audio sent, held and not yet cut into frames; a :meth:`clear` cuts it back to
         the heard estimate.
         """
-        pending = self._encoder.pending_ms if self._encoder is not None else 0.0
+        encoder = self._encoder
+        pending = encoder.pending_ms if encoder is not None else self._early_queued_ms()
         return self._playback.sent_ms + self._held_ms() + pending
 
     @property
@@ -307,6 +316,11 @@ class StreamSession:
 
     def _held_ms(self) -> float:
         return sum(ms for _, ms in self._held)
+
+    def _early_queued_ms(self) -> float:
+        if self._early_encoder is None:
+            return 0.0
+        return self._early_ms + self._early_encoder.pending_ms
 
     # --- inbound ---------------------------------------------------------------------------
 
@@ -390,6 +404,8 @@ class StreamSession:
         self._transition(Start)  # refuses a second start before anything changed
         self._start, self._decoder, self._encoder = start, decoder, encoder
         self._count(start)
+        calls, self._early_calls = self._early_calls, []
+        self._drop_early()
         events: list[SessionEvent] = [start]
         while self._early_media:
             try:
@@ -400,7 +416,6 @@ class StreamSession:
             assert isinstance(media, Media)  # it parsed as media before start
             self._count(media)
             events.append(media)
-        calls, self._early_calls = self._early_calls, []
         for call in calls:
             call()
         return events
@@ -426,12 +441,14 @@ class StreamSession:
     def play(self, pcm: Pcm, sample_rate: int) -> None:
         """Queue PCM of any rate and length; whole ``frame_ms`` frames go to the outbox.
 
-        Before ``start`` (with ``playback_format`` given) the audio is kept and sent once
-        ``start`` arrives. ``StreamStateError`` on a closed stream.
+        Before ``start`` (with ``playback_format`` given) the audio is checked and counted
+        in :attr:`queued_ms` at once, kept, and sent once ``start`` arrives.
+        ``StreamStateError`` on a closed stream.
         """
         encoder = self._encoder
         if encoder is None or self._state is _CLOSED:
             self._require_playback("play")
+            self._early_ms += len(self._early_queue().push(pcm, sample_rate)) * self.frame_ms
             copy = pcm.copy() if isinstance(pcm, np.ndarray) else bytes(pcm)
             self._early_calls.append(functools.partial(self.play, copy, sample_rate))
             return
@@ -443,6 +460,7 @@ class StreamSession:
         """Send the partial frame, padded with silence to a whole frame."""
         self._require_playback("flush")
         if self._encoder is None:
+            self._flush_early()
             self._early_calls.append(self.flush)
             return
         self._release_if_due()
@@ -463,12 +481,15 @@ class StreamSession:
                 self._next_checkpoint += 1
                 name = f"cp-{self._next_checkpoint}"
             self._next_checkpoint += 1
-        elif not isinstance(name, str) or not name:
-            raise TypeError(f"checkpoint name must be a non-empty str, got {name!r}")
+        elif not isinstance(name, str):
+            raise TypeError(f"checkpoint name must be a str, got {name!r}")
+        elif not name:
+            raise ProtocolError("checkpoint.name must not be empty")
         elif name in self._playback.pending:
             raise StreamStateError(f"checkpoint name {name!r} is already pending")
         if self._encoder is None:
-            self._playback.mark(name, 0.0)  # placed for real when start arrives
+            self._flush_early()
+            self._playback.mark(name, self._early_ms)  # placed for real when start arrives
             self._unsent.add(name)
             self._early_calls.append(functools.partial(self._send_checkpoint, name))
         else:
@@ -494,8 +515,8 @@ class StreamSession:
         """
         if self._state is _CLOSED:
             return []
-        self._early_calls.clear()
         resolved = self._resolve_all(CheckpointOutcome.CLEARED)
+        self._cleared_ms += self._drop_early()
         if self._encoder is not None:
             self._cleared_ms += float(self._encoder.clear()) + self._held_ms()
             self._held.clear()
@@ -532,7 +553,7 @@ class StreamSession:
         events = self._resolve_all(CheckpointOutcome.CLOSED)
         self._held.clear()
         self._hold_until = None
-        self._early_calls.clear()
+        self._drop_early()
         self._early_media.clear()
         events.append(StreamClosed(reason))
         return events
@@ -547,6 +568,27 @@ class StreamSession:
             self._release_if_due()
         out, self._outbox = self._outbox, []
         return out
+
+    # --- before start ----------------------------------------------------------------------
+
+    def _early_queue(self) -> OutboundEncoder:
+        if self._early_encoder is None:
+            assert self._requested_format is not None  # checked by _require_playback
+            self._early_encoder = OutboundEncoder(
+                self._requested_format, "", self.frame_ms, quality=self.quality
+            )
+        return self._early_encoder
+
+    def _flush_early(self) -> None:
+        self._early_ms += len(self._early_queue().flush()) * self.frame_ms
+
+    def _drop_early(self) -> float:
+        """Forget the calls kept before ``start``; returns the ms of audio they queued."""
+        dropped = self._early_queued_ms()
+        self._early_calls.clear()
+        self._early_encoder = None
+        self._early_ms = 0.0
+        return dropped
 
     # --- outbox and hold -------------------------------------------------------------------
 
