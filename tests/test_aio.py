@@ -352,3 +352,60 @@ def test_unsupported_socket_type_is_refused() -> None:
         AudioStream(object())
     with pytest.raises(af.ValidationError, match="pace_ms"):
         AudioStream(SERVERS, pace_ms=0)
+
+
+class QueueSocket:
+    """A duck-typed socket fed by the test: what the app sends is kept in ``sent``."""
+
+    def __init__(self) -> None:
+        self.inbox: asyncio.Queue[str | None] = asyncio.Queue()
+        self.sent: list[str] = []
+
+    async def send_text(self, text: str) -> None:
+        self.sent.append(text)
+
+    async def receive_text(self) -> str | None:
+        return await self.inbox.get()
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [({"pace_ms": "100"}, "pace_ms"), ({"max_events": 1.5}, "max_events")],
+)
+def test_wrong_option_types_raise_type_error(options: dict[str, Any], field: str) -> None:
+    with pytest.raises(TypeError, match=field):
+        AudioStream(QueueSocket(), **options)
+
+
+async def test_wrong_argument_types_raise_type_error_naming_the_field() -> None:
+    async with asyncio.timeout(TIMEOUT), AudioStream(QueueSocket()) as stream:
+        with pytest.raises(TypeError, match="chunk_ms"):
+            stream.audio(chunk_ms=100.0)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="buffer_ms"):
+            stream.audio(buffer_ms="1000")  # type: ignore[arg-type]
+        with pytest.raises(af.ValidationError, match="chunk_ms"):
+            stream.audio(chunk_ms=0)
+        with pytest.raises(TypeError, match="sample_rate"):
+            await stream.play(tone(20), 16000.0)  # type: ignore[arg-type]
+
+
+async def test_a_stream_not_entered_refuses_waits_instead_of_hanging() -> None:
+    stream = AudioStream(QueueSocket(), playback_format=af.MediaFormat("audio/x-l16", 16000))
+    async with asyncio.timeout(TIMEOUT):
+        with pytest.raises(af.StreamStateError, match="async with"):
+            await stream.drain()
+        with pytest.raises(af.StreamStateError, match="async with"):
+            await anext(stream)
+        with pytest.raises(af.StreamStateError, match="async with"):
+            await anext(stream.audio())
+    assert stream.session.pending_checkpoints == ()
+
+
+async def test_closing_an_audio_iterator_ends_its_iteration() -> None:
+    async with asyncio.timeout(TIMEOUT), AudioStream(QueueSocket()) as stream:
+        chunks = stream.audio()
+        reader = asyncio.create_task(anext(chunks))
+        await asyncio.sleep(0.01)
+        chunks.close()
+        with pytest.raises(StopAsyncIteration):
+            await reader

@@ -29,7 +29,7 @@ import numpy.typing as npt
 from audiofork._core import Ring
 from audiofork.adapters import TransportClosed, transport_for
 from audiofork.codec import l16_decode
-from audiofork.errors import AudioforkError, ValidationError
+from audiofork.errors import AudioforkError, StreamStateError, ValidationError
 from audiofork.events import Media
 from audiofork.session import (
     CheckpointOutcome,
@@ -50,6 +50,13 @@ _STEP_MS = 1000
 _PACED_STEP_MS = 100
 # Messages sent between yields to the event loop.
 _SENDS_PER_YIELD = 50
+
+
+def _check_int(field: str, value: object, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{field} must be an int, got {value!r}")
+    if value < minimum:
+        raise ValidationError(f"{field} must be >= {minimum}, got {value!r}")
 
 
 class _Signal:
@@ -93,12 +100,9 @@ class AudioStream:
         **session_options: Any,
     ) -> None:
         self.session = StreamSession(**session_options)
-        if pace_ms is not None and (
-            isinstance(pace_ms, bool) or not isinstance(pace_ms, int) or pace_ms < 1
-        ):
-            raise ValidationError(f"pace_ms must be a positive int or None, got {pace_ms!r}")
-        if isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 1:
-            raise ValidationError(f"max_events must be a positive int, got {max_events!r}")
+        if pace_ms is not None:
+            _check_int("pace_ms", pace_ms, 1)
+        _check_int("max_events", max_events, 1)
         self.pace_ms = pace_ms
         self._max_events = max_events
         self._transport = transport_for(ws)
@@ -146,6 +150,13 @@ class AudioStream:
     def closed(self) -> bool:
         """The stream ended (socket lost, stop, or closed by the app)."""
         return self.session.closed
+
+    def _require_running(self) -> None:
+        """Nothing reads the socket before ``async with``: a wait then would never end."""
+        if self._reader is None and not self.session.closed:
+            raise StreamStateError(
+                "the stream is not running: use `async with AudioStream(ws) as stream:`"
+            )
 
     async def _read_loop(self) -> None:
         try:
@@ -195,6 +206,7 @@ class AudioStream:
         while not self._events:
             if self.closed:
                 raise StopAsyncIteration
+            self._require_running()
             await self._signal.wait()
         return self._events.popleft()
 
@@ -218,6 +230,7 @@ class AudioStream:
         ``pace_ms`` of the playout). If :meth:`clear` runs or the stream ends meanwhile,
         the rest is dropped and it returns. ``StreamStateError`` on a closed stream.
         """
+        _check_int("sample_rate", sample_rate, 1)
         samples = pcm if isinstance(pcm, np.ndarray) else l16_decode(pcm)
         generation = self._generation
         step_ms = _STEP_MS if self.pace_ms is None else min(_PACED_STEP_MS, self.pace_ms)
@@ -247,6 +260,7 @@ class AudioStream:
         The mark is placed when this is called, so ``asyncio.create_task(stream.checkpoint())``
         goes on at once without the mark drifting behind later audio.
         """
+        self._require_running()
         name = self.session.checkpoint(name)
         waiter: asyncio.Future[CheckpointOutcome] = asyncio.get_running_loop().create_future()
         self._waiters[name] = waiter
@@ -316,16 +330,15 @@ class AudioChunks:
 
     def __init__(self, stream: AudioStream, chunk_ms: int, track: str, buffer_ms: int) -> None:
         rate = stream.session.app_rate
-        if isinstance(chunk_ms, bool) or not isinstance(chunk_ms, int) or chunk_ms < 1:
-            raise ValidationError(f"chunk_ms must be a positive int, got {chunk_ms!r}")
-        if isinstance(buffer_ms, bool) or not isinstance(buffer_ms, int) or buffer_ms < chunk_ms:
-            raise ValidationError(f"buffer_ms must be an int >= chunk_ms, got {buffer_ms!r}")
+        _check_int("chunk_ms", chunk_ms, 1)
+        _check_int("buffer_ms", buffer_ms, chunk_ms)
         self._stream = stream
         self._track = track
         self._rate = rate
         self._chunk = rate * chunk_ms // 1000
         self._ring = Ring(rate * buffer_ms // 1000, "drop_oldest")
         self._dropped = 0
+        self._closed = False
         stream._sinks.setdefault(track, []).append(self)
 
     @property
@@ -338,7 +351,9 @@ class AudioChunks:
         self._dropped += dropped
 
     def close(self) -> None:
-        """Stop receiving audio; ``Media`` of the track goes back to ``async for``."""
+        """Stop receiving audio and end the iteration; ``Media`` goes back to ``async for``."""
+        self._closed = True
+        self._stream._signal.fire()
         sinks = self._stream._sinks.get(self._track, [])
         if self in sinks:
             sinks.remove(self)
@@ -349,7 +364,7 @@ class AudioChunks:
         return self
 
     async def __anext__(self) -> npt.NDArray[np.int16]:
-        while True:
+        while not self._closed:
             chunk = self._ring.read(self._chunk)
             if chunk is not None:
                 return chunk[0]
@@ -357,6 +372,8 @@ class AudioChunks:
                 rest = self._ring.read(len(self._ring))
                 if rest is not None and len(rest[0]):
                     return rest[0]
-                self.close()
-                raise StopAsyncIteration
+                break
+            self._stream._require_running()
             await self._stream._signal.wait()
+        self.close()
+        raise StopAsyncIteration
