@@ -533,3 +533,12 @@ def test_wrong_option_types_raise_type_error_and_bad_names_value_errors() -> Non
     with pytest.raises(TypeError, match="name"):
         session.checkpoint(5)  # type: ignore[arg-type]
     assert session.pending_checkpoints == ()
+
+
+def test_cleared_ms_counts_a_partial_frame_exactly() -> None:
+    session, _ = streaming()
+    session.play(np.zeros(100, np.int16), 44100)  # 2.27 ms: less than a frame, not sent
+    queued = session.queued_ms
+    session.clear()
+    assert session.stats["cleared_ms"] == pytest.approx(queued, abs=1e-6)
+    assert session.queued_ms == 0.0

@@ -40,7 +40,7 @@ from audiofork.events import (
     Stop,
     UnknownEvent,
 )
-from audiofork.formats import MediaFormat
+from audiofork.formats import ALLOWED_RATES, MediaFormat
 
 __all__ = [
     "CheckpointOutcome",
@@ -61,8 +61,10 @@ MAX_EARLY_MEDIA = 250
 #: PCM accepted by :meth:`StreamSession.play`: int16 or float32 arrays, little-endian int16 bytes.
 Pcm: TypeAlias = npt.NDArray[np.int16] | npt.NDArray[np.float32] | bytes | bytearray | memoryview
 
-_PLAYABLE = {("audio/x-l16", 8000), ("audio/x-l16", 16000), ("audio/x-l16", 24000)}
-_PLAYABLE.add(("audio/x-mulaw", 8000))
+# What playAudio can carry: L16 and μ-law (not A-law), at the rates each allows.
+_PLAYABLE = {
+    (mime, rate) for mime in ("audio/x-l16", "audio/x-mulaw") for rate in ALLOWED_RATES[mime]
+}
 
 
 class StreamState(str, Enum):
@@ -265,7 +267,13 @@ class StreamSession:
 
     @property
     def hold_deadline(self) -> float | None:
-        """Clock time at which audio held after a clear is released anyway, while holding."""
+        """Clock time at which audio held after a clear is released anyway, while holding.
+
+        Nothing runs on its own: the release happens in the first :meth:`data_to_send`,
+        :meth:`receive`, :meth:`play`, :meth:`flush` or :meth:`checkpoint` call at or after
+        this time, so a driver with no other traffic calls :meth:`data_to_send` then
+        (``AudioStream`` does).
+        """
         return self._hold_until
 
     @property
@@ -518,7 +526,9 @@ class StreamSession:
         resolved = self._resolve_all(CheckpointOutcome.CLEARED)
         self._cleared_ms += self._drop_early()
         if self._encoder is not None:
-            self._cleared_ms += float(self._encoder.clear()) + self._held_ms()
+            # pending_ms, not clear()'s whole-ms count, so queued_ms falls by exactly this.
+            self._cleared_ms += self._encoder.pending_ms + self._held_ms()
+            self._encoder.clear()
             self._held.clear()
             self._cleared_ms += self._playback.cut()
             self._outbox.append(wire.clear_audio(self._encoder.stream_id))
