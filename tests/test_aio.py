@@ -409,3 +409,22 @@ async def test_closing_an_audio_iterator_ends_its_iteration() -> None:
         chunks.close()
         with pytest.raises(StopAsyncIteration):
             await reader
+
+
+@pytest.mark.parametrize("how", ["disconnect_before_connect", "gone_during_accept"])
+async def test_a_starlette_client_gone_before_accept_ends_the_stream_quietly(how: str) -> None:
+    from starlette.websockets import WebSocket
+
+    inbound: list[dict[str, Any]] = [{"type": "websocket.disconnect", "code": 1006}]
+    if how == "gone_during_accept":
+        inbound.insert(0, {"type": "websocket.connect"})
+
+    async def receive() -> dict[str, Any]:  # the ASGI server's side
+        return inbound.pop(0) if len(inbound) > 1 else inbound[0]
+
+    async def send(message: dict[str, Any]) -> None:
+        raise OSError("the client is gone")
+
+    websocket = WebSocket({"type": "websocket", "path": "/ws", "headers": []}, receive, send)
+    async with asyncio.timeout(TIMEOUT), AudioStream(websocket) as stream:
+        assert [event async for event in stream] == [StreamClosed(af.CloseReason.CONNECTION_LOST)]
