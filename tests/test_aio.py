@@ -428,3 +428,23 @@ async def test_a_starlette_client_gone_before_accept_ends_the_stream_quietly(how
     websocket = WebSocket({"type": "websocket", "path": "/ws", "headers": []}, receive, send)
     async with asyncio.timeout(TIMEOUT), AudioStream(websocket) as stream:
         assert [event async for event in stream] == [StreamClosed(af.CloseReason.CONNECTION_LOST)]
+
+
+async def test_pace_holds_audio_played_before_start_until_playout() -> None:
+    clock, socket = Clock(), QueueSocket()
+    fmt = af.MediaFormat("audio/x-l16", 16000)
+    async with (
+        asyncio.timeout(TIMEOUT),
+        AudioStream(socket, clock=clock, pace_ms=200, playback_format=fmt) as stream,
+    ):
+        playing = asyncio.create_task(stream.play(tone(1000), 16000))
+        await asyncio.sleep(0.05)
+        assert not playing.done() and stream.session.queued_ms <= 200
+        socket.inbox.put_nowait(start_message())
+        while len(socket.sent) < 10:
+            await asyncio.sleep(0.01)
+        assert sum(play_ms(json.loads(m)) for m in socket.sent) <= 200
+        while not playing.done():
+            clock.now += 0.1
+            await asyncio.sleep(0.01)
+        assert sum(play_ms(json.loads(m)) for m in socket.sent) == 1000
