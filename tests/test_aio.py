@@ -448,3 +448,12 @@ async def test_pace_holds_audio_played_before_start_until_playout() -> None:
             clock.now += 0.1
             await asyncio.sleep(0.01)
         assert sum(play_ms(json.loads(m)) for m in socket.sent) == 1000
+
+
+async def test_audio_refuses_a_track_that_never_carries_media() -> None:
+    async with asyncio.timeout(TIMEOUT), AudioStream(QueueSocket()) as stream:
+        with pytest.raises(af.ValidationError, match=r"track.*inboud"):
+            stream.audio(track="inboud")
+        with pytest.raises(TypeError, match="track"):
+            stream.audio(track=None)  # type: ignore[arg-type]
+        assert stream.audio(track="outbound").dropped_ms == 0.0

@@ -50,6 +50,8 @@ _STEP_MS = 1000
 _PACED_STEP_MS = 100
 # Messages sent between yields to the event loop.
 _SENDS_PER_YIELD = 50
+# The tracks ``Media`` can carry.
+_TRACKS = ("inbound", "outbound")
 
 
 def _check_int(field: str, value: object, minimum: int) -> None:
@@ -236,13 +238,14 @@ class AudioStream:
         step_ms = _STEP_MS if self.pace_ms is None else min(_PACED_STEP_MS, self.pace_ms)
         step = max(sample_rate * step_ms // 1000, 1)
         for offset in range(0, max(len(samples), 1), step):
+            if offset:
+                await asyncio.sleep(0)  # let the loop run between steps of a long reply
             if generation != self._generation:
                 return
             if self.pace_ms is not None and not await self._room_for(step_ms, generation):
                 return
             self.session.play(samples[offset : offset + step], sample_rate)
             await self._send_outbox()
-            await asyncio.sleep(0)
 
     async def _room_for(self, step_ms: int, generation: int) -> bool:
         assert self.pace_ms is not None
@@ -332,6 +335,10 @@ class AudioChunks:
         rate = stream.session.app_rate
         _check_int("chunk_ms", chunk_ms, 1)
         _check_int("buffer_ms", buffer_ms, chunk_ms)
+        if not isinstance(track, str):
+            raise TypeError(f"track must be a str, got {track!r}")
+        if track not in _TRACKS:
+            raise ValidationError(f"track must be 'inbound' or 'outbound', got {track!r}")
         self._stream = stream
         self._track = track
         self._rate = rate
