@@ -43,7 +43,7 @@ class Playback:
         self._dry_at = -math.inf
 
     def heard_ms(self) -> float:
-        """Confirmed position plus the time elapsed since, capped at what was sent."""
+        """The last anchored position plus the time elapsed since, capped at what was sent."""
         if self._anchor_time is None:
             return self._anchor_ms
         elapsed_ms = (self._clock() - self._anchor_time) * 1000.0

@@ -297,8 +297,8 @@ class StreamSession:
     def queued_ms(self) -> float:
         """End of the playback timeline: audio played, playing or waiting to play.
 
-        Counts audio sent, held and not yet cut into frames; a :meth:`clear` cuts it back to
-        the heard estimate.
+        Counts audio sent, held after a clear, kept before ``start``, and not yet cut into
+        frames; a :meth:`clear` cuts it back to the heard estimate.
         """
         encoder = self._encoder
         pending = encoder.pending_ms if encoder is not None else self._early_queued_ms()
@@ -310,7 +310,10 @@ class StreamSession:
         return self._playback.played_ms
 
     def heard_ms(self) -> float:
-        """Estimated position: :attr:`played_ms` plus the time since, capped at what was sent.
+        """Estimated position: the last known one plus the time since, capped at what was sent.
+
+        The last known position is the one a ``playedStream`` confirmed, or the end of the
+        audio when more is sent after the platform's queue ran dry (playout resumes then).
 
         Right after :meth:`clear` this is how much of the timeline the caller heard; it then
         stays put until new audio is sent.
