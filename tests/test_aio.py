@@ -457,3 +457,13 @@ async def test_audio_refuses_a_track_that_never_carries_media() -> None:
         with pytest.raises(TypeError, match="track"):
             stream.audio(track=None)  # type: ignore[arg-type]
         assert stream.audio(track="outbound").dropped_ms == 0.0
+
+
+async def test_play_takes_a_numpy_integer_rate() -> None:
+    socket = QueueSocket()
+    fmt = af.MediaFormat("audio/x-l16", 16000)
+    async with asyncio.timeout(TIMEOUT), AudioStream(socket, playback_format=fmt) as stream:
+        socket.inbox.put_nowait(start_message())
+        await anext(stream)
+        await stream.play(tone(40), np.int64(16000))  # type: ignore[arg-type]
+        assert len(socket.sent) == 2

@@ -542,3 +542,17 @@ def test_cleared_ms_counts_a_partial_frame_exactly() -> None:
     session.clear()
     assert session.stats["cleared_ms"] == pytest.approx(queued, abs=1e-6)
     assert session.queued_ms == 0.0
+
+
+def test_bad_constructor_and_play_arguments_name_the_field() -> None:
+    with pytest.raises(TypeError, match="app_rate"):
+        StreamSession(app_rate="16000")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="frame_ms"):
+        StreamSession(frame_ms=20.0)  # type: ignore[arg-type]
+    with pytest.raises(af.AudioforkError, match=r"app_dtype.*int32"):
+        StreamSession(app_dtype="int32")
+    session, _ = streaming()
+    with pytest.raises(TypeError, match="sample_rate"):
+        session.play(tone(20), "16000")  # type: ignore[arg-type]
+    session.play(tone(20), np.int64(16000))  # type: ignore[arg-type]
+    assert len(session.data_to_send()) == 1

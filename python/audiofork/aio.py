@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from audiofork._checks import check_int
 from audiofork._core import Ring
 from audiofork.adapters import TransportClosed, transport_for
 from audiofork.codec import l16_decode
@@ -52,13 +53,6 @@ _PACED_STEP_MS = 100
 _SENDS_PER_YIELD = 50
 # The tracks ``Media`` can carry.
 _TRACKS = ("inbound", "outbound")
-
-
-def _check_int(field: str, value: object, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{field} must be an int, got {value!r}")
-    if value < minimum:
-        raise ValidationError(f"{field} must be >= {minimum}, got {value!r}")
 
 
 class _Signal:
@@ -103,8 +97,8 @@ class AudioStream:
     ) -> None:
         self.session = StreamSession(**session_options)
         if pace_ms is not None:
-            _check_int("pace_ms", pace_ms, 1)
-        _check_int("max_events", max_events, 1)
+            check_int("pace_ms", pace_ms, 1)
+        check_int("max_events", max_events, 1)
         self.pace_ms = pace_ms
         self._max_events = max_events
         self._transport = transport_for(ws)
@@ -232,7 +226,7 @@ class AudioStream:
         ``pace_ms`` of the playout). If :meth:`clear` runs or the stream ends meanwhile,
         the rest is dropped and it returns. ``StreamStateError`` on a closed stream.
         """
-        _check_int("sample_rate", sample_rate, 1)
+        check_int("sample_rate", sample_rate, 1)
         samples = pcm if isinstance(pcm, np.ndarray) else l16_decode(pcm)
         generation = self._generation
         step_ms = _STEP_MS if self.pace_ms is None else min(_PACED_STEP_MS, self.pace_ms)
@@ -333,8 +327,8 @@ class AudioChunks:
 
     def __init__(self, stream: AudioStream, chunk_ms: int, track: str, buffer_ms: int) -> None:
         rate = stream.session.app_rate
-        _check_int("chunk_ms", chunk_ms, 1)
-        _check_int("buffer_ms", buffer_ms, chunk_ms)
+        check_int("chunk_ms", chunk_ms, 1)
+        check_int("buffer_ms", buffer_ms, chunk_ms)
         if not isinstance(track, str):
             raise TypeError(f"track must be a str, got {track!r}")
         if track not in _TRACKS:

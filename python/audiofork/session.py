@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from audiofork import wire
+from audiofork._checks import check_int
 from audiofork._core import InboundDecoder, OutboundEncoder
 from audiofork._playback import Playback
 from audiofork.errors import AudioforkError, FormatError, ProtocolError, StreamStateError
@@ -184,7 +185,13 @@ class StreamSession:
                 f"playback_format: {playback_format.content_type} cannot be sent in playAudio"
                 " (L16 at 8000, 16000 or 24000 Hz, or μ-law at 8000 Hz)"
             )
-        # The core checks the arguments; building once here reports bad ones at once.
+        check_int("app_rate", app_rate, 1)
+        check_int("frame_ms", frame_ms, 1)
+        if app_dtype not in ("int16", "float32"):
+            if not isinstance(app_dtype, str):
+                raise TypeError(f"app_dtype must be a str, got {app_dtype!r}")
+            raise FormatError(f"app_dtype must be 'int16' or 'float32', got {app_dtype!r}")
+        # The core checks the rest; building once here reports bad values at once.
         probe = MediaFormat("audio/x-mulaw", 8000)
         InboundDecoder(probe, app_rate, app_dtype, quality=quality)
         OutboundEncoder(playback_format or probe, "", frame_ms, quality=quality)
@@ -459,13 +466,19 @@ class StreamSession:
         encoder = self._encoder
         if encoder is None or self._state is _CLOSED:
             self._require_playback("play")
+            check_int("sample_rate", sample_rate, 1)
             self._early_ms += len(self._early_queue().push(pcm, sample_rate)) * self.frame_ms
             copy = pcm.copy() if isinstance(pcm, np.ndarray) else bytes(pcm)
             self._early_calls.append(functools.partial(self.play, copy, sample_rate))
             return
         if self._hold_until is not None:
             self._release_if_due()
-        self._emit_frames(encoder.push(pcm, sample_rate))
+        try:
+            frames = encoder.push(pcm, sample_rate)
+        except TypeError:
+            check_int("sample_rate", sample_rate, 1)  # name the field if the rate is wrong
+            raise
+        self._emit_frames(frames)
 
     def flush(self) -> None:
         """Send the partial frame, padded with silence to a whole frame."""
