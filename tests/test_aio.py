@@ -163,8 +163,9 @@ async def test_socket_closed_mid_utterance_resolves_everything(server: Server) -
             got = [chunk async for chunk in chunks]
             outcome = await waiting
             drained = await stream.drain()
-            with pytest.raises(af.StreamStateError, match="closed"):
-                await stream.play(tone(20), 16000)
+            queued = stream.session.queued_ms
+            await stream.play(tone(20), 16000)  # the call is gone: nothing left to play into
+            assert stream.session.queued_ms == queued
         result.set_result(
             {
                 "events": events,
@@ -467,3 +468,25 @@ async def test_play_takes_a_numpy_integer_rate() -> None:
         await anext(stream)
         await stream.play(tone(40), np.int64(16000))  # type: ignore[arg-type]
         assert len(socket.sent) == 2
+
+
+async def test_events_read_after_a_hang_up_can_still_be_answered(server: Server) -> None:
+    result: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
+
+    async def app(ws: Any) -> None:
+        async with AudioStream(ws) as stream:
+            while not stream.closed:  # the app is behind: the caller hangs up meanwhile
+                await asyncio.sleep(0.01)
+            outcomes = []
+            async for event in stream:  # the README's echo, on the events still queued
+                if isinstance(event, af.Media):
+                    await stream.play(event.pcm, 16000)
+                    outcomes.append(await stream.checkpoint())
+            outcomes.append(await stream.drain())
+            result.set_result(outcomes)
+
+    async with asyncio.timeout(TIMEOUT), server(app) as url:
+        async with ScriptedPlatform.connect(url) as platform:
+            await platform.start()
+            await platform.media(tone(40))
+        assert await result == [CheckpointOutcome.CLOSED] * 3

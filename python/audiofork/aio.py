@@ -55,6 +55,10 @@ _SENDS_PER_YIELD = 50
 _TRACKS = ("inbound", "outbound")
 
 
+async def _resolved(outcome: CheckpointOutcome) -> CheckpointOutcome:
+    return outcome
+
+
 class _Signal:
     """Wakes every current waiter once; waiters check their condition again."""
 
@@ -224,9 +228,12 @@ class AudioStream:
 
         Returns once it is sent (with ``pace_ms``: once the last of it is within
         ``pace_ms`` of the playout). If :meth:`clear` runs or the stream ends meanwhile,
-        the rest is dropped and it returns. ``StreamStateError`` on a closed stream.
+        the rest is dropped and it returns. On a stream that already ended it does nothing:
+        events read after a hang-up can still be answered without a race.
         """
         check_int("sample_rate", sample_rate, 1)
+        if self.closed:
+            return
         samples = pcm if isinstance(pcm, np.ndarray) else l16_decode(pcm)
         generation = self._generation
         step_ms = _STEP_MS if self.pace_ms is None else min(_PACED_STEP_MS, self.pace_ms)
@@ -255,9 +262,12 @@ class AudioStream:
         """Mark the end of what is queued now; await it for ``played``, ``cleared`` or ``closed``.
 
         The mark is placed when this is called, so ``asyncio.create_task(stream.checkpoint())``
-        goes on at once without the mark drifting behind later audio.
+        goes on at once without the mark drifting behind later audio. On a stream that
+        already ended it resolves ``closed`` at once.
         """
         self._require_running()
+        if self.closed:
+            return _resolved(CheckpointOutcome.CLOSED)
         name = self.session.checkpoint(name)
         waiter: asyncio.Future[CheckpointOutcome] = asyncio.get_running_loop().create_future()
         self._waiters[name] = waiter
@@ -278,8 +288,6 @@ class AudioStream:
 
         The true "bot stopped speaking": flushes, sends a checkpoint and waits for it.
         """
-        if self.closed:
-            return CheckpointOutcome.CLOSED
         return await self.checkpoint()
 
     async def clear(self) -> None:
