@@ -63,13 +63,18 @@ class _Signal:
     """Wakes every current waiter once; waiters check their condition again."""
 
     def __init__(self) -> None:
-        self._event = asyncio.Event()
+        # Made by the first waiter, so a fire with nobody waiting (each media frame read
+        # while the app is busy) costs no Event.
+        self._event: asyncio.Event | None = None
 
     def fire(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
+        if self._event is not None:
+            self._event.set()
+            self._event = None
 
     async def wait(self, timeout: float | None = None) -> None:
+        if self._event is None:
+            self._event = asyncio.Event()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._event.wait(), timeout)
 
