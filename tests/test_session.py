@@ -556,3 +556,16 @@ def test_bad_constructor_and_play_arguments_name_the_field() -> None:
         session.play(tone(20), "16000")  # type: ignore[arg-type]
     session.play(tone(20), np.int64(16000))  # type: ignore[arg-type]
     assert len(session.data_to_send()) == 1
+
+
+def test_hold_waits_for_the_cleared_audio_of_the_last_clear() -> None:
+    session, _ = streaming(hold_after_clear=True)
+    session.play(tone(100), 16000)
+    session.clear()
+    session.clear()  # two flushes under way
+    session.play(tone(100), 16000)
+    assert [m["event"] for m in sent(session)] == ["playAudio"] * 5 + ["clearAudio"] * 2
+    session.receive(cleared_message(1))  # the answer to the first clear only
+    assert sent(session) == [] and session.hold_deadline is not None
+    session.receive(cleared_message(2))
+    assert len(sent(session)) == 5 and session.hold_deadline is None

@@ -157,8 +157,9 @@ class StreamSession:
             ``playAudio`` can carry it (L16 at 8, 16 or 24 kHz, or μ-law at 8 kHz).
         frame_ms: duration of each ``playAudio`` frame.
         quality: resampler quality, ``"default"`` or ``"high"``.
-        hold_after_clear: after :meth:`clear`, hold new audio until ``clearedAudio`` arrives
-            or one second passes, so it cannot race the platform's flush.
+        hold_after_clear: after :meth:`clear`, hold new audio until ``clearedAudio`` answers
+            it (and every earlier clear) or one second passes, so it cannot race the
+            platform's flush.
         clock: monotonic seconds; injected so tests drive time.
     """
 
@@ -215,6 +216,8 @@ class StreamSession:
         # the platform cannot have played them, whatever a stale playedStream says.
         self._unsent: set[str] = set()
         self._hold_until: float | None = None
+        # clearAudio messages sent that no clearedAudio answered yet; the hold waits for all.
+        self._clears_unanswered = 0
         # Before start: media messages, and the app's play/flush/checkpoint calls to replay.
         self._early_media: deque[str | bytes] = deque(maxlen=MAX_EARLY_MEDIA)
         self._early_calls: list[Callable[[], None]] = []
@@ -384,8 +387,10 @@ class StreamSession:
             if not resolved:
                 self._stats["unmatched_played"] += 1
             events += [CheckpointResolved(n, CheckpointOutcome.PLAYED, p) for n, p in resolved]
-        elif isinstance(event, ClearedAudio) and self._hold_until is not None:
-            self._release()
+        elif isinstance(event, ClearedAudio):
+            self._clears_unanswered = max(self._clears_unanswered - 1, 0)
+            if self._hold_until is not None and not self._clears_unanswered:
+                self._release()
         elif isinstance(event, Stop):
             events += self._end(CloseReason.STOP_RECEIVED)
         return events
@@ -534,8 +539,8 @@ class StreamSession:
     def clear(self) -> list[SessionEvent]:
         """Drop all queued audio (``clearAudio``); pending checkpoints resolve ``cleared``.
 
-        With ``hold_after_clear``, audio played next is held until ``clearedAudio`` arrives
-        or one second passes. Does nothing on a closed stream.
+        With ``hold_after_clear``, audio played next is held until a ``clearedAudio`` has
+        answered each clear or one second passes. Does nothing on a closed stream.
         """
         if self._state is _CLOSED:
             return []
@@ -548,6 +553,7 @@ class StreamSession:
             self._held.clear()
             self._cleared_ms += self._playback.cut()
             self._outbox.append(wire.clear_audio(self._encoder.stream_id))
+            self._clears_unanswered += 1
             if self.hold_after_clear:
                 self._hold_until = self.clock() + HOLD_AFTER_CLEAR_S
         return resolved
@@ -642,6 +648,7 @@ class StreamSession:
 
     def _release(self) -> None:
         self._hold_until = None
+        self._clears_unanswered = 0  # past the deadline, a late answer must not count
         self._unsent.clear()  # only held checkpoints can be unsent once started
         held, self._held = self._held, []
         for text, ms in held:
