@@ -569,3 +569,13 @@ def test_hold_waits_for_the_cleared_audio_of_the_last_clear() -> None:
     assert sent(session) == [] and session.hold_deadline is not None
     session.receive(cleared_message(2))
     assert len(sent(session)) == 5 and session.hold_deadline is None
+
+
+def test_frames_held_then_cleared_are_not_counted_as_sent() -> None:
+    session, _ = streaming(hold_after_clear=True)
+    session.play(tone(40), 16000)
+    session.clear()
+    session.play(tone(100), 16000)  # held
+    session.clear()  # and dropped unsent
+    assert len([m for m in sent(session) if m["event"] == "playAudio"]) == 2
+    assert session.stats["frames"] == 2

@@ -288,7 +288,11 @@ class StreamSession:
 
     @property
     def stats(self) -> dict[str, float]:
-        """Counters: messages, media, sequence gaps and duplicates, drops, frames sent."""
+        """Counters: messages, media, sequence gaps and duplicates, drops, frames, cleared ms.
+
+        ``frames`` counts ``playAudio`` frames put in the outbox, not those held after a
+        clear and then dropped; ``cleared_ms`` is the audio a clear dropped.
+        """
         counts = {"messages": self._messages, "media": self._media, "frames": self._frames}
         return {**counts, **self._stats, "cleared_ms": self._cleared_ms}
 
@@ -628,8 +632,8 @@ class StreamSession:
         count = len(frames)
         if not count:
             return
-        self._frames += count
         if self._hold_until is None:
+            self._frames += count
             self._outbox += frames
             self._playback.send(count * self.frame_ms)
         else:
@@ -640,7 +644,9 @@ class StreamSession:
             self._held.append((text, ms))
             return
         self._outbox.append(text)
-        self._playback.send(ms)
+        if ms:  # a playAudio frame, released after a hold
+            self._frames += 1
+            self._playback.send(ms)
 
     def _release_if_due(self) -> None:
         if self._hold_until is not None and self.clock() >= self._hold_until:
