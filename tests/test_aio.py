@@ -490,3 +490,18 @@ async def test_events_read_after_a_hang_up_can_still_be_answered(server: Server)
             await platform.start()
             await platform.media(tone(40))
         assert await result == [CheckpointOutcome.CLOSED] * 3
+
+
+@pytest.mark.parametrize(("pace_ms", "rate"), [(50, 16000), (30, 16000), (100, 44100)])
+async def test_pace_never_waits_on_the_partial_frame_kept_for_more_audio(
+    pace_ms: int, rate: int
+) -> None:
+    clock, socket = Clock(), QueueSocket()
+    async with asyncio.timeout(5), AudioStream(socket, clock=clock, pace_ms=pace_ms) as stream:
+        socket.inbox.put_nowait(start_message())
+        await anext(stream)
+        playing = asyncio.create_task(stream.play(tone(1000, rate=rate), rate))
+        while not playing.done():
+            clock.now += 0.01
+            await asyncio.sleep(0.001)
+        assert sum(play_ms(json.loads(m)) for m in socket.sent) >= 960

@@ -579,3 +579,11 @@ def test_frames_held_then_cleared_are_not_counted_as_sent() -> None:
     session.clear()  # and dropped unsent
     assert len([m for m in sent(session) if m["event"] == "playAudio"]) == 2
     assert session.stats["frames"] == 2
+
+
+def test_playable_ms_leaves_out_the_partial_frame() -> None:
+    session, _ = streaming()
+    session.play(tone(30), 16000)
+    assert (session.queued_ms, session.playable_ms) == (30.0, 20.0)
+    session.flush()
+    assert session.queued_ms == session.playable_ms == 40.0

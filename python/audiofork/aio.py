@@ -86,8 +86,9 @@ class AudioStream:
         ws: a websockets connection, a Starlette/FastAPI ``WebSocket`` (accepted if it is
             not yet), a prepared aiohttp ``WebSocketResponse``, or any object with
             ``async send_text(str)`` and ``async receive_text()``.
-        pace_ms: keep at most this much audio queued ahead of the estimated playout, so a
-            long reply can be cut cleanly; ``None`` sends audio as fast as it comes.
+        pace_ms: keep at most this much audio (``playable_ms``) ahead of the estimated
+            playout, so a long reply can be cut cleanly; ``None`` sends audio as fast as it
+            comes.
         max_events: events kept for ``async for`` before the oldest are dropped (counted
             in :attr:`dropped_events`).
         **session_options: passed to :class:`~audiofork.session.StreamSession`.
@@ -257,7 +258,7 @@ class AudioStream:
         assert self.pace_ms is not None
         limit = self.pace_ms - step_ms
         while generation == self._generation:
-            ahead = self.session.queued_ms - self.session.heard_ms()
+            ahead = self.session.playable_ms - self.session.heard_ms()
             if ahead <= limit:
                 return True
             await self._signal.wait((ahead - limit) / 1000.0)

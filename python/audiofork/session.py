@@ -319,6 +319,15 @@ class StreamSession:
         return self._playback.sent_ms + self._held_ms() + pending
 
     @property
+    def playable_ms(self) -> float:
+        """:attr:`queued_ms` less the partial frame kept until more audio or :meth:`flush`.
+
+        What will play without another call: pacing waits on this, since the partial frame
+        never plays on its own.
+        """
+        return self._playback.sent_ms + self._held_ms() + self._early_ms
+
+    @property
     def played_ms(self) -> float:
         """Position confirmed by the platform (``playedStream`` of a checkpoint)."""
         return self._playback.played_ms
