@@ -587,3 +587,13 @@ def test_playable_ms_leaves_out_the_partial_frame() -> None:
     assert (session.queued_ms, session.playable_ms) == (30.0, 20.0)
     session.flush()
     assert session.queued_ms == session.playable_ms == 40.0
+
+
+@pytest.mark.parametrize("reason", list(CloseReason))
+def test_heard_ms_stops_when_the_stream_ends(reason: CloseReason) -> None:
+    session, clock = streaming()
+    session.play(tone(3000), 16000)
+    clock.now += 1.0
+    close_by(session, reason)
+    clock.now += 5.0  # the caller hears nothing after the call ended
+    assert session.heard_ms() == 1000.0

@@ -339,7 +339,7 @@ class StreamSession:
         audio when more is sent after the platform's queue ran dry (playout resumes then).
 
         Right after :meth:`clear` this is how much of the timeline the caller heard; it then
-        stays put until new audio is sent.
+        stays put until new audio is sent. Once the stream ended it stays put for good.
         """
         return self._playback.heard_ms()
 
@@ -596,6 +596,7 @@ class StreamSession:
         self._transition(reason)
         self._close_reason = reason
         events = self._resolve_all(CheckpointOutcome.CLOSED)
+        self._playback.stop()
         self._held.clear()
         self._hold_until = None
         self._drop_early()
