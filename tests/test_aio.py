@@ -163,8 +163,9 @@ async def test_socket_closed_mid_utterance_resolves_everything(server: Server) -
             got = [chunk async for chunk in chunks]
             outcome = await waiting
             drained = await stream.drain()
-            with pytest.raises(af.StreamStateError, match="closed"):
-                await stream.play(tone(20), 16000)
+            queued = stream.session.queued_ms
+            await stream.play(tone(20), 16000)  # the call is gone: nothing left to play into
+            assert stream.session.queued_ms == queued
         result.set_result(
             {
                 "events": events,
@@ -352,3 +353,155 @@ def test_unsupported_socket_type_is_refused() -> None:
         AudioStream(object())
     with pytest.raises(af.ValidationError, match="pace_ms"):
         AudioStream(SERVERS, pace_ms=0)
+
+
+class QueueSocket:
+    """A duck-typed socket fed by the test: what the app sends is kept in ``sent``."""
+
+    def __init__(self) -> None:
+        self.inbox: asyncio.Queue[str | None] = asyncio.Queue()
+        self.sent: list[str] = []
+
+    async def send_text(self, text: str) -> None:
+        self.sent.append(text)
+
+    async def receive_text(self) -> str | None:
+        return await self.inbox.get()
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [({"pace_ms": "100"}, "pace_ms"), ({"max_events": 1.5}, "max_events")],
+)
+def test_wrong_option_types_raise_type_error(options: dict[str, Any], field: str) -> None:
+    with pytest.raises(TypeError, match=field):
+        AudioStream(QueueSocket(), **options)
+
+
+async def test_wrong_argument_types_raise_type_error_naming_the_field() -> None:
+    async with asyncio.timeout(TIMEOUT), AudioStream(QueueSocket()) as stream:
+        with pytest.raises(TypeError, match="chunk_ms"):
+            stream.audio(chunk_ms=100.0)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="buffer_ms"):
+            stream.audio(buffer_ms="1000")  # type: ignore[arg-type]
+        with pytest.raises(af.ValidationError, match="chunk_ms"):
+            stream.audio(chunk_ms=0)
+        with pytest.raises(TypeError, match="sample_rate"):
+            await stream.play(tone(20), 16000.0)  # type: ignore[arg-type]
+
+
+async def test_a_stream_not_entered_refuses_waits_instead_of_hanging() -> None:
+    stream = AudioStream(QueueSocket(), playback_format=af.MediaFormat("audio/x-l16", 16000))
+    async with asyncio.timeout(TIMEOUT):
+        with pytest.raises(af.StreamStateError, match="async with"):
+            await stream.drain()
+        with pytest.raises(af.StreamStateError, match="async with"):
+            await anext(stream)
+        with pytest.raises(af.StreamStateError, match="async with"):
+            await anext(stream.audio())
+    assert stream.session.pending_checkpoints == ()
+
+
+async def test_closing_an_audio_iterator_ends_its_iteration() -> None:
+    async with asyncio.timeout(TIMEOUT), AudioStream(QueueSocket()) as stream:
+        chunks = stream.audio()
+        reader = asyncio.create_task(anext(chunks))
+        await asyncio.sleep(0.01)
+        chunks.close()
+        with pytest.raises(StopAsyncIteration):
+            await reader
+
+
+@pytest.mark.parametrize("how", ["disconnect_before_connect", "gone_during_accept"])
+async def test_a_starlette_client_gone_before_accept_ends_the_stream_quietly(how: str) -> None:
+    from starlette.websockets import WebSocket
+
+    inbound: list[dict[str, Any]] = [{"type": "websocket.disconnect", "code": 1006}]
+    if how == "gone_during_accept":
+        inbound.insert(0, {"type": "websocket.connect"})
+
+    async def receive() -> dict[str, Any]:  # the ASGI server's side
+        return inbound.pop(0) if len(inbound) > 1 else inbound[0]
+
+    async def send(message: dict[str, Any]) -> None:
+        raise OSError("the client is gone")
+
+    websocket = WebSocket({"type": "websocket", "path": "/ws", "headers": []}, receive, send)
+    async with asyncio.timeout(TIMEOUT), AudioStream(websocket) as stream:
+        assert [event async for event in stream] == [StreamClosed(af.CloseReason.CONNECTION_LOST)]
+
+
+async def test_pace_holds_audio_played_before_start_until_playout() -> None:
+    clock, socket = Clock(), QueueSocket()
+    fmt = af.MediaFormat("audio/x-l16", 16000)
+    async with (
+        asyncio.timeout(TIMEOUT),
+        AudioStream(socket, clock=clock, pace_ms=200, playback_format=fmt) as stream,
+    ):
+        playing = asyncio.create_task(stream.play(tone(1000), 16000))
+        await asyncio.sleep(0.05)
+        assert not playing.done() and stream.session.queued_ms <= 200
+        socket.inbox.put_nowait(start_message())
+        while len(socket.sent) < 10:
+            await asyncio.sleep(0.01)
+        assert sum(play_ms(json.loads(m)) for m in socket.sent) <= 200
+        while not playing.done():
+            clock.now += 0.1
+            await asyncio.sleep(0.01)
+        assert sum(play_ms(json.loads(m)) for m in socket.sent) == 1000
+
+
+async def test_audio_refuses_a_track_that_never_carries_media() -> None:
+    async with asyncio.timeout(TIMEOUT), AudioStream(QueueSocket()) as stream:
+        with pytest.raises(af.ValidationError, match=r"track.*inboud"):
+            stream.audio(track="inboud")
+        with pytest.raises(TypeError, match="track"):
+            stream.audio(track=None)  # type: ignore[arg-type]
+        assert stream.audio(track="outbound").dropped_ms == 0.0
+
+
+async def test_play_takes_a_numpy_integer_rate() -> None:
+    socket = QueueSocket()
+    fmt = af.MediaFormat("audio/x-l16", 16000)
+    async with asyncio.timeout(TIMEOUT), AudioStream(socket, playback_format=fmt) as stream:
+        socket.inbox.put_nowait(start_message())
+        await anext(stream)
+        await stream.play(tone(40), np.int64(16000))  # type: ignore[arg-type]
+        assert len(socket.sent) == 2
+
+
+async def test_events_read_after_a_hang_up_can_still_be_answered(server: Server) -> None:
+    result: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
+
+    async def app(ws: Any) -> None:
+        async with AudioStream(ws) as stream:
+            while not stream.closed:  # the app is behind: the caller hangs up meanwhile
+                await asyncio.sleep(0.01)
+            outcomes = []
+            async for event in stream:  # the README's echo, on the events still queued
+                if isinstance(event, af.Media):
+                    await stream.play(event.pcm, 16000)
+                    outcomes.append(await stream.checkpoint())
+            outcomes.append(await stream.drain())
+            result.set_result(outcomes)
+
+    async with asyncio.timeout(TIMEOUT), server(app) as url:
+        async with ScriptedPlatform.connect(url) as platform:
+            await platform.start()
+            await platform.media(tone(40))
+        assert await result == [CheckpointOutcome.CLOSED] * 3
+
+
+@pytest.mark.parametrize(("pace_ms", "rate"), [(50, 16000), (30, 16000), (100, 44100)])
+async def test_pace_never_waits_on_the_partial_frame_kept_for_more_audio(
+    pace_ms: int, rate: int
+) -> None:
+    clock, socket = Clock(), QueueSocket()
+    async with asyncio.timeout(5), AudioStream(socket, clock=clock, pace_ms=pace_ms) as stream:
+        socket.inbox.put_nowait(start_message())
+        await anext(stream)
+        playing = asyncio.create_task(stream.play(tone(1000, rate=rate), rate))
+        while not playing.done():
+            clock.now += 0.01
+            await asyncio.sleep(0.001)
+        assert sum(play_ms(json.loads(m)) for m in socket.sent) >= 960

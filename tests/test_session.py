@@ -478,3 +478,122 @@ def test_connection_lost_drops_unsent_messages() -> None:
     session.play(tone(100), 16000)
     session.connection_lost()
     assert session.data_to_send() == []
+
+
+# --- review fixes --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pcm", "rate", "error"),
+    [
+        (np.zeros(160, np.int16), 7, af.FormatError),
+        ([1, 2, 3], 8000, TypeError),
+        (b"\x00\x01\x02", 8000, af.CodecError),
+    ],
+)
+def test_bad_play_before_start_is_refused_at_once_not_at_start(
+    pcm: Any, rate: int, error: type[Exception]
+) -> None:
+    session = StreamSession(playback_format=af.MediaFormat("audio/x-l16", 8000))
+    with pytest.raises(error):
+        session.play(pcm, rate)
+    events = session.receive(start_message())  # the start is not lost to the bad call
+    assert [type(e) for e in events] == [af.Start] and session.state is StreamState.STREAMING
+    assert sent(session) == []
+
+
+def test_audio_played_before_start_counts_as_queued() -> None:
+    session = StreamSession(playback_format=af.MediaFormat("audio/x-l16", 8000))
+    session.play(tone(110), 16000)
+    assert session.queued_ms == 110.0
+    name = session.checkpoint()
+    assert session.queued_ms == 120.0  # flushed to whole frames
+    session.receive(start_message())
+    assert session.queued_ms == 120.0 and len(sent(session)) == 7
+    assert session.receive(played_message(name))[1].played_ms == 120.0
+
+
+def test_clear_before_start_counts_the_dropped_audio() -> None:
+    session = StreamSession(playback_format=af.MediaFormat("audio/x-l16", 8000))
+    session.play(tone(100), 16000)
+    session.clear()
+    assert session.queued_ms == 0.0 and session.stats["cleared_ms"] == 100.0
+    session.receive(start_message())
+    assert sent(session) == []
+
+
+def test_wrong_option_types_raise_type_error_and_bad_names_value_errors() -> None:
+    with pytest.raises(TypeError, match="clock"):
+        StreamSession(clock=5.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="hold_after_clear"):
+        StreamSession(hold_after_clear="yes")  # type: ignore[arg-type]
+    session, _ = streaming()
+    with pytest.raises(af.ProtocolError, match="name"):
+        session.checkpoint("")
+    with pytest.raises(TypeError, match="name"):
+        session.checkpoint(5)  # type: ignore[arg-type]
+    assert session.pending_checkpoints == ()
+
+
+def test_cleared_ms_counts_a_partial_frame_exactly() -> None:
+    session, _ = streaming()
+    session.play(np.zeros(100, np.int16), 44100)  # 2.27 ms: less than a frame, not sent
+    queued = session.queued_ms
+    session.clear()
+    assert session.stats["cleared_ms"] == pytest.approx(queued, abs=1e-6)
+    assert session.queued_ms == 0.0
+
+
+def test_bad_constructor_and_play_arguments_name_the_field() -> None:
+    with pytest.raises(TypeError, match="app_rate"):
+        StreamSession(app_rate="16000")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="frame_ms"):
+        StreamSession(frame_ms=20.0)  # type: ignore[arg-type]
+    with pytest.raises(af.AudioforkError, match=r"app_dtype.*int32"):
+        StreamSession(app_dtype="int32")
+    session, _ = streaming()
+    with pytest.raises(TypeError, match="sample_rate"):
+        session.play(tone(20), "16000")  # type: ignore[arg-type]
+    session.play(tone(20), np.int64(16000))  # type: ignore[arg-type]
+    assert len(session.data_to_send()) == 1
+
+
+def test_hold_waits_for_the_cleared_audio_of_the_last_clear() -> None:
+    session, _ = streaming(hold_after_clear=True)
+    session.play(tone(100), 16000)
+    session.clear()
+    session.clear()  # two flushes under way
+    session.play(tone(100), 16000)
+    assert [m["event"] for m in sent(session)] == ["playAudio"] * 5 + ["clearAudio"] * 2
+    session.receive(cleared_message(1))  # the answer to the first clear only
+    assert sent(session) == [] and session.hold_deadline is not None
+    session.receive(cleared_message(2))
+    assert len(sent(session)) == 5 and session.hold_deadline is None
+
+
+def test_frames_held_then_cleared_are_not_counted_as_sent() -> None:
+    session, _ = streaming(hold_after_clear=True)
+    session.play(tone(40), 16000)
+    session.clear()
+    session.play(tone(100), 16000)  # held
+    session.clear()  # and dropped unsent
+    assert len([m for m in sent(session) if m["event"] == "playAudio"]) == 2
+    assert session.stats["frames"] == 2
+
+
+def test_playable_ms_leaves_out_the_partial_frame() -> None:
+    session, _ = streaming()
+    session.play(tone(30), 16000)
+    assert (session.queued_ms, session.playable_ms) == (30.0, 20.0)
+    session.flush()
+    assert session.queued_ms == session.playable_ms == 40.0
+
+
+@pytest.mark.parametrize("reason", list(CloseReason))
+def test_heard_ms_stops_when_the_stream_ends(reason: CloseReason) -> None:
+    session, clock = streaming()
+    session.play(tone(3000), 16000)
+    clock.now += 1.0
+    close_by(session, reason)
+    clock.now += 5.0  # the caller hears nothing after the call ended
+    assert session.heard_ms() == 1000.0

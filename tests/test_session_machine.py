@@ -1,7 +1,7 @@
 """Random interleavings of receive/play/checkpoint/clear/close on a StreamSession.
 
 Only documented exceptions occur, every checkpoint resolves exactly once (and all of them by
-the end of the stream), and played <= heard <= queued holds throughout.
+the end of the stream), and played <= heard <= playable <= queued holds throughout.
 """
 
 from __future__ import annotations
@@ -147,7 +147,8 @@ class SessionMachine(RuleBasedStateMachine):
     def played_heard_queued_are_ordered(self) -> None:
         s = self.session
         assert s.played_ms <= s.heard_ms() + 1e-6
-        assert s.heard_ms() <= s.queued_ms + 1e-6
+        assert s.heard_ms() <= s.playable_ms + 1e-6
+        assert s.playable_ms <= s.queued_ms + 1e-6
 
 
 SessionMachine.TestCase.settings = settings(max_examples=200, stateful_step_count=40, deadline=None)

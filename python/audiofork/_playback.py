@@ -36,14 +36,15 @@ class Playback:
         self.played_ms = 0.0
         #: Checkpoint name -> its position, in the order the checkpoints were sent.
         self.pending: dict[str, float] = {}
-        # Position known to be playing at `_anchor_time` (None: nothing has played yet).
+        # Position known to be playing at `_anchor_time` (None: not playing, nothing has
+        # played yet or the stream ended).
         self._anchor_ms = 0.0
         self._anchor_time: float | None = None
         # Clock time at which everything sent will have played (the queue runs dry).
         self._dry_at = -math.inf
 
     def heard_ms(self) -> float:
-        """Confirmed position plus the time elapsed since, capped at what was sent."""
+        """The last anchored position plus the time elapsed since, capped at what was sent."""
         if self._anchor_time is None:
             return self._anchor_ms
         elapsed_ms = (self._clock() - self._anchor_time) * 1000.0
@@ -92,6 +93,10 @@ class Playback:
         resolved = [(name, min(position, heard)) for name, position in self.pending.items()]
         self.pending.clear()
         return resolved
+
+    def stop(self) -> None:
+        """The stream ended: the position stays at the heard estimate from now on."""
+        self._anchor_ms, self._anchor_time = self.heard_ms(), None
 
     def cut(self) -> float:
         """A clear: the timeline ends at the heard estimate; returns the ms cut off."""

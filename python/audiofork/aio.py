@@ -26,10 +26,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from audiofork._checks import check_int
 from audiofork._core import Ring
 from audiofork.adapters import TransportClosed, transport_for
 from audiofork.codec import l16_decode
-from audiofork.errors import AudioforkError, ValidationError
+from audiofork.errors import AudioforkError, StreamStateError, ValidationError
 from audiofork.events import Media
 from audiofork.session import (
     CheckpointOutcome,
@@ -50,19 +51,30 @@ _STEP_MS = 1000
 _PACED_STEP_MS = 100
 # Messages sent between yields to the event loop.
 _SENDS_PER_YIELD = 50
+# The tracks ``Media`` can carry.
+_TRACKS = ("inbound", "outbound")
+
+
+async def _resolved(outcome: CheckpointOutcome) -> CheckpointOutcome:
+    return outcome
 
 
 class _Signal:
     """Wakes every current waiter once; waiters check their condition again."""
 
     def __init__(self) -> None:
-        self._event = asyncio.Event()
+        # Made by the first waiter, so a fire with nobody waiting (each media frame read
+        # while the app is busy) costs no Event.
+        self._event: asyncio.Event | None = None
 
     def fire(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
+        if self._event is not None:
+            self._event.set()
+            self._event = None
 
     async def wait(self, timeout: float | None = None) -> None:
+        if self._event is None:
+            self._event = asyncio.Event()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._event.wait(), timeout)
 
@@ -74,8 +86,9 @@ class AudioStream:
         ws: a websockets connection, a Starlette/FastAPI ``WebSocket`` (accepted if it is
             not yet), a prepared aiohttp ``WebSocketResponse``, or any object with
             ``async send_text(str)`` and ``async receive_text()``.
-        pace_ms: keep at most this much audio queued ahead of the estimated playout, so a
-            long reply can be cut cleanly; ``None`` sends audio as fast as it comes.
+        pace_ms: keep at most this much audio (``playable_ms``) ahead of the estimated
+            playout, so a long reply can be cut cleanly; ``None`` sends audio as fast as it
+            comes.
         max_events: events kept for ``async for`` before the oldest are dropped (counted
             in :attr:`dropped_events`).
         **session_options: passed to :class:`~audiofork.session.StreamSession`.
@@ -93,12 +106,9 @@ class AudioStream:
         **session_options: Any,
     ) -> None:
         self.session = StreamSession(**session_options)
-        if pace_ms is not None and (
-            isinstance(pace_ms, bool) or not isinstance(pace_ms, int) or pace_ms < 1
-        ):
-            raise ValidationError(f"pace_ms must be a positive int or None, got {pace_ms!r}")
-        if isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 1:
-            raise ValidationError(f"max_events must be a positive int, got {max_events!r}")
+        if pace_ms is not None:
+            check_int("pace_ms", pace_ms, 1)
+        check_int("max_events", max_events, 1)
         self.pace_ms = pace_ms
         self._max_events = max_events
         self._transport = transport_for(ws)
@@ -146,6 +156,13 @@ class AudioStream:
     def closed(self) -> bool:
         """The stream ended (socket lost, stop, or closed by the app)."""
         return self.session.closed
+
+    def _require_running(self) -> None:
+        """Nothing reads the socket before ``async with``: a wait then would never end."""
+        if self._reader is None and not self.session.closed:
+            raise StreamStateError(
+                "the stream is not running: use `async with AudioStream(ws) as stream:`"
+            )
 
     async def _read_loop(self) -> None:
         try:
@@ -195,6 +212,7 @@ class AudioStream:
         while not self._events:
             if self.closed:
                 raise StopAsyncIteration
+            self._require_running()
             await self._signal.wait()
         return self._events.popleft()
 
@@ -216,26 +234,31 @@ class AudioStream:
 
         Returns once it is sent (with ``pace_ms``: once the last of it is within
         ``pace_ms`` of the playout). If :meth:`clear` runs or the stream ends meanwhile,
-        the rest is dropped and it returns. ``StreamStateError`` on a closed stream.
+        the rest is dropped and it returns. On a stream that already ended it does nothing:
+        events read after a hang-up can still be answered without a race.
         """
+        check_int("sample_rate", sample_rate, 1)
+        if self.closed:
+            return
         samples = pcm if isinstance(pcm, np.ndarray) else l16_decode(pcm)
         generation = self._generation
         step_ms = _STEP_MS if self.pace_ms is None else min(_PACED_STEP_MS, self.pace_ms)
         step = max(sample_rate * step_ms // 1000, 1)
         for offset in range(0, max(len(samples), 1), step):
+            if offset:
+                await asyncio.sleep(0)  # let the loop run between steps of a long reply
             if generation != self._generation:
                 return
             if self.pace_ms is not None and not await self._room_for(step_ms, generation):
                 return
             self.session.play(samples[offset : offset + step], sample_rate)
             await self._send_outbox()
-            await asyncio.sleep(0)
 
     async def _room_for(self, step_ms: int, generation: int) -> bool:
         assert self.pace_ms is not None
         limit = self.pace_ms - step_ms
         while generation == self._generation:
-            ahead = self.session.queued_ms - self.session.heard_ms()
+            ahead = self.session.playable_ms - self.session.heard_ms()
             if ahead <= limit:
                 return True
             await self._signal.wait((ahead - limit) / 1000.0)
@@ -245,8 +268,12 @@ class AudioStream:
         """Mark the end of what is queued now; await it for ``played``, ``cleared`` or ``closed``.
 
         The mark is placed when this is called, so ``asyncio.create_task(stream.checkpoint())``
-        goes on at once without the mark drifting behind later audio.
+        goes on at once without the mark drifting behind later audio. On a stream that
+        already ended it resolves ``closed`` at once.
         """
+        self._require_running()
+        if self.closed:
+            return _resolved(CheckpointOutcome.CLOSED)
         name = self.session.checkpoint(name)
         waiter: asyncio.Future[CheckpointOutcome] = asyncio.get_running_loop().create_future()
         self._waiters[name] = waiter
@@ -267,8 +294,6 @@ class AudioStream:
 
         The true "bot stopped speaking": flushes, sends a checkpoint and waits for it.
         """
-        if self.closed:
-            return CheckpointOutcome.CLOSED
         return await self.checkpoint()
 
     async def clear(self) -> None:
@@ -316,16 +341,19 @@ class AudioChunks:
 
     def __init__(self, stream: AudioStream, chunk_ms: int, track: str, buffer_ms: int) -> None:
         rate = stream.session.app_rate
-        if isinstance(chunk_ms, bool) or not isinstance(chunk_ms, int) or chunk_ms < 1:
-            raise ValidationError(f"chunk_ms must be a positive int, got {chunk_ms!r}")
-        if isinstance(buffer_ms, bool) or not isinstance(buffer_ms, int) or buffer_ms < chunk_ms:
-            raise ValidationError(f"buffer_ms must be an int >= chunk_ms, got {buffer_ms!r}")
+        check_int("chunk_ms", chunk_ms, 1)
+        check_int("buffer_ms", buffer_ms, chunk_ms)
+        if not isinstance(track, str):
+            raise TypeError(f"track must be a str, got {track!r}")
+        if track not in _TRACKS:
+            raise ValidationError(f"track must be 'inbound' or 'outbound', got {track!r}")
         self._stream = stream
         self._track = track
         self._rate = rate
         self._chunk = rate * chunk_ms // 1000
         self._ring = Ring(rate * buffer_ms // 1000, "drop_oldest")
         self._dropped = 0
+        self._closed = False
         stream._sinks.setdefault(track, []).append(self)
 
     @property
@@ -338,7 +366,9 @@ class AudioChunks:
         self._dropped += dropped
 
     def close(self) -> None:
-        """Stop receiving audio; ``Media`` of the track goes back to ``async for``."""
+        """Stop receiving audio and end the iteration; ``Media`` goes back to ``async for``."""
+        self._closed = True
+        self._stream._signal.fire()
         sinks = self._stream._sinks.get(self._track, [])
         if self in sinks:
             sinks.remove(self)
@@ -349,7 +379,7 @@ class AudioChunks:
         return self
 
     async def __anext__(self) -> npt.NDArray[np.int16]:
-        while True:
+        while not self._closed:
             chunk = self._ring.read(self._chunk)
             if chunk is not None:
                 return chunk[0]
@@ -357,6 +387,8 @@ class AudioChunks:
                 rest = self._ring.read(len(self._ring))
                 if rest is not None and len(rest[0]):
                     return rest[0]
-                self.close()
-                raise StopAsyncIteration
+                break
+            self._stream._require_running()
             await self._stream._signal.wait()
+        self.close()
+        raise StopAsyncIteration

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from audiofork import wire
+from audiofork._checks import check_int
 from audiofork._core import InboundDecoder, OutboundEncoder
 from audiofork._playback import Playback
 from audiofork.errors import AudioforkError, FormatError, ProtocolError, StreamStateError
@@ -40,7 +41,7 @@ from audiofork.events import (
     Stop,
     UnknownEvent,
 )
-from audiofork.formats import MediaFormat
+from audiofork.formats import ALLOWED_RATES, MediaFormat
 
 __all__ = [
     "CheckpointOutcome",
@@ -61,8 +62,10 @@ MAX_EARLY_MEDIA = 250
 #: PCM accepted by :meth:`StreamSession.play`: int16 or float32 arrays, little-endian int16 bytes.
 Pcm: TypeAlias = npt.NDArray[np.int16] | npt.NDArray[np.float32] | bytes | bytearray | memoryview
 
-_PLAYABLE = {("audio/x-l16", 8000), ("audio/x-l16", 16000), ("audio/x-l16", 24000)}
-_PLAYABLE.add(("audio/x-mulaw", 8000))
+# What playAudio can carry: L16 and μ-law (not A-law), at the rates each allows.
+_PLAYABLE = {
+    (mime, rate) for mime in ("audio/x-l16", "audio/x-mulaw") for rate in ALLOWED_RATES[mime]
+}
 
 
 class StreamState(str, Enum):
@@ -154,8 +157,9 @@ class StreamSession:
             ``playAudio`` can carry it (L16 at 8, 16 or 24 kHz, or μ-law at 8 kHz).
         frame_ms: duration of each ``playAudio`` frame.
         quality: resampler quality, ``"default"`` or ``"high"``.
-        hold_after_clear: after :meth:`clear`, hold new audio until ``clearedAudio`` arrives
-            or one second passes, so it cannot race the platform's flush.
+        hold_after_clear: after :meth:`clear`, hold new audio until ``clearedAudio`` answers
+            it (and every earlier clear) or one second passes, so it cannot race the
+            platform's flush.
         clock: monotonic seconds; injected so tests drive time.
     """
 
@@ -173,12 +177,22 @@ class StreamSession:
             raise TypeError(
                 f"playback_format must be a MediaFormat or None, got {playback_format!r}"
             )
+        if not callable(clock):
+            raise TypeError(f"clock must be a callable returning seconds, got {clock!r}")
+        if not isinstance(hold_after_clear, bool):
+            raise TypeError(f"hold_after_clear must be a bool, got {hold_after_clear!r}")
         if playback_format is not None and not _playable(playback_format):
             raise FormatError(
                 f"playback_format: {playback_format.content_type} cannot be sent in playAudio"
                 " (L16 at 8000, 16000 or 24000 Hz, or μ-law at 8000 Hz)"
             )
-        # The core checks the arguments; building once here reports bad ones at once.
+        check_int("app_rate", app_rate, 1)
+        check_int("frame_ms", frame_ms, 1)
+        if app_dtype not in ("int16", "float32"):
+            if not isinstance(app_dtype, str):
+                raise TypeError(f"app_dtype must be a str, got {app_dtype!r}")
+            raise FormatError(f"app_dtype must be 'int16' or 'float32', got {app_dtype!r}")
+        # The core checks the rest; building once here reports bad values at once.
         probe = MediaFormat("audio/x-mulaw", 8000)
         InboundDecoder(probe, app_rate, app_dtype, quality=quality)
         OutboundEncoder(playback_format or probe, "", frame_ms, quality=quality)
@@ -202,9 +216,15 @@ class StreamSession:
         # the platform cannot have played them, whatever a stale playedStream says.
         self._unsent: set[str] = set()
         self._hold_until: float | None = None
+        # clearAudio messages sent that no clearedAudio answered yet; the hold waits for all.
+        self._clears_unanswered = 0
         # Before start: media messages, and the app's play/flush/checkpoint calls to replay.
         self._early_media: deque[str | bytes] = deque(maxlen=MAX_EARLY_MEDIA)
         self._early_calls: list[Callable[[], None]] = []
+        # Before start, the app's audio also goes through an encoder without a stream id:
+        # it refuses bad calls at once and counts what is queued (ms in whole frames).
+        self._early_encoder: OutboundEncoder | None = None
+        self._early_ms = 0.0
         self._next_checkpoint = 1
         self._expected_sequence: int | None = None
         self._close_reason: CloseReason | None = None
@@ -257,12 +277,22 @@ class StreamSession:
 
     @property
     def hold_deadline(self) -> float | None:
-        """Clock time at which audio held after a clear is released anyway, while holding."""
+        """Clock time at which audio held after a clear is released anyway, while holding.
+
+        Nothing runs on its own: the release happens in the first :meth:`data_to_send`,
+        :meth:`receive`, :meth:`play`, :meth:`flush` or :meth:`checkpoint` call at or after
+        this time, so a driver with no other traffic calls :meth:`data_to_send` then
+        (``AudioStream`` does).
+        """
         return self._hold_until
 
     @property
     def stats(self) -> dict[str, float]:
-        """Counters: messages, media, sequence gaps and duplicates, drops, frames sent."""
+        """Counters: messages, media, sequence gaps and duplicates, drops, frames, cleared ms.
+
+        ``frames`` counts ``playAudio`` frames put in the outbox, not those held after a
+        clear and then dropped; ``cleared_ms`` is the audio a clear dropped.
+        """
         counts = {"messages": self._messages, "media": self._media, "frames": self._frames}
         return {**counts, **self._stats, "cleared_ms": self._cleared_ms}
 
@@ -281,11 +311,21 @@ class StreamSession:
     def queued_ms(self) -> float:
         """End of the playback timeline: audio played, playing or waiting to play.
 
-        Counts audio sent, held and not yet cut into frames; a :meth:`clear` cuts it back to
-        the heard estimate.
+        Counts audio sent, held after a clear, kept before ``start``, and not yet cut into
+        frames; a :meth:`clear` cuts it back to the heard estimate.
         """
-        pending = self._encoder.pending_ms if self._encoder is not None else 0.0
+        encoder = self._encoder
+        pending = encoder.pending_ms if encoder is not None else self._early_queued_ms()
         return self._playback.sent_ms + self._held_ms() + pending
+
+    @property
+    def playable_ms(self) -> float:
+        """:attr:`queued_ms` less the partial frame kept until more audio or :meth:`flush`.
+
+        What will play without another call: pacing waits on this, since the partial frame
+        never plays on its own.
+        """
+        return self._playback.sent_ms + self._held_ms() + self._early_ms
 
     @property
     def played_ms(self) -> float:
@@ -293,10 +333,13 @@ class StreamSession:
         return self._playback.played_ms
 
     def heard_ms(self) -> float:
-        """Estimated position: :attr:`played_ms` plus the time since, capped at what was sent.
+        """Estimated position: the last known one plus the time since, capped at what was sent.
+
+        The last known position is the one a ``playedStream`` confirmed, or the end of the
+        audio when more is sent after the platform's queue ran dry (playout resumes then).
 
         Right after :meth:`clear` this is how much of the timeline the caller heard; it then
-        stays put until new audio is sent.
+        stays put until new audio is sent. Once the stream ended it stays put for good.
         """
         return self._playback.heard_ms()
 
@@ -307,6 +350,11 @@ class StreamSession:
 
     def _held_ms(self) -> float:
         return sum(ms for _, ms in self._held)
+
+    def _early_queued_ms(self) -> float:
+        if self._early_encoder is None:
+            return 0.0
+        return self._early_ms + self._early_encoder.pending_ms
 
     # --- inbound ---------------------------------------------------------------------------
 
@@ -352,8 +400,10 @@ class StreamSession:
             if not resolved:
                 self._stats["unmatched_played"] += 1
             events += [CheckpointResolved(n, CheckpointOutcome.PLAYED, p) for n, p in resolved]
-        elif isinstance(event, ClearedAudio) and self._hold_until is not None:
-            self._release()
+        elif isinstance(event, ClearedAudio):
+            self._clears_unanswered = max(self._clears_unanswered - 1, 0)
+            if self._hold_until is not None and not self._clears_unanswered:
+                self._release()
         elif isinstance(event, Stop):
             events += self._end(CloseReason.STOP_RECEIVED)
         return events
@@ -390,6 +440,8 @@ class StreamSession:
         self._transition(Start)  # refuses a second start before anything changed
         self._start, self._decoder, self._encoder = start, decoder, encoder
         self._count(start)
+        calls, self._early_calls = self._early_calls, []
+        self._drop_early()
         events: list[SessionEvent] = [start]
         while self._early_media:
             try:
@@ -400,7 +452,6 @@ class StreamSession:
             assert isinstance(media, Media)  # it parsed as media before start
             self._count(media)
             events.append(media)
-        calls, self._early_calls = self._early_calls, []
         for call in calls:
             call()
         return events
@@ -426,23 +477,32 @@ class StreamSession:
     def play(self, pcm: Pcm, sample_rate: int) -> None:
         """Queue PCM of any rate and length; whole ``frame_ms`` frames go to the outbox.
 
-        Before ``start`` (with ``playback_format`` given) the audio is kept and sent once
-        ``start`` arrives. ``StreamStateError`` on a closed stream.
+        Before ``start`` (with ``playback_format`` given) the audio is checked and counted
+        in :attr:`queued_ms` at once, kept, and sent once ``start`` arrives.
+        ``StreamStateError`` on a closed stream.
         """
         encoder = self._encoder
         if encoder is None or self._state is _CLOSED:
             self._require_playback("play")
+            check_int("sample_rate", sample_rate, 1)
+            self._early_ms += len(self._early_queue().push(pcm, sample_rate)) * self.frame_ms
             copy = pcm.copy() if isinstance(pcm, np.ndarray) else bytes(pcm)
             self._early_calls.append(functools.partial(self.play, copy, sample_rate))
             return
         if self._hold_until is not None:
             self._release_if_due()
-        self._emit_frames(encoder.push(pcm, sample_rate))
+        try:
+            frames = encoder.push(pcm, sample_rate)
+        except TypeError:
+            check_int("sample_rate", sample_rate, 1)  # name the field if the rate is wrong
+            raise
+        self._emit_frames(frames)
 
     def flush(self) -> None:
         """Send the partial frame, padded with silence to a whole frame."""
         self._require_playback("flush")
         if self._encoder is None:
+            self._flush_early()
             self._early_calls.append(self.flush)
             return
         self._release_if_due()
@@ -463,12 +523,15 @@ class StreamSession:
                 self._next_checkpoint += 1
                 name = f"cp-{self._next_checkpoint}"
             self._next_checkpoint += 1
-        elif not isinstance(name, str) or not name:
-            raise TypeError(f"checkpoint name must be a non-empty str, got {name!r}")
+        elif not isinstance(name, str):
+            raise TypeError(f"checkpoint name must be a str, got {name!r}")
+        elif not name:
+            raise ProtocolError("checkpoint.name must not be empty")
         elif name in self._playback.pending:
             raise StreamStateError(f"checkpoint name {name!r} is already pending")
         if self._encoder is None:
-            self._playback.mark(name, 0.0)  # placed for real when start arrives
+            self._flush_early()
+            self._playback.mark(name, self._early_ms)  # placed for real when start arrives
             self._unsent.add(name)
             self._early_calls.append(functools.partial(self._send_checkpoint, name))
         else:
@@ -489,18 +552,21 @@ class StreamSession:
     def clear(self) -> list[SessionEvent]:
         """Drop all queued audio (``clearAudio``); pending checkpoints resolve ``cleared``.
 
-        With ``hold_after_clear``, audio played next is held until ``clearedAudio`` arrives
-        or one second passes. Does nothing on a closed stream.
+        With ``hold_after_clear``, audio played next is held until a ``clearedAudio`` has
+        answered each clear or one second passes. Does nothing on a closed stream.
         """
         if self._state is _CLOSED:
             return []
-        self._early_calls.clear()
         resolved = self._resolve_all(CheckpointOutcome.CLEARED)
+        self._cleared_ms += self._drop_early()
         if self._encoder is not None:
-            self._cleared_ms += float(self._encoder.clear()) + self._held_ms()
+            # pending_ms, not clear()'s whole-ms count, so queued_ms falls by exactly this.
+            self._cleared_ms += self._encoder.pending_ms + self._held_ms()
+            self._encoder.clear()
             self._held.clear()
             self._cleared_ms += self._playback.cut()
             self._outbox.append(wire.clear_audio(self._encoder.stream_id))
+            self._clears_unanswered += 1
             if self.hold_after_clear:
                 self._hold_until = self.clock() + HOLD_AFTER_CLEAR_S
         return resolved
@@ -530,9 +596,10 @@ class StreamSession:
         self._transition(reason)
         self._close_reason = reason
         events = self._resolve_all(CheckpointOutcome.CLOSED)
+        self._playback.stop()
         self._held.clear()
         self._hold_until = None
-        self._early_calls.clear()
+        self._drop_early()
         self._early_media.clear()
         events.append(StreamClosed(reason))
         return events
@@ -548,14 +615,35 @@ class StreamSession:
         out, self._outbox = self._outbox, []
         return out
 
+    # --- before start ----------------------------------------------------------------------
+
+    def _early_queue(self) -> OutboundEncoder:
+        if self._early_encoder is None:
+            assert self._requested_format is not None  # checked by _require_playback
+            self._early_encoder = OutboundEncoder(
+                self._requested_format, "", self.frame_ms, quality=self.quality
+            )
+        return self._early_encoder
+
+    def _flush_early(self) -> None:
+        self._early_ms += len(self._early_queue().flush()) * self.frame_ms
+
+    def _drop_early(self) -> float:
+        """Forget the calls kept before ``start``; returns the ms of audio they queued."""
+        dropped = self._early_queued_ms()
+        self._early_calls.clear()
+        self._early_encoder = None
+        self._early_ms = 0.0
+        return dropped
+
     # --- outbox and hold -------------------------------------------------------------------
 
     def _emit_frames(self, frames: list[str]) -> None:
         count = len(frames)
         if not count:
             return
-        self._frames += count
         if self._hold_until is None:
+            self._frames += count
             self._outbox += frames
             self._playback.send(count * self.frame_ms)
         else:
@@ -566,7 +654,9 @@ class StreamSession:
             self._held.append((text, ms))
             return
         self._outbox.append(text)
-        self._playback.send(ms)
+        if ms:  # a playAudio frame, released after a hold
+            self._frames += 1
+            self._playback.send(ms)
 
     def _release_if_due(self) -> None:
         if self._hold_until is not None and self.clock() >= self._hold_until:
@@ -574,6 +664,7 @@ class StreamSession:
 
     def _release(self) -> None:
         self._hold_until = None
+        self._clears_unanswered = 0  # past the deadline, a late answer must not count
         self._unsent.clear()  # only held checkpoints can be unsent once started
         held, self._held = self._held, []
         for text, ms in held:

@@ -18,7 +18,12 @@ class StarletteTransport:
         self._ws = ws
 
     async def open(self) -> None:
-        if self._ws.client_state is WebSocketState.CONNECTING:
+        if self._ws.client_state is not WebSocketState.CONNECTING:
+            return
+        # A client gone before the accept (Starlette: RuntimeError for a disconnect instead
+        # of the connect, WebSocketDisconnect or OSError from the accept itself) is a stream
+        # that ends at once: receive() then reports the socket closed.
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
             await self._ws.accept()
 
     async def send(self, text: str) -> None:
