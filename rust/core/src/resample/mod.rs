@@ -163,12 +163,33 @@ impl Resampler {
         self.quality
     }
 
-    /// How many samples the next `process` of `input_len` samples will append.
+    /// How many samples the next `process` of the input at hand, `input_len` samples long,
+    /// will append. For a length from elsewhere, use [`Resampler::checked_output_len`]: this
+    /// form wraps when the count does not fit in `usize`.
     pub fn output_len(&self, input_len: usize) -> usize {
         match &self.stream {
             Some(s) => s.output_len(input_len),
             None => input_len,
         }
+    }
+
+    /// How many samples the next `process` of `input_len` samples would append, exactly;
+    /// [`Error::Format`] naming `input_len` when that count does not fit in `usize` (as for
+    /// 2^62 samples at 8 -> 48 kHz, far more than any buffer holds).
+    pub fn checked_output_len(&self, input_len: usize) -> Result<usize> {
+        let len = match &self.stream {
+            Some(s) => s.checked_output_len(input_len),
+            None => Some(input_len),
+        };
+        len.ok_or_else(|| {
+            Error::Format(format!(
+                "input_len {input_len} at {} -> {} Hz gives more output samples than a buffer \
+                 can hold ({} at most)",
+                self.in_rate,
+                self.out_rate,
+                usize::MAX
+            ))
+        })
     }
 
     /// Delay in output samples (a whole number): an impulse at input time 0 peaks at output

@@ -60,10 +60,19 @@ impl Stream {
         std::mem::size_of::<Self>() + self.buf.bytes() + self.ys.bytes()
     }
 
-    /// Outputs the next `input_len` inputs will produce.
+    /// Outputs the next `input_len` inputs will produce (the per-block form, for inputs at
+    /// hand: a count that does not fit wraps; see [`Stream::checked_output_len`]).
     pub fn output_len(&self, input_len: usize) -> usize {
         let p = &*self.plan;
         (ceil_mul_div(self.t_in + input_len as u64, p.l, p.m) - self.t_out) as usize
+    }
+
+    /// [`Stream::output_len`] computed exactly for any `input_len`; `None` when the count
+    /// does not fit in `usize`.
+    pub fn checked_output_len(&self, input_len: usize) -> Option<usize> {
+        let p = &*self.plan;
+        let end = (u128::from(self.t_in) + input_len as u128) * p.l as u128;
+        usize::try_from(end.div_ceil(p.m as u128) - u128::from(self.t_out)).ok()
     }
 
     /// Outputs owed after the last input: the rest of the filter's response, `delay`

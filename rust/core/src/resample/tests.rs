@@ -373,6 +373,36 @@ fn slices_of_the_wrong_length_are_refused() {
     assert!(r.process_i16_into(&[1, 2], &mut out).is_ok());
 }
 
+#[test]
+fn output_len_is_exact_or_an_error() {
+    let mut r = Resampler::new(8000, 48000, Quality::Default).unwrap();
+    assert_eq!(r.checked_output_len(160), Ok(960));
+    // The largest lengths whose count fits, exactly, also after some input moved the phase.
+    assert_eq!(r.checked_output_len(1 << 61), Ok(6 << 61));
+    let mut down = Resampler::new(48000, 44100, Quality::Default).unwrap();
+    assert_eq!(
+        down.checked_output_len(usize::MAX),
+        Ok(16_947_946_117_720_650_547)
+    );
+    down.process_f32(&[0.0; 7], &mut Vec::new());
+    assert_eq!(down.checked_output_len(0), Ok(0));
+    assert_eq!(
+        down.checked_output_len(usize::MAX),
+        Ok(16_947_946_117_720_650_546)
+    );
+    let err = r.checked_output_len(1 << 62).unwrap_err();
+    assert!(matches!(err, Error::Format(_)));
+    assert!(
+        err.to_string().contains("input_len 4611686018427387904"),
+        "{err}"
+    );
+    assert!(r.checked_output_len(usize::MAX).is_err());
+    r.process_i16(&[0; 3], &mut Vec::new());
+    assert_eq!(r.checked_output_len(5), Ok(r.output_len(5)));
+    let same = Resampler::new(16000, 16000, Quality::Default).unwrap();
+    assert_eq!(same.checked_output_len(usize::MAX), Ok(usize::MAX));
+}
+
 /// Amplitude response of a symmetric prototype at `f` cycles per fine-grid sample.
 fn amplitude(h: &[f64], f: f64) -> f64 {
     let c = h.len() / 2;
