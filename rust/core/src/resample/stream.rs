@@ -2,7 +2,8 @@
 //! to the next, and the block loop that feeds it through the plan's layout.
 //!
 //! After `t_in` inputs, `t_out = ceil(t_in * L / M)` outputs have been produced; the buffer
-//! holds just the history the next output needs, starting at absolute index `base`.
+//! holds just the history the next output needs (from absolute index `base`), in the layout
+//! of the plan.
 
 use std::sync::Arc;
 

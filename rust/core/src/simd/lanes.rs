@@ -4,7 +4,8 @@
 //! [`super::Simd::detect`] found them).
 //!
 //! The two differ in one respect: `mul_add` is fused in [`Avx2`] and not in [`Portable`], so
-//! their results may differ in the last bit; a process always uses one of them.
+//! their results may differ in the last bit; every plan a process builds uses the one
+//! detected.
 
 /// Eight f32 lanes.
 pub(crate) trait Lanes: Copy {

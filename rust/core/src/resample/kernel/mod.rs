@@ -12,7 +12,10 @@
 //! read once feeds as many multiply-adds as registers allow, and no window straddles a
 //! cache line (the buffer layout of module `buffer`).
 //!
-//! Each public function checks its bounds once, up front, and then runs unchecked loads.
+//! The loads are unchecked: each entry point first makes sure that what it reads lies in its
+//! slices (asserting, up front or step by step in the phase and group walks; the conversions
+//! bound themselves by the slices' lengths), so a wrong size panics or stops short rather
+//! than reading out of bounds.
 
 mod branches;
 mod convert;
