@@ -62,7 +62,12 @@ pub(crate) fn run<T: Task>(simd: Simd, task: T) -> T::Output {
 /// wider instruction set too.
 #[inline(always)]
 pub(crate) fn vectorised<R>(kernel: impl FnOnce() -> R) -> R {
-    run(Simd::detect(), kernel)
+    #[cfg(target_arch = "x86_64")]
+    if Simd::detect() == Simd::Avx2Fma {
+        // SAFETY: `Simd::Avx2Fma` is only ever detected on CPUs with AVX2 and FMA.
+        return unsafe { avx2_task(kernel) };
+    }
+    kernel()
 }
 
 /// # Safety
