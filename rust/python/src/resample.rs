@@ -99,9 +99,12 @@ impl PyResampler {
         self.inner.reset();
     }
 
-    /// How many samples the next ``process`` of ``input_len`` samples returns.
-    fn output_len(&self, input_len: usize) -> usize {
-        self.inner.output_len(input_len)
+    /// How many samples the next ``process`` of ``input_len`` samples returns (``FormatError``
+    /// if more than a buffer can hold).
+    fn output_len(&self, input_len: usize) -> PyResult<usize> {
+        self.inner
+            .checked_output_len(input_len)
+            .map_err(errors::to_py)
     }
 
     #[getter]
