@@ -418,7 +418,7 @@ unsafe fn branch_group<V: Lanes, const G: usize>(
     unsafe {
         let mut acc = [V::zero(); G];
         let base = buf.as_ptr().add(8 * v);
-        let (first, second) = if v % 2 == 0 {
+        let (first, second) = if v.is_multiple_of(2) {
             (taps.even, taps.odd)
         } else {
             (taps.odd, taps.even)
@@ -517,7 +517,7 @@ unsafe fn shared_group<V: Lanes, const L: usize, const G: usize>(
     unsafe {
         let mut acc = [[V::zero(); G]; L];
         let base = buf.as_ptr().add(8 * v);
-        let (first, second) = if v % 2 == 0 {
+        let (first, second) = if v.is_multiple_of(2) {
             (taps.even, taps.odd)
         } else {
             (taps.odd, taps.even)
@@ -933,7 +933,7 @@ unsafe fn dot_run<V: Lanes>(buf: &[f32], walk: DotWalk<'_>, ys: &mut [f32]) {
 /// whole vectors.
 pub(super) fn dot_outputs(simd: Simd, buf: &[f32], walk: DotWalk<'_>, ys: &mut [f32]) {
     let taps = walk.coefs.len();
-    assert!(taps % 8 == 0 && (8..=DOT_MAX_TAPS).contains(&taps));
+    assert!(taps.is_multiple_of(8) && (8..=DOT_MAX_TAPS).contains(&taps));
     if let Some(last) = ys.len().checked_sub(1) {
         let last_start = walk.start + last * walk.step;
         assert!(last_start + walk.copies.stride + taps <= buf.len());
