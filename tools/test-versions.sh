@@ -5,7 +5,7 @@
 # installed package, never python/ in the tree.
 set -euo pipefail
 root=$PWD
-base=${TMPDIR:-/tmp}/audiofork-test-versions
+base=${TMPDIR:-/tmp}/test-versions-venvs
 shopt -s nullglob
 wheels=(dist/*.whl)
 [[ ${#wheels[@]} -gt 0 ]] || { echo "no wheels in dist/ (make wheel)" >&2; exit 1; }
