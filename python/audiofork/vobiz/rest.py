@@ -22,11 +22,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 # The HTTP client is httpx, from the `rest` extra. httpx 0.28 is feature-frozen; the
-# alternatives weighed: httpx2 (the maintained fork, same API) needs Python >= 3.11 while
-# this package supports 3.10; aiohttp (already an extra) has no blocking client, so
-# StreamsClient would need an event loop in a thread, and the `transport`/`http_client`
-# arguments, which tests and users pass, would change type. httpx stays until 3.10 is
-# dropped, then httpx2 replaces it with the same code.
+# alternatives weighed: httpx2 (the maintained fork, same API, which Starlette's test client
+# already prefers) needs Python >= 3.11 while this package supports 3.10; aiohttp (already
+# an extra) has no blocking client, so StreamsClient would need an event loop in a thread,
+# and the `transport`/`http_client` arguments, which tests and users pass, would change
+# type. httpx stays until 3.10 is dropped; then httpx2 replaces it with the same code.
 try:
     import httpx
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
