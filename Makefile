@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 RUST_SOURCES := $(shell find rust -name '*.rs' -not -path '*/fuzz/*') Cargo.toml rust/core/Cargo.toml rust/python/Cargo.toml
 BUILT := $(VENV)/.built
 
-.PHONY: demo test lint rust-test py-test stubtest bench fmt dev clean fuzz
+.PHONY: demo test lint rust-test py-test stubtest bench fmt dev clean fuzz wheel wheel-check test-versions
 
 demo: $(BUILT)
 	$(BIN)/audiofork demo
@@ -22,7 +22,7 @@ $(PY):
 
 # Test and bench dependencies, installed once per change of pyproject.toml.
 $(INSTALLED): pyproject.toml | $(PY)
-	$(PY) -m pip install -q "maturin>=1.7,<2"
+	$(PY) -m pip install -q "maturin>=1.9,<2"
 	$(PY) -c 'import tomllib; d = tomllib.load(open("pyproject.toml", "rb")); o = d["project"]["optional-dependencies"]; print("\n".join(d["project"]["dependencies"] + [r for k in o for r in o[k] if not r.startswith("audiofork")]))' > $(VENV)/requirements.txt
 	$(PY) -m pip install -q -r $(VENV)/requirements.txt
 	touch $@
@@ -50,6 +50,25 @@ stubtest: $(BUILT)
 py-test: $(BUILT)
 	$(PY) -m pytest -q --benchmark-disable
 
+# Release wheels (tools/build-wheels.sh): abi3 for CPython >= 3.11 and cp310, manylinux2014
+# via zig, stripped, plus the sdist, into dist/.
+RELEASE_TOOLS := $(VENV)/.release-tools
+$(RELEASE_TOOLS): | $(PY)
+	$(PY) -m pip install -q "maturin>=1.9,<2" "ziglang>=0.13" "auditwheel>=6"
+	touch $@
+
+wheel: $(RELEASE_TOOLS)
+	tools/build-wheels.sh $(BIN)
+
+# The abi3 wheel installed outside the tree, imported, demo run; auditwheel on every wheel.
+wheel-check: $(RELEASE_TOOLS)
+	tools/check-wheel.sh $(BIN)
+
+# The wheels built once, checked, then tests/ on every CPython 3.10-3.13 found.
+test-versions: wheel
+	tools/check-wheel.sh $(BIN)
+	tools/test-versions.sh
+
 bench: $(BUILT)
 	$(PY) -m pytest benches -q --benchmark-only --benchmark-columns=min,median,mean,ops --benchmark-sort=name
 	cargo bench -p audiofork-core
@@ -71,4 +90,4 @@ fmt: $(INSTALLED)
 	$(BIN)/ruff check --fix python tests benches examples
 
 clean:
-	rm -rf $(VENV) target
+	rm -rf $(VENV) target dist

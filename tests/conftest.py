@@ -1,8 +1,13 @@
-"""Shared fixtures: the bundled speech sample; the emulator tests' app (a plugin)."""
+"""Shared fixtures: the bundled speech sample; the emulator tests' app (a plugin). On Python
+3.10, ``asyncio.timeout`` for the tests (the package itself never uses it)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import sys
 import wave
+from collections.abc import AsyncIterator
 from importlib import resources
 
 import numpy as np
@@ -11,6 +16,22 @@ import pytest
 
 #: The emulator tests' voice app and its ``app`` fixture.
 pytest_plugins = ["emulator_platform_apps"]
+
+if sys.version_info < (3, 11):
+    import async_timeout
+
+    @contextlib.asynccontextmanager
+    async def _timeout(delay: float | None) -> AsyncIterator[None]:
+        """``asyncio.timeout`` as 3.11 has it, from the async-timeout backport: expiry
+        raises the builtin ``TimeoutError`` (3.10's ``asyncio.TimeoutError`` is another
+        class)."""
+        try:
+            async with async_timeout.timeout(delay):
+                yield
+        except asyncio.TimeoutError as exc:
+            raise TimeoutError from exc
+
+    asyncio.timeout = _timeout
 
 
 @pytest.fixture(scope="session")

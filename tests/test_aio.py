@@ -8,6 +8,7 @@ import base64
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -57,12 +58,16 @@ def decoded(messages: list[dict[str, Any]]) -> np.ndarray:
     )
 
 
+PACKAGE_DIR = str(Path(af.__file__).parent)
+
+
 def leftover_tasks(before: set[asyncio.Task[Any]]) -> set[str]:
-    """Tasks started by audiofork since ``before`` that are still alive."""
+    """Tasks started by audiofork since ``before`` that are still alive (by the package's
+    own directory: a checkout or venv path may contain "audiofork" too)."""
     return {
         t.get_coro().__qualname__  # type: ignore[union-attr]
         for t in asyncio.all_tasks() - before
-        if "audiofork" in t.get_coro().cr_code.co_filename and not t.done()
+        if t.get_coro().cr_code.co_filename.startswith(PACKAGE_DIR) and not t.done()
     }
 
 

@@ -29,6 +29,7 @@ from audiofork.vobiz import (
     read_starlette_callback,
     read_status_callback,
 )
+from audiofork.vobiz.callbacks import MAX_BODY_BYTES, MAX_JSON_DEPTH
 
 TOKEN = "MAtoken-abcdefghijklmnop"
 PARENT_TOKEN = "parent-token-qrstuvwxyz"
@@ -142,6 +143,21 @@ def test_field_names_and_times_are_read_liberally() -> None:
     )
     assert offset.timestamp is not None
     assert offset.timestamp.utcoffset() == timedelta(hours=5, minutes=30)
+
+
+@pytest.mark.parametrize("digits", range(1, 10))
+@pytest.mark.parametrize(
+    ("zone", "tzinfo"),
+    [("Z", timezone.utc), ("+05:30", timezone(timedelta(hours=5, minutes=30))), ("", None)],
+)
+def test_timestamp_fractions_of_1_to_9_digits(digits: int, zone: str, tzinfo: timezone) -> None:
+    fraction = "987654321"[:digits]
+    stamp = f"2025-11-14T02:44:50.{fraction}{zone}"
+    callback = parse_status_callback(
+        "GET", urlencode({"Event": "X", "Timestamp": stamp}), b"", None
+    )
+    microsecond = int(fraction[:6].ljust(6, "0"))  # past microseconds cut, as Python does
+    assert callback.timestamp == datetime(2025, 11, 14, 2, 44, 50, microsecond, tzinfo=tzinfo)
 
 
 @pytest.mark.parametrize(
@@ -260,15 +276,53 @@ def test_read_unreadable_but_signed_body() -> None:
         read_status_callback("POST", URL, signed_headers(URL), b"x=1", TOKEN, nonce_cache=None)
 
 
+def json_nested(depth: int) -> str:
+    """A callback whose ``Extra`` value nests arrays so the body is ``depth`` deep."""
+    return '{"Event": "StopStream", "Extra": ' + "[" * (depth - 1) + "]" * (depth - 1) + "}"
+
+
+def test_json_nesting_up_to_the_limit_parses() -> None:
+    body = json_nested(MAX_JSON_DEPTH)
+    callback = parse_status_callback("POST", "", body, "application/json")
+    inner = MAX_JSON_DEPTH - 1
+    assert callback.raw["Extra"] == "[" * inner + "]" * inner
+
+
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 10_000, 100_000])
+@pytest.mark.parametrize("content_type", ["application/json", None])
+def test_deeper_json_is_refused_before_parsing(depth: int, content_type: str | None) -> None:
+    body = json_nested(depth)
+    if len(body) > MAX_BODY_BYTES:
+        match = f"at most {MAX_BODY_BYTES} bytes"
+    else:
+        match = f"nest at most {MAX_JSON_DEPTH} deep, got {depth}"
+    with pytest.raises(ProtocolError, match=match):
+        parse_status_callback("POST", "", body.encode(), content_type)
+
+
+def test_brackets_inside_json_strings_are_not_nesting() -> None:
+    text = "[" * 1000 + '\\"{' * 100
+    body = json.dumps({"Event": "StopStream", "Error": text})
+    assert parse_status_callback("POST", "", body, "application/json").error == text
+
+
+@pytest.mark.parametrize("kind", [str, bytes])
+def test_bodies_over_the_size_limit_are_refused(kind: type[str] | type[bytes]) -> None:
+    body = "Event=StopStream&Name=" + "x" * MAX_BODY_BYTES
+    with pytest.raises(ProtocolError, match=f"at most {MAX_BODY_BYTES} bytes"):
+        parse_status_callback("POST", "", body if kind is str else body.encode(), FORM)
+
+
 # --- the framework helpers, in the real frameworks ------------------------------------------
 
 
-def starlette_app(cache: NonceCache) -> Starlette:
+def starlette_app(cache: NonceCache, received: list[StatusCallback]) -> Starlette:
     async def status(request: Request) -> Response:
         try:
             callback = await read_starlette_callback(request, TOKEN, nonce_cache=cache)
         except SignatureError as exc:
             return JSONResponse({"refused": str(exc)}, status_code=403)
+        received.append(callback)
         return JSONResponse({"event": callback.event, "stream_id": callback.stream_id})
 
     return Starlette(routes=[Route("/stream-status", status, methods=["GET", "POST"])])
@@ -276,8 +330,9 @@ def starlette_app(cache: NonceCache) -> Starlette:
 
 def test_starlette_helper() -> None:
     cache = NonceCache()
+    received: list[StatusCallback] = []
     url = "http://testserver/stream-status"
-    with TestClient(starlette_app(cache)) as client:
+    with TestClient(starlette_app(cache, received)) as client:
         ok = client.post(url, content=BODY, headers=signed_headers(url, "1"))
         assert ok.status_code == 200
         assert ok.json() == {"event": "StartStream", "stream_id": START_FIELDS["StreamID"]}
@@ -289,16 +344,24 @@ def test_starlette_helper() -> None:
         query = "?Event=StopStream&StreamID=s2"
         get = client.get(url + query, headers=signed_headers(url + query, "3"))
         assert get.json() == {"event": "StopStream", "stream_id": "s2"}
+    start, stop = received  # the refused requests never reached the handler's result
+    check_start(start)
+    assert start.raw == START_FIELDS
+    assert stop == StatusCallback(
+        event="StopStream", stream_id="s2", raw={"Event": "StopStream", "StreamID": "s2"}
+    )
 
 
 async def test_aiohttp_helper() -> None:
     cache = NonceCache()
+    received: list[StatusCallback] = []
 
     async def status(request: web.Request) -> web.Response:
         try:
             callback = await read_aiohttp_callback(request, TOKEN, nonce_cache=cache)
         except SignatureError as exc:
             return web.json_response({"refused": str(exc)}, status=403)
+        received.append(callback)
         return web.json_response({"event": callback.event, "stream_id": callback.stream_id})
 
     app = web.Application()
@@ -320,3 +383,12 @@ async def test_aiohttp_helper() -> None:
         headers = signed_headers(url, "3") | {"Content-Type": "application/json"}
         played = await client.post("/stream-status", data=json_body, headers=headers)
         assert await played.json() == {"event": "PlayedStream", "stream_id": "s3"}
+    start, played_callback = received
+    check_start(start)
+    assert start.raw == START_FIELDS
+    assert played_callback == StatusCallback(
+        event="PlayedStream",
+        stream_id="s3",
+        name="greeting",
+        raw={"Event": "PlayedStream", "StreamID": "s3", "Name": "greeting"},
+    )

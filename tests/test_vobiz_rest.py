@@ -7,6 +7,8 @@ import inspect
 import json
 import logging
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -647,3 +649,46 @@ def test_defaults() -> None:
         assert c.auth_id == AUTH_ID
     with StreamsClient(AUTH_ID, TOKEN) as c:
         assert c.base_url == "https://api.vobiz.ai/api/v1"
+
+
+# --- the HTTP client is an extra, loaded only by the REST clients ---------------------------
+
+
+def run_python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_non_rest_modules_load_no_http_client() -> None:
+    loaded = run_python(
+        "import sys\n"
+        "import audiofork, audiofork.vobiz, audiofork.vobiz.signature, audiofork.vobiz.xml\n"
+        "import audiofork.vobiz.callbacks\n"
+        "print(sorted(m for m in ('httpx', 'httpcore', 'aiohttp') if m in sys.modules))\n"
+        "from audiofork.vobiz import StreamsClient\n"
+        "print(StreamsClient.__module__, 'httpx' in sys.modules)\n"
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.splitlines() == ["[]", "audiofork.vobiz.rest True"]
+
+
+def test_rest_without_httpx_says_which_extra() -> None:
+    missing = run_python(
+        "import sys\n"
+        "sys.modules['httpx'] = None  # what an environment without the extra gives\n"
+        "import audiofork.vobiz\n"
+        "try:\n"
+        "    audiofork.vobiz.StreamsClient\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+    )
+    assert missing.returncode == 0, missing.stderr
+    assert "pip install 'audiofork[rest]'" in missing.stdout
+
+
+def test_unknown_vobiz_attribute_is_an_attribute_error() -> None:
+    import audiofork.vobiz
+
+    with pytest.raises(AttributeError, match="no_such_name"):
+        _ = audiofork.vobiz.no_such_name

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from audiofork import ValidationError
 from audiofork.vobiz import Element, Response, StreamElement, parse_response
+from audiofork.vobiz.xml import MAX_XML_BYTES, MAX_XML_DEPTH
 
 PROTOCOL_EXAMPLE = """\
 <Response>
@@ -310,6 +311,35 @@ EXTERNAL_ENTITY = """<?xml version="1.0"?>
 def test_entities_are_never_expanded(doc: str) -> None:
     with pytest.raises(ValidationError, match=r"DOCTYPE declarations are not allowed.*line 2"):
         parse_response(doc)
+
+
+def nested(depth: int) -> str:
+    """A <Response> whose first child holds elements ``depth`` deep, <Response> included."""
+    inner = depth - 1
+    return "<Response>" + "<W>" * inner + "</W>" * inner + "</Response>"
+
+
+def test_nesting_up_to_the_limit_parses() -> None:
+    (element,) = parse_response(nested(MAX_XML_DEPTH))
+    depth = 1
+    while isinstance(element, Element) and element.children:
+        (element,) = element.children
+        depth += 1
+    assert depth == MAX_XML_DEPTH - 1
+
+
+@pytest.mark.parametrize("depth", [MAX_XML_DEPTH + 1, 100_000])
+def test_deeper_nesting_is_refused_before_the_tree_is_built(depth: int) -> None:
+    with pytest.raises(ValidationError, match=f"nest at most {MAX_XML_DEPTH} deep.*line 1"):
+        parse_response(nested(depth))
+
+
+@pytest.mark.parametrize("kind", [str, bytes])
+def test_documents_over_the_size_limit_are_refused(kind: type[str] | type[bytes]) -> None:
+    speech = "x" * MAX_XML_BYTES
+    doc = f"<Response><Speak>{speech}</Speak></Response>"
+    with pytest.raises(ValidationError, match=f"at most {MAX_XML_BYTES} bytes"):
+        parse_response(doc if kind is str else doc.encode())
 
 
 # --- build -> parse round trip ---------------------------------------------------------------

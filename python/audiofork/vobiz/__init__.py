@@ -1,12 +1,15 @@
 """The Vobiz API surface around the audio (PROTOCOL §1 and §5).
 
 - :mod:`~audiofork.vobiz.xml`: the ``<Stream>`` element, ``<Response>`` documents, a safe parser.
-- :mod:`~audiofork.vobiz.rest`: the Stream REST API, blocking and asyncio clients.
+- :mod:`~audiofork.vobiz.rest`: the Stream REST API, blocking and asyncio clients (needs the
+  ``rest`` extra; imported on first use).
 - :mod:`~audiofork.vobiz.callbacks`: status callbacks, parsed and authenticated.
 - :mod:`~audiofork.vobiz.signature`: callback signatures, nonce replay cache, stream-URL secrets.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from audiofork.vobiz.callbacks import (
     STATUS_EVENTS,
@@ -17,13 +20,6 @@ from audiofork.vobiz.callbacks import (
     read_status_callback,
 )
 from audiofork.vobiz.models import Stream
-from audiofork.vobiz.rest import (
-    DEFAULT_BASE_URL,
-    AsyncStreamsClient,
-    RetryPolicy,
-    StartParams,
-    StreamsClient,
-)
 from audiofork.vobiz.signature import (
     NonceCache,
     SignatureVersion,
@@ -34,6 +30,30 @@ from audiofork.vobiz.signature import (
     verify_signature,
 )
 from audiofork.vobiz.xml import Element, Response, ResponseElement, StreamElement, parse_response
+
+if TYPE_CHECKING:
+    from audiofork.vobiz.rest import (
+        DEFAULT_BASE_URL,
+        AsyncStreamsClient,
+        RetryPolicy,
+        StartParams,
+        StreamsClient,
+    )
+
+#: Names served from :mod:`audiofork.vobiz.rest` on first use, so importing the package (or
+#: its signature, XML or callback modules) loads no HTTP client.
+_REST_NAMES = frozenset(
+    {"DEFAULT_BASE_URL", "AsyncStreamsClient", "RetryPolicy", "StartParams", "StreamsClient"}
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _REST_NAMES:
+        from audiofork.vobiz import rest
+
+        return getattr(rest, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -15,15 +15,16 @@ import math
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass, replace
 from http import HTTPStatus
-from typing import Any, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 from urllib.parse import quote
-
-import httpx
 
 from audiofork._core import __version__
 from audiofork.errors import ApiError, ValidationError
 from audiofork.vobiz import _params
 from audiofork.vobiz.models import Stream
+
+if TYPE_CHECKING:
+    import httpx
 
 T = TypeVar("T")
 

@@ -147,6 +147,9 @@ def combination(
         raise ValidationError("keep_call_alive=true requires bidirectional=true")
 
 
+_FRACTION = re.compile(r"(:\d\d\.)(\d+)")
+
+
 def timestamp(field: str, value: object, *, assume_utc: bool) -> datetime:
     """An ISO-8601-like time (``T`` or space, optional fraction, ``Z`` or ``±HH:MM``).
 
@@ -157,6 +160,9 @@ def timestamp(field: str, value: object, *, assume_utc: bool) -> datetime:
     text = value.strip()
     if text[-1:] in ("Z", "z"):
         text = text[:-1] + "+00:00"
+    # Python 3.10's fromisoformat takes exactly 3 or 6 fraction digits; give it 6, cutting
+    # past microseconds as 3.11 and later do.
+    text = _FRACTION.sub(lambda m: m[1] + m[2][:6].ljust(6, "0"), text, count=1)
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

@@ -5,11 +5,16 @@
 replayed nonce; :func:`read_starlette_callback` and :func:`read_aiohttp_callback` do all of
 that for a request of those frameworks (imported only for type checking: the frameworks are
 optional).
+
+Bodies come from the network, so they are bounded before they are parsed: at most
+:data:`MAX_BODY_BYTES` long, and JSON nested at most :data:`MAX_JSON_DEPTH` deep (a callback
+is a flat object; the bound keeps hostile nesting from reaching the recursive JSON parser).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +35,8 @@ if TYPE_CHECKING:
     import starlette.requests
 
 __all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_JSON_DEPTH",
     "STATUS_EVENTS",
     "StatusCallback",
     "parse_status_callback",
@@ -49,6 +56,15 @@ STATUS_EVENTS = (
 )
 
 _EXTRA_HEADER_PREFIX = "x-vh-"
+
+#: The longest status callback body read (bytes, or characters for ``str``); real ones are
+#: under 2 kB.
+MAX_BODY_BYTES = 64 * 1024
+#: The deepest nesting of JSON arrays and objects read in a callback body.
+MAX_JSON_DEPTH = 32
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
 
 
 @dataclass(frozen=True)
@@ -99,7 +115,23 @@ def _decode(body: bytes, params: str) -> str:
         raise ProtocolError(f"status callback body is not {charset} text: {exc}") from None
 
 
+def _json_depth(text: str) -> int:
+    """How deep arrays and objects nest in JSON text (brackets inside strings not counted)."""
+    depth = deepest = 0
+    for bracket in _JSON_BRACKET.findall(_JSON_STRING.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
 def _body_fields(body: bytes | str, content_type: str | None) -> list[tuple[str, str]]:
+    if len(body) > MAX_BODY_BYTES:
+        raise ProtocolError(
+            f"status callback body must be at most {MAX_BODY_BYTES} bytes, got {len(body)}"
+        )
     mime, _, params = (content_type or "").partition(";")
     mime = mime.strip().lower()
     text = body if isinstance(body, str) else _decode(body, params)
@@ -113,6 +145,11 @@ def _body_fields(body: bytes | str, content_type: str | None) -> list[tuple[str,
             return parse_qsl(text, keep_blank_values=True)
     elif mime != "application/json" and not mime.endswith("+json"):
         raise ProtocolError(f"status callback content type {content_type!r} is not supported")
+    depth = _json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise ProtocolError(
+            f"status callback JSON must nest at most {MAX_JSON_DEPTH} deep, got {depth}"
+        )
     try:
         data = json.loads(text)
     except ValueError as exc:
@@ -134,7 +171,8 @@ def parse_status_callback(
     GET callbacks carry their fields in the query string; POST callbacks in a form or JSON
     body, whose fields win over any query-string field of the same name. A body with no
     content type is read as JSON if it starts with ``{``, else as a form. Raises
-    :class:`ProtocolError` for an unreadable body or a missing ``Event``.
+    :class:`ProtocolError` for an unreadable body, one over :data:`MAX_BODY_BYTES` or JSON
+    nested deeper than :data:`MAX_JSON_DEPTH`, or a missing ``Event``.
     """
     verb = method.upper()
     if verb not in ("GET", "POST"):

@@ -1,5 +1,5 @@
 """Clients of the Stream REST API: :class:`StreamsClient` (blocking) and
-:class:`AsyncStreamsClient` (asyncio), both over httpx.
+:class:`AsyncStreamsClient` (asyncio), both over httpx (the ``rest`` extra).
 
 Both are thin I/O shells around the same plans (request building, validation, pagination,
 error mapping and retries live in one place), so they behave identically::
@@ -21,7 +21,18 @@ import time
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-import httpx
+# The HTTP client is httpx, from the `rest` extra. httpx 0.28 is feature-frozen; the
+# alternatives weighed: httpx2 (the maintained fork, same API, which Starlette's test client
+# already prefers) needs Python >= 3.11 while this package supports 3.10; aiohttp (already
+# an extra) has no blocking client, so StreamsClient would need an event loop in a thread,
+# and the `transport`/`http_client` arguments, which tests and users pass, would change
+# type. httpx stays until 3.10 is dropped; then httpx2 replaces it with the same code.
+try:
+    import httpx
+except ImportError as exc:  # pragma: no cover - depends on the installed extras
+    raise ImportError(
+        "audiofork.vobiz.rest needs httpx: install it with pip install 'audiofork[rest]'"
+    ) from exc
 
 from audiofork.errors import ValidationError
 from audiofork.vobiz._api import (

@@ -6,7 +6,9 @@ Build an answer::
 
 Parse one (the emulator's side, or a check of what an app returns) with
 :func:`parse_response`. Every ``<Stream>`` rule is enforced when a :class:`StreamElement` is
-constructed, so an invalid element cannot exist, whether built or parsed.
+constructed, so an invalid element cannot exist, whether built or parsed. A parsed
+document is bounded: at most :data:`MAX_XML_BYTES` long and :data:`MAX_XML_DEPTH` elements
+deep, so hostile input cannot exhaust memory or the stack of the recursive element tree.
 """
 
 from __future__ import annotations
@@ -22,7 +24,20 @@ from audiofork.errors import ValidationError
 from audiofork.vobiz import _params
 from audiofork.vobiz._params import AudioTrack, CallbackMethod
 
-__all__ = ["Element", "Response", "ResponseElement", "StreamElement", "parse_response"]
+__all__ = [
+    "MAX_XML_BYTES",
+    "MAX_XML_DEPTH",
+    "Element",
+    "Response",
+    "ResponseElement",
+    "StreamElement",
+    "parse_response",
+]
+
+#: The longest document :func:`parse_response` reads (bytes, or characters for ``str``).
+MAX_XML_BYTES = 1024 * 1024
+#: The deepest element nesting :func:`parse_response` reads, ``<Response>`` included.
+MAX_XML_DEPTH = 32
 
 _ATTRIBUTE_ESCAPES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 
@@ -230,6 +245,11 @@ class _TreeBuilder:
         raise ValidationError(f"DOCTYPE declarations are not allowed ({self.where()})")
 
     def start(self, tag: str, attributes: dict[str, str]) -> None:
+        if len(self.stack) >= MAX_XML_DEPTH:
+            raise ValidationError(
+                f"elements must nest at most {MAX_XML_DEPTH} deep, <{tag}> is deeper "
+                f"({self.where()})"
+            )
         node = _Node(tag, attributes, self.parser.CurrentLineNumber)
         if not self.stack:
             if tag != "Response":
@@ -278,8 +298,11 @@ def parse_response(xml: str | bytes) -> Response:
 
     Top-level ``<Stream>`` elements become validated :class:`StreamElement` values; any
     other element is kept as an :class:`Element`. Malformed XML, a DTD, a root other than
-    ``<Response>`` or an invalid ``<Stream>`` raise :class:`ValidationError` with the line.
+    ``<Response>``, an invalid ``<Stream>``, a document over :data:`MAX_XML_BYTES` or nested
+    deeper than :data:`MAX_XML_DEPTH` raise :class:`ValidationError` with the line.
     """
+    if len(xml) > MAX_XML_BYTES:
+        raise ValidationError(f"XML must be at most {MAX_XML_BYTES} bytes, got {len(xml)}")
     parser = expat.ParserCreate()
     builder = _TreeBuilder(parser)
     parser.buffer_text = True

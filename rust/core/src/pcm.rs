@@ -5,7 +5,7 @@ use crate::format::ByteOrder;
 
 /// Number of samples in `len` bytes of L16, or a [`Error::Codec`] naming an odd length.
 pub fn l16_sample_count(len: usize) -> Result<usize> {
-    if len % 2 != 0 {
+    if !len.is_multiple_of(2) {
         return Err(Error::Codec(format!(
             "L16 data must have an even number of bytes, got {len}"
         )));

@@ -129,8 +129,15 @@ impl<'py> PcmArg<'py> {
     /// at extraction, so their slices always exist.
     pub fn samples(&self) -> Samples<'_> {
         match self {
-            // SAFETY: contiguous (checked at extraction) and read only while the GIL is held
-            // (see the type's docs), so nothing writes to it while the slice lives.
+            // SAFETY: contiguous (checked at extraction), so the slice covers exactly the
+            // array's memory. What keeps writers out while the slice lives is the GIL: this
+            // call holds it from extraction until the slice is dropped (small inputs are never
+            // detached, see `detach_if_large`), and the module is declared `gil_used`, so a
+            // free-threaded interpreter runs it with the GIL enabled too. No Python code and
+            // no extension code that holds the GIL can write the array meanwhile. numpy's
+            // borrow registry is not consulted: native code that writes numpy memory with the
+            // GIL released, or keeps a mutable borrow across a call into us, is not guarded
+            // against, as with any extension that reads arrays under the GIL.
             PcmArg::SmallI16(a) => Samples::I16(unsafe { a.as_slice() }.unwrap_or_default()),
             PcmArg::SmallF32(a) => Samples::F32(unsafe { a.as_slice() }.unwrap_or_default()),
             PcmArg::I16Array(a) => Samples::I16(a.as_slice().unwrap_or_default()),

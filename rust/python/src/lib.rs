@@ -14,7 +14,10 @@ mod wire;
 
 use pyo3::prelude::*;
 
-#[pymodule]
+/// `gil_used = true`: the module has not been tested on a free-threaded CPython, and the
+/// small-array path in [`input`] reads numpy memory relying on the GIL. A free-threaded
+/// interpreter therefore re-enables the GIL when it imports this module.
+#[pymodule(gil_used = true)]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     codec::register(m)?;

@@ -36,7 +36,7 @@ unsafe fn branch_group<V: Lanes, const G: usize>(
     unsafe {
         let mut acc = [V::zero(); G];
         let base = buf.as_ptr().add(8 * v);
-        let (first, second) = if v % 2 == 0 {
+        let (first, second) = if v.is_multiple_of(2) {
             (taps.even, taps.odd)
         } else {
             (taps.odd, taps.even)
@@ -135,7 +135,7 @@ unsafe fn shared_group<V: Lanes, const L: usize, const G: usize>(
     unsafe {
         let mut acc = [[V::zero(); G]; L];
         let base = buf.as_ptr().add(8 * v);
-        let (first, second) = if v % 2 == 0 {
+        let (first, second) = if v.is_multiple_of(2) {
             (taps.even, taps.odd)
         } else {
             (taps.odd, taps.even)

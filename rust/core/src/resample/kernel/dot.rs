@@ -74,7 +74,7 @@ unsafe fn dot_run<V: Lanes>(buf: &[f32], walk: DotWalk<'_>, ys: &mut [f32]) {
 /// whole vectors.
 pub(crate) fn dot_outputs(simd: Simd, buf: &[f32], walk: DotWalk<'_>, ys: &mut [f32]) {
     let taps = walk.coefs.len();
-    assert!(taps % 8 == 0 && (8..=DOT_MAX_TAPS).contains(&taps));
+    assert!(taps.is_multiple_of(8) && (8..=DOT_MAX_TAPS).contains(&taps));
     if let Some(last) = ys.len().checked_sub(1) {
         let last_start = walk.start + last * walk.step;
         assert!(last_start + walk.copies.stride + taps <= buf.len());
