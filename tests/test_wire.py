@@ -290,7 +290,7 @@ def test_builders_emit_newest_form() -> None:
             '{"event":"media","media":{"payload":5}}',
             "media.payload: expected a string, found a number",
         ),
-        ('{"event":"media"}', "media.media: missing"),
+        ('{"event":"media"}', "media: missing"),
         ('{"event":"checkpoint","streamId":"s"}', "checkpoint.name: missing"),
         (
             '{"event":"checkpoint","streamId":7,"name":"x"}',
@@ -314,7 +314,7 @@ def test_builders_emit_newest_form() -> None:
             '{"event":"playAudio","streamId":"s","media":{"contentType":"audio/x-l16","sampleRate":44100,"payload":""}}',
             "playAudio.media.sampleRate: 44100 is not allowed",
         ),
-        ('{"event":"dtmf","dtmf":{"track":"inbound"}}', "dtmf.dtmf.digit: missing"),
+        ('{"event":"dtmf","dtmf":{"track":"inbound"}}', "dtmf.digit: missing"),
         ('{"streamId":"s"}', 'no "event"'),
         ("[1, 2]", "must be a JSON object"),
         ("", "not valid JSON: unexpected end of text at byte 0"),

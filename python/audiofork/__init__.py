@@ -19,6 +19,7 @@ from audiofork.codec import (
 )
 from audiofork.errors import (
     ApiError,
+    ArgumentError,
     AudioforkError,
     BufferOverflowError,
     CodecError,
@@ -46,6 +47,7 @@ from audiofork.wire import parse_message
 
 __all__ = [
     "ApiError",
+    "ArgumentError",
     "AudioforkError",
     "BufferOverflowError",
     "Checkpoint",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "ApiError",
+    "ArgumentError",
     "AudioforkError",
     "BufferOverflowError",
     "CodecError",
@@ -35,6 +36,11 @@ class FormatError(AudioforkError, ValueError):
 
 class ProtocolError(AudioforkError, ValueError):
     """A malformed or oversized stream message; the message names the event and field."""
+
+
+class ArgumentError(AudioforkError, ValueError):
+    """An argument outside its documented range (a negative size, a frame longer than
+    allowed); the message names the parameter and the range."""
 
 
 class StreamStateError(AudioforkError, RuntimeError):

@@ -10,7 +10,7 @@ use crate::format::MediaFormat;
 use crate::payload::PayloadCodec;
 use crate::pcm;
 use crate::resample::{Quality, Resampler};
-use crate::wire::{self, Message, ParseOptions};
+use crate::wire::{self, Batch, Message, ParseOptions};
 
 /// Counters of a decoder or encoder, for stream statistics.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -153,7 +153,7 @@ impl InboundDecoder {
         let (track, _) = self
             .unwritten
             .take()
-            .ok_or_else(|| Error::Format("no decoded frame to write: read one first".into()))?;
+            .ok_or_else(|| Error::Argument("no decoded frame to write: read one first".into()))?;
         Ok(track)
     }
 
@@ -273,49 +273,37 @@ impl OutboundEncoder {
         Ok(self.resamplers.len() - 1)
     }
 
-    /// Queue int16 `samples` at `rate`; append each completed message to `out`, its end
-    /// offset to `ends`.
-    pub fn push_i16(
-        &mut self,
-        samples: &[i16],
-        rate: u32,
-        out: &mut String,
-        ends: &mut Vec<usize>,
-    ) -> Result<()> {
+    /// Queue int16 `samples` at `rate`; append each completed message to `out`.
+    pub fn push_i16(&mut self, samples: &[i16], rate: u32, out: &mut Batch) -> Result<()> {
         let index = self.resampler(rate)?;
         self.resamplers[index].process_i16(samples, &mut self.pending);
-        self.emit_frames(out, ends);
+        self.emit_frames(out);
         Ok(())
     }
 
     /// Queue float32 `samples` in [-1, 1] at `rate` (see [`OutboundEncoder::push_i16`]).
-    pub fn push_f32(
-        &mut self,
-        samples: &[f32],
-        rate: u32,
-        out: &mut String,
-        ends: &mut Vec<usize>,
-    ) -> Result<()> {
+    pub fn push_f32(&mut self, samples: &[f32], rate: u32, out: &mut Batch) -> Result<()> {
         let index = self.resampler(rate)?;
         self.floats.clear();
         self.resamplers[index].process_f32(samples, &mut self.floats);
         let start = self.pending.len();
         self.pending.resize(start + self.floats.len(), 0);
         pcm::f32_to_i16_slice(&self.floats, &mut self.pending[start..]);
-        self.emit_frames(out, ends);
+        self.emit_frames(out);
         Ok(())
     }
 
-    fn emit_frames(&mut self, out: &mut String, ends: &mut Vec<usize>) {
+    fn emit_frames(&mut self, out: &mut Batch) {
         let n = self.frame_samples;
         let format = self.format;
         let frames = self.pending.len() / n;
         for frame in self.pending.chunks_exact(n) {
             let codec = &mut self.codec;
-            wire::write_play_audio(out, &self.stream_id, &format, |o| {
-                codec.encode(frame, format.encoding, format.byte_order, o)
+            out.push_with(|text| {
+                wire::write_play_audio(text, &self.stream_id, &format, |o| {
+                    codec.encode(frame, format.encoding, format.byte_order, o)
+                })
             });
-            ends.push(out.len());
         }
         self.counters.frames += frames as u64;
         self.counters.bytes += (frames * n * format.encoding.bytes_per_sample()) as u64;
@@ -324,7 +312,7 @@ impl OutboundEncoder {
 
     /// Emit what is queued: the resamplers' tails and the last partial frame, padded with
     /// silence to a whole frame.
-    pub fn flush(&mut self, out: &mut String, ends: &mut Vec<usize>) {
+    pub fn flush(&mut self, out: &mut Batch) {
         let mut tail = Vec::new();
         for resampler in &mut self.resamplers {
             resampler.flush_i16(&mut tail);
@@ -335,7 +323,7 @@ impl OutboundEncoder {
             self.pending
                 .resize(self.pending.len() + self.frame_samples - partial, 0);
         }
-        self.emit_frames(out, ends);
+        self.emit_frames(out);
     }
 
     /// Drop everything not yet emitted (queued samples and resampler history); returns the
@@ -422,7 +410,7 @@ mod tests {
         let mut decoder = InboundDecoder::new(ulaw, 16000, Quality::Default).unwrap();
         let mut out = [0i16; 324];
         let error = decoder.write_i16(&mut out).unwrap_err();
-        assert!(matches!(error, Error::Format(_)), "{error}");
+        assert!(matches!(error, Error::Argument(_)), "{error}");
 
         // 216 base64 characters without padding: 162 μ-law bytes, 324 samples at 16 kHz.
         let payload = "/".repeat(216);
@@ -444,19 +432,12 @@ mod tests {
     }
 
     fn encode_all(encoder: &mut OutboundEncoder, chunks: &[&[i16]], rate: u32) -> Vec<String> {
-        let (mut out, mut ends) = (String::new(), Vec::new());
+        let mut out = Batch::new();
         for chunk in chunks {
-            encoder.push_i16(chunk, rate, &mut out, &mut ends).unwrap();
+            encoder.push_i16(chunk, rate, &mut out).unwrap();
         }
-        encoder.flush(&mut out, &mut ends);
-        let mut start = 0;
-        ends.iter()
-            .map(|&end| {
-                let message = out[start..end].to_owned();
-                start = end;
-                message
-            })
-            .collect()
+        encoder.flush(&mut out);
+        out.iter().map(str::to_owned).collect()
     }
 
     #[test]
@@ -484,15 +465,13 @@ mod tests {
     fn outbound_clear_reports_pending() {
         let mut encoder =
             OutboundEncoder::new(format(Encoding::L16, 16000), "s", 20, Quality::Default).unwrap();
-        let (mut out, mut ends) = (String::new(), Vec::new());
-        encoder
-            .push_i16(&[7; 400], 16000, &mut out, &mut ends)
-            .unwrap();
-        assert_eq!(ends.len(), 1);
+        let mut out = Batch::new();
+        encoder.push_i16(&[7; 400], 16000, &mut out).unwrap();
+        assert_eq!(out.len(), 1);
         assert!((encoder.pending_ms() - 5.0).abs() < 1e-9);
         assert!((encoder.clear() - 5.0).abs() < 1e-9);
         assert_eq!(encoder.counters().dropped, 80);
-        encoder.flush(&mut out, &mut ends);
-        assert_eq!(ends.len(), 1);
+        encoder.flush(&mut out);
+        assert_eq!(out.len(), 1);
     }
 }

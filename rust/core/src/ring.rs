@@ -26,7 +26,7 @@ impl Overflow {
             "drop_oldest" => Ok(Overflow::DropOldest),
             "reject" => Ok(Overflow::Reject),
             _ => Err(Error::Format(format!(
-                "overflow must be \"drop_oldest\" or \"reject\", not {name:?}"
+                "{name:?} is not an overflow policy; expected \"drop_oldest\" or \"reject\""
             ))),
         }
     }
@@ -57,7 +57,7 @@ impl Ring {
     /// A ring holding at most `capacity` samples (at least 1).
     pub fn new(capacity: usize, overflow: Overflow) -> Result<Ring> {
         if capacity == 0 {
-            return Err(Error::Format("capacity must be at least 1 sample".into()));
+            return Err(Error::Argument("capacity must be at least 1 sample".into()));
         }
         Ok(Ring {
             samples: VecDeque::with_capacity(capacity),

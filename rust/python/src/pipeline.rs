@@ -1,12 +1,13 @@
 //! `InboundDecoder` and `OutboundEncoder`: one Python→Rust crossing per WebSocket message.
 
+use audiofork_core::pcm::SampleType;
 use audiofork_core::pipeline::{Counters, InboundDecoder, OutboundEncoder};
 use audiofork_core::resample::Quality;
-use audiofork_core::wire::DEFAULT_MAX_MESSAGE_BYTES;
-use pyo3::exceptions::PyValueError;
+use audiofork_core::wire::{Batch, DEFAULT_MAX_MESSAGE_BYTES};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
+use crate::args::{QualityArg, SampleTypeArg};
 use crate::array::new_filled;
 use crate::errors;
 use crate::events;
@@ -22,17 +23,6 @@ fn counters_dict<'py>(py: Python<'py>, counters: Counters) -> PyResult<Bound<'py
     Ok(dict)
 }
 
-fn quality(name: &str) -> PyResult<Quality> {
-    Quality::parse(name).map_err(errors::to_py)
-}
-
-/// Output sample type of an `InboundDecoder`.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum OutDtype {
-    Int16,
-    Float32,
-}
-
 /// Decodes inbound stream messages to PCM at the app's rate, one call per message.
 ///
 /// ``decode_message(text)`` parses any message; a ``media`` event comes back with ``pcm``
@@ -41,7 +31,7 @@ enum OutDtype {
 #[pyclass(module = "audiofork._core", name = "InboundDecoder")]
 pub struct PyInboundDecoder {
     inner: InboundDecoder,
-    dtype: OutDtype,
+    dtype: SampleType,
 }
 
 impl PyInboundDecoder {
@@ -50,8 +40,10 @@ impl PyInboundDecoder {
         let inner = &mut self.inner;
         let work = 4 * len;
         Ok(match self.dtype {
-            OutDtype::Int16 => new_filled(py, len, work, |out| inner.write_i16(out))?.into_any(),
-            OutDtype::Float32 => new_filled(py, len, work, |out| inner.write_f32(out))?.into_any(),
+            SampleType::Int16 => new_filled(py, len, work, |out| inner.write_i16(out))?.into_any(),
+            SampleType::Float32 => {
+                new_filled(py, len, work, |out| inner.write_f32(out))?.into_any()
+            }
         })
     }
 }
@@ -59,32 +51,23 @@ impl PyInboundDecoder {
 #[pymethods]
 impl PyInboundDecoder {
     #[new]
-    #[pyo3(signature = (media_format, out_rate = None, out_dtype = "int16", *, quality = "default", max_message_size = DEFAULT_MAX_MESSAGE_BYTES))]
+    #[pyo3(signature = (media_format, out_rate = None, out_dtype = SampleTypeArg(SampleType::Int16), *, quality = QualityArg(Quality::Default), max_message_size = DEFAULT_MAX_MESSAGE_BYTES))]
     fn new(
         media_format: PyMediaFormat,
         out_rate: Option<u32>,
-        out_dtype: &str,
-        quality: &str,
+        out_dtype: SampleTypeArg,
+        quality: QualityArg,
         max_message_size: usize,
     ) -> PyResult<Self> {
-        let dtype = match out_dtype {
-            "int16" => OutDtype::Int16,
-            "float32" => OutDtype::Float32,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "out_dtype must be \"int16\" or \"float32\", not {other:?}"
-                )))
-            }
-        };
         let format = media_format.0;
-        let mut inner = InboundDecoder::new(
-            format,
-            out_rate.unwrap_or(format.sample_rate),
-            self::quality(quality)?,
-        )
-        .map_err(errors::to_py)?;
+        let mut inner =
+            InboundDecoder::new(format, out_rate.unwrap_or(format.sample_rate), quality.0)
+                .map_err(errors::to_py)?;
         inner.set_max_message_bytes(max_message_size);
-        Ok(PyInboundDecoder { inner, dtype })
+        Ok(PyInboundDecoder {
+            inner,
+            dtype: out_dtype.0,
+        })
     }
 
     /// Parse one message; ``media`` events carry the decoded, resampled ``pcm``.
@@ -140,10 +123,7 @@ impl PyInboundDecoder {
     /// ``"int16"`` or ``"float32"``.
     #[getter]
     fn out_dtype(&self) -> &'static str {
-        match self.dtype {
-            OutDtype::Int16 => "int16",
-            OutDtype::Float32 => "float32",
-        }
+        self.dtype.name()
     }
 
     /// ``{"frames", "bytes", "dropped"}``: media frames decoded, wire bytes, frames refused.
@@ -161,22 +141,14 @@ impl PyInboundDecoder {
 #[pyclass(module = "audiofork._core", name = "OutboundEncoder")]
 pub struct PyOutboundEncoder {
     inner: OutboundEncoder,
-    buffer: String,
-    ends: Vec<usize>,
+    batch: Batch,
 }
 
 impl PyOutboundEncoder {
     /// The messages written since the last call, as a list of `str`.
     fn take_messages<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let mut start = 0;
-        let messages = self.ends.iter().map(|&end| {
-            let message = PyString::new(py, &self.buffer[start..end]);
-            start = end;
-            message
-        });
-        let list = PyList::new(py, messages)?;
-        self.buffer.clear();
-        self.ends.clear();
+        let list = PyList::new(py, self.batch.iter().map(|m| PyString::new(py, m)))?;
+        self.batch.clear();
         Ok(list)
     }
 }
@@ -184,20 +156,18 @@ impl PyOutboundEncoder {
 #[pymethods]
 impl PyOutboundEncoder {
     #[new]
-    #[pyo3(signature = (wire_format, stream_id, frame_ms = 20, *, quality = "default"))]
+    #[pyo3(signature = (media_format, stream_id, frame_ms = 20, *, quality = QualityArg(Quality::Default)))]
     fn new(
-        wire_format: PyMediaFormat,
+        media_format: PyMediaFormat,
         stream_id: &str,
         frame_ms: u32,
-        quality: &str,
+        quality: QualityArg,
     ) -> PyResult<Self> {
-        let inner =
-            OutboundEncoder::new(wire_format.0, stream_id, frame_ms, self::quality(quality)?)
-                .map_err(errors::to_py)?;
+        let inner = OutboundEncoder::new(media_format.0, stream_id, frame_ms, quality.0)
+            .map_err(errors::to_py)?;
         Ok(PyOutboundEncoder {
             inner,
-            buffer: String::new(),
-            ends: Vec::new(),
+            batch: Batch::new(),
         })
     }
 
@@ -209,14 +179,14 @@ impl PyOutboundEncoder {
         sample_rate: u32,
     ) -> PyResult<Bound<'py, PyList>> {
         let pcm = PcmArg::extract(pcm, "pcm")?;
-        let (inner, buffer, ends) = (&mut self.inner, &mut self.buffer, &mut self.ends);
+        let (inner, batch) = (&mut self.inner, &mut self.batch);
         match pcm.samples() {
-            Samples::I16(s) => detach_if_large(py, s.len() * 2, || {
-                inner.push_i16(s, sample_rate, buffer, ends)
-            }),
-            Samples::F32(s) => detach_if_large(py, s.len() * 4, || {
-                inner.push_f32(s, sample_rate, buffer, ends)
-            }),
+            Samples::I16(s) => {
+                detach_if_large(py, s.len() * 2, || inner.push_i16(s, sample_rate, batch))
+            }
+            Samples::F32(s) => {
+                detach_if_large(py, s.len() * 4, || inner.push_f32(s, sample_rate, batch))
+            }
         }
         .map_err(errors::to_py)?;
         self.take_messages(py)
@@ -224,7 +194,7 @@ impl PyOutboundEncoder {
 
     /// Emit everything queued, the last frame padded with silence.
     fn flush<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        self.inner.flush(&mut self.buffer, &mut self.ends);
+        self.inner.flush(&mut self.batch);
         self.take_messages(py)
     }
 

@@ -4,13 +4,10 @@ use audiofork_core::resample::{self as core, Quality};
 use numpy::PyArray1;
 use pyo3::prelude::*;
 
+use crate::args::QualityArg;
 use crate::array::new_filled;
 use crate::errors;
 use crate::input::{detach_if_large, PcmArg, Samples};
-
-fn quality(name: &str) -> PyResult<Quality> {
-    Quality::parse(name).map_err(errors::to_py)
-}
 
 fn rate(what: &str, value: i64) -> PyResult<u32> {
     core::check_rate(what, value).map_err(errors::to_py)
@@ -42,11 +39,10 @@ pub struct PyResampler {
 #[pymethods]
 impl PyResampler {
     #[new]
-    #[pyo3(signature = (in_rate, out_rate, quality = "default"))]
-    fn new(in_rate: i64, out_rate: i64, quality: &str) -> PyResult<Self> {
+    #[pyo3(signature = (in_rate, out_rate, quality = QualityArg(Quality::Default)))]
+    fn new(in_rate: i64, out_rate: i64, quality: QualityArg) -> PyResult<Self> {
         let (in_rate, out_rate) = (rate("in_rate", in_rate)?, rate("out_rate", out_rate)?);
-        let inner = core::Resampler::new(in_rate, out_rate, self::quality(quality)?)
-            .map_err(errors::to_py)?;
+        let inner = core::Resampler::new(in_rate, out_rate, quality.0).map_err(errors::to_py)?;
         Ok(PyResampler {
             inner,
             dtype: Dtype::Int16,
@@ -144,16 +140,16 @@ impl PyResampler {
 /// Resample a whole signal at once, delay compensated: the output is aligned with the input
 /// and ``round(len(x) * out_rate / in_rate)`` samples long (like ``soxr.resample``).
 #[pyfunction]
-#[pyo3(signature = (x, in_rate, out_rate, quality = "default"))]
+#[pyo3(signature = (x, in_rate, out_rate, quality = QualityArg(Quality::Default)))]
 fn resample<'py>(
     py: Python<'py>,
     x: &Bound<'py, PyAny>,
     in_rate: i64,
     out_rate: i64,
-    quality: &str,
+    quality: QualityArg,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (in_rate, out_rate) = (rate("in_rate", in_rate)?, rate("out_rate", out_rate)?);
-    let quality = self::quality(quality)?;
+    let quality = quality.0;
     let pcm = PcmArg::extract(x, "x")?;
     Ok(match pcm.samples() {
         Samples::I16(x) => {

@@ -8,6 +8,7 @@ use audiofork_core::ring::{Overflow, Ring};
 use numpy::PyArray1;
 use pyo3::prelude::*;
 
+use crate::args::OverflowArg;
 use crate::errors;
 use crate::input::PcmArg;
 
@@ -35,10 +36,9 @@ impl PyRing {
 #[pymethods]
 impl PyRing {
     #[new]
-    #[pyo3(signature = (capacity, overflow = "drop_oldest"))]
-    fn new(capacity: usize, overflow: &str) -> PyResult<Self> {
-        let overflow = Overflow::parse(overflow).map_err(errors::to_py)?;
-        let ring = Ring::new(capacity, overflow).map_err(errors::to_py)?;
+    #[pyo3(signature = (capacity, overflow = OverflowArg(Overflow::DropOldest)))]
+    fn new(capacity: usize, overflow: OverflowArg) -> PyResult<Self> {
+        let ring = Ring::new(capacity, overflow.0).map_err(errors::to_py)?;
         Ok(PyRing {
             inner: Mutex::new(ring),
         })

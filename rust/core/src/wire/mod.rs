@@ -4,9 +4,10 @@
 //! Parsing is liberal (every documented variant: nested and flat `start`, timestamps and
 //! rates as numbers or strings, optional ids) and borrows the large fields (`payload`) from
 //! the input. Writing emits the newest documented form. Errors are
-//! [`Error::Protocol`](crate::Error::Protocol) and name the event and field, e.g.
-//! `start.mediaFormat.sampleRate: 44100 is not allowed for audio/x-mulaw (allowed: 8000)`.
+//! [`Error::Protocol`](crate::Error::Protocol) and name the field by [`field_path`]'s rule,
+//! e.g. `start.mediaFormat.sampleRate: 44100 is not allowed for audio/x-mulaw (allowed: 8000)`.
 
+mod batch;
 mod build;
 mod headers;
 mod json;
@@ -15,6 +16,7 @@ mod reader;
 
 use std::borrow::Cow;
 
+pub use batch::Batch;
 pub use build::{
     write_checkpoint, write_clear_audio, write_cleared_audio, write_dtmf, write_media,
     write_play_audio, write_played_stream, write_start, write_stop, MediaFields, StartFields,
@@ -27,6 +29,21 @@ use crate::format::MediaFormat;
 
 /// Default limit on one message's size, checked before any parsing.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1 << 20;
+
+/// The one rule for naming a field in an error: the event, then the field's JSON path from
+/// the message root, except that a path starting at the event's own body object (`dtmf` in a
+/// `dtmf` message) is not prefixed twice. So `checkpoint.name`, `playAudio.media.sampleRate`,
+/// `dtmf.digit`, and `media` for a `media` message without its body.
+pub fn field_path(event: &str, path: &str) -> String {
+    let own_body = path
+        .strip_prefix(event)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'));
+    if own_body {
+        path.to_owned()
+    } else {
+        format!("{event}.{path}")
+    }
+}
 
 /// `start`: the stream's ids and inbound format; the first message of a stream.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,11 +8,11 @@ use std::borrow::Cow;
 
 use super::reader::{ReadError, ReadResult, Reader};
 use super::{
-    Checkpoint, ClearAudio, ClearedAudio, Dtmf, Media, Message, PlayAudio, PlayedStream, Start,
-    Stop, DEFAULT_MAX_MESSAGE_BYTES,
+    field_path, Checkpoint, ClearAudio, ClearedAudio, Dtmf, Media, Message, PlayAudio,
+    PlayedStream, Start, Stop, DEFAULT_MAX_MESSAGE_BYTES,
 };
 use crate::error::{Error, Result};
-use crate::format::{check_rate, ByteOrder, ContentType, Encoding, MediaFormat};
+use crate::format::{resolve_format, ByteOrder, Encoding, FormatSpec, MediaFormat};
 
 /// Limits and checks applied by [`parse`].
 #[derive(Debug, Clone, Copy)]
@@ -225,8 +225,9 @@ fn read_dtmf<'a>(reader: &mut Reader<'a>, bad: &mut TypeError) -> ReadResult<Raw
     Ok(dtmf)
 }
 
-fn protocol(event: &str, field: &str, reason: impl std::fmt::Display) -> Error {
-    Error::Protocol(format!("{event}.{field}: {reason}"))
+/// An error at `path` (the field's JSON path from the root) of an `event` message.
+fn protocol(event: &str, path: &str, reason: impl std::fmt::Display) -> Error {
+    Error::Protocol(format!("{}: {reason}", field_path(event, path)))
 }
 
 fn required<'a>(value: Text<'a>, event: &str, field: &str) -> Result<Cow<'a, str>> {
@@ -302,12 +303,7 @@ pub fn parse<'a>(text: &'a str, options: &ParseOptions) -> Result<Message<'a>> {
         });
     };
     if let Some((path, message)) = bad {
-        let qualified = if path == event || path.starts_with(&format!("{event}.")) {
-            path
-        } else {
-            format!("{event}.{path}")
-        };
-        return Err(Error::Protocol(format!("{qualified}: {message}")));
+        return Err(protocol(event, &path, message));
     }
     Ok(match kind {
         EventKind::Start => Message::Start(Box::new(start(raw)?)),
@@ -337,34 +333,27 @@ pub fn parse<'a>(text: &'a str, options: &ParseOptions) -> Result<Message<'a>> {
     })
 }
 
-fn rate_u32(rate: u64, event: &str, field: &str) -> Result<u32> {
-    u32::try_from(rate)
-        .ok()
-        .filter(|&r| r > 0)
-        .ok_or_else(|| protocol(event, field, format!("{rate} is not a valid sample rate")))
-}
-
-/// `default_rate` applies when neither the field nor the content type gives one.
+/// The format of an `event` from its content type and rate fields (see [`resolve_format`]);
+/// `default_rate` applies when neither gives a rate.
 fn media_format(
-    encoding: &str,
+    content_type: &str,
     rate: Option<u64>,
     default_rate: Option<u32>,
     event: &str,
-    (encoding_field, rate_field): (&str, &str),
+    (content_type_field, rate_field): (&str, &str),
 ) -> Result<MediaFormat> {
-    let content_type =
-        ContentType::parse(encoding).map_err(|e| protocol(event, encoding_field, e))?;
-    let rate = match (rate, content_type.rate.or(default_rate)) {
-        (Some(rate), _) => rate_u32(rate, event, rate_field)?,
-        (None, Some(rate)) => rate,
-        (None, None) => return Err(protocol(event, rate_field, "missing")),
-    };
-    check_rate(content_type.encoding, rate)
-        .map_err(|reason| protocol(event, rate_field, reason))?;
-    Ok(MediaFormat {
-        encoding: content_type.encoding,
-        sample_rate: rate,
+    let spec = FormatSpec {
+        content_type,
+        rate,
+        default_rate,
         byte_order: ByteOrder::Little,
+        strict: true,
+    };
+    resolve_format(&spec).map_err(|problem| {
+        Error::Protocol(problem.message(
+            &field_path(event, content_type_field),
+            &field_path(event, rate_field),
+        ))
     })
 }
 
@@ -377,12 +366,16 @@ fn start(raw: RawMessage<'_>) -> Result<Start> {
         Some(nested) => {
             let format = nested
                 .media_format
-                .ok_or_else(|| protocol("start", "mediaFormat", "missing"))?;
-            let encoding = required(format.encoding, "start", "mediaFormat.encoding")?;
+                .ok_or_else(|| protocol("start", "start.mediaFormat", "missing"))?;
+            let encoding = required(format.encoding, "start", "start.mediaFormat.encoding")?;
             Ok(Start {
                 sequence_number: raw.sequence_number,
-                stream_id: required(nested.stream_id.or(raw.stream_id), "start", "streamId")?
-                    .into_owned(),
+                stream_id: required(
+                    nested.stream_id.or(raw.stream_id),
+                    "start",
+                    "start.streamId",
+                )?
+                .into_owned(),
                 call_id: owned(nested.call_id.or(call_id)),
                 account_id: owned(nested.account_id.or(account_id)),
                 tracks: nested.tracks.unwrap_or_else(|| vec!["inbound".to_owned()]),
@@ -391,7 +384,7 @@ fn start(raw: RawMessage<'_>) -> Result<Start> {
                     format.sample_rate,
                     None,
                     "start",
-                    ("mediaFormat.encoding", "mediaFormat.sampleRate"),
+                    ("start.mediaFormat.encoding", "start.mediaFormat.sampleRate"),
                 )?,
                 from,
                 to,
@@ -443,17 +436,17 @@ fn headers_text(value: &str) -> Cow<'_, str> {
     Cow::Borrowed(value)
 }
 
-fn check_payload(payload: &str, event: &str) -> Result<()> {
-    crate::payload::check_base64(payload.as_bytes()).map_err(|e| protocol(event, "payload", e))
+fn check_payload(payload: &str, event: &str, path: &str) -> Result<()> {
+    crate::payload::check_base64(payload.as_bytes()).map_err(|e| protocol(event, path, e))
 }
 
 fn media<'a>(raw: RawMessage<'a>, options: &ParseOptions) -> Result<Media<'a>> {
     let body = raw
         .media
         .ok_or_else(|| protocol("media", "media", "missing"))?;
-    let payload = required(body.payload, "media", "payload")?;
+    let payload = required(body.payload, "media", "media.payload")?;
     if options.check_payload {
-        check_payload(&payload, "media")?;
+        check_payload(&payload, "media", "media.payload")?;
     }
     Ok(Media {
         sequence_number: raw.sequence_number,
@@ -501,7 +494,7 @@ fn play_audio<'a>(raw: RawMessage<'a>, options: &ParseOptions) -> Result<PlayAud
     }
     let payload = required(body.payload, "playAudio", "media.payload")?;
     if options.check_payload {
-        check_payload(&payload, "playAudio.media")?;
+        check_payload(&payload, "playAudio", "media.payload")?;
     }
     Ok(PlayAudio {
         stream_id,

@@ -206,7 +206,7 @@ fn errors_name_the_event_and_field() {
         err(r#"{"event":"clearAudio"}"#),
         "clearAudio.streamId: missing"
     );
-    assert_eq!(err(r#"{"event":"media"}"#), "media.media: missing");
+    assert_eq!(err(r#"{"event":"media"}"#), "media: missing");
     assert_eq!(
         err(r#"{"event":"playedStream"}"#),
         "playedStream.name: missing"
@@ -250,6 +250,44 @@ fn errors_name_the_event_and_field() {
     assert_eq!(
         err(r#"{"event":"stop"} x"#),
         "message is not valid JSON: trailing characters at byte 17"
+    );
+}
+
+#[test]
+fn error_paths_follow_one_rule() {
+    assert_eq!(field_path("checkpoint", "name"), "checkpoint.name");
+    assert_eq!(field_path("dtmf", "dtmf.digit"), "dtmf.digit");
+    assert_eq!(field_path("dtmf", "dtmf"), "dtmf");
+    assert_eq!(field_path("dtmf", "dtmfx"), "dtmf.dtmfx");
+    assert_eq!(
+        field_path("playAudio", "media.sampleRate"),
+        "playAudio.media.sampleRate"
+    );
+    // Missing fields, wrong types and bad values all name the field by that rule.
+    assert_eq!(
+        err(r#"{"event":"dtmf","dtmf":{"track":"inbound"}}"#),
+        "dtmf.digit: missing"
+    );
+    assert_eq!(err(r#"{"event":"dtmf"}"#), "dtmf: missing");
+    assert_eq!(
+        err(r#"{"event":"dtmf","dtmf":{"digit":5}}"#),
+        "dtmf.digit: expected a string, found a number"
+    );
+    assert!(err(r#"{"event":"media","media":{"payload":"AAAAA"}}"#)
+        .starts_with("media.payload: invalid base64"));
+    assert!(err(
+        r#"{"event":"playAudio","streamId":"s","media":{"contentType":"audio/x-mulaw","payload":"A"}}"#
+    )
+    .starts_with("playAudio.media.payload: invalid base64"));
+    assert_eq!(
+        err(
+            r#"{"event":"playAudio","streamId":"s","media":{"contentType":"audio/x-l16;rate=16000","sampleRate":8000,"payload":""}}"#
+        ),
+        "playAudio.media.sampleRate: 8000 conflicts with rate=16000 in playAudio.media.contentType"
+    );
+    assert_eq!(
+        err(r#"{"event":"start","start":{"streamId":"s","mediaFormat":{"encoding":"audio/x-l16"}}}"#),
+        "start.mediaFormat.sampleRate: missing; audio/x-l16 needs a rate, e.g. audio/x-l16;rate=8000"
     );
 }
 
