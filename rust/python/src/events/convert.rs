@@ -1,0 +1,87 @@
+//! A parsed [`Message`] as its Python event.
+
+use audiofork_core::wire::Message;
+use pyo3::prelude::*;
+use pyo3::IntoPyObjectExt;
+
+use super::media::Media;
+use super::simple::{
+    Checkpoint, ClearAudio, ClearedAudio, Dtmf, Headers, PlayAudio, PlayedStream, Start, Stop,
+    UnknownEvent,
+};
+use crate::format::PyMediaFormat;
+
+/// The Python event for a parsed message. `text` is the message and `source` the Python
+/// object holding it, if immutable; `pcm` is attached to a `Media` event.
+pub fn to_py<'py>(
+    py: Python<'py>,
+    message: Message<'_>,
+    text: &str,
+    source: Option<&Bound<'py, PyAny>>,
+    pcm: Option<Py<PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    match message {
+        Message::Media(media) => Media::from_wire(media, text, source, pcm).into_bound_py_any(py),
+        Message::Start(s) => Start {
+            extra_headers: Headers::parse(s.extra_headers.as_deref()),
+            extra_headers_raw: s.extra_headers,
+            stream_id: s.stream_id,
+            media_format: PyMediaFormat(s.media_format),
+            call_id: s.call_id,
+            account_id: s.account_id,
+            tracks: s.tracks,
+            sequence_number: s.sequence_number,
+            from_: s.from,
+            to: s.to,
+            direction: s.direction,
+        }
+        .into_bound_py_any(py),
+        Message::PlayedStream(p) => PlayedStream {
+            name: p.name,
+            stream_id: p.stream_id,
+            sequence_number: p.sequence_number,
+        }
+        .into_bound_py_any(py),
+        Message::ClearedAudio(c) => ClearedAudio {
+            stream_id: c.stream_id,
+            sequence_number: c.sequence_number,
+        }
+        .into_bound_py_any(py),
+        Message::Dtmf(d) => Dtmf {
+            digit: d.digit,
+            stream_id: d.stream_id,
+            track: d.track,
+            sequence_number: d.sequence_number,
+            timestamp_ms: d.timestamp_ms,
+        }
+        .into_bound_py_any(py),
+        Message::Stop(s) => Stop {
+            stream_id: s.stream_id,
+            sequence_number: s.sequence_number,
+        }
+        .into_bound_py_any(py),
+        Message::PlayAudio(p) => PlayAudio {
+            stream_id: p.stream_id,
+            media_format: PyMediaFormat(p.media_format),
+            payload: p.payload.into_owned(),
+        }
+        .into_bound_py_any(py),
+        Message::Checkpoint(c) => Checkpoint {
+            stream_id: c.stream_id,
+            name: c.name,
+        }
+        .into_bound_py_any(py),
+        Message::ClearAudio(c) => ClearAudio {
+            stream_id: c.stream_id,
+        }
+        .into_bound_py_any(py),
+        Message::Unknown { event } => {
+            let raw = py.import("json")?.call_method1("loads", (text,))?;
+            UnknownEvent {
+                event,
+                raw: raw.unbind(),
+            }
+            .into_bound_py_any(py)
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! The events that are plain values: one frozen class per message, built by one macro, and
+//! `UnknownEvent` for messages this library does not know.
+
+use audiofork_core::wire;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+use pyo3::IntoPyObjectExt;
+
+use crate::format::PyMediaFormat;
+
+/// `extra_headers` parsed to a dict, in the order sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Headers(pub Vec<(String, String)>);
+
+impl Headers {
+    pub fn parse(raw: Option<&str>) -> Headers {
+        Headers(raw.map(wire::parse_extra_headers).unwrap_or_default())
+    }
+}
+
+impl<'py> IntoPyObject<'py> for Headers {
+    type Target = PyDict;
+    type Output = Bound<'py, PyDict>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for (key, value) in self.0 {
+            dict.set_item(key, value)?;
+        }
+        Ok(dict)
+    }
+}
+
+impl<'py> FromPyObject<'_, 'py> for Headers {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
+        let dict = obj.cast::<PyDict>()?;
+        dict.iter()
+            .map(|(k, v)| Ok((k.extract()?, v.extract()?)))
+            .collect::<PyResult<_>>()
+            .map(Headers)
+    }
+}
+
+/// `name=repr(value), …` for a dataclass-style repr.
+fn field_reprs(fields: Vec<(&str, PyResult<Bound<'_, PyAny>>)>) -> PyResult<String> {
+    let parts: PyResult<Vec<String>> = fields
+        .into_iter()
+        .map(|(name, value)| Ok(format!("{name}={}", value?.repr()?)))
+        .collect();
+    Ok(parts?.join(", "))
+}
+
+/// Declares an event class: a frozen pyclass with a keyword constructor, getters, equality,
+/// hashing, `__match_args__`, a repr in dataclass style and its wire `event` name.
+macro_rules! event_class {
+    ($(#[$doc:meta])* $name:ident = $event:literal { $($field:ident : $ty:ty = $default:expr),* $(,)? }) => {
+        $(#[$doc])*
+        #[pyclass(module = "audiofork._core", frozen, get_all, eq, hash)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $name {
+            $(pub $field: $ty,)*
+        }
+
+        #[pymethods]
+        impl $name {
+            #[new]
+            #[pyo3(signature = (*, $($field = $default),*))]
+            #[allow(clippy::too_many_arguments)]
+            fn py_new($($field: $ty),*) -> Self {
+                Self { $($field),* }
+            }
+
+            /// The message's `event` value on the wire.
+            #[classattr]
+            const EVENT: &'static str = $event;
+
+            #[classattr]
+            fn __match_args__(py: Python<'_>) -> PyResult<Py<PyTuple>> {
+                Ok(PyTuple::new(py, [$(stringify!($field)),*])?.unbind())
+            }
+
+            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+                let fields = vec![$((stringify!($field), self.$field.clone().into_bound_py_any(py))),*];
+                Ok(format!("{}({})", stringify!($name), field_reprs(fields)?))
+            }
+        }
+    };
+}
+
+event_class! {
+    /// ``start``: the stream's ids and inbound format; the first message of a stream.
+    Start = "start" {
+        stream_id: String = String::new(),
+        media_format: PyMediaFormat = PyMediaFormat(audiofork_core::MediaFormat { encoding: audiofork_core::Encoding::L16, sample_rate: 8000, byte_order: audiofork_core::ByteOrder::Little }),
+        call_id: Option<String> = None,
+        account_id: Option<String> = None,
+        tracks: Vec<String> = vec!["inbound".to_owned()],
+        sequence_number: Option<u64> = None,
+        from_: Option<String> = None,
+        to: Option<String> = None,
+        direction: Option<String> = None,
+        extra_headers: Headers = Headers::default(),
+        extra_headers_raw: Option<String> = None,
+    }
+}
+
+event_class! {
+    /// ``playedStream``: everything queued before checkpoint ``name`` has played.
+    PlayedStream = "playedStream" {
+        name: String = String::new(),
+        stream_id: Option<String> = None,
+        sequence_number: Option<u64> = None,
+    }
+}
+
+event_class! {
+    /// ``clearedAudio``: the playback queue was flushed.
+    ClearedAudio = "clearedAudio" {
+        stream_id: Option<String> = None,
+        sequence_number: Option<u64> = None,
+    }
+}
+
+event_class! {
+    /// ``dtmf``: a keypad digit.
+    Dtmf = "dtmf" {
+        digit: String = String::new(),
+        stream_id: Option<String> = None,
+        track: String = "inbound".to_owned(),
+        sequence_number: Option<u64> = None,
+        timestamp_ms: Option<u64> = None,
+    }
+}
+
+event_class! {
+    /// ``stop``: the end of the stream (an app command, or an older platform form).
+    Stop = "stop" {
+        stream_id: Option<String> = None,
+        sequence_number: Option<u64> = None,
+    }
+}
+
+event_class! {
+    /// ``playAudio``: audio the app queues for the caller (what the platform receives).
+    PlayAudio = "playAudio" {
+        stream_id: String = String::new(),
+        media_format: PyMediaFormat = PyMediaFormat(audiofork_core::MediaFormat { encoding: audiofork_core::Encoding::L16, sample_rate: 8000, byte_order: audiofork_core::ByteOrder::Little }),
+        payload: String = String::new(),
+    }
+}
+
+event_class! {
+    /// ``checkpoint``: ask for ``playedStream`` once everything queued so far has played.
+    Checkpoint = "checkpoint" {
+        stream_id: String = String::new(),
+        name: String = String::new(),
+    }
+}
+
+event_class! {
+    /// ``clearAudio``: drop all queued audio.
+    ClearAudio = "clearAudio" {
+        stream_id: String = String::new(),
+    }
+}
+
+/// An event this library does not know, kept so new platform events do not break apps:
+/// ``event`` is its name and ``raw`` the whole message as a dict.
+#[pyclass(module = "audiofork._core", frozen)]
+pub struct UnknownEvent {
+    #[pyo3(get)]
+    pub event: String,
+    #[pyo3(get)]
+    pub raw: Py<PyAny>,
+}
+
+#[pymethods]
+impl UnknownEvent {
+    #[new]
+    fn py_new(event: String, raw: Py<PyAny>) -> Self {
+        UnknownEvent { event, raw }
+    }
+
+    #[classattr]
+    fn __match_args__() -> (&'static str, &'static str) {
+        ("event", "raw")
+    }
+
+    fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let Ok(other) = other.cast::<UnknownEvent>() else {
+            return Ok(false);
+        };
+        let other = other.get();
+        Ok(self.event == other.event && self.raw.bind(py).eq(other.raw.bind(py))?)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "UnknownEvent(event={:?}, raw={})",
+            self.event,
+            self.raw.bind(py).repr()?
+        ))
+    }
+}
