@@ -43,6 +43,7 @@ from audiofork.events import (
     UnknownEvent,
 )
 from audiofork.formats import MediaFormat
+from audiofork.stats import InboundStats, OutboundStats
 from audiofork.wire import parse_message
 
 __all__ = [
@@ -58,9 +59,11 @@ __all__ = [
     "Event",
     "FormatError",
     "InboundDecoder",
+    "InboundStats",
     "Media",
     "MediaFormat",
     "OutboundEncoder",
+    "OutboundStats",
     "PlayAudio",
     "PlayedStream",
     "ProtocolError",

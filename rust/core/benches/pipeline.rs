@@ -7,7 +7,7 @@ use audiofork_core::format::{ByteOrder, Encoding, MediaFormat};
 use audiofork_core::payload::PayloadCodec;
 use audiofork_core::pipeline::{InboundDecoder, OutboundEncoder};
 use audiofork_core::resample::Quality;
-use audiofork_core::wire::{self, Batch, MediaFields};
+use audiofork_core::wire::{self, Batch, MediaFields, Track};
 use criterion::{criterion_group, criterion_main, Criterion};
 
 const ULAW: MediaFormat = MediaFormat {
@@ -34,7 +34,7 @@ fn pipelines(c: &mut Criterion) {
     let fields = MediaFields {
         sequence_number: 2,
         stream_id: "c4dfd815-a92a-4140-ab85-5ff28c004116",
-        track: "inbound",
+        track: Track::Inbound,
         timestamp_ms: 1778597597091,
         chunk: 2,
         extra_headers: "{}",

@@ -33,7 +33,11 @@ pub fn wire_parse(data: &[u8]) {
         Message::Checkpoint(c) => wire::write_checkpoint(&mut rebuilt, &c.stream_id, &c.name),
         Message::ClearAudio(c) => wire::write_clear_audio(&mut rebuilt, &c.stream_id),
         Message::PlayAudio(p) => {
-            wire::write_play_audio(&mut rebuilt, &p.stream_id, &p.media_format, |o| {
+            // Builders always write `streamId`; one parsed without it cannot come back equal.
+            let Some(stream_id) = &p.stream_id else {
+                return;
+            };
+            wire::write_play_audio(&mut rebuilt, stream_id, &p.media_format, |o| {
                 o.push_str(&p.payload)
             })
         }

@@ -10,37 +10,51 @@ use crate::format::MediaFormat;
 use crate::payload::PayloadCodec;
 use crate::pcm;
 use crate::resample::{Quality, Resampler};
-use crate::wire::{self, Batch, Message, ParseOptions};
+use crate::wire::{self, Batch, Message, ParseOptions, Track};
 
-/// Counters of a decoder or encoder, for stream statistics.
+/// Longest outbound frame, in milliseconds: bounds the one-frame buffers an encoder holds.
+pub const MAX_FRAME_MS: u32 = 1000;
+
+/// Counters of an [`InboundDecoder`], for stream statistics.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counters {
-    /// Media frames decoded, or `playAudio` frames emitted.
-    pub frames: u64,
-    /// Wire payload bytes (before base64) decoded or encoded.
-    pub bytes: u64,
-    /// Inbound: media frames refused as malformed. Outbound: samples dropped by `clear`.
-    pub dropped: u64,
+pub struct InboundCounters {
+    /// `media` frames decoded.
+    pub frames_decoded: u64,
+    /// Wire payload bytes (before base64) decoded.
+    pub payload_bytes: u64,
+    /// `media` frames refused as malformed.
+    pub frames_refused: u64,
 }
 
-/// Per-track resampler state, created on first use of a track.
+/// Counters of an [`OutboundEncoder`], for stream statistics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboundCounters {
+    /// `playAudio` frames emitted.
+    pub frames_emitted: u64,
+    /// Wire payload bytes (before base64) encoded.
+    pub payload_bytes: u64,
+    /// Samples at the wire rate dropped by `clear`.
+    pub samples_cleared: u64,
+}
+
+/// Resampler state of each [`Track`] (a fixed two), created on first use.
 #[derive(Debug, Clone)]
 struct TrackResamplers {
     in_rate: u32,
     out_rate: u32,
     quality: Quality,
-    tracks: Vec<(String, Resampler)>,
+    tracks: [Option<Resampler>; 2],
 }
 
 impl TrackResamplers {
-    /// The index of `track`'s resampler, created on first use.
-    fn index_of(&mut self, track: &str) -> Result<usize> {
-        if let Some(index) = self.tracks.iter().position(|(name, _)| name == track) {
-            return Ok(index);
+    /// `track`'s resampler, created on first use.
+    fn get(&mut self, track: Track) -> Result<&mut Resampler> {
+        let slot = &mut self.tracks[track.index()];
+        if slot.is_none() {
+            *slot = Some(Resampler::new(self.in_rate, self.out_rate, self.quality)?);
         }
-        let resampler = Resampler::new(self.in_rate, self.out_rate, self.quality)?;
-        self.tracks.push((track.to_owned(), resampler));
-        Ok(self.tracks.len() - 1)
+        slot.as_mut()
+            .ok_or_else(|| Error::Argument("no resampler for the track".into()))
     }
 }
 
@@ -55,9 +69,9 @@ pub struct InboundDecoder {
     floats: Vec<f32>,
     /// The track whose frame `decoded` holds and its length at the app's rate, until it is
     /// written.
-    unwritten: Option<(usize, usize)>,
+    unwritten: Option<(Track, usize)>,
     options: ParseOptions,
-    counters: Counters,
+    counters: InboundCounters,
 }
 
 impl InboundDecoder {
@@ -71,7 +85,7 @@ impl InboundDecoder {
                 in_rate: format.sample_rate,
                 out_rate,
                 quality,
-                tracks: Vec::new(),
+                tracks: [None, None],
             },
             codec: PayloadCodec::new(),
             decoded: Vec::new(),
@@ -81,7 +95,7 @@ impl InboundDecoder {
                 check_payload: false,
                 ..ParseOptions::default()
             },
-            counters: Counters::default(),
+            counters: InboundCounters::default(),
         })
     }
 
@@ -101,14 +115,14 @@ impl InboundDecoder {
     }
 
     /// Counters so far.
-    pub fn counters(&self) -> Counters {
+    pub fn counters(&self) -> InboundCounters {
         self.counters
     }
 
     /// Decode one base64 payload of `track` at the wire rate, ready for [`Self::write_i16`]
     /// or [`Self::write_f32`]; returns how many samples at the app's rate it makes. Reading
     /// again before writing drops the frame read before.
-    pub fn read_payload(&mut self, payload: &str, track: &str) -> Result<usize> {
+    pub fn read_payload(&mut self, payload: &str, track: Track) -> Result<usize> {
         self.unwritten = None;
         self.decoded.clear();
         let format = self.format;
@@ -118,29 +132,48 @@ impl InboundDecoder {
             format.byte_order,
             &mut self.decoded,
         )?;
-        let track = self.resamplers.index_of(track)?;
-        self.counters.frames += 1;
-        self.counters.bytes += (self.decoded.len() * format.encoding.bytes_per_sample()) as u64;
-        let len = self.resamplers.tracks[track]
-            .1
-            .output_len(self.decoded.len());
+        let len = self.resamplers.get(track)?.output_len(self.decoded.len());
+        self.counters.frames_decoded += 1;
+        self.counters.payload_bytes +=
+            (self.decoded.len() * format.encoding.bytes_per_sample()) as u64;
         self.unwritten = Some((track, len));
         Ok(len)
     }
 
     /// Parse one message; for `media`, also [`Self::read_payload`] it ([`Self::unwritten_len`]
     /// then says how many samples to write). Payload errors become protocol errors naming the
-    /// field.
+    /// field. A `start` begins a new stream: the decoder follows the format it announces and
+    /// forgets resampler history.
     pub fn read_message<'a>(&mut self, text: &'a str) -> Result<Message<'a>> {
         self.unwritten = None;
         let message = wire::parse(text, &self.options)?;
-        if let Message::Media(media) = &message {
-            if let Err(error) = self.read_payload(&media.payload, &media.track) {
-                self.counters.dropped += 1;
-                return Err(Error::Protocol(format!("media.payload: {error}")));
+        match &message {
+            Message::Media(media) => {
+                if let Err(error) = self.read_payload(&media.payload, media.track) {
+                    self.counters.frames_refused += 1;
+                    return Err(Error::Protocol(format!("media.payload: {error}")));
+                }
             }
+            Message::Start(start) => self.follow(start.media_format)?,
+            _ => {}
         }
         Ok(message)
+    }
+
+    /// Decode `format` from now on, with fresh resampler state.
+    fn follow(&mut self, format: MediaFormat) -> Result<()> {
+        if format.sample_rate != self.resamplers.in_rate {
+            Resampler::new(
+                format.sample_rate,
+                self.resamplers.out_rate,
+                self.resamplers.quality,
+            )
+            .map_err(|error| Error::Protocol(format!("start.mediaFormat.sampleRate: {error}")))?;
+        }
+        self.format = format;
+        self.resamplers.in_rate = format.sample_rate;
+        self.reset();
+        Ok(())
     }
 
     /// Samples at the app's rate of the frame read last, if it has not been written yet.
@@ -149,7 +182,7 @@ impl InboundDecoder {
     }
 
     /// The track of the frame read last, which must not have been written yet.
-    fn take_unwritten(&mut self) -> Result<usize> {
+    fn take_unwritten(&mut self) -> Result<Track> {
         let (track, _) = self
             .unwritten
             .take()
@@ -161,8 +194,8 @@ impl InboundDecoder {
     /// exactly the count the read returned.
     pub fn write_i16(&mut self, out: &mut [i16]) -> Result<()> {
         let track = self.take_unwritten()?;
-        self.resamplers.tracks[track]
-            .1
+        self.resamplers
+            .get(track)?
             .process_i16_into(&self.decoded, out)
     }
 
@@ -172,8 +205,8 @@ impl InboundDecoder {
         self.floats.clear();
         self.floats.resize(self.decoded.len(), 0.0);
         pcm::i16_to_f32_slice(&self.decoded, &mut self.floats);
-        self.resamplers.tracks[track]
-            .1
+        self.resamplers
+            .get(track)?
             .process_f32_into(&self.floats, out)
     }
 
@@ -194,7 +227,7 @@ impl InboundDecoder {
 
     /// Forget resampler history (e.g. after a gap in the stream).
     pub fn reset(&mut self) {
-        self.resamplers.tracks.clear();
+        self.resamplers.tracks = [None, None];
         self.unwritten = None;
     }
 }
@@ -213,17 +246,24 @@ pub struct OutboundEncoder {
     /// Scratch for float input resampled, before conversion.
     floats: Vec<f32>,
     codec: PayloadCodec,
-    counters: Counters,
+    counters: OutboundCounters,
 }
 
 impl OutboundEncoder {
-    /// An encoder to wire `format` for `stream_id`, cutting frames of `frame_ms`.
+    /// An encoder to wire `format` for `stream_id`, cutting frames of `frame_ms` (1 to
+    /// [`MAX_FRAME_MS`]). `format` must be one `playAudio` carries.
     pub fn new(
         format: MediaFormat,
         stream_id: &str,
         frame_ms: u32,
         quality: Quality,
     ) -> Result<Self> {
+        wire::check_play_audio_format(&format)?;
+        if !(1..=MAX_FRAME_MS).contains(&frame_ms) {
+            return Err(Error::Argument(format!(
+                "frame_ms must be 1 to {MAX_FRAME_MS}, got {frame_ms}"
+            )));
+        }
         let frame_samples = format.samples_per_ms(frame_ms)?;
         Ok(OutboundEncoder {
             format,
@@ -234,7 +274,7 @@ impl OutboundEncoder {
             pending: Vec::new(),
             floats: Vec::new(),
             codec: PayloadCodec::new(),
-            counters: Counters::default(),
+            counters: OutboundCounters::default(),
         })
     }
 
@@ -254,7 +294,7 @@ impl OutboundEncoder {
     }
 
     /// Counters so far.
-    pub fn counters(&self) -> Counters {
+    pub fn counters(&self) -> OutboundCounters {
         self.counters
     }
 
@@ -305,8 +345,8 @@ impl OutboundEncoder {
                 })
             });
         }
-        self.counters.frames += frames as u64;
-        self.counters.bytes += (frames * n * format.encoding.bytes_per_sample()) as u64;
+        self.counters.frames_emitted += frames as u64;
+        self.counters.payload_bytes += (frames * n * format.encoding.bytes_per_sample()) as u64;
         self.pending.drain(..frames * n);
     }
 
@@ -330,7 +370,7 @@ impl OutboundEncoder {
     /// milliseconds dropped.
     pub fn clear(&mut self) -> f64 {
         let dropped_ms = self.pending_ms();
-        self.counters.dropped += self.pending.len() as u64;
+        self.counters.samples_cleared += self.pending.len() as u64;
         self.pending.clear();
         for resampler in &mut self.resamplers {
             resampler.reset();
@@ -353,7 +393,7 @@ mod tests {
         }
     }
 
-    fn media_text(payload: &str, track: &str) -> String {
+    fn media_text(payload: &str, track: Track) -> String {
         let mut out = String::new();
         let fields = MediaFields {
             sequence_number: 1,
@@ -378,15 +418,15 @@ mod tests {
             ByteOrder::Little,
             &mut payload,
         );
-        let text = media_text(&payload, "inbound");
+        let text = media_text(&payload, Track::Inbound);
         for _ in 0..5 {
             let mut pcm = Vec::new();
             let message = decoder.decode_message_i16(&text, &mut pcm).unwrap();
             assert!(matches!(message, Message::Media(_)));
             assert_eq!(pcm.len(), 320);
         }
-        assert_eq!(decoder.counters().frames, 5);
-        assert_eq!(decoder.counters().bytes, 800);
+        assert_eq!(decoder.counters().frames_decoded, 5);
+        assert_eq!(decoder.counters().payload_bytes, 800);
     }
 
     #[test]
@@ -395,13 +435,13 @@ mod tests {
             InboundDecoder::new(format(Encoding::L16, 16000), 16000, Quality::Default).unwrap();
         let mut pcm = Vec::new();
         let error = decoder
-            .decode_message_i16(&media_text("AAEC", "inbound"), &mut pcm)
+            .decode_message_i16(&media_text("AAEC", Track::Inbound), &mut pcm)
             .unwrap_err();
         assert_eq!(
             error.to_string(),
             "media.payload: L16 data must have an even number of bytes, got 3"
         );
-        assert_eq!(decoder.counters().dropped, 1);
+        assert_eq!(decoder.counters().frames_refused, 1);
     }
 
     #[test]
@@ -414,7 +454,7 @@ mod tests {
 
         // 216 base64 characters without padding: 162 μ-law bytes, 324 samples at 16 kHz.
         let payload = "/".repeat(216);
-        let text = media_text(&payload, "inbound");
+        let text = media_text(&payload, Track::Inbound);
         let message = decoder.read_message(&text).unwrap();
         assert!(matches!(message, Message::Media(_)));
         assert_eq!(decoder.unwritten_len(), Some(324));
@@ -422,13 +462,50 @@ mod tests {
         // The failed write used the frame up; a second write has nothing to write.
         assert!(decoder.write_i16(&mut out).is_err());
 
-        assert_eq!(decoder.read_payload(&payload, "outbound").unwrap(), 324);
+        assert_eq!(
+            decoder.read_payload(&payload, Track::Outbound).unwrap(),
+            324
+        );
         let mut floats = [0f32; 324];
         decoder.write_f32(&mut floats).unwrap();
         assert!(decoder.write_f32(&mut floats).is_err());
         let message = decoder.read_message(r#"{"event":"stop"}"#).unwrap();
         assert!(matches!(message, Message::Stop(_)));
         assert_eq!(decoder.unwritten_len(), None);
+    }
+
+    #[test]
+    fn inbound_follows_a_new_start() {
+        let mut decoder =
+            InboundDecoder::new(format(Encoding::Mulaw, 8000), 16000, Quality::Default).unwrap();
+        let start = r#"{"event":"start","start":{"streamId":"s","mediaFormat":{"encoding":"audio/x-l16","sampleRate":16000}}}"#;
+        assert!(matches!(decoder.read_message(start), Ok(Message::Start(_))));
+        assert_eq!(decoder.format(), format(Encoding::L16, 16000));
+        // 20 ms of L16 at 16 kHz, decoded as L16 (as μ-law it would be 640 samples).
+        let mut payload = String::new();
+        PayloadCodec::new().encode(&[9; 320], Encoding::L16, ByteOrder::Little, &mut payload);
+        decoder
+            .read_message(&media_text(&payload, Track::Inbound))
+            .unwrap();
+        assert_eq!(decoder.unwritten_len(), Some(320));
+        let again = r#"{"event":"start","start":{"streamId":"s","mediaFormat":{"encoding":"audio/x-l16","sampleRate":24000}}}"#;
+        assert!(decoder.read_message(again).is_ok());
+        assert_eq!(decoder.format(), format(Encoding::L16, 24000));
+    }
+
+    #[test]
+    fn outbound_refuses_what_play_audio_cannot_carry() {
+        let alaw = format(Encoding::Alaw, 8000);
+        let error = OutboundEncoder::new(alaw, "s", 20, Quality::Default).unwrap_err();
+        assert!(error.to_string().contains("playAudio carries"), "{error}");
+        let odd = format(Encoding::L16, 11025);
+        assert!(OutboundEncoder::new(odd, "s", 20, Quality::Default).is_err());
+        let ulaw = format(Encoding::Mulaw, 8000);
+        for frame_ms in [0, MAX_FRAME_MS + 5, u32::MAX] {
+            let error = OutboundEncoder::new(ulaw, "s", frame_ms, Quality::Default).unwrap_err();
+            assert!(matches!(error, Error::Argument(_)), "{error}");
+        }
+        assert!(OutboundEncoder::new(ulaw, "s", MAX_FRAME_MS, Quality::Default).is_ok());
     }
 
     fn encode_all(encoder: &mut OutboundEncoder, chunks: &[&[i16]], rate: u32) -> Vec<String> {
@@ -458,7 +535,7 @@ mod tests {
             };
             assert_eq!(play.payload.len(), 216); // 160 μ-law bytes
         }
-        assert_eq!(one.counters().frames, whole.len() as u64);
+        assert_eq!(one.counters().frames_emitted, whole.len() as u64);
     }
 
     #[test]
@@ -470,7 +547,7 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert!((encoder.pending_ms() - 5.0).abs() < 1e-9);
         assert!((encoder.clear() - 5.0).abs() < 1e-9);
-        assert_eq!(encoder.counters().dropped, 80);
+        assert_eq!(encoder.counters().samples_cleared, 80);
         encoder.flush(&mut out);
         assert_eq!(out.len(), 1);
     }

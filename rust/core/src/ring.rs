@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use crate::error::{Error, Result};
 
 /// What a write that does not fit does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Overflow {
     /// Drop the oldest queued samples (and markers inside them) to make room.
     DropOldest,

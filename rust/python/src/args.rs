@@ -4,10 +4,12 @@
 use audiofork_core::pcm::SampleType;
 use audiofork_core::resample::Quality;
 use audiofork_core::ring::Overflow;
+use audiofork_core::wire::Track;
 use audiofork_core::ByteOrder;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
+use std::convert::Infallible;
 
 use crate::errors;
 use crate::input::type_name;
@@ -17,7 +19,7 @@ use crate::input::type_name;
 macro_rules! named_arg {
     ($(#[$doc:meta])* $name:ident($core:ty) $param:literal) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub struct $name(pub $core);
 
         impl<'py> FromPyObject<'_, 'py> for $name {
@@ -51,3 +53,17 @@ named_arg!(
     /// `out_dtype`: `"int16"` or `"float32"`.
     SampleTypeArg(SampleType) "out_dtype"
 );
+named_arg!(
+    /// `track`: `"inbound"` or `"outbound"`.
+    TrackArg(Track) "track"
+);
+
+impl<'py> IntoPyObject<'py> for TrackArg {
+    type Target = PyString;
+    type Output = Bound<'py, PyString>;
+    type Error = Infallible;
+
+    fn into_pyobject(self, py: Python<'py>) -> Result<Bound<'py, PyString>, Infallible> {
+        Ok(PyString::intern(py, self.0.name()))
+    }
+}

@@ -1,13 +1,14 @@
 //! `InboundDecoder` and `OutboundEncoder`: one Python→Rust crossing per WebSocket message.
 
 use audiofork_core::pcm::SampleType;
-use audiofork_core::pipeline::{Counters, InboundDecoder, OutboundEncoder};
+use audiofork_core::pipeline::{InboundDecoder, OutboundEncoder};
 use audiofork_core::resample::Quality;
+use audiofork_core::wire::Track;
 use audiofork_core::wire::{Batch, DEFAULT_MAX_MESSAGE_BYTES};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
-use crate::args::{QualityArg, SampleTypeArg};
+use crate::args::{QualityArg, SampleTypeArg, TrackArg};
 use crate::array::new_filled;
 use crate::errors;
 use crate::events;
@@ -15,11 +16,12 @@ use crate::format::PyMediaFormat;
 use crate::input::{detach_if_large, PcmArg, Samples, TextArg};
 use crate::wire::message_text;
 
-fn counters_dict<'py>(py: Python<'py>, counters: Counters) -> PyResult<Bound<'py, PyDict>> {
+/// A stats dict of `(key, count)` pairs.
+fn stats_dict<'py>(py: Python<'py>, pairs: [(&str, u64); 3]) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
-    dict.set_item("frames", counters.frames)?;
-    dict.set_item("bytes", counters.bytes)?;
-    dict.set_item("dropped", counters.dropped)?;
+    for (key, count) in pairs {
+        dict.set_item(key, count)?;
+    }
     Ok(dict)
 }
 
@@ -87,18 +89,18 @@ impl PyInboundDecoder {
     }
 
     /// Decode one base64 payload of ``track`` to PCM at ``out_rate``.
-    #[pyo3(signature = (payload, track = "inbound"))]
+    #[pyo3(signature = (payload, track = TrackArg(Track::Inbound)))]
     fn decode_payload<'py>(
         &mut self,
         py: Python<'py>,
         payload: &Bound<'py, PyAny>,
-        track: &str,
+        track: TrackArg,
     ) -> PyResult<Bound<'py, PyAny>> {
         let arg = TextArg::extract(payload, "payload")?;
         let text = message_text(&arg)?;
         let len = self
             .inner
-            .read_payload(text, track)
+            .read_payload(text, track.0)
             .map_err(errors::to_py)?;
         self.write_pcm(py, len)
     }
@@ -126,10 +128,19 @@ impl PyInboundDecoder {
         self.dtype.name()
     }
 
-    /// ``{"frames", "bytes", "dropped"}``: media frames decoded, wire bytes, frames refused.
+    /// ``frames_decoded``: media frames decoded; ``payload_bytes``: wire bytes (before
+    /// base64) decoded; ``frames_refused``: media frames refused as malformed.
     #[getter]
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        counters_dict(py, self.inner.counters())
+        let c = self.inner.counters();
+        stats_dict(
+            py,
+            [
+                ("frames_decoded", c.frames_decoded),
+                ("payload_bytes", c.payload_bytes),
+                ("frames_refused", c.frames_refused),
+            ],
+        )
     }
 }
 
@@ -198,9 +209,9 @@ impl PyOutboundEncoder {
         self.take_messages(py)
     }
 
-    /// Drop what was not yet emitted; returns the milliseconds dropped, rounded.
-    fn clear(&mut self) -> u64 {
-        self.inner.clear().round() as u64
+    /// Drop what was not yet emitted; returns the milliseconds dropped.
+    fn clear(&mut self) -> f64 {
+        self.inner.clear()
     }
 
     /// Milliseconds queued but not yet emitted.
@@ -227,10 +238,20 @@ impl PyOutboundEncoder {
         self.inner.frame_samples()
     }
 
-    /// ``{"frames", "bytes", "dropped"}``: messages emitted, wire bytes, samples cleared.
+    /// ``frames_emitted``: ``playAudio`` messages emitted; ``payload_bytes``: wire bytes
+    /// (before base64) encoded; ``samples_cleared``: samples at the wire rate dropped by
+    /// ``clear()``.
     #[getter]
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        counters_dict(py, self.inner.counters())
+        let c = self.inner.counters();
+        stats_dict(
+            py,
+            [
+                ("frames_emitted", c.frames_emitted),
+                ("payload_bytes", c.payload_bytes),
+                ("samples_cleared", c.samples_cleared),
+            ],
+        )
     }
 }
 

@@ -1,8 +1,9 @@
 //! `parse_message` and the message builders.
 
-use audiofork_core::wire::{self, MediaFields, ParseOptions, StartFields};
+use audiofork_core::wire::{self, MediaFields, ParseOptions, StartFields, Track};
 use pyo3::prelude::*;
 
+use crate::args::TrackArg;
 use crate::errors;
 use crate::events;
 use crate::format::PyMediaFormat;
@@ -52,9 +53,11 @@ fn escaped_payload(payload: &str) -> impl FnOnce(&mut String) + '_ {
     move |out| wire::push_escaped(out, payload)
 }
 
-/// A ``playAudio`` message carrying ``payload`` (base64) in ``media_format``.
+/// A ``playAudio`` message carrying ``payload`` (base64) in ``media_format``, which must be
+/// one ``playAudio`` carries (L16 at 8, 16 or 24 kHz, or μ-law at 8 kHz).
 #[pyfunction]
-fn play_audio(stream_id: &str, media_format: PyMediaFormat, payload: &str) -> String {
+fn play_audio(stream_id: &str, media_format: PyMediaFormat, payload: &str) -> PyResult<String> {
+    wire::check_play_audio_format(&media_format.0).map_err(errors::to_py)?;
     let mut out = String::with_capacity(payload.len() + 128);
     wire::write_play_audio(
         &mut out,
@@ -62,7 +65,7 @@ fn play_audio(stream_id: &str, media_format: PyMediaFormat, payload: &str) -> St
         &media_format.0,
         escaped_payload(payload),
     );
-    out
+    Ok(out)
 }
 
 /// A ``checkpoint`` message.
@@ -91,17 +94,17 @@ fn stop(stream_id: &str) -> String {
 
 /// A ``start`` message (nested form), as the platform sends it.
 #[pyfunction]
-#[pyo3(signature = (stream_id, media_format, *, call_id, account_id = "", tracks = vec!["inbound".to_owned()], sequence_number = 0, extra_headers = "{}"))]
+#[pyo3(signature = (stream_id, media_format, *, call_id, account_id = "", tracks = vec![TrackArg(Track::Inbound)], sequence_number = 0, extra_headers = "{}"))]
 fn start(
     stream_id: &str,
     media_format: PyMediaFormat,
     call_id: &str,
     account_id: &str,
-    tracks: Vec<String>,
+    tracks: Vec<TrackArg>,
     sequence_number: u64,
     extra_headers: &str,
 ) -> String {
-    let tracks: Vec<&str> = tracks.iter().map(String::as_str).collect();
+    let tracks: Vec<Track> = tracks.into_iter().map(|track| track.0).collect();
     let mut out = String::new();
     wire::write_start(
         &mut out,
@@ -120,21 +123,21 @@ fn start(
 
 /// A ``media`` message, as the platform sends it.
 #[pyfunction]
-#[pyo3(signature = (stream_id, payload, *, sequence_number, chunk, timestamp_ms, track = "inbound", extra_headers = "{}"))]
+#[pyo3(signature = (stream_id, payload, *, sequence_number, chunk, timestamp_ms, track = TrackArg(Track::Inbound), extra_headers = "{}"))]
 fn media(
     stream_id: &str,
     payload: &str,
     sequence_number: u64,
     chunk: u64,
     timestamp_ms: u64,
-    track: &str,
+    track: TrackArg,
     extra_headers: &str,
 ) -> String {
     let mut out = String::with_capacity(payload.len() + 192);
     let fields = MediaFields {
         sequence_number,
         stream_id,
-        track,
+        track: track.0,
         timestamp_ms,
         chunk,
         extra_headers,
@@ -163,20 +166,20 @@ fn cleared_audio(stream_id: Option<&str>, sequence_number: Option<u64>) -> Strin
 
 /// A ``dtmf`` message.
 #[pyfunction]
-#[pyo3(signature = (stream_id, digit, *, sequence_number, timestamp_ms, track = "inbound"))]
+#[pyo3(signature = (stream_id, digit, *, sequence_number, timestamp_ms, track = TrackArg(Track::Inbound)))]
 fn dtmf(
     stream_id: &str,
     digit: &str,
     sequence_number: u64,
     timestamp_ms: u64,
-    track: &str,
+    track: TrackArg,
 ) -> String {
     let mut out = String::new();
     wire::write_dtmf(
         &mut out,
         sequence_number,
         stream_id,
-        track,
+        track.0,
         digit,
         timestamp_ms,
     );
@@ -184,6 +187,7 @@ fn dtmf(
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("DEFAULT_MAX_MESSAGE_BYTES", wire::DEFAULT_MAX_MESSAGE_BYTES)?;
     m.add_function(wrap_pyfunction!(parse_message, m)?)?;
     m.add_function(wrap_pyfunction!(play_audio, m)?)?;
     m.add_function(wrap_pyfunction!(checkpoint, m)?)?;

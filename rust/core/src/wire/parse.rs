@@ -8,11 +8,11 @@ use std::borrow::Cow;
 
 use super::reader::{ReadError, ReadResult, Reader};
 use super::{
-    field_path, Checkpoint, ClearAudio, ClearedAudio, Dtmf, Media, Message, PlayAudio,
-    PlayedStream, Start, Stop, DEFAULT_MAX_MESSAGE_BYTES,
+    check_play_audio_format, field_path, Checkpoint, ClearAudio, ClearedAudio, Dtmf, Media,
+    Message, PlayAudio, PlayedStream, Start, Stop, Track, DEFAULT_MAX_MESSAGE_BYTES,
 };
 use crate::error::{Error, Result};
-use crate::format::{resolve_format, ByteOrder, Encoding, FormatSpec, MediaFormat};
+use crate::format::{resolve_format, ByteOrder, FormatSpec, MediaFormat};
 
 /// Limits and checks applied by [`parse`].
 #[derive(Debug, Clone, Copy)]
@@ -75,7 +75,7 @@ struct RawStart<'a> {
     call_id: Text<'a>,
     stream_id: Text<'a>,
     account_id: Text<'a>,
-    tracks: Option<Vec<String>>,
+    tracks: Option<Vec<Cow<'a, str>>>,
     media_format: Option<RawMediaFormat<'a>>,
 }
 
@@ -163,9 +163,13 @@ fn read_start<'a>(reader: &mut Reader<'a>, bad: &mut TypeError) -> ReadResult<Ra
             "streamId" => start.stream_id = typed(bad, "start.streamId", r.string())?,
             "accountId" => start.account_id = typed(bad, "start.accountId", r.string())?,
             "tracks" => {
+                // An element of the wrong type is recorded and the rest of the array still
+                // read, so the text is checked to be JSON to its end.
                 let mut tracks = Vec::new();
                 let read = r.array(|r| {
-                    tracks.push(r.string()?.into_owned());
+                    if let Some(track) = typed(bad, "start.tracks", r.string())? {
+                        tracks.push(track);
+                    }
                     Ok(())
                 });
                 start.tracks = typed(bad, "start.tracks", read)?.map(|()| tracks);
@@ -232,6 +236,16 @@ fn protocol(event: &str, path: &str, reason: impl std::fmt::Display) -> Error {
 
 fn required<'a>(value: Text<'a>, event: &str, field: &str) -> Result<Cow<'a, str>> {
     value.ok_or_else(|| protocol(event, field, "missing"))
+}
+
+/// The track named at `path`.
+fn track(name: &str, event: &str, path: &str) -> Result<Track> {
+    Track::parse(name).map_err(|error| protocol(event, path, error))
+}
+
+/// The track named at `path`, inbound when absent.
+fn optional_track(name: Text<'_>, event: &str, path: &str) -> Result<Track> {
+    name.map_or(Ok(Track::Inbound), |name| track(&name, event, path))
 }
 
 fn owned(value: Text<'_>) -> Option<String> {
@@ -378,7 +392,13 @@ fn start(raw: RawMessage<'_>) -> Result<Start> {
                 .into_owned(),
                 call_id: owned(nested.call_id.or(call_id)),
                 account_id: owned(nested.account_id.or(account_id)),
-                tracks: nested.tracks.unwrap_or_else(|| vec!["inbound".to_owned()]),
+                tracks: match nested.tracks {
+                    Some(names) => names
+                        .iter()
+                        .map(|name| track(name, "start", "start.tracks"))
+                        .collect::<Result<_>>()?,
+                    None => vec![Track::Inbound],
+                },
                 media_format: media_format(
                     &encoding,
                     format.sample_rate,
@@ -403,11 +423,10 @@ fn start(raw: RawMessage<'_>) -> Result<Start> {
                 "start",
                 ("contentType", "contentType"),
             )?;
-            let track = top.audio_track.as_deref().unwrap_or("inbound");
-            let tracks = if track == "both" {
-                vec!["inbound".to_owned(), "outbound".to_owned()]
-            } else {
-                vec![track.to_owned()]
+            let tracks = match top.audio_track.as_deref() {
+                None => vec![Track::Inbound],
+                Some("both") => Track::ALL.to_vec(),
+                Some(name) => vec![track(name, "start", "audioTrack")?],
             };
             Ok(Start {
                 sequence_number: raw.sequence_number,
@@ -451,7 +470,7 @@ fn media<'a>(raw: RawMessage<'a>, options: &ParseOptions) -> Result<Media<'a>> {
     Ok(Media {
         sequence_number: raw.sequence_number,
         stream_id: raw.stream_id,
-        track: body.track.unwrap_or(Cow::Borrowed("inbound")),
+        track: optional_track(body.track, "media", "media.track")?,
         timestamp_ms: body.timestamp,
         chunk: body.chunk,
         payload,
@@ -466,14 +485,13 @@ fn dtmf(raw: RawMessage<'_>) -> Result<Dtmf> {
     Ok(Dtmf {
         sequence_number: raw.sequence_number,
         stream_id: owned(raw.stream_id),
-        track: owned(body.track).unwrap_or_else(|| "inbound".to_owned()),
+        track: optional_track(body.track, "dtmf", "dtmf.track")?,
         digit: required(body.digit, "dtmf", "dtmf.digit")?.into_owned(),
         timestamp_ms: body.timestamp,
     })
 }
 
 fn play_audio<'a>(raw: RawMessage<'a>, options: &ParseOptions) -> Result<PlayAudio<'a>> {
-    let stream_id = required(raw.stream_id, "playAudio", "streamId")?.into_owned();
     let body = raw
         .media
         .ok_or_else(|| protocol("playAudio", "media", "missing"))?;
@@ -485,19 +503,14 @@ fn play_audio<'a>(raw: RawMessage<'a>, options: &ParseOptions) -> Result<PlayAud
         "playAudio",
         ("media.contentType", "media.sampleRate"),
     )?;
-    if media_format.encoding == Encoding::Alaw {
-        return Err(protocol(
-            "playAudio",
-            "media.contentType",
-            "audio/x-alaw is not accepted (audio/x-l16 or audio/x-mulaw)",
-        ));
-    }
+    check_play_audio_format(&media_format)
+        .map_err(|error| protocol("playAudio", "media.contentType", error))?;
     let payload = required(body.payload, "playAudio", "media.payload")?;
     if options.check_payload {
         check_payload(&payload, "playAudio", "media.payload")?;
     }
     Ok(PlayAudio {
-        stream_id,
+        stream_id: owned(raw.stream_id),
         media_format,
         payload,
     })

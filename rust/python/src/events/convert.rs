@@ -9,6 +9,7 @@ use super::simple::{
     Checkpoint, ClearAudio, ClearedAudio, Dtmf, Headers, PlayAudio, PlayedStream, Start, Stop,
     UnknownEvent,
 };
+use crate::args::TrackArg;
 use crate::format::PyMediaFormat;
 
 /// The Python event for a parsed message. `text` is the message and `source` the Python
@@ -29,7 +30,7 @@ pub fn to_py<'py>(
             media_format: PyMediaFormat(s.media_format),
             call_id: s.call_id,
             account_id: s.account_id,
-            tracks: s.tracks,
+            tracks: s.tracks.into_iter().map(TrackArg).collect(),
             sequence_number: s.sequence_number,
             from_: s.from,
             to: s.to,
@@ -50,7 +51,7 @@ pub fn to_py<'py>(
         Message::Dtmf(d) => Dtmf {
             digit: d.digit,
             stream_id: d.stream_id,
-            track: d.track,
+            track: TrackArg(d.track),
             sequence_number: d.sequence_number,
             timestamp_ms: d.timestamp_ms,
         }

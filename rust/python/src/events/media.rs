@@ -4,13 +4,16 @@
 
 use std::borrow::Cow;
 
-use audiofork_core::wire;
-use numpy::PyUntypedArrayMethods;
-use pyo3::exceptions::PyValueError;
+use audiofork_core::wire::{self, Track};
+use numpy::{PyArray1, PyUntypedArrayMethods};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
+use pyo3::IntoPyObjectExt;
 
-use super::simple::Headers;
+use super::simple::{field_reprs, Headers};
+use crate::args::TrackArg;
+use crate::input::type_name;
 
 /// Text of a `Media` field: a span of the message object it was parsed from (kept alive, not
 /// copied: payloads are most of a message), or an owned copy.
@@ -69,23 +72,36 @@ impl FieldText {
     }
 }
 
-/// Common short values shared rather than allocated per frame.
+/// `extra_headers` text, shared rather than allocated per frame when it is the usual `{}`.
 fn interned(value: Cow<'_, str>) -> Cow<'static, str> {
     match value.as_ref() {
-        "inbound" => Cow::Borrowed("inbound"),
-        "outbound" => Cow::Borrowed("outbound"),
         "{}" => Cow::Borrowed("{}"),
         _ => Cow::Owned(value.into_owned()),
     }
 }
 
+/// `pcm` as the constructor accepts it: a 1-D int16 or float32 numpy array, or `None`.
+fn checked_pcm(pcm: Option<Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>> {
+    let Some(pcm) = pcm else {
+        return Ok(None);
+    };
+    if pcm.cast::<PyArray1<i16>>().is_ok() || pcm.cast::<PyArray1<f32>>().is_ok() {
+        return Ok(Some(pcm.unbind()));
+    }
+    Err(PyTypeError::new_err(format!(
+        "pcm must be a 1-D int16 or float32 numpy array or None, got {}",
+        type_name(&pcm)
+    )))
+}
+
 /// ``media``: one chunk of one track. ``payload`` is the base64 text; ``pcm`` holds the
-/// decoded int16 samples when an ``InboundDecoder`` produced the event (else ``None``).
+/// decoded samples (int16 or float32, as the decoder's ``out_dtype``) when an
+/// ``InboundDecoder`` produced the event, else ``None``.
 #[pyclass(module = "audiofork._core", frozen)]
 pub struct Media {
     stream_id: Option<FieldText>,
     sequence_number: Option<u64>,
-    track: Cow<'static, str>,
+    track: Track,
     timestamp_ms: Option<u64>,
     chunk: Option<u64>,
     payload: FieldText,
@@ -105,7 +121,7 @@ impl Media {
         Media {
             stream_id: media.stream_id.map(|id| FieldText::new(id, text, message)),
             sequence_number: media.sequence_number,
-            track: interned(media.track),
+            track: media.track,
             timestamp_ms: media.timestamp_ms,
             chunk: media.chunk,
             payload: FieldText::new(media.payload, text, message),
@@ -126,28 +142,28 @@ impl Media {
 #[pymethods]
 impl Media {
     #[new]
-    #[pyo3(signature = (*, payload, stream_id = None, sequence_number = None, track = "inbound".to_owned(), timestamp_ms = None, chunk = None, extra_headers_raw = None, pcm = None))]
+    #[pyo3(signature = (*, payload, stream_id = None, sequence_number = None, track = TrackArg(Track::Inbound), timestamp_ms = None, chunk = None, extra_headers_raw = None, pcm = None))]
     #[allow(clippy::too_many_arguments)]
     fn py_new(
         payload: String,
         stream_id: Option<String>,
         sequence_number: Option<u64>,
-        track: String,
+        track: TrackArg,
         timestamp_ms: Option<u64>,
         chunk: Option<u64>,
         extra_headers_raw: Option<String>,
-        pcm: Option<Py<PyAny>>,
-    ) -> Self {
-        Media {
+        pcm: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        Ok(Media {
             stream_id: stream_id.map(|id| FieldText::Owned(Cow::Owned(id))),
             sequence_number,
-            track: Cow::Owned(track),
+            track: track.0,
             timestamp_ms,
             chunk,
             payload: FieldText::Owned(Cow::Owned(payload)),
             extra_headers_raw: extra_headers_raw.map(Cow::Owned),
-            pcm,
-        }
+            pcm: checked_pcm(pcm)?,
+        })
     }
 
     #[classattr]
@@ -167,8 +183,8 @@ impl Media {
         self.sequence_number
     }
     #[getter]
-    fn track(&self) -> &str {
-        &self.track
+    fn track(&self) -> &'static str {
+        self.track.name()
     }
     #[getter]
     fn timestamp_ms(&self) -> Option<u64> {
@@ -229,13 +245,19 @@ impl Media {
         Ok(same_fields && same_pcm)
     }
 
+    /// Python reprs of the fields; the payload shortened to its start and length, the
+    /// samples to their count.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let payload = self.payload_text(py)?;
-        let shown: String = payload.chars().take(24).collect();
-        let ellipsis = if shown.len() < payload.len() {
-            "…"
+        let start: String = payload.chars().take(24).collect();
+        let shown = if start.len() < payload.len() {
+            format!(
+                "{}… ({} chars)",
+                PyString::new(py, &start).repr()?,
+                payload.len()
+            )
         } else {
-            ""
+            PyString::new(py, &payload).repr()?.to_string()
         };
         let pcm = match &self.pcm {
             Some(pcm) => match pcm.bind(py).cast::<numpy::PyUntypedArray>() {
@@ -244,9 +266,16 @@ impl Media {
             },
             None => "None".to_owned(),
         };
-        Ok(format!(
-            "Media(stream_id={:?}, sequence_number={:?}, track={:?}, timestamp_ms={:?}, chunk={:?}, payload='{shown}{ellipsis}' ({} chars), pcm={pcm})",
-            self.stream_id_text(py)?, self.sequence_number, self.track, self.timestamp_ms, self.chunk, payload.len()
-        ))
+        let fields = field_reprs(vec![
+            ("stream_id", self.stream_id_text(py)?.into_bound_py_any(py)),
+            (
+                "sequence_number",
+                self.sequence_number.into_bound_py_any(py),
+            ),
+            ("track", self.track.name().into_bound_py_any(py)),
+            ("timestamp_ms", self.timestamp_ms.into_bound_py_any(py)),
+            ("chunk", self.chunk.into_bound_py_any(py)),
+        ])?;
+        Ok(format!("Media({fields}, payload={shown}, pcm={pcm})"))
     }
 }

@@ -1,11 +1,12 @@
 //! The events that are plain values: one frozen class per message, built by one macro, and
 //! `UnknownEvent` for messages this library does not know.
 
-use audiofork_core::wire;
+use audiofork_core::wire::{self, Track};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use pyo3::IntoPyObjectExt;
 
+use crate::args::TrackArg;
 use crate::format::PyMediaFormat;
 
 /// `extra_headers` parsed to a dict, in the order sent.
@@ -45,7 +46,7 @@ impl<'py> FromPyObject<'_, 'py> for Headers {
 }
 
 /// `name=repr(value), …` for a dataclass-style repr.
-fn field_reprs(fields: Vec<(&str, PyResult<Bound<'_, PyAny>>)>) -> PyResult<String> {
+pub(super) fn field_reprs(fields: Vec<(&str, PyResult<Bound<'_, PyAny>>)>) -> PyResult<String> {
     let parts: PyResult<Vec<String>> = fields
         .into_iter()
         .map(|(name, value)| Ok(format!("{name}={}", value?.repr()?)))
@@ -53,10 +54,11 @@ fn field_reprs(fields: Vec<(&str, PyResult<Bound<'_, PyAny>>)>) -> PyResult<Stri
     Ok(parts?.join(", "))
 }
 
-/// Declares an event class: a frozen pyclass with a keyword constructor, getters, equality,
-/// hashing, `__match_args__`, a repr in dataclass style and its wire `event` name.
+/// Declares an event class: a frozen pyclass with a keyword constructor (fields without a
+/// default are required, as on the wire), getters, equality, hashing, `__match_args__`, a
+/// repr in dataclass style and its wire `event` name.
 macro_rules! event_class {
-    ($(#[$doc:meta])* $name:ident = $event:literal { $($field:ident : $ty:ty = $default:expr),* $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident = $event:literal { $($field:ident : $ty:ty $(= $default:expr)?),* $(,)? }) => {
         $(#[$doc])*
         #[pyclass(module = "audiofork._core", frozen, get_all, eq, hash)]
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -67,7 +69,7 @@ macro_rules! event_class {
         #[pymethods]
         impl $name {
             #[new]
-            #[pyo3(signature = (*, $($field = $default),*))]
+            #[pyo3(signature = (*, $($field $(= $default)?),*))]
             #[allow(clippy::too_many_arguments)]
             fn py_new($($field: $ty),*) -> Self {
                 Self { $($field),* }
@@ -93,11 +95,11 @@ macro_rules! event_class {
 event_class! {
     /// ``start``: the stream's ids and inbound format; the first message of a stream.
     Start = "start" {
-        stream_id: String = String::new(),
-        media_format: PyMediaFormat = PyMediaFormat(audiofork_core::MediaFormat { encoding: audiofork_core::Encoding::L16, sample_rate: 8000, byte_order: audiofork_core::ByteOrder::Little }),
+        stream_id: String,
+        media_format: PyMediaFormat,
         call_id: Option<String> = None,
         account_id: Option<String> = None,
-        tracks: Vec<String> = vec!["inbound".to_owned()],
+        tracks: Vec<TrackArg> = vec![TrackArg(Track::Inbound)],
         sequence_number: Option<u64> = None,
         from_: Option<String> = None,
         to: Option<String> = None,
@@ -110,7 +112,7 @@ event_class! {
 event_class! {
     /// ``playedStream``: everything queued before checkpoint ``name`` has played.
     PlayedStream = "playedStream" {
-        name: String = String::new(),
+        name: String,
         stream_id: Option<String> = None,
         sequence_number: Option<u64> = None,
     }
@@ -127,9 +129,9 @@ event_class! {
 event_class! {
     /// ``dtmf``: a keypad digit.
     Dtmf = "dtmf" {
-        digit: String = String::new(),
+        digit: String,
         stream_id: Option<String> = None,
-        track: String = "inbound".to_owned(),
+        track: TrackArg = TrackArg(Track::Inbound),
         sequence_number: Option<u64> = None,
         timestamp_ms: Option<u64> = None,
     }
@@ -146,24 +148,24 @@ event_class! {
 event_class! {
     /// ``playAudio``: audio the app queues for the caller (what the platform receives).
     PlayAudio = "playAudio" {
-        stream_id: String = String::new(),
-        media_format: PyMediaFormat = PyMediaFormat(audiofork_core::MediaFormat { encoding: audiofork_core::Encoding::L16, sample_rate: 8000, byte_order: audiofork_core::ByteOrder::Little }),
-        payload: String = String::new(),
+        media_format: PyMediaFormat,
+        payload: String,
+        stream_id: Option<String> = None,
     }
 }
 
 event_class! {
     /// ``checkpoint``: ask for ``playedStream`` once everything queued so far has played.
     Checkpoint = "checkpoint" {
-        stream_id: String = String::new(),
-        name: String = String::new(),
+        stream_id: String,
+        name: String,
     }
 }
 
 event_class! {
     /// ``clearAudio``: drop all queued audio.
     ClearAudio = "clearAudio" {
-        stream_id: String = String::new(),
+        stream_id: String,
     }
 }
 
