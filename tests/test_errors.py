@@ -3,6 +3,9 @@ also the built-in it refines; closed sets of names are checked by one parser eac
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
+
 import numpy as np
 import pytest
 
@@ -15,6 +18,7 @@ from audiofork import (
     FormatError,
     MediaFormat,
     ProtocolError,
+    wire,
 )
 
 ULAW8K = MediaFormat("mulaw", 8000)
@@ -91,3 +95,117 @@ def test_conflicting_rates_name_both_fields() -> None:
     assert str(info.value) == (
         "playAudio.media.sampleRate: 8000 conflicts with rate=16000 in playAudio.media.contentType"
     )
+
+
+# --- integers out of range: one rule for every integer parameter --------------------------
+
+_PCM = np.zeros(160, np.int16)
+_INT_PARAMETERS: list[tuple[str, Callable[[int], object]]] = [
+    ("capacity", lambda v: af.Ring(v)),
+    ("n", lambda v: af.Ring(4).read(v)),
+    ("n", lambda v: af.Ring(4).peek(v)),
+    ("out_rate", lambda v: af.InboundDecoder(ULAW8K, v)),
+    ("max_message_size", lambda v: af.InboundDecoder(ULAW8K, max_message_size=v)),
+    ("frame_ms", lambda v: af.OutboundEncoder(ULAW8K, "s", v)),
+    ("sample_rate", lambda v: af.OutboundEncoder(ULAW8K, "s").push(_PCM, v)),
+    ("in_rate", lambda v: af.Resampler(v, 8000)),
+    ("out_rate", lambda v: af.Resampler(8000, v)),
+    ("in_rate", lambda v: af.resample(_PCM, v, 8000)),
+    ("input_len", lambda v: af.Resampler(8000, 16000).output_len(v)),
+    ("max_size", lambda v: af.parse_message("{}", max_size=v)),
+    ("sample_rate", lambda v: MediaFormat("l16", v, strict=False)),
+    ("default_rate", lambda v: MediaFormat.parse("l16", default_rate=v)),
+    ("ms", lambda v: ULAW8K.samples_per_frame(v)),
+    ("ms", lambda v: ULAW8K.bytes_per_frame(v)),
+    ("sequence_number", lambda v: wire.media("s", "", sequence_number=v, chunk=1, timestamp_ms=1)),
+    ("chunk", lambda v: wire.media("s", "", sequence_number=1, chunk=v, timestamp_ms=1)),
+    ("timestamp_ms", lambda v: wire.dtmf("s", "1", sequence_number=1, timestamp_ms=v)),
+    ("sequence_number", lambda v: wire.start("s", ULAW8K, call_id="c", sequence_number=v)),
+    ("sequence_number", lambda v: wire.played_stream("n", "s", v)),
+    ("sequence_number", lambda v: wire.cleared_audio("s", v)),
+    ("sequence_number", lambda v: af.Stop(sequence_number=v)),
+    ("timestamp_ms", lambda v: af.Dtmf(digit="1", timestamp_ms=v)),
+    ("chunk", lambda v: af.Media(payload="", chunk=v)),
+]
+
+
+@pytest.mark.parametrize(("parameter", "call"), _INT_PARAMETERS)
+@pytest.mark.parametrize(
+    "value", [-1, -(2**63) - 1, 2**64, 10**5000], ids=["-1", "-2**63-1", "2**64", "10**5000"]
+)
+def test_out_of_range_integers_name_the_parameter_and_range(
+    parameter: str, call: Callable[[int], object], value: int
+) -> None:
+    with pytest.raises(AudioforkError) as info:
+        call(value)
+    assert isinstance(info.value, ValueError)
+    assert str(info.value).startswith(f"{parameter}: ")
+    assert " is out of range (" in str(info.value)
+
+
+@pytest.mark.parametrize(("parameter", "call"), _INT_PARAMETERS)
+def test_integer_parameters_refuse_other_types(
+    parameter: str, call: Callable[[int], object]
+) -> None:
+    for value in (1.0, True, "1"):
+        with pytest.raises(TypeError, match=parameter):
+            call(value)  # type: ignore[arg-type]
+
+
+# --- unknown events: what the reader accepts always builds -------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"event":"x","start":{"tracks":[1}}',
+        '{"event":"x","start":{"tracks":[1,]}}',
+        '{"event":"x","media":{"track":[1}}',
+    ],
+)
+def test_unknown_events_with_invalid_json_are_protocol_errors(text: str) -> None:
+    with pytest.raises(ProtocolError, match="not valid JSON"):
+        af.parse_message(text)
+
+
+def test_unknown_events_keep_integers_too_long_for_int() -> None:
+    digits = "7" * 5000
+    event = af.parse_message('{"event":"x","n":' + digits + ',"small":2}')
+    assert isinstance(event, af.UnknownEvent)
+    assert event.raw["n"] == Decimal(digits)
+    assert event.raw["small"] == 2 and isinstance(event.raw["small"], int)
+
+
+# --- strings that are not UTF-8 -----------------------------------------------------------
+
+_SURROGATE = "\ud800"
+
+
+@pytest.mark.parametrize(
+    ("parameter", "call"),
+    [
+        ("stream_id", lambda s: wire.checkpoint(s, "n")),
+        ("name", lambda s: wire.checkpoint("s", s)),
+        ("stream_id", lambda s: wire.clear_audio(s)),
+        ("stream_id", lambda s: wire.stop(s)),
+        ("payload", lambda s: wire.play_audio("s", ULAW8K, s)),
+        ("call_id", lambda s: wire.start("s", ULAW8K, call_id=s)),
+        ("account_id", lambda s: wire.start("s", ULAW8K, call_id="c", account_id=s)),
+        (
+            "extra_headers",
+            lambda s: wire.media(
+                "s", "", sequence_number=1, chunk=1, timestamp_ms=1, extra_headers=s
+            ),
+        ),
+        ("digit", lambda s: wire.dtmf("s", s, sequence_number=1, timestamp_ms=1)),
+        ("name", lambda s: wire.played_stream(s)),
+        ("stream_id", lambda s: wire.cleared_audio(s)),
+        ("stream_id", lambda s: af.OutboundEncoder(ULAW8K, s)),
+        ("name", lambda s: af.Ring(4).mark(s)),
+    ],
+)
+def test_lone_surrogates_in_builder_arguments_name_the_argument(
+    parameter: str, call: Callable[[str], object]
+) -> None:
+    with pytest.raises(ArgumentError, match=f"^{parameter}: not valid UTF-8"):
+        call("a" + _SURROGATE)

@@ -53,15 +53,15 @@ def test_strict_rejects_rates_the_platform_does_not_allow(encoding: str, rate: i
     assert MediaFormat(encoding, rate, strict=False).sample_rate == rate
 
 
-@pytest.mark.parametrize("rate", [0, -8000, 384_001, 2**64])
+@pytest.mark.parametrize("rate", [0, -8000, 384_001, 2**63])
 def test_bad_rates(rate: int) -> None:
-    with pytest.raises(FormatError, match=f"sample_rate: {rate} is not a sample rate"):
+    with pytest.raises(FormatError, match=f"^sample_rate: {rate} is out of range"):
         MediaFormat("l16", rate, strict=False)
 
 
 @pytest.mark.parametrize("rate", [8000.0, True, "8000"])
 def test_rates_of_the_wrong_type(rate: object) -> None:
-    with pytest.raises(TypeError, match="sample_rate must be an int"):
+    with pytest.raises(TypeError, match="sample_rate"):
         MediaFormat("l16", rate)  # type: ignore[arg-type]
 
 

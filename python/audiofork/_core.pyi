@@ -100,8 +100,8 @@ class MediaFormat:
     def content_type(self) -> str: ...
     @property
     def bytes_per_sample(self) -> int: ...
-    def samples_per_frame(self, ms: int = 20) -> int: ...
-    def bytes_per_frame(self, ms: int = 20) -> int: ...
+    def samples_per_frame(self, ms: int = ...) -> int: ...
+    def bytes_per_frame(self, ms: int = ...) -> int: ...
     def __getnewargs_ex__(self) -> tuple[tuple[str, int, str], dict[str, bool]]: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
@@ -325,10 +325,10 @@ def start(
     media_format: MediaFormat,
     *,
     call_id: str,
-    account_id: str = "",
+    account_id: str | None = None,
     tracks: list[_Track] = ...,
-    sequence_number: int = 0,
-    extra_headers: str = "{}",
+    sequence_number: int = ...,
+    extra_headers: str | None = None,
 ) -> str: ...
 def media(
     stream_id: str,
@@ -338,7 +338,7 @@ def media(
     chunk: int,
     timestamp_ms: int,
     track: _Track = ...,
-    extra_headers: str = "{}",
+    extra_headers: str | None = None,
 ) -> str: ...
 def played_stream(
     name: str, stream_id: str | None = None, sequence_number: int | None = None
@@ -396,7 +396,7 @@ class OutboundEncoder:
         cls,
         media_format: MediaFormat,
         stream_id: str,
-        frame_ms: int = 20,
+        frame_ms: int = ...,
         *,
         quality: _Quality = ...,
     ) -> OutboundEncoder: ...

@@ -2,14 +2,13 @@
 
 use audiofork_core::format::{
     allowed_rates, resolve_format, Encoding, FormatProblem, FormatSpec, MediaFormat,
-    MAX_SAMPLE_RATE,
 };
 use audiofork_core::{ByteOrder, Error};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyInt, PyString, PyType};
+use pyo3::types::{PyDict, PyString, PyType};
 
-use crate::args::ByteOrderArg;
+use crate::args::{ByteOrderArg, DefaultRate, Ms, SampleRate};
 use crate::errors;
 use crate::input::type_name;
 
@@ -31,24 +30,6 @@ use crate::input::type_name;
 )]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PyMediaFormat(pub MediaFormat);
-
-fn rate_from_py(value: &Bound<'_, PyAny>) -> PyResult<u64> {
-    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
-        return Err(PyTypeError::new_err(format!(
-            "sample_rate must be an int, got {}",
-            type_name(value)
-        )));
-    }
-    value.extract::<u64>().map_err(|_| {
-        let shown = value
-            .repr()
-            .map(|text| text.to_string())
-            .unwrap_or_else(|_| "an integer of more digits than Python prints".to_owned());
-        errors::to_py(Error::Format(format!(
-            "sample_rate: {shown} is not a sample rate (1 to {MAX_SAMPLE_RATE})"
-        )))
-    })
-}
 
 impl PyMediaFormat {
     /// [`resolve_format`] with errors naming the Python arguments.
@@ -72,7 +53,7 @@ impl PyMediaFormat {
     #[pyo3(signature = (encoding, sample_rate, byteorder = ByteOrderArg(ByteOrder::Little), *, strict = true))]
     fn new(
         encoding: &Bound<'_, PyAny>,
-        sample_rate: &Bound<'_, PyAny>,
+        sample_rate: SampleRate,
         byteorder: ByteOrderArg,
         strict: bool,
     ) -> PyResult<Self> {
@@ -84,7 +65,7 @@ impl PyMediaFormat {
         })?;
         let spec = FormatSpec {
             content_type: &encoding.to_string_lossy(),
-            rate: Some(rate_from_py(sample_rate)?),
+            rate: Some(u64::from(sample_rate.0)),
             default_rate: None,
             byte_order: byteorder.0,
             strict,
@@ -102,12 +83,12 @@ impl PyMediaFormat {
         content_type: &str,
         byteorder: ByteOrderArg,
         strict: bool,
-        default_rate: Option<u32>,
+        default_rate: Option<DefaultRate>,
     ) -> PyResult<Self> {
         let spec = FormatSpec {
             content_type,
             rate: None,
-            default_rate,
+            default_rate: default_rate.map(|rate| rate.0),
             byte_order: byteorder.0,
             strict,
         };
@@ -145,14 +126,14 @@ impl PyMediaFormat {
     }
 
     /// Samples in ``ms`` milliseconds; ``FormatError`` if that is not whole.
-    #[pyo3(signature = (ms = 20))]
-    fn samples_per_frame(&self, ms: u32) -> PyResult<usize> {
-        self.0.samples_per_ms(ms).map_err(errors::to_py)
+    #[pyo3(signature = (ms = Ms(20)))]
+    fn samples_per_frame(&self, ms: Ms) -> PyResult<usize> {
+        self.0.samples_per_ms(ms.0).map_err(errors::to_py)
     }
 
     /// Wire bytes in ``ms`` milliseconds: 160 for 20 ms of μ-law, 640 for L16/16k.
-    #[pyo3(signature = (ms = 20))]
-    fn bytes_per_frame(&self, ms: u32) -> PyResult<usize> {
+    #[pyo3(signature = (ms = Ms(20)))]
+    fn bytes_per_frame(&self, ms: Ms) -> PyResult<usize> {
         Ok(self.samples_per_frame(ms)? * self.bytes_per_sample())
     }
 

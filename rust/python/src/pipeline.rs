@@ -8,7 +8,9 @@ use audiofork_core::wire::{Batch, DEFAULT_MAX_MESSAGE_BYTES};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
-use crate::args::{QualityArg, SampleTypeArg, TrackArg};
+use crate::args::{
+    FrameMs, MaxMessageSize, OutRate, QualityArg, SampleRate, SampleTypeArg, StreamId, TrackArg,
+};
 use crate::array::new_filled;
 use crate::errors;
 use crate::events;
@@ -53,19 +55,18 @@ impl PyInboundDecoder {
 #[pymethods]
 impl PyInboundDecoder {
     #[new]
-    #[pyo3(signature = (media_format, out_rate = None, out_dtype = SampleTypeArg(SampleType::Int16), *, quality = QualityArg(Quality::Default), max_message_size = DEFAULT_MAX_MESSAGE_BYTES))]
+    #[pyo3(signature = (media_format, out_rate = None, out_dtype = SampleTypeArg(SampleType::Int16), *, quality = QualityArg(Quality::Default), max_message_size = MaxMessageSize(DEFAULT_MAX_MESSAGE_BYTES)))]
     fn new(
         media_format: PyMediaFormat,
-        out_rate: Option<u32>,
+        out_rate: Option<OutRate>,
         out_dtype: SampleTypeArg,
         quality: QualityArg,
-        max_message_size: usize,
+        max_message_size: MaxMessageSize,
     ) -> PyResult<Self> {
         let format = media_format.0;
-        let mut inner =
-            InboundDecoder::new(format, out_rate.unwrap_or(format.sample_rate), quality.0)
-                .map_err(errors::to_py)?;
-        inner.set_max_message_bytes(max_message_size);
+        let out_rate = out_rate.map_or(format.sample_rate, |rate| rate.0);
+        let mut inner = InboundDecoder::new(format, out_rate, quality.0).map_err(errors::to_py)?;
+        inner.set_max_message_bytes(max_message_size.0);
         Ok(PyInboundDecoder {
             inner,
             dtype: out_dtype.0,
@@ -167,14 +168,14 @@ impl PyOutboundEncoder {
 #[pymethods]
 impl PyOutboundEncoder {
     #[new]
-    #[pyo3(signature = (media_format, stream_id, frame_ms = 20, *, quality = QualityArg(Quality::Default)))]
+    #[pyo3(signature = (media_format, stream_id, frame_ms = FrameMs(20), *, quality = QualityArg(Quality::Default)))]
     fn new(
         media_format: PyMediaFormat,
-        stream_id: &str,
-        frame_ms: u32,
+        stream_id: StreamId<'_>,
+        frame_ms: FrameMs,
         quality: QualityArg,
     ) -> PyResult<Self> {
-        let inner = OutboundEncoder::new(media_format.0, stream_id, frame_ms, quality.0)
+        let inner = OutboundEncoder::new(media_format.0, stream_id.as_str(), frame_ms.0, quality.0)
             .map_err(errors::to_py)?;
         Ok(PyOutboundEncoder {
             inner,
@@ -187,8 +188,9 @@ impl PyOutboundEncoder {
         &mut self,
         py: Python<'py>,
         pcm: &Bound<'py, PyAny>,
-        sample_rate: u32,
+        sample_rate: SampleRate,
     ) -> PyResult<Bound<'py, PyList>> {
+        let sample_rate = sample_rate.0;
         let pcm = PcmArg::extract(pcm, "pcm")?;
         let (inner, batch) = (&mut self.inner, &mut self.batch);
         match pcm.samples() {

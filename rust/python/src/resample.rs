@@ -4,13 +4,14 @@ use audiofork_core::resample::{self as core, Quality};
 use numpy::PyArray1;
 use pyo3::prelude::*;
 
-use crate::args::QualityArg;
+use crate::args::{InRate, InputLen, OutRate, QualityArg};
 use crate::array::new_filled;
 use crate::errors;
 use crate::input::{detach_if_large, PcmArg, Samples};
 
-fn rate(what: &str, value: i64) -> PyResult<u32> {
-    core::check_rate(what, value).map_err(errors::to_py)
+/// A rate the resampler converts (one of [`core::RATES`]).
+fn rate(what: &str, value: u32) -> PyResult<u32> {
+    core::check_rate(what, i64::from(value)).map_err(errors::to_py)
 }
 
 /// The sample type a stream was last fed, which `flush()` returns.
@@ -40,8 +41,8 @@ pub struct PyResampler {
 impl PyResampler {
     #[new]
     #[pyo3(signature = (in_rate, out_rate, quality = QualityArg(Quality::Default)))]
-    fn new(in_rate: i64, out_rate: i64, quality: QualityArg) -> PyResult<Self> {
-        let (in_rate, out_rate) = (rate("in_rate", in_rate)?, rate("out_rate", out_rate)?);
+    fn new(in_rate: InRate, out_rate: OutRate, quality: QualityArg) -> PyResult<Self> {
+        let (in_rate, out_rate) = (rate("in_rate", in_rate.0)?, rate("out_rate", out_rate.0)?);
         let inner = core::Resampler::new(in_rate, out_rate, quality.0).map_err(errors::to_py)?;
         Ok(PyResampler {
             inner,
@@ -96,8 +97,8 @@ impl PyResampler {
     }
 
     /// How many samples the next ``process`` of ``input_len`` samples returns.
-    fn output_len(&self, input_len: usize) -> usize {
-        self.inner.output_len(input_len)
+    fn output_len(&self, input_len: InputLen) -> usize {
+        self.inner.output_len(input_len.0)
     }
 
     #[getter]
@@ -144,11 +145,11 @@ impl PyResampler {
 fn resample<'py>(
     py: Python<'py>,
     x: &Bound<'py, PyAny>,
-    in_rate: i64,
-    out_rate: i64,
+    in_rate: InRate,
+    out_rate: OutRate,
     quality: QualityArg,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (in_rate, out_rate) = (rate("in_rate", in_rate)?, rate("out_rate", out_rate)?);
+    let (in_rate, out_rate) = (rate("in_rate", in_rate.0)?, rate("out_rate", out_rate.0)?);
     let quality = quality.0;
     let pcm = PcmArg::extract(x, "x")?;
     Ok(match pcm.samples() {

@@ -8,7 +8,7 @@ use audiofork_core::ring::{Overflow, Ring};
 use numpy::PyArray1;
 use pyo3::prelude::*;
 
-use crate::args::OverflowArg;
+use crate::args::{Capacity, Count, Name, OverflowArg};
 use crate::errors;
 use crate::input::PcmArg;
 
@@ -37,8 +37,8 @@ impl PyRing {
 impl PyRing {
     #[new]
     #[pyo3(signature = (capacity, overflow = OverflowArg(Overflow::DropOldest)))]
-    fn new(capacity: usize, overflow: OverflowArg) -> PyResult<Self> {
-        let ring = Ring::new(capacity, overflow.0).map_err(errors::to_py)?;
+    fn new(capacity: Capacity, overflow: OverflowArg) -> PyResult<Self> {
+        let ring = Ring::new(capacity.0, overflow.0).map_err(errors::to_py)?;
         Ok(PyRing {
             inner: Mutex::new(ring),
         })
@@ -64,23 +64,25 @@ impl PyRing {
     fn read<'py>(
         &self,
         py: Python<'py>,
-        n: usize,
+        n: Count,
     ) -> Option<(Bound<'py, PyArray1<i16>>, Vec<String>)> {
+        let n = n.0;
         let mut out = Vec::with_capacity(n.min(1 << 20));
         let markers = py.detach(|| self.ring().read(n, &mut out))?;
         Some((PyArray1::from_vec(py, out), markers))
     }
 
     /// The next ``n`` samples without consuming them, or ``None`` if fewer are queued.
-    fn peek<'py>(&self, py: Python<'py>, n: usize) -> Option<Bound<'py, PyArray1<i16>>> {
+    fn peek<'py>(&self, py: Python<'py>, n: Count) -> Option<Bound<'py, PyArray1<i16>>> {
+        let n = n.0;
         let mut out = Vec::with_capacity(n.min(1 << 20));
         py.detach(|| self.ring().peek(n, &mut out))
             .then(|| PyArray1::from_vec(py, out))
     }
 
     /// Set marker ``name`` at the current write position.
-    fn mark(&self, name: &str) {
-        self.ring().mark(name);
+    fn mark(&self, name: Name<'_>) {
+        self.ring().mark(name.as_str());
     }
 
     /// Markers the read position has reached (e.g. set while the ring was empty), removed.

@@ -31,6 +31,9 @@ use crate::format::{allowed_rates, Encoding, MediaFormat};
 /// Default limit on one message's size, checked before any parsing.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1 << 20;
 
+/// Highest limit a caller may set on one message's size (1 GiB).
+pub const MAX_MESSAGE_BYTES_LIMIT: usize = 1 << 30;
+
 /// The one rule for naming a field in an error: the event, then the field's JSON path from
 /// the message root, except that a path starting at the event's own body object (`dtmf` in a
 /// `dtmf` message) is not prefixed twice. So `checkpoint.name`, `playAudio.media.sampleRate`,

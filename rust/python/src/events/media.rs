@@ -12,7 +12,7 @@ use pyo3::types::{PyBytes, PyString};
 use pyo3::IntoPyObjectExt;
 
 use super::simple::{field_reprs, Headers};
-use crate::args::TrackArg;
+use crate::args::{Chunk, SequenceNumber, TimestampMs, TrackArg};
 use crate::input::type_name;
 
 /// Text of a `Media` field: a span of the message object it was parsed from (kept alive, not
@@ -147,19 +147,19 @@ impl Media {
     fn py_new(
         payload: String,
         stream_id: Option<String>,
-        sequence_number: Option<u64>,
+        sequence_number: Option<SequenceNumber>,
         track: TrackArg,
-        timestamp_ms: Option<u64>,
-        chunk: Option<u64>,
+        timestamp_ms: Option<TimestampMs>,
+        chunk: Option<Chunk>,
         extra_headers_raw: Option<String>,
         pcm: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         Ok(Media {
             stream_id: stream_id.map(|id| FieldText::Owned(Cow::Owned(id))),
-            sequence_number,
+            sequence_number: sequence_number.map(|n| n.0),
             track: track.0,
-            timestamp_ms,
-            chunk,
+            timestamp_ms: timestamp_ms.map(|t| t.0),
+            chunk: chunk.map(|c| c.0),
             payload: FieldText::Owned(Cow::Owned(payload)),
             extra_headers_raw: extra_headers_raw.map(Cow::Owned),
             pcm: checked_pcm(pcm)?,

@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use pyo3::IntoPyObjectExt;
 
-use crate::args::TrackArg;
+use crate::args::{SequenceNumber, TimestampMs, TrackArg};
 use crate::format::PyMediaFormat;
 
 /// `extra_headers` parsed to a dict, in the order sent.
@@ -100,7 +100,7 @@ event_class! {
         call_id: Option<String> = None,
         account_id: Option<String> = None,
         tracks: Vec<TrackArg> = vec![TrackArg(Track::Inbound)],
-        sequence_number: Option<u64> = None,
+        sequence_number: Option<SequenceNumber> = None,
         from_: Option<String> = None,
         to: Option<String> = None,
         direction: Option<String> = None,
@@ -114,7 +114,7 @@ event_class! {
     PlayedStream = "playedStream" {
         name: String,
         stream_id: Option<String> = None,
-        sequence_number: Option<u64> = None,
+        sequence_number: Option<SequenceNumber> = None,
     }
 }
 
@@ -122,7 +122,7 @@ event_class! {
     /// ``clearedAudio``: the playback queue was flushed.
     ClearedAudio = "clearedAudio" {
         stream_id: Option<String> = None,
-        sequence_number: Option<u64> = None,
+        sequence_number: Option<SequenceNumber> = None,
     }
 }
 
@@ -132,8 +132,8 @@ event_class! {
         digit: String,
         stream_id: Option<String> = None,
         track: TrackArg = TrackArg(Track::Inbound),
-        sequence_number: Option<u64> = None,
-        timestamp_ms: Option<u64> = None,
+        sequence_number: Option<SequenceNumber> = None,
+        timestamp_ms: Option<TimestampMs> = None,
     }
 }
 
@@ -141,7 +141,7 @@ event_class! {
     /// ``stop``: the end of the stream (an app command, or an older platform form).
     Stop = "stop" {
         stream_id: Option<String> = None,
-        sequence_number: Option<u64> = None,
+        sequence_number: Option<SequenceNumber> = None,
     }
 }
 

@@ -8,8 +8,9 @@ use audiofork_core::wire::Track;
 use audiofork_core::ByteOrder;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::PyString;
 use std::convert::Infallible;
+
+use pyo3::types::PyString;
 
 use crate::errors;
 use crate::input::type_name;
