@@ -232,6 +232,16 @@ impl InboundDecoder {
     }
 }
 
+/// Room for `more` elements in `buffer`, or an error instead of an abort when the memory
+/// cannot be had (the input a caller pushes sizes it).
+fn reserve<T>(buffer: &mut Vec<T>, more: usize) -> Result<()> {
+    buffer.try_reserve(more).map_err(|_| {
+        Error::Argument(format!(
+            "cannot hold {more} more samples: the input is too large for memory"
+        ))
+    })
+}
+
 /// Encodes app PCM into `playAudio` messages of exact frames.
 #[derive(Debug, Clone)]
 pub struct OutboundEncoder {
@@ -316,6 +326,8 @@ impl OutboundEncoder {
     /// Queue int16 `samples` at `rate`; append each completed message to `out`.
     pub fn push_i16(&mut self, samples: &[i16], rate: u32, out: &mut Batch) -> Result<()> {
         let index = self.resampler(rate)?;
+        let more = self.resamplers[index].output_len(samples.len());
+        reserve(&mut self.pending, more)?;
         self.resamplers[index].process_i16(samples, &mut self.pending);
         self.emit_frames(out);
         Ok(())
@@ -324,7 +336,10 @@ impl OutboundEncoder {
     /// Queue float32 `samples` in [-1, 1] at `rate` (see [`OutboundEncoder::push_i16`]).
     pub fn push_f32(&mut self, samples: &[f32], rate: u32, out: &mut Batch) -> Result<()> {
         let index = self.resampler(rate)?;
+        let more = self.resamplers[index].output_len(samples.len());
         self.floats.clear();
+        reserve(&mut self.floats, more)?;
+        reserve(&mut self.pending, more)?;
         self.resamplers[index].process_f32(samples, &mut self.floats);
         let start = self.pending.len();
         self.pending.resize(start + self.floats.len(), 0);

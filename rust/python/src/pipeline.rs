@@ -32,6 +32,8 @@ fn stats_dict<'py>(py: Python<'py>, pairs: [(&str, u64); 3]) -> PyResult<Bound<'
 /// ``decode_message(text)`` parses any message; a ``media`` event comes back with ``pcm``
 /// already base64-decoded, G.711/L16-decoded and resampled to ``out_rate`` (resampler state
 /// is kept per track across frames). ``out_dtype`` is ``"int16"`` or ``"float32"``.
+/// ``max_message_size`` (1 to 2**30 bytes, default 1 MiB) refuses longer messages. A
+/// ``start`` message switches the decoder to the format it announces.
 #[pyclass(module = "audiofork._core", name = "InboundDecoder")]
 pub struct PyInboundDecoder {
     inner: InboundDecoder,
@@ -149,7 +151,8 @@ impl PyInboundDecoder {
 ///
 /// ``push(pcm, sample_rate)`` takes any chunk size at any supported rate and returns the
 /// complete messages it produced; ``flush()`` emits the rest, padded with silence to a whole
-/// frame; ``clear()`` drops what was not emitted (barge-in).
+/// frame; ``clear()`` drops what was not emitted (barge-in). ``frame_ms`` is 1 to 1000; the
+/// format must be one ``playAudio`` carries (L16 at 8, 16 or 24 kHz, μ-law at 8 kHz).
 #[pyclass(module = "audiofork._core", name = "OutboundEncoder")]
 pub struct PyOutboundEncoder {
     inner: OutboundEncoder,

@@ -17,7 +17,8 @@ use crate::input::PcmArg;
 /// ``write`` queues samples (overflow policy ``"drop_oldest"`` or ``"reject"``); ``read(n)``
 /// returns exactly ``n`` samples and the markers the read passed, or ``None``; ``mark(name)``
 /// sets a marker at the current write position; ``clear()`` drops everything and reports it.
-/// Thread-safe: one writer and one reader may use it from two threads at once.
+/// Thread-safe: one writer and one reader may use it from two threads at once. ``capacity``
+/// is 1 to 2**27 samples; memory grows with what is queued.
 #[pyclass(module = "audiofork._core", name = "Ring", frozen)]
 pub struct PyRing {
     inner: Mutex<Ring>,
