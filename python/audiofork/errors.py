@@ -14,6 +14,7 @@ __all__ = [
     "AudioforkError",
     "BufferOverflowError",
     "CodecError",
+    "ConcurrentUseError",
     "FormatError",
     "ProtocolError",
     "SignatureError",
@@ -45,6 +46,12 @@ class ArgumentError(AudioforkError, ValueError):
 
 class StreamStateError(AudioforkError, RuntimeError):
     """An operation that the stream's current state does not allow."""
+
+
+class ConcurrentUseError(AudioforkError, RuntimeError):
+    """A decoder, encoder or resampler called from a second thread while a call on it is under
+    way: they hold one stream's state and are not shareable between threads; use one per
+    stream."""
 
 
 class ValidationError(AudioforkError, ValueError):

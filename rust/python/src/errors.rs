@@ -46,3 +46,11 @@ pub fn to_py(err: Error) -> PyErr {
         Error::Argument(message) => raise(py, &ARGUMENT_ERROR, "ArgumentError", message),
     })
 }
+
+static CONCURRENT_USE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// `ConcurrentUseError`: an object of one stream used from two threads at once (a binding
+/// error; Rust's borrow rules rule it out in the core).
+pub fn concurrent_use(message: String) -> PyErr {
+    Python::attach(|py| raise(py, &CONCURRENT_USE_ERROR, "ConcurrentUseError", message))
+}

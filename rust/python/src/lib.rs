@@ -6,6 +6,7 @@ mod array;
 mod codec;
 mod errors;
 mod events;
+mod exclusive;
 mod format;
 mod input;
 mod pipeline;

@@ -14,6 +14,7 @@ use crate::args::{
 use crate::array::new_filled;
 use crate::errors;
 use crate::events;
+use crate::exclusive::{exclusive, shared};
 use crate::format::PyMediaFormat;
 use crate::input::{detach_if_large, PcmArg, Samples, TextArg};
 use crate::wire::message_text;
@@ -77,15 +78,15 @@ impl PyInboundDecoder {
 
     /// Parse one message; ``media`` events carry the decoded, resampled ``pcm``.
     fn decode_message<'py>(
-        &mut self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         text: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let (py, mut this) = (slf.py(), exclusive(slf)?);
         let arg = TextArg::extract(text, "text")?;
         let text = message_text(&arg)?;
-        let message = self.inner.read_message(text).map_err(errors::to_py)?;
-        let pcm = match self.inner.unwritten_len() {
-            Some(len) => Some(self.write_pcm(py, len)?.unbind()),
+        let message = this.inner.read_message(text).map_err(errors::to_py)?;
+        let pcm = match this.inner.unwritten_len() {
+            Some(len) => Some(this.write_pcm(py, len)?.unbind()),
             None => None,
         };
         events::to_py(py, message, text, arg.immutable_source().as_ref(), pcm)
@@ -94,48 +95,49 @@ impl PyInboundDecoder {
     /// Decode one base64 payload of ``track`` to PCM at ``out_rate``.
     #[pyo3(signature = (payload, track = TrackArg(Track::Inbound)))]
     fn decode_payload<'py>(
-        &mut self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         payload: &Bound<'py, PyAny>,
         track: TrackArg,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let (py, mut this) = (slf.py(), exclusive(slf)?);
         let arg = TextArg::extract(payload, "payload")?;
         let text = message_text(&arg)?;
-        let len = self
+        let len = this
             .inner
             .read_payload(text, track.0)
             .map_err(errors::to_py)?;
-        self.write_pcm(py, len)
+        this.write_pcm(py, len)
     }
 
     /// Forget resampler history.
-    fn reset(&mut self) {
-        self.inner.reset();
+    fn reset(slf: &Bound<'_, Self>) -> PyResult<()> {
+        exclusive(slf)?.inner.reset();
+        Ok(())
     }
 
     /// The wire format being decoded.
     #[getter]
-    fn media_format(&self) -> PyMediaFormat {
-        PyMediaFormat(self.inner.format())
+    fn media_format(slf: &Bound<'_, Self>) -> PyResult<PyMediaFormat> {
+        Ok(PyMediaFormat(shared(slf)?.inner.format()))
     }
 
     /// The output sample rate.
     #[getter]
-    fn out_rate(&self) -> u32 {
-        self.inner.out_rate()
+    fn out_rate(slf: &Bound<'_, Self>) -> PyResult<u32> {
+        Ok(shared(slf)?.inner.out_rate())
     }
 
     /// ``"int16"`` or ``"float32"``.
     #[getter]
-    fn out_dtype(&self) -> &'static str {
-        self.dtype.name()
+    fn out_dtype(slf: &Bound<'_, Self>) -> PyResult<&'static str> {
+        Ok(shared(slf)?.dtype.name())
     }
 
     /// ``frames_decoded``: media frames decoded; ``payload_bytes``: wire bytes (before
     /// base64) decoded; ``frames_refused``: media frames refused as malformed.
     #[getter]
-    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let c = self.inner.counters();
+    fn stats<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
+        let (py, c) = (slf.py(), shared(slf)?.inner.counters());
         stats_dict(
             py,
             [
@@ -188,14 +190,15 @@ impl PyOutboundEncoder {
 
     /// Queue ``pcm`` recorded at ``sample_rate``; returns the ``playAudio`` messages completed.
     fn push<'py>(
-        &mut self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         pcm: &Bound<'py, PyAny>,
         sample_rate: SampleRate,
     ) -> PyResult<Bound<'py, PyList>> {
+        let (py, mut this) = (slf.py(), exclusive(slf)?);
         let sample_rate = sample_rate.0;
         let pcm = PcmArg::extract(pcm, "pcm")?;
-        let (inner, batch) = (&mut self.inner, &mut self.batch);
+        let this = &mut *this;
+        let (inner, batch) = (&mut this.inner, &mut this.batch);
         match pcm.samples() {
             Samples::I16(s) => {
                 detach_if_large(py, s.len() * 2, || inner.push_i16(s, sample_rate, batch))
@@ -205,50 +208,52 @@ impl PyOutboundEncoder {
             }
         }
         .map_err(errors::to_py)?;
-        self.take_messages(py)
+        this.take_messages(py)
     }
 
     /// Emit everything queued, the last frame padded with silence.
-    fn flush<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        self.inner.flush(&mut self.batch);
-        self.take_messages(py)
+    fn flush<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyList>> {
+        let mut this = exclusive(slf)?;
+        let this = &mut *this;
+        this.inner.flush(&mut this.batch);
+        this.take_messages(slf.py())
     }
 
     /// Drop what was not yet emitted; returns the milliseconds dropped.
-    fn clear(&mut self) -> f64 {
-        self.inner.clear()
+    fn clear(slf: &Bound<'_, Self>) -> PyResult<f64> {
+        Ok(exclusive(slf)?.inner.clear())
     }
 
     /// Milliseconds queued but not yet emitted.
     #[getter]
-    fn pending_ms(&self) -> f64 {
-        self.inner.pending_ms()
+    fn pending_ms(slf: &Bound<'_, Self>) -> PyResult<f64> {
+        Ok(shared(slf)?.inner.pending_ms())
     }
 
     /// The wire format of the messages.
     #[getter]
-    fn media_format(&self) -> PyMediaFormat {
-        PyMediaFormat(self.inner.format())
+    fn media_format(slf: &Bound<'_, Self>) -> PyResult<PyMediaFormat> {
+        Ok(PyMediaFormat(shared(slf)?.inner.format()))
     }
 
     /// The stream id in every message.
     #[getter]
-    fn stream_id(&self) -> &str {
-        self.inner.stream_id()
+    fn stream_id(slf: &Bound<'_, Self>) -> PyResult<String> {
+        Ok(shared(slf)?.inner.stream_id().to_owned())
     }
 
     /// Samples per frame at the wire rate.
     #[getter]
-    fn frame_samples(&self) -> usize {
-        self.inner.frame_samples()
+    fn frame_samples(slf: &Bound<'_, Self>) -> PyResult<usize> {
+        Ok(shared(slf)?.inner.frame_samples())
     }
 
     /// ``frames_emitted``: ``playAudio`` messages emitted; ``payload_bytes``: wire bytes
     /// (before base64) encoded; ``samples_cleared``: samples at the wire rate dropped by
     /// ``clear()``.
     #[getter]
-    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let c = self.inner.counters();
+    fn stats<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
+        let (py, c) = (slf.py(), shared(slf)?.inner.counters());
         stats_dict(
             py,
             [

@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use crate::args::{InRate, InputLen, OutRate, QualityArg};
 use crate::array::new_filled;
 use crate::errors;
+use crate::exclusive::{exclusive, shared};
 use crate::input::{detach_if_large, PcmArg, Samples};
 
 /// A rate the resampler converts (one of [`core::RATES`]).
@@ -52,21 +53,22 @@ impl PyResampler {
 
     /// Resample the next chunk: int16 or float32 numpy array, or bytes-like int16.
     fn process<'py>(
-        &mut self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         chunk: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let (py, mut this) = (slf.py(), exclusive(slf)?);
         let pcm = PcmArg::extract(chunk, "chunk")?;
-        let inner = &mut self.inner;
+        let this = &mut *this;
+        let inner = &mut this.inner;
         match pcm.samples() {
             Samples::I16(x) => {
-                self.dtype = Dtype::Int16;
+                this.dtype = Dtype::Int16;
                 let n = inner.output_len(x.len());
                 new_filled(py, n, 2 * x.len(), |out| inner.process_i16_into(x, out))
                     .map(Bound::into_any)
             }
             Samples::F32(x) => {
-                self.dtype = Dtype::Float32;
+                this.dtype = Dtype::Float32;
                 let n = inner.output_len(x.len());
                 new_filled(py, n, 4 * x.len(), |out| inner.process_f32_into(x, out))
                     .map(Bound::into_any)
@@ -76,65 +78,68 @@ impl PyResampler {
 
     /// The tail held back by the filter (``delay_samples`` samples, in the dtype of the last
     /// ``process``), then the stream starts afresh.
-    fn flush<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyAny> {
-        match self.dtype {
+    fn flush<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let (py, mut this) = (slf.py(), exclusive(slf)?);
+        Ok(match this.dtype {
             Dtype::Int16 => {
                 let mut out = Vec::new();
-                self.inner.flush_i16(&mut out);
+                this.inner.flush_i16(&mut out);
                 PyArray1::from_vec(py, out).into_any()
             }
             Dtype::Float32 => {
                 let mut out = Vec::new();
-                self.inner.flush_f32(&mut out);
+                this.inner.flush_f32(&mut out);
                 PyArray1::from_vec(py, out).into_any()
             }
-        }
+        })
     }
 
     /// Forget all history: the next chunk starts a new stream.
-    fn reset(&mut self) {
-        self.inner.reset();
+    fn reset(slf: &Bound<'_, Self>) -> PyResult<()> {
+        exclusive(slf)?.inner.reset();
+        Ok(())
     }
 
     /// How many samples the next ``process`` of ``input_len`` samples returns.
-    fn output_len(&self, input_len: InputLen) -> usize {
-        self.inner.output_len(input_len.0)
+    fn output_len(slf: &Bound<'_, Self>, input_len: InputLen) -> PyResult<usize> {
+        Ok(shared(slf)?.inner.output_len(input_len.0))
     }
 
     #[getter]
-    fn in_rate(&self) -> u32 {
-        self.inner.in_rate()
+    fn in_rate(slf: &Bound<'_, Self>) -> PyResult<u32> {
+        Ok(shared(slf)?.inner.in_rate())
     }
 
     #[getter]
-    fn out_rate(&self) -> u32 {
-        self.inner.out_rate()
+    fn out_rate(slf: &Bound<'_, Self>) -> PyResult<u32> {
+        Ok(shared(slf)?.inner.out_rate())
     }
 
     #[getter]
-    fn quality(&self) -> &'static str {
-        self.inner.quality().name()
+    fn quality(slf: &Bound<'_, Self>) -> PyResult<&'static str> {
+        Ok(shared(slf)?.inner.quality().name())
     }
 
     /// Delay in output samples: an impulse comes out this many samples late.
     #[getter]
-    fn delay_samples(&self) -> usize {
-        self.inner.delay_samples()
+    fn delay_samples(slf: &Bound<'_, Self>) -> PyResult<usize> {
+        Ok(shared(slf)?.inner.delay_samples())
     }
 
     /// Delay in milliseconds.
     #[getter]
-    fn delay_ms(&self) -> f64 {
-        self.inner.delay_ms()
+    fn delay_ms(slf: &Bound<'_, Self>) -> PyResult<f64> {
+        Ok(shared(slf)?.inner.delay_ms())
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "Resampler(in_rate={}, out_rate={}, quality={:?})",
-            self.inner.in_rate(),
-            self.inner.out_rate(),
-            self.inner.quality().name()
-        )
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let this = shared(slf)?;
+        Ok(format!(
+            "Resampler(in_rate={}, out_rate={}, quality='{}')",
+            this.inner.in_rate(),
+            this.inner.out_rate(),
+            this.inner.quality().name()
+        ))
     }
 }
 
