@@ -504,3 +504,63 @@ def test_default_message_limit_comes_from_the_core() -> None:
     from audiofork import _core
 
     assert wire.DEFAULT_MAX_MESSAGE_BYTES == _core.DEFAULT_MAX_MESSAGE_BYTES == 1 << 20
+
+
+# --- hostile input, as property tests -------------------------------------------------------
+
+
+def _not_json(constant: str) -> object:
+    """``json.loads`` hook: ``NaN`` and ``Infinity`` are Python's extensions, not JSON."""
+    raise ValueError(constant)
+
+
+@given(st.dictionaries(st.text(max_size=8), json_values, max_size=5), st.data())
+def test_unknown_events_build_or_are_refused(
+    fields: dict[str, object], data: st.DataObject
+) -> None:
+    text = json.dumps({"event": "somethingNew", **fields})
+    cut = data.draw(st.integers(0, len(text)))
+    for candidate in (text, text[:cut] + text[cut + 1 :]):
+        try:
+            expected = json.loads(candidate, parse_constant=_not_json)
+        except ValueError:
+            expected = None
+        try:
+            event = af.parse_message(candidate)
+        except ProtocolError as error:
+            # Refused: not JSON, JSON whose `event` the cut spoiled, or a `\\u` escape of half
+            # a surrogate pair (which Python's json accepts and this parser does not).
+            reason = str(error)
+            assert expected is None or "event" in reason or "surrogate" in reason, candidate
+            continue
+        # Accepted: the text is JSON, and raw is exactly what it holds.
+        assert isinstance(event, UnknownEvent) and event.raw == expected
+
+
+@given(st.text(max_size=20))
+def test_hostile_track_names_are_refused(track: str) -> None:
+    text = json.dumps({"event": "media", "media": {"track": track, "payload": "AAAA"}})
+    if track in ("inbound", "outbound"):
+        event = af.parse_message(text)
+        assert isinstance(event, Media) and event.track == track
+    else:
+        with pytest.raises(ProtocolError, match=r"^media\.track: "):
+            af.parse_message(text)
+
+
+with_surrogates = st.text(st.characters(codec=None) | st.characters(categories=["Cs"]), max_size=8)
+
+
+@given(with_surrogates, with_surrogates)
+def test_builder_strings_are_utf8_or_refused_by_name(stream_id: str, name: str) -> None:
+    def utf8(text: str) -> bool:
+        return not any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+
+    try:
+        text = wire.checkpoint(stream_id, name)
+    except af.ArgumentError as error:
+        bad = "stream_id" if not utf8(stream_id) else "name"
+        assert str(error).startswith(f"{bad}: not valid UTF-8")
+    else:
+        assert utf8(stream_id) and utf8(name)
+        assert af.parse_message(text) == Checkpoint(stream_id=stream_id, name=name)
