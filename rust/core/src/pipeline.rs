@@ -37,32 +37,15 @@ pub struct OutboundCounters {
     pub samples_cleared: u64,
 }
 
-/// Resampler state of each [`Track`] (a fixed two), created on first use.
-#[derive(Debug, Clone)]
-struct TrackResamplers {
-    in_rate: u32,
-    out_rate: u32,
-    quality: Quality,
-    tracks: [Option<Resampler>; 2],
-}
-
-impl TrackResamplers {
-    /// `track`'s resampler, created on first use.
-    fn get(&mut self, track: Track) -> Result<&mut Resampler> {
-        let slot = &mut self.tracks[track.index()];
-        if slot.is_none() {
-            *slot = Some(Resampler::new(self.in_rate, self.out_rate, self.quality)?);
-        }
-        slot.as_mut()
-            .ok_or_else(|| Error::Argument("no resampler for the track".into()))
-    }
-}
-
 /// Decodes inbound `media` messages to PCM at the app's rate.
 #[derive(Debug, Clone)]
 pub struct InboundDecoder {
     format: MediaFormat,
-    resamplers: TrackResamplers,
+    out_rate: u32,
+    quality: Quality,
+    /// One resampler per [`Track`] (indexed by [`Track::index`]): state is bounded by the two
+    /// tracks the protocol has.
+    resamplers: [Resampler; 2],
     codec: PayloadCodec,
     decoded: Vec<i16>,
     /// Scratch for float output: the decoded frame as f32.
@@ -77,16 +60,12 @@ pub struct InboundDecoder {
 impl InboundDecoder {
     /// A decoder for wire `format` producing PCM at `out_rate`.
     pub fn new(format: MediaFormat, out_rate: u32, quality: Quality) -> Result<Self> {
-        // Fail now, not on the first frame, if the rate pair is unsupported.
-        Resampler::new(format.sample_rate, out_rate, quality)?;
+        let resampler = Resampler::new(format.sample_rate, out_rate, quality)?;
         Ok(InboundDecoder {
             format,
-            resamplers: TrackResamplers {
-                in_rate: format.sample_rate,
-                out_rate,
-                quality,
-                tracks: [None, None],
-            },
+            out_rate,
+            quality,
+            resamplers: [resampler.clone(), resampler],
             codec: PayloadCodec::new(),
             decoded: Vec::new(),
             floats: Vec::new(),
@@ -106,7 +85,7 @@ impl InboundDecoder {
 
     /// The app-side sample rate.
     pub fn out_rate(&self) -> u32 {
-        self.resamplers.out_rate
+        self.out_rate
     }
 
     /// Limit on one message's size (default 1 MiB).
@@ -132,7 +111,7 @@ impl InboundDecoder {
             format.byte_order,
             &mut self.decoded,
         )?;
-        let len = self.resamplers.get(track)?.output_len(self.decoded.len());
+        let len = self.resamplers[track.index()].output_len(self.decoded.len());
         self.counters.frames_decoded += 1;
         self.counters.payload_bytes +=
             (self.decoded.len() * format.encoding.bytes_per_sample()) as u64;
@@ -162,17 +141,11 @@ impl InboundDecoder {
 
     /// Decode `format` from now on, with fresh resampler state.
     fn follow(&mut self, format: MediaFormat) -> Result<()> {
-        if format.sample_rate != self.resamplers.in_rate {
-            Resampler::new(
-                format.sample_rate,
-                self.resamplers.out_rate,
-                self.resamplers.quality,
-            )
+        let resampler = Resampler::new(format.sample_rate, self.out_rate, self.quality)
             .map_err(|error| Error::Protocol(format!("start.mediaFormat.sampleRate: {error}")))?;
-        }
         self.format = format;
-        self.resamplers.in_rate = format.sample_rate;
-        self.reset();
+        self.resamplers = [resampler.clone(), resampler];
+        self.unwritten = None;
         Ok(())
     }
 
@@ -194,9 +167,7 @@ impl InboundDecoder {
     /// exactly the count the read returned.
     pub fn write_i16(&mut self, out: &mut [i16]) -> Result<()> {
         let track = self.take_unwritten()?;
-        self.resamplers
-            .get(track)?
-            .process_i16_into(&self.decoded, out)
+        self.resamplers[track.index()].process_i16_into(&self.decoded, out)
     }
 
     /// Write the frame read last as float32 (full scale ±1) at the app's rate into `out`.
@@ -205,9 +176,7 @@ impl InboundDecoder {
         self.floats.clear();
         self.floats.resize(self.decoded.len(), 0.0);
         pcm::i16_to_f32_slice(&self.decoded, &mut self.floats);
-        self.resamplers
-            .get(track)?
-            .process_f32_into(&self.floats, out)
+        self.resamplers[track.index()].process_f32_into(&self.floats, out)
     }
 
     /// [`Self::read_message`] and [`Self::write_i16`] in one, appending to `out`.
@@ -227,7 +196,9 @@ impl InboundDecoder {
 
     /// Forget resampler history (e.g. after a gap in the stream).
     pub fn reset(&mut self) {
-        self.resamplers.tracks = [None, None];
+        for resampler in &mut self.resamplers {
+            resampler.reset();
+        }
         self.unwritten = None;
     }
 }
