@@ -209,3 +209,27 @@ def test_lone_surrogates_in_builder_arguments_name_the_argument(
 ) -> None:
     with pytest.raises(ArgumentError, match=f"^{parameter}: not valid UTF-8"):
         call("a" + _SURROGATE)
+
+
+@pytest.mark.parametrize(
+    ("parameter", "call"),
+    [
+        ("stream_id", lambda s: af.Checkpoint(stream_id=s, name="n")),
+        ("name", lambda s: af.PlayedStream(name=s)),
+        ("digit", lambda s: af.Dtmf(digit=s)),
+        ("stream_id", lambda s: af.Stop(stream_id=s)),
+        ("call_id", lambda s: af.Start(stream_id="s", media_format=ULAW8K, call_id=s)),
+        (
+            "extra_headers",
+            lambda s: af.Start(stream_id="s", media_format=ULAW8K, extra_headers={s: ""}),
+        ),
+        ("payload", lambda s: af.Media(payload=s)),
+        ("stream_id", lambda s: af.Media(payload="", stream_id=s)),
+        ("payload", lambda s: af.PlayAudio(media_format=ULAW8K, payload=s)),
+    ],
+)
+def test_lone_surrogates_in_event_fields_name_the_field(
+    parameter: str, call: Callable[[str], object]
+) -> None:
+    with pytest.raises(ArgumentError, match=f"^{parameter}: not valid UTF-8"):
+        call(_SURROGATE)

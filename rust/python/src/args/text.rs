@@ -9,17 +9,44 @@ use pyo3::types::PyString;
 use crate::errors;
 use crate::input::type_name;
 
+/// `obj` as a `str`, or a `TypeError`.
+fn py_str<'a, 'py>(obj: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, PyString>> {
+    obj.cast::<PyString>()
+        .map_err(|_| PyTypeError::new_err(format!("expected a str, got {}", type_name(obj))))
+}
+
+fn not_utf8(name: &str) -> PyErr {
+    errors::to_py(Error::Argument(format!(
+        "{name}: not valid UTF-8 (it holds a lone surrogate)"
+    )))
+}
+
 /// `obj` as a `str` whose UTF-8 form exists.
 fn utf8_str<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, PyString>> {
-    let text = obj
-        .cast::<PyString>()
-        .map_err(|_| PyTypeError::new_err(format!("expected a str, got {}", type_name(obj))))?;
+    let text = py_str(obj)?;
     if text.to_str().is_err() {
-        return Err(errors::to_py(Error::Argument(format!(
-            "{name}: not valid UTF-8 (it holds a lone surrogate)"
-        ))));
+        return Err(not_utf8(name));
     }
     Ok(text.clone())
+}
+
+/// A `str` argument copied out, whose UTF-8 check is reported by [`StrArg::into_string`]
+/// under the name the caller gives (for constructors a macro declares).
+pub struct StrArg(Option<String>);
+
+impl StrArg {
+    /// The text, or `ArgumentError` naming `name` if it is not valid UTF-8.
+    pub fn into_string(self, name: &str) -> PyResult<String> {
+        self.0.ok_or_else(|| not_utf8(name))
+    }
+}
+
+impl<'py> FromPyObject<'_, 'py> for StrArg {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
+        Ok(StrArg(py_str(&obj)?.to_str().ok().map(str::to_owned)))
+    }
 }
 
 /// Declares a string argument type: a `str` checked to be UTF-8, read without a copy.

@@ -12,7 +12,7 @@ use pyo3::types::{PyBytes, PyString};
 use pyo3::IntoPyObjectExt;
 
 use super::simple::{field_reprs, Headers};
-use crate::args::{Chunk, SequenceNumber, TimestampMs, TrackArg};
+use crate::args::{Chunk, SequenceNumber, StrArg, TimestampMs, TrackArg};
 use crate::input::type_name;
 
 /// Text of a `Media` field: a span of the message object it was parsed from (kept alive, not
@@ -145,15 +145,22 @@ impl Media {
     #[pyo3(signature = (*, payload, stream_id = None, sequence_number = None, track = TrackArg(Track::Inbound), timestamp_ms = None, chunk = None, extra_headers_raw = None, pcm = None))]
     #[allow(clippy::too_many_arguments)]
     fn py_new(
-        payload: String,
-        stream_id: Option<String>,
+        payload: StrArg,
+        stream_id: Option<StrArg>,
         sequence_number: Option<SequenceNumber>,
         track: TrackArg,
         timestamp_ms: Option<TimestampMs>,
         chunk: Option<Chunk>,
-        extra_headers_raw: Option<String>,
+        extra_headers_raw: Option<StrArg>,
         pcm: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        let payload = payload.into_string("payload")?;
+        let stream_id = stream_id
+            .map(|id| id.into_string("stream_id"))
+            .transpose()?;
+        let extra_headers_raw = extra_headers_raw
+            .map(|raw| raw.into_string("extra_headers_raw"))
+            .transpose()?;
         Ok(Media {
             stream_id: stream_id.map(|id| FieldText::Owned(Cow::Owned(id))),
             sequence_number: sequence_number.map(|n| n.0),

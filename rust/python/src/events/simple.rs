@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use pyo3::IntoPyObjectExt;
 
-use crate::args::{SequenceNumber, TimestampMs, TrackArg};
+use crate::args::{SequenceNumber, StrArg, TimestampMs, TrackArg};
 use crate::format::PyMediaFormat;
 
 /// `extra_headers` parsed to a dict, in the order sent.
@@ -38,8 +38,11 @@ impl<'py> FromPyObject<'_, 'py> for Headers {
 
     fn extract(obj: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
         let dict = obj.cast::<PyDict>()?;
+        let text = |item: Bound<'py, PyAny>| -> PyResult<String> {
+            item.extract::<StrArg>()?.into_string("extra_headers")
+        };
         dict.iter()
-            .map(|(k, v)| Ok((k.extract()?, v.extract()?)))
+            .map(|(k, v)| Ok((text(k)?, text(v)?)))
             .collect::<PyResult<_>>()
             .map(Headers)
     }
@@ -53,6 +56,48 @@ pub(super) fn field_reprs(fields: Vec<(&str, PyResult<Bound<'_, PyAny>>)>) -> Py
         .collect();
     Ok(parts?.join(", "))
 }
+
+/// An event field as its constructor reads it: text is checked to be UTF-8 under the
+/// field's name; other types are read as they are stored.
+pub(super) trait Field: Sized {
+    type Arg;
+    fn from_arg(arg: Self::Arg, name: &str) -> PyResult<Self>;
+}
+
+impl Field for String {
+    type Arg = StrArg;
+    fn from_arg(arg: StrArg, name: &str) -> PyResult<Self> {
+        arg.into_string(name)
+    }
+}
+
+impl Field for Option<String> {
+    type Arg = Option<StrArg>;
+    fn from_arg(arg: Option<StrArg>, name: &str) -> PyResult<Self> {
+        arg.map(|text| text.into_string(name)).transpose()
+    }
+}
+
+/// Fields read as they are stored.
+macro_rules! stored_fields {
+    ($($ty:ty),*) => {$(
+        impl Field for $ty {
+            type Arg = $ty;
+            fn from_arg(arg: $ty, _name: &str) -> PyResult<Self> {
+                Ok(arg)
+            }
+        }
+    )*};
+}
+
+stored_fields!(
+    PyMediaFormat,
+    TrackArg,
+    Vec<TrackArg>,
+    Headers,
+    Option<SequenceNumber>,
+    Option<TimestampMs>
+);
 
 /// Declares an event class: a frozen pyclass with a keyword constructor (fields without a
 /// default are required, as on the wire), getters, equality, hashing, `__match_args__`, a
@@ -71,8 +116,8 @@ macro_rules! event_class {
             #[new]
             #[pyo3(signature = (*, $($field $(= $default)?),*))]
             #[allow(clippy::too_many_arguments)]
-            fn py_new($($field: $ty),*) -> Self {
-                Self { $($field),* }
+            fn py_new($($field: <$ty as Field>::Arg),*) -> PyResult<Self> {
+                Ok(Self { $($field: <$ty as Field>::from_arg($field, stringify!($field))?),* })
             }
 
             /// The message's `event` value on the wire.
