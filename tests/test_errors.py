@@ -233,3 +233,14 @@ def test_lone_surrogates_in_event_fields_name_the_field(
 ) -> None:
     with pytest.raises(ArgumentError, match=f"^{parameter}: not valid UTF-8"):
         call(_SURROGATE)
+
+
+def test_lone_surrogates_in_other_text_inputs_are_family_errors() -> None:
+    with pytest.raises(CodecError, match=r"^payload: not valid UTF-8"):
+        af.decode_payload(_SURROGATE, "mulaw")
+    with pytest.raises(FormatError, match=r"unknown encoding"):
+        MediaFormat.parse("l16" + _SURROGATE)
+    with pytest.raises(FormatError, match="unknown encoding"):
+        MediaFormat("l16" + _SURROGATE, 8000)
+    with pytest.raises(ProtocolError, match="not valid UTF-8"):
+        af.InboundDecoder(ULAW8K).decode_payload(_SURROGATE)

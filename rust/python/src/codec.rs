@@ -136,7 +136,7 @@ fn decode_payload<'py>(
 ) -> PyResult<Bound<'py, PyArray1<i16>>> {
     let (encoding, order) = encoding_arg(encoding, byteorder.0)?;
     let text = TextArg::extract(payload, "payload")?;
-    let text = text.as_bytes()?;
+    let text = text.as_bytes("payload")?;
     SCRATCH.with_borrow_mut(|bytes| {
         detach_if_large(py, text.len(), || decode_base64(text, bytes)).map_err(errors::to_py)?;
         let len = sample_count(bytes.len(), encoding).map_err(errors::to_py)?;

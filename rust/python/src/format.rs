@@ -80,13 +80,13 @@ impl PyMediaFormat {
     #[pyo3(signature = (content_type, *, byteorder = ByteOrderArg(ByteOrder::Little), strict = true, default_rate = None))]
     fn parse(
         _cls: &Bound<'_, PyType>,
-        content_type: &str,
+        content_type: &Bound<'_, PyString>,
         byteorder: ByteOrderArg,
         strict: bool,
         default_rate: Option<DefaultRate>,
     ) -> PyResult<Self> {
         let spec = FormatSpec {
-            content_type,
+            content_type: &content_type.to_string_lossy(),
             rate: None,
             default_rate: default_rate.map(|rate| rate.0),
             byte_order: byteorder.0,
@@ -164,8 +164,8 @@ impl PyMediaFormat {
 
 /// Sample rates `encoding` allows with ``strict=True``.
 #[pyfunction]
-fn allowed_rates_for(encoding: &str) -> PyResult<Vec<u32>> {
-    Encoding::parse(encoding)
+fn allowed_rates_for(encoding: &Bound<'_, PyString>) -> PyResult<Vec<u32>> {
+    Encoding::parse(&encoding.to_string_lossy())
         .map(|e| allowed_rates(e).to_vec())
         .map_err(errors::to_py)
 }

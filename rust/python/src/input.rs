@@ -231,9 +231,14 @@ impl<'py> TextArg<'py> {
         }
     }
 
-    pub fn as_bytes(&self) -> PyResult<&[u8]> {
+    /// The UTF-8 bytes; a `str` holding a lone surrogate is a `CodecError` naming `name`.
+    pub fn as_bytes(&self, name: &str) -> PyResult<&[u8]> {
         match self {
-            TextArg::Str(s) => Ok(s.to_str()?.as_bytes()),
+            TextArg::Str(s) => s.to_str().map(str::as_bytes).map_err(|_| {
+                errors::to_py(audiofork_core::Error::Codec(format!(
+                    "{name}: not valid UTF-8 (it holds a lone surrogate)"
+                )))
+            }),
             TextArg::Bytes(b) => Ok(b.as_slice()),
         }
     }
