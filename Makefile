@@ -37,8 +37,8 @@ dev: $(BUILT)
 lint: $(INSTALLED)
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	$(BIN)/ruff check python tests benches
-	$(BIN)/ruff format --check python tests benches
+	$(BIN)/ruff check python tests benches examples
+	$(BIN)/ruff format --check python tests benches examples
 
 rust-test:
 	cargo test -p audiofork-core --all-targets
@@ -67,8 +67,8 @@ fuzz:
 
 fmt: $(INSTALLED)
 	cargo fmt --all
-	$(BIN)/ruff format python tests benches
-	$(BIN)/ruff check --fix python tests benches
+	$(BIN)/ruff format python tests benches examples
+	$(BIN)/ruff check --fix python tests benches examples
 
 clean:
 	rm -rf $(VENV) target

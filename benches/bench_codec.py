@@ -80,6 +80,7 @@ def test_ulaw_decode_audiofork_bytes_out(benchmark, d):
 @pytest.mark.parametrize("d", DURATIONS)
 def test_ulaw_decode_peer_audioop(benchmark, d):
     benchmark.group = f"ulaw decode {d}"
+    assert len(audioop.ulaw2lin(ULAW[d], 2)) == 2 * len(PCM[d])
     benchmark(audioop.ulaw2lin, ULAW[d], 2)
 
 
@@ -100,6 +101,7 @@ def test_alaw_decode_audiofork(benchmark, d):
 @pytest.mark.parametrize("d", DURATIONS)
 def test_alaw_decode_peer_audioop(benchmark, d):
     benchmark.group = f"alaw decode {d}"
+    assert len(audioop.alaw2lin(ALAW[d], 2)) == 2 * len(PCM[d])
     benchmark(audioop.alaw2lin, ALAW[d], 2)
 
 
@@ -120,12 +122,19 @@ def test_frame_decode_peer_b64decode_ulaw2lin(benchmark):
 
 def test_frame_decode_l16_audiofork(benchmark):
     benchmark.group = "20 ms L16/16k frame: base64 text -> int16"
+    out = af.decode_payload(FRAME_L16_B64, "audio/x-l16")
+    assert out.tobytes() == PCM_BYTES["1s"][:640]
     benchmark(af.decode_payload, FRAME_L16_B64, "audio/x-l16")
 
 
 def test_frame_decode_l16_peer_b64decode_frombuffer(benchmark):
     benchmark.group = "20 ms L16/16k frame: base64 text -> int16"
-    benchmark(lambda: np.frombuffer(base64.b64decode(FRAME_L16_B64), dtype="<i2"))
+
+    def stdlib() -> np.ndarray:
+        return np.frombuffer(base64.b64decode(FRAME_L16_B64), dtype="<i2")
+
+    assert stdlib().tobytes() == PCM_BYTES["1s"][:640]
+    benchmark(stdlib)
 
 
 def test_frame_encode_audiofork(benchmark):

@@ -136,6 +136,9 @@ def _slug(name: str) -> str:
 
 
 FRAMES = 50  # one second of 20 ms frames per timed call, so bursty peers are averaged fairly
+# What a stream may hold back of the output it owes: soxr's streams hand theirs out in bursts
+# and keep up to about 115 ms.
+HELD_BACK_S = 0.15
 
 
 @pytest.mark.parametrize(("in_rate", "out_rate"), FRAME_PAIRS)
@@ -146,14 +149,19 @@ def test_frame(benchmark, name: str, in_rate: int, out_rate: int) -> None:  # ty
     benchmark.extra_info["frames"] = FRAMES
     process = STREAMS[name](in_rate, out_rate)
     frames = np.split(speech(in_rate, 1.1)[: FRAMES * (in_rate // 50)], FRAMES)
+    # The same work before any timing: three passes give what was fed, at the output rate,
+    # less at most what the stream holds back (ours: exactly 20 ms per frame).
+    owed = 3 * FRAMES * (out_rate // 50)
+    produced = [len(process(f)) for _ in range(3) for f in frames]
+    assert owed - HELD_BACK_S * out_rate <= sum(produced) <= owed, (name, sum(produced), owed)
+    if name.startswith("audiofork"):
+        assert set(produced) == {out_rate // 50}
 
     def run() -> None:
         for frame in frames:
             process(frame)
 
     benchmark(run)
-    if name.startswith("audiofork"):
-        assert all(len(process(f)) == out_rate // 50 for f in frames)
 
 
 @pytest.mark.parametrize(("in_rate", "out_rate"), BULK_PAIRS)
@@ -164,8 +172,10 @@ def test_bulk(benchmark, name: str, in_rate: int, out_rate: int) -> None:  # typ
     benchmark.extra_info.update(kind="bulk", peer=name, pair=f"{in_rate}->{out_rate}")
     benchmark.extra_info["out_samples"] = seconds * out_rate
     x = speech(in_rate, seconds)
-    out = benchmark(BULK[name], x, in_rate, out_rate)
-    assert abs(len(out) - seconds * out_rate) <= 64
+    # The same work before any timing: every peer returns the whole signal at the new rate.
+    out = BULK[name](x, in_rate, out_rate)
+    assert abs(len(out) - seconds * out_rate) <= 64, (name, len(out))
+    benchmark(BULK[name], x, in_rate, out_rate)
 
 
 # --- measured: delay, empty calls, seams -------------------------------------------------

@@ -1,4 +1,4 @@
-"""Shared fixtures: the bundled speech sample."""
+"""Shared fixtures: the bundled speech sample; the emulator tests' app (a plugin)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from importlib import resources
 import numpy as np
 import numpy.typing as npt
 import pytest
+
+#: The emulator tests' voice app and its ``app`` fixture.
+pytest_plugins = ["emulator_platform_apps"]
 
 
 @pytest.fixture(scope="session")

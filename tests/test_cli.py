@@ -1,4 +1,4 @@
-"""`audiofork demo` runs end to end and reports every codec and the phone-line path."""
+"""`audiofork demo --codecs` reports every codec and the phone-line path."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from audiofork.cli import main
 
 
-def test_demo_reports_every_codec(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--repeat", "1"]) == 0
+def test_demo_codecs_reports_every_codec(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--codecs", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
     for row in ("G.711 μ-law", "G.711 A-law", "L16 little-endian", "L16 big-endian"):
         assert row in out

@@ -147,6 +147,14 @@ def test_every_20ms_chunk_returns_20ms(in_rate: int, out_rate: int, quality: str
     assert r.output_len(in_rate // 50) == out_rate // 50
 
 
+def test_output_len_is_exact_or_raises() -> None:
+    r = af.Resampler(8000, 48000)
+    assert r.output_len(2**61) == 6 * 2**61
+    with pytest.raises(FormatError, match=str(2**62)):
+        r.output_len(2**62)
+    assert af.Resampler(48000, 44100).output_len(2**64 - 1) == -(-(2**64 - 1) * 147 // 160)
+
+
 @pytest.mark.parametrize(("in_rate", "out_rate"), [p for p in ALL_PAIRS if p not in WHOLE_PAIRS])
 def test_fractional_pairs_stay_within_one_sample(in_rate: int, out_rate: int) -> None:
     r = af.Resampler(in_rate, out_rate)

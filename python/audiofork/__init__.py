@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from audiofork._core import InboundDecoder, OutboundEncoder, Resampler, Ring, __version__, resample
+from audiofork.aio import AudioChunks, AudioStream
 from audiofork.codec import (
     alaw2lin,
     alaw_decode,
@@ -44,17 +45,30 @@ from audiofork.events import (
     UnknownEvent,
 )
 from audiofork.formats import MediaFormat
+from audiofork.session import (
+    CheckpointOutcome,
+    CheckpointResolved,
+    CloseReason,
+    StreamClosed,
+    StreamSession,
+    StreamState,
+)
 from audiofork.stats import InboundStats, OutboundStats
 from audiofork.wire import parse_message
 
 __all__ = [
     "ApiError",
     "ArgumentError",
+    "AudioChunks",
+    "AudioStream",
     "AudioforkError",
     "BufferOverflowError",
     "Checkpoint",
+    "CheckpointOutcome",
+    "CheckpointResolved",
     "ClearAudio",
     "ClearedAudio",
+    "CloseReason",
     "CodecError",
     "ConcurrentUseError",
     "Dtmf",
@@ -74,6 +88,9 @@ __all__ = [
     "SignatureError",
     "Start",
     "Stop",
+    "StreamClosed",
+    "StreamSession",
+    "StreamState",
     "StreamStateError",
     "UnknownEvent",
     "ValidationError",

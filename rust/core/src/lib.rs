@@ -1,14 +1,16 @@
 //! audiofork-core: the sample-level work of a telephony media stream, with no Python in it.
 //!
-//! - [`g711`]: μ-law and A-law, bit-exact with ITU-T G.711 (as CPython's `audioop`).
-//! - [`pcm`]: 16-bit linear PCM (L16) in either byte order, float conversion.
-//! - [`format`]: encodings and wire content types (`audio/x-l16;rate=16000`).
-//! - [`payload`]: base64 text straight to samples and back, in one pass.
-//! - [`ring`]: bounded sample FIFO with markers (playback tracking, packetising).
-//! - [`wire`]: every stream message parsed from and written to JSON text.
 //! - [`error`]: the error type every fallible function returns.
+//! - [`format`]: encodings and wire content types (`audio/x-l16;rate=16000`).
+//! - [`g711`]: μ-law and A-law, bit-exact with ITU-T G.711 (as CPython's `audioop`).
+//! - [`payload`]: base64 text straight to samples and back, in one pass.
+//! - [`pcm`]: 16-bit linear PCM (L16) in either byte order, float conversion.
+//! - [`pipeline`]: per-frame inbound decoding and outbound encoding, message to samples and back.
+//! - [`resample`]: streaming sample-rate conversion with exact 20 ms framing.
+//! - [`ring`]: bounded sample FIFO with markers (playback tracking, packetising).
+//! - `simd`: runtime CPU-feature dispatch and the 8-lane vector type (crate-internal).
+//! - [`wire`]: every stream message parsed from and written to JSON text.
 
-pub mod dispatch;
 pub mod error;
 pub mod format;
 pub mod g711;
@@ -17,6 +19,7 @@ pub mod pcm;
 pub mod pipeline;
 pub mod resample;
 pub mod ring;
+mod simd;
 pub mod wire;
 
 pub use error::{Error, Result};

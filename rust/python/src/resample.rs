@@ -100,9 +100,13 @@ impl PyResampler {
         Ok(())
     }
 
-    /// How many samples the next ``process`` of ``input_len`` samples returns.
+    /// How many samples the next ``process`` of ``input_len`` samples returns (``FormatError``
+    /// if more than a buffer can hold).
     fn output_len(slf: &Bound<'_, Self>, input_len: InputLen) -> PyResult<usize> {
-        Ok(shared(slf)?.inner.output_len(input_len.0))
+        shared(slf)?
+            .inner
+            .checked_output_len(input_len.0)
+            .map_err(errors::to_py)
     }
 
     #[getter]

@@ -18,18 +18,13 @@
 //!   images at multiples of `F0` by 120 dB, so `h` keeps `g`'s equiripple response.
 //!
 //! The delay is the shortest that meets the contract, tabulated per ratio in [`DELAYS`], so
-//! construction designs one filter: at most 35 ms of CPU (8 -> 48 kHz, "high"), once per
-//! process and pair (plans are cached). A Kaiser-windowed sinc remains as a fallback that the
-//! tests check is never taken.
+//! construction designs one filter, once per process and pair (plans are cached). A
+//! Kaiser-windowed sinc remains as a fallback that the tests check is never taken.
 //!
 //! Why not a Kaiser-windowed sinc throughout, the textbook choice: a window design has equal
-//! passband and stopband ripple, so at 90 dB its passband is flat to 3e-5 dB, far flatter than
-//! the 0.1 dB required, and it pays for that in length. Measured (minimum delay meeting the
-//! contract, delay a whole number of output samples): Kaiser needs 2.875 ms at "default" for
-//! every pair involving 8 kHz (3.0 ms at 48 -> 8 kHz) and 8.06-8.13 ms at "high", over the
-//! 8 ms budget; the weighted equiripple design needs 1.81-1.88 ms and 4.79-4.88 ms (with
-//! margin: ±0.08 dB and 91/101 dB designed), with 35-40 % fewer taps, which is also that
-//! much less work per sample.
+//! passband and stopband ripple, so at 90 dB its passband is far flatter than the 0.1 dB
+//! required, and it pays for that in length: a longer delay (over the 8 ms budget at "high")
+//! and more taps, that is more work per sample (the comparison: `docs/performance.md`).
 
 use std::f64::consts::PI;
 

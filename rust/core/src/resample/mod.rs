@@ -12,46 +12,45 @@
 //! - **Chunking does not matter.** Every output sample is computed by the same sequence of
 //!   operations whatever the chunk sizes, so any split of the input gives bit-identical
 //!   output, int16 and finite float. (A NaN or infinity in float input spoils the outputs
-//!   whose filter covers it, and where the group layout of module `poly` is used up to
+//!   whose filter covers it, and where the group layout of module `plan` is used up to
 //!   seven more on either side: eight outputs read the union of their windows, with zero
 //!   coefficients outside each one's own, and zero times NaN is NaN. Those after it are
 //!   spoiled in every split; of those before it, a split may have put zeros in place of
 //!   inputs that had not arrived yet, so they may be NaN in one split and finite in another.)
 //! - **Quality.** `Default`: passband flat to ±0.1 dB up to 0.85 x the lower Nyquist
 //!   frequency, aliases and images at least 90 dB down beyond 1.1 x, delay at most 3 ms.
-//!   `High`: ±0.1 dB to 0.9 x, 100 dB beyond 1.0 x, at most 8 ms. Measured over every pair
-//!   (tests recover the whole filter from impulse responses): ±0.080 dB, 90.7 dB, 0.36-2.0 ms
-//!   (1.81 ms at 8 -> 16 kHz); and ±0.079 dB, 100.9 dB, 0.91-5.0 ms.
+//!   `High`: ±0.1 dB to 0.9 x, 100 dB beyond 1.0 x, at most 8 ms. The tests check every
+//!   pair, recovering the whole filter from impulse responses.
 //! - **Cost.** Filters are designed once per rate pair and quality (module `design`) and
-//!   shared between streams; a stream holds only its history and scratch, 5-14 KiB. A 20 ms
-//!   int16 frame at 8 -> 16 kHz takes about 0.35 µs of CPU, 24 -> 8 kHz about 0.6 µs,
-//!   44.1 -> 48 kHz about 1.8 µs (`benches/resample.rs`; the layouts are described in module
-//!   `poly`, the loops in module `kernel`).
+//!   shared between streams; a stream holds only its history and scratch, 5-14 KiB.
 //!
 //! Samples are f32 inside; int16 at the edges is scaled by 1/32768 on the way in and
 //! rounded half away from zero (saturating) on the way out, exactly as
 //! [`crate::pcm::f32_to_i16`] does, so the int16 path is the float path rounded.
 //!
-//! Why not `rubato` (5.0.1), tried first against this contract, 8 -> 16 kHz in 20 ms chunks:
-//! its synchronous `Fft` resampler returns exactly 320 samples per call but is 10 ms late
-//! (`output_delay` 160); cutting its FFT into 2 or 4 sub-chunks brings the delay to 5 or
-//! 2.5 ms, but the filter shrinks with the FFT and 3.4 kHz comes out at -10 dB or -45 dB.
-//! Its sinc resampler returns 316 samples on the first call and 320 after; at a 3 ms delay
-//! (`sinc_len` 48) 3.4 kHz is at -35 dB with the automatic cut-off, and with the cut-off
-//! forced to 0.975 images are only 53 dB down; ±0.1 dB at 3.4 kHz takes `sinc_len` 256,
-//! a 16 ms delay, at 14-29 µs per 20 ms frame. Why not a Kaiser-windowed sinc either: see
-//! module `design`.
+//! Modules: `design` (the prototype filter), `plan` (the tables and layouts built from it,
+//! shared), `stream` (one stream's state), `edges` (int16/float in and out, and
+//! (de)interleaving), `buffer` (aligned two-copy buffers), `kernel` (the vector loops).
+//!
+//! Written here rather than taken from `rubato` because neither of its resamplers meets the
+//! framing, delay and passband contract above at once; the measurements, and those behind
+//! the layouts and the filter design, are in `docs/performance.md`.
 
+mod buffer;
 mod design;
+mod edges;
 mod kernel;
-mod poly;
+mod plan;
+mod stream;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::error::{Error, Result};
 
-use poly::{Plan, Sample, Stream};
+use edges::Sample;
+use plan::Plan;
+use stream::Stream;
 
 /// Filter quality of a [`Resampler`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -117,7 +116,7 @@ fn plan(in_rate: u32, out_rate: u32, quality: Quality) -> Arc<Plan> {
         l as usize,
         m as usize,
         &proto,
-        kernel::Simd::detect(),
+        crate::simd::Simd::detect(),
     ));
     let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
     Arc::clone(cache.entry(key).or_insert(plan))
@@ -164,12 +163,33 @@ impl Resampler {
         self.quality
     }
 
-    /// How many samples the next `process` of `input_len` samples will append.
+    /// How many samples the next `process` of the input at hand, `input_len` samples long,
+    /// will append. For a length from elsewhere, use [`Resampler::checked_output_len`]: this
+    /// form wraps when the count does not fit in `usize`.
     pub fn output_len(&self, input_len: usize) -> usize {
         match &self.stream {
             Some(s) => s.output_len(input_len),
             None => input_len,
         }
+    }
+
+    /// How many samples the next `process` of `input_len` samples would append, exactly;
+    /// [`Error::Format`] naming `input_len` when that count does not fit in `usize` (as for
+    /// 2^62 samples at 8 -> 48 kHz, far more than any buffer holds).
+    pub fn checked_output_len(&self, input_len: usize) -> Result<usize> {
+        let len = match &self.stream {
+            Some(s) => s.checked_output_len(input_len),
+            None => Some(input_len),
+        };
+        len.ok_or_else(|| {
+            Error::Format(format!(
+                "input_len {input_len} at {} -> {} Hz gives more output samples than a buffer \
+                 can hold ({} at most)",
+                self.in_rate,
+                self.out_rate,
+                usize::MAX
+            ))
+        })
     }
 
     /// Delay in output samples (a whole number): an impulse at input time 0 peaks at output

@@ -1,4 +1,5 @@
 use super::*;
+use crate::simd::Simd;
 
 /// Every ordered pair of distinct supported rates.
 fn pairs() -> impl Iterator<Item = (u32, u32)> {
@@ -211,7 +212,7 @@ fn int16_path_is_the_float_path_rounded() {
 
 #[test]
 fn int16_rounding_matches_pcm() {
-    use poly::Sample;
+    use edges::Sample;
     let mut cases = vec![0.0f32, -0.0, 1.0, -1.0, 2.0, -2.0, f32::NAN, f32::INFINITY];
     cases.extend([f32::NEG_INFINITY, 1e-30, -1e-30, 0.999_999, 1e9, -1e9]);
     for k in -70_000i32..70_000 {
@@ -227,7 +228,7 @@ fn int16_rounding_matches_pcm() {
     }
     // The vector conversions (whatever this CPU runs) agree, lane by lane.
     let want: Vec<i16> = cases.iter().map(|&x| crate::pcm::f32_to_i16(x)).collect();
-    for simd in [kernel::Simd::detect(), kernel::Simd::Portable] {
+    for simd in [Simd::detect(), Simd::Portable] {
         let mut got = vec![0i16; cases.len()];
         kernel::to_i16(simd, &cases, &mut got);
         assert_same(&got, &want, "to_i16");
@@ -372,6 +373,36 @@ fn slices_of_the_wrong_length_are_refused() {
     assert!(r.process_i16_into(&[1, 2], &mut out).is_ok());
 }
 
+#[test]
+fn output_len_is_exact_or_an_error() {
+    let mut r = Resampler::new(8000, 48000, Quality::Default).unwrap();
+    assert_eq!(r.checked_output_len(160), Ok(960));
+    // The largest lengths whose count fits, exactly, also after some input moved the phase.
+    assert_eq!(r.checked_output_len(1 << 61), Ok(6 << 61));
+    let mut down = Resampler::new(48000, 44100, Quality::Default).unwrap();
+    assert_eq!(
+        down.checked_output_len(usize::MAX),
+        Ok(16_947_946_117_720_650_547)
+    );
+    down.process_f32(&[0.0; 7], &mut Vec::new());
+    assert_eq!(down.checked_output_len(0), Ok(0));
+    assert_eq!(
+        down.checked_output_len(usize::MAX),
+        Ok(16_947_946_117_720_650_546)
+    );
+    let err = r.checked_output_len(1 << 62).unwrap_err();
+    assert!(matches!(err, Error::Format(_)));
+    assert!(
+        err.to_string().contains("input_len 4611686018427387904"),
+        "{err}"
+    );
+    assert!(r.checked_output_len(usize::MAX).is_err());
+    r.process_i16(&[0; 3], &mut Vec::new());
+    assert_eq!(r.checked_output_len(5), Ok(r.output_len(5)));
+    let same = Resampler::new(16000, 16000, Quality::Default).unwrap();
+    assert_eq!(same.checked_output_len(usize::MAX), Ok(usize::MAX));
+}
+
 /// Amplitude response of a symmetric prototype at `f` cycles per fine-grid sample.
 fn amplitude(h: &[f64], f: f64) -> f64 {
     let c = h.len() / 2;
@@ -464,13 +495,13 @@ fn portable_build_is_chunk_exact_and_agrees_with_the_detected_one() {
     ] {
         let (l, m) = ratio(a, b);
         let proto = design::design(a, b, Quality::Default, l, m);
-        let plan = poly::Plan::new(l as usize, m as usize, &proto, kernel::Simd::Portable);
+        let plan = plan::Plan::new(l as usize, m as usize, &proto, Simd::Portable);
         let plan = Arc::new(plan);
         let x = signal(a as usize / 5, a);
-        let mut whole = poly::Stream::new(Arc::clone(&plan));
+        let mut whole = stream::Stream::new(Arc::clone(&plan));
         let mut want = vec![0.0f32; whole.output_len(x.len())];
         whole.process(&x, &mut want);
-        let mut chunked = poly::Stream::new(plan);
+        let mut chunked = stream::Stream::new(plan);
         let mut got = Vec::new();
         let mut at = 0;
         for n in chunk_sizes(x.len(), 700, a + b) {
@@ -503,15 +534,15 @@ fn group_layout_agrees_with_the_plain_phase_tables() {
         let (l, m) = ratio(a, b);
         let proto = design::design(a, b, quality, l, m);
         let x = signal(a as usize / 5, a);
-        let run = |max_bytes: usize, simd: kernel::Simd| {
-            let plan = poly::Plan::with_groups_max(l as usize, m as usize, &proto, simd, max_bytes);
+        let run = |max_bytes: usize, simd: Simd| {
+            let plan = plan::Plan::with_groups_max(l as usize, m as usize, &proto, simd, max_bytes);
             let layout = format!("{plan:?}");
-            let mut s = poly::Stream::new(Arc::new(plan));
+            let mut s = stream::Stream::new(Arc::new(plan));
             let mut y = vec![0.0f32; s.output_len(x.len())];
             s.process(&x, &mut y);
             (layout, y)
         };
-        for simd in [kernel::Simd::detect(), kernel::Simd::Portable] {
+        for simd in [Simd::detect(), Simd::Portable] {
             let (grouped, want) = run(usize::MAX, simd);
             let (plain, got) = run(0, simd);
             let what = format!("{a}->{b} {quality:?} {simd:?}");

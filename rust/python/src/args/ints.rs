@@ -15,10 +15,6 @@ use pyo3::types::{PyBool, PyInt};
 
 use crate::errors;
 
-/// Most samples a length argument may name (2**48): beyond any allocation, and small enough
-/// that a length times any rate ratio fits in 64 bits.
-pub const MAX_LENGTH: u64 = 1 << 48;
-
 /// `obj` as an integer in `min..=max`, or an error from `kind` naming `name` and the range.
 /// `bool` is refused (it is an `int` in Python, but never meant as a count).
 fn int_in_range(
@@ -99,8 +95,8 @@ int_args! {
     Capacity(usize) "capacity" in 1, MAX_CAPACITY => Argument;
     /// `n`: samples to read from a ring.
     Count(usize) "n" in 0, MAX_CAPACITY => Argument;
-    /// `input_len`: samples a resampler would be given.
-    InputLen(usize) "input_len" in 0, MAX_LENGTH => Argument;
+    /// `input_len`: samples a resampler would be given (the answer is exact or an error).
+    InputLen(usize) "input_len" in 0, usize::MAX => Argument;
     /// `max_size`: a limit on one message's bytes.
     MaxSize(usize) "max_size" in 1, MAX_MESSAGE_BYTES_LIMIT => Argument;
     /// `max_message_size`: a limit on one message's bytes.

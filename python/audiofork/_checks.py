@@ -1,0 +1,23 @@
+"""Argument checks shared by the stream modules: a wrong type is a ``TypeError``, a wrong
+value an :class:`~audiofork.errors.AudioforkError`, each naming the field."""
+
+from __future__ import annotations
+
+import operator
+
+from audiofork.errors import ValidationError
+
+__all__ = ["check_int"]
+
+
+def check_int(field: str, value: object, minimum: int) -> int:
+    """``value`` as an int (any integer type but bool, e.g. numpy's), at least ``minimum``."""
+    try:
+        number = operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        number = None
+    if number is None or isinstance(value, bool):
+        raise TypeError(f"{field} must be an int, got {value!r}")
+    if number < minimum:
+        raise ValidationError(f"{field} must be >= {minimum}, got {value!r}")
+    return number

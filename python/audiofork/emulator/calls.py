@@ -1,0 +1,284 @@
+"""A call: its answer URL, the VobizXML it returns executed in order, its streams, and the
+hangup that ends them.
+
+After the answer URL answers, the XML's elements run one after another: ``<Stream>`` starts
+a fork (and, with ``keepCallAlive``, the next element waits for it to end), ``<Wait
+length>`` waits on the virtual clock, ``<Hangup>`` hangs up; anything else is logged and
+skipped. The end of the XML hangs up, as on the platform (a stream without
+``keepCallAlive`` followed by nothing ends at once). A finite caller audio hangs up a grace
+period after it has played, counted from the call's first stream start; ``DELETE`` on the
+call hangs up too. Hanging up stops every stream of the call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import uuid
+from collections.abc import Awaitable
+from datetime import datetime
+from typing import Any, Literal
+
+import aiohttp
+
+from audiofork.emulator.callbacks import signed_headers
+from audiofork.emulator.forks import CallParty, Fork, wall_text
+from audiofork.emulator.services import Services
+from audiofork.errors import ValidationError
+from audiofork.vobiz.xml import Element, Response, StreamElement, parse_response
+
+__all__ = ["ANSWER_LIMIT_BYTES", "Call", "CallStatus"]
+
+_log = logging.getLogger("audiofork.emulator")
+
+CallStatus = Literal["ringing", "in-progress", "completed"]
+#: The largest answer document read; a longer one fails the call.
+ANSWER_LIMIT_BYTES = 1 << 20
+_WAIT_DEFAULT_S = 1
+
+
+class Call:
+    """One outbound call of an account. :meth:`run` answers it and executes its XML."""
+
+    def __init__(
+        self,
+        party: CallParty,
+        answer_url: str,
+        answer_method: Literal["GET", "POST"],
+        services: Services,
+    ) -> None:
+        self.party = party
+        self.request_uuid = str(uuid.uuid4())
+        self.answer_url = answer_url
+        self.answer_method = answer_method
+        self._services = services
+        self.status: CallStatus = "ringing"
+        self.hangup_cause: str | None = None
+        self.initiated_at = services.clock.wall()
+        self.answered_at: datetime | None = None
+        self._answered_v: float | None = None
+        self.ended_at: datetime | None = None
+        self._ended_v: float | None = None
+        self.forks: list[Fork] = []
+        self._by_id: dict[str, Fork] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._hung_up = asyncio.Event()
+        self._audio_timer: asyncio.Task[None] | None = None
+
+    @property
+    def uuid(self) -> str:
+        """The call's id."""
+        return self.party.call_uuid
+
+    @property
+    def live(self) -> bool:
+        """Whether the call has not hung up."""
+        return self.status != "completed"
+
+    def fork(self, stream_id: str) -> Fork | None:
+        """The stream with this id (any id it had, across reconnects)."""
+        return self._by_id.get(stream_id)
+
+    def start(self) -> None:
+        """Answer the call and run its XML in the background."""
+        self._spawn(self._run())
+
+    def _spawn(self, work: Awaitable[Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _run(self) -> None:
+        cause = "xml_end"
+        try:
+            answer = asyncio.ensure_future(self._answer())
+            await self._until_hangup(answer)  # a hangup while ringing abandons the fetch
+            if not self.live:
+                return
+            response = answer.result()
+            if response is None:
+                cause = "answer_failed"
+            else:
+                self.status = "in-progress"
+                self.answered_at = self._services.clock.wall()
+                self._answered_v = self._services.clock.now()
+                _log.info("call %s: answered, %d XML elements", self.uuid, len(response.elements))
+                await self._execute(response)
+        except Exception:
+            _log.exception("call %s: executing the XML failed", self.uuid)
+            cause = "emulator_error"
+        self.hangup(cause)
+
+    async def _answer(self) -> Response | None:
+        """Fetch and parse the answer URL; ``None`` (logged) if that fails."""
+        fields = {
+            "CallUUID": self.uuid,
+            "RequestUUID": self.request_uuid,
+            "From": self.party.from_,
+            "To": self.party.to,
+            "Direction": "outbound",
+            "CallStatus": "in-progress",
+            "Event": "StartApp",
+            "ParentAuthID": self.party.account_id,
+        }
+        headers = signed_headers(self.answer_url, self.party.auth_token)
+        timeout = aiohttp.ClientTimeout(total=self._services.answer_timeout_s)
+        http = self._services.http
+        _log.info("call %s: %s %s", self.uuid, self.answer_method, self.answer_url)
+        try:
+            if self.answer_method == "GET":
+                request = http.get(self.answer_url, params=fields, headers=headers, timeout=timeout)
+            else:
+                request = http.post(self.answer_url, data=fields, headers=headers, timeout=timeout)
+            async with request as reply:
+                body = await _read_limited(reply)
+                if not 200 <= reply.status < 300:
+                    _log.warning("call %s: the answer URL answered %d", self.uuid, reply.status)
+                    return None
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            _log.warning("call %s: fetching the answer URL failed: %s", self.uuid, exc or type(exc))
+            return None
+        try:
+            return parse_response(body)
+        except ValidationError as exc:
+            _log.warning("call %s: the answer XML is invalid: %s", self.uuid, exc)
+            return None
+
+    async def _execute(self, response: Response) -> None:
+        for element in response:
+            if not self.live:
+                return
+            if isinstance(element, StreamElement):
+                fork = self.start_fork(element)
+                if element.keep_call_alive:
+                    await self._until_hangup(fork.done.wait())
+            elif element.tag == "Wait":
+                length = _wait_length(element)
+                if length is None:
+                    _log.warning(
+                        "call %s: <Wait length=%r> is not a positive integer; skipped",
+                        self.uuid,
+                        element.attributes.get("length"),
+                    )
+                    continue
+                _log.info("call %s: <Wait length=%d>", self.uuid, length)
+                await self._until_hangup(self._services.clock.sleep(length))
+            elif element.tag == "Hangup":
+                self.hangup("xml_hangup")
+                return
+            else:
+                _log.info("call %s: <%s> is not emulated; skipped", self.uuid, element.tag)
+
+    async def _until_hangup(self, work: Awaitable[Any]) -> None:
+        """Wait for ``work`` or the hangup, whichever comes first."""
+        waits = [asyncio.ensure_future(work), asyncio.ensure_future(self._hung_up.wait())]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+            await asyncio.gather(*waits, return_exceptions=True)
+
+    def start_fork(self, element: StreamElement) -> Fork:
+        """Start a stream on this (live) call."""
+        if self.status != "in-progress":
+            raise RuntimeError(f"call {self.uuid} is {self.status}, not in progress")
+        fork = Fork(
+            self.party,
+            element,
+            self._services,
+            on_new_id=self._index,
+            on_audio=self._audio_started,
+        )
+        self.forks.append(fork)
+        self._spawn(fork.run())
+        return fork
+
+    def _index(self, stream_id: str, fork: Fork) -> None:
+        self._by_id[stream_id] = fork
+
+    def _audio_started(self) -> None:
+        duration = self._services.caller.duration_s
+        if duration is None or self._audio_timer is not None or not self.live:
+            return
+        self._audio_timer = self._spawn(
+            self._hangup_after(duration + self._services.hangup_grace_s)
+        )
+
+    async def _hangup_after(self, seconds: float) -> None:
+        await self._services.clock.sleep(seconds)
+        self.hangup("caller_audio_end")
+
+    def hangup(self, cause: str) -> None:
+        """Hang up (idempotent): stop every stream; the XML stops at its current element."""
+        if not self.live:
+            return
+        self.status = "completed"
+        self.hangup_cause = cause
+        self.ended_at = self._services.clock.wall()
+        self._ended_v = self._services.clock.now()
+        self._hung_up.set()
+        if self._audio_timer is not None:
+            self._audio_timer.cancel()
+        for fork in self.forks:
+            fork.stop("hangup")
+        _log.info("call %s: hung up (%s) after %d s", self.uuid, cause, self.duration())
+
+    async def finished(self) -> None:
+        """Wait until the XML and every stream of the call have ended."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    async def abort(self) -> None:
+        """Cancel whatever of the call is still running (shutdown past its deadline)."""
+        tasks = set(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def duration(self) -> int:
+        """Whole seconds from answer to hangup (or now)."""
+        if self._answered_v is None:
+            return 0
+        until = self._ended_v if self._ended_v is not None else self._services.clock.now()
+        return int(until - self._answered_v)
+
+    def to_json(self, api_id: str) -> dict[str, Any]:
+        """The REST call object."""
+        party = self.party
+        return {
+            "api_id": api_id,
+            "call_uuid": self.uuid,
+            "request_uuid": self.request_uuid,
+            "from": party.from_,
+            "to": party.to,
+            "direction": "outbound",
+            "answer_url": self.answer_url,
+            "answer_method": self.answer_method,
+            "call_status": self.status,
+            "hangup_cause": self.hangup_cause,
+            "initiation_time": wall_text(self.initiated_at),
+            "answer_time": None if self.answered_at is None else wall_text(self.answered_at),
+            "end_time": None if self.ended_at is None else wall_text(self.ended_at),
+            "duration": self.duration(),
+            "stream_count": len(self.forks),
+            "resource_uri": f"/v1/Account/{party.account_id}/Call/{self.uuid}/",
+        }
+
+
+def _wait_length(element: Element) -> int | None:
+    text = element.attributes.get("length", str(_WAIT_DEFAULT_S)).strip()
+    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < 1:
+        return None
+    return int(text)
+
+
+async def _read_limited(reply: aiohttp.ClientResponse) -> bytes:
+    body = bytearray()
+    async for chunk in reply.content.iter_chunked(65536):
+        body += chunk
+        if len(body) > ANSWER_LIMIT_BYTES:
+            raise ValueError(f"the answer is longer than {ANSWER_LIMIT_BYTES} bytes")
+    return bytes(body)

@@ -1,0 +1,64 @@
+"""What an emulator is started with: accounts, tariff, speed, audio and recordings."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from audiofork.emulator.billing import Tariff
+from audiofork.emulator.callbacks import RetrySchedule
+from audiofork.errors import ValidationError
+
+__all__ = ["EmulatorConfig", "parse_account"]
+
+
+def parse_account(text: str) -> tuple[str, str]:
+    """``"MA_XXXX:TOKEN"`` → ``("MA_XXXX", "TOKEN")``."""
+    auth_id, sep, token = text.partition(":")
+    if not sep or not auth_id or not token or not text.isprintable() or " " in text:
+        raise ValidationError(f"account must be AUTH_ID:AUTH_TOKEN, got {auth_id!r}:<token>")
+    return auth_id, token
+
+
+def _positive(name: str, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValidationError(f"{name} must be a finite number, got {value!r}")
+    if value <= 0:
+        raise ValidationError(f"{name} must be greater than 0, got {value!r}")
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    """The emulator's settings.
+
+    ``accounts`` maps each auth id to its auth token. ``speed`` runs the virtual clock that
+    paces audio, playout, timeouts and billing that many times faster than real time.
+    ``caller_audio`` and ``callee_audio`` are audio specs (``"speech"``, ``"silence"``,
+    ``"tone"``, ``"tone:440"`` or a WAV path) for every call's two parties; a finite caller
+    audio hangs the call up ``hangup_grace_s`` virtual seconds after it ends (counted from
+    the call's first stream start). ``answer_timeout_s`` (real seconds) bounds the answer
+    URL fetch.
+    """
+
+    accounts: Mapping[str, str]
+    rate_per_minute: Decimal | str = "0.003"
+    speed: float = 1.0
+    record_dir: Path | None = None
+    caller_audio: str = "speech"
+    callee_audio: str = "silence"
+    hangup_grace_s: float = 1.5
+    answer_timeout_s: float = 10.0
+    callback_retry: RetrySchedule = field(default_factory=RetrySchedule)
+
+    def __post_init__(self) -> None:
+        if not self.accounts:
+            raise ValidationError("accounts must name at least one AUTH_ID:AUTH_TOKEN")
+        for auth_id, token in self.accounts.items():
+            parse_account(f"{auth_id}:{token}")
+        Tariff(self.rate_per_minute)
+        _positive("speed", self.speed)
+        _positive("hangup_grace_s", self.hangup_grace_s)
+        _positive("answer_timeout_s", self.answer_timeout_s)

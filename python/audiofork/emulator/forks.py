@@ -1,0 +1,272 @@
+"""One forked stream of a call as the platform keeps it: configuration, lifecycle, billing,
+status callbacks and its REST representation (PROTOCOL §1 "Stream object", §5).
+
+The media itself (WebSocket, pacing, playout, recordings) is the :class:`StreamRunner`'s; a
+:class:`Fork` starts one, turns its notices into status callbacks and log lines, and bills
+from the first ``StartStream`` (audio flowing) to the end of the run on the virtual clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from audiofork.emulator.billing import Bill
+from audiofork.emulator.services import Services
+from audiofork.emulator.stream import StreamEnd, StreamNotice, StreamRunner, StreamSpec
+from audiofork.formats import MediaFormat
+from audiofork.vobiz.xml import StreamElement
+
+__all__ = ["CallParty", "Fork", "ForkStatus", "stats_of", "wall_text"]
+
+_log = logging.getLogger("audiofork.emulator")
+
+ForkStatus = Literal["in-progress", "completed", "failed"]
+
+
+def wall_text(moment: datetime, *, micro: bool = False) -> str:
+    """A time as the platform writes it: ``2025-11-14 02:44:50+00:00`` (with microseconds
+    when ``micro``)."""
+    return str(moment if micro else moment.replace(microsecond=0))
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+@dataclass(frozen=True)
+class CallParty:
+    """What a stream needs to know of its call."""
+
+    call_uuid: str
+    account_id: str
+    from_: str
+    to: str
+    auth_token: str = field(repr=False)
+
+
+class Fork:
+    """A stream of a call, from start to its end; :meth:`run` drives it."""
+
+    def __init__(
+        self,
+        call: CallParty,
+        element: StreamElement,
+        services: Services,
+        *,
+        on_new_id: Callable[[str, Fork], None],
+        on_audio: Callable[[], None],
+    ) -> None:
+        self.call = call
+        self.element = element
+        self._services = services
+        self._on_new_id = on_new_id
+        self._on_audio = on_audio
+        self.ids: list[str] = []
+        first_id = self._new_id()
+        clock = services.clock
+        self.created_at = clock.wall()
+        self.end_time: datetime | None = None
+        self.status: ForkStatus = "in-progress"
+        self.end: StreamEnd | None = None
+        self._billed_from: float | None = None
+        self._billed_to: float | None = None
+        self.done = asyncio.Event()
+        spec = StreamSpec(
+            stream_id=first_id,
+            call_uuid=call.call_uuid,
+            account_id=call.account_id,
+            service_url=element.url,
+            audio_track=element.audio_track,
+            bidirectional=element.bidirectional,
+            content_type=element.content_type,
+            stream_timeout=float(element.stream_timeout),
+            max_retries=element.max_retries,
+            extra_headers=element.extra_headers,
+        )
+        self.runner = StreamRunner(
+            spec,
+            clock=clock,
+            caller=services.caller,
+            callee=services.callee,
+            notify=self._notice,
+            new_stream_id=self._new_id,
+            record_dir=services.record_dir,
+            capture_audio=services.capture_audio,
+        )
+
+    def _new_id(self) -> str:
+        stream_id = str(uuid.uuid4())
+        self.ids.append(stream_id)
+        self._on_new_id(stream_id, self)
+        return stream_id
+
+    @property
+    def stream_id(self) -> str:
+        """The current stream id (a ``maxRetries`` reconnect takes a new one)."""
+        return self.ids[-1]
+
+    @property
+    def live(self) -> bool:
+        """Whether the stream is still in progress."""
+        return self.status == "in-progress"
+
+    async def run(self) -> StreamEnd:
+        """Run the stream to its end; never raises for network or app faults."""
+        _log.info(
+            "stream %s of call %s: connecting to %s (%s, %s, bidirectional=%s)",
+            self.stream_id,
+            self.call.call_uuid,
+            self.element.url,
+            self.element.content_type,
+            self.element.audio_track,
+            _flag(self.element.bidirectional),
+        )
+        try:
+            end = await self.runner.run()
+        except Exception as exc:  # a fault in the media code must still end the stream
+            _log.exception("stream %s: the media runner failed", self.stream_id)
+            end = StreamEnd("failed", "dropped", f"{type(exc).__name__}: {exc}")
+        self._finish(end)
+        return end
+
+    def _finish(self, end: StreamEnd) -> None:
+        clock = self._services.clock
+        self.end = end
+        self.status = end.status
+        self.end_time = clock.wall()
+        if self._billed_from is not None and self._billed_to is None:
+            self._billed_to = clock.now()
+        bill = self.bill()
+        _log.info(
+            "stream %s of call %s: %s (%s%s), billed %d s -> %d s, %s",
+            self.stream_id,
+            self.call.call_uuid,
+            end.status,
+            end.reason,
+            f": {end.error}" if end.error else "",
+            bill.bill_duration,
+            bill.rounded_bill_duration,
+            bill.billed_amount,
+        )
+        self.done.set()
+
+    def stop(self, reason: Literal["api_stop", "hangup"]) -> None:
+        """End the stream (idempotent); billing stops now, :attr:`done` is set once the
+        socket has closed."""
+        if self.live and self._billed_from is not None and self._billed_to is None:
+            self._billed_to = self._services.clock.now()
+        self.runner.stop(reason)
+
+    def bill(self) -> Bill:
+        """The bill so far: from the first audio to the stop (or now, while live), at most
+        ``streamTimeout`` (closing the socket takes real time, which a fast clock would
+        otherwise stretch into billed seconds)."""
+        if self._billed_from is None:
+            return self._services.tariff.bill(0.0)
+        until = self._billed_to if self._billed_to is not None else self._services.clock.now()
+        seconds = min(until - self._billed_from, float(self.element.stream_timeout))
+        return self._services.tariff.bill(max(seconds, 0.0))
+
+    def _notice(self, notice: StreamNotice) -> None:
+        if notice.event == "StartStream" and self._billed_from is None:
+            self._billed_from = self._services.clock.now()
+            self._on_audio()
+        details = f" {notice.name!r}" if notice.name is not None else ""
+        details += f" error: {notice.error}" if notice.error else ""
+        _log.info(
+            "stream %s of call %s: %s%s",
+            notice.stream_id,
+            self.call.call_uuid,
+            notice.event,
+            details,
+        )
+        url = self.element.status_callback_url
+        if url is not None:
+            self._services.callbacks.send(
+                url,
+                self.element.status_callback_method,
+                self.callback_fields(notice),
+                self.call.auth_token,
+                order_key=self.ids[0],
+            )
+
+    def callback_fields(self, notice: StreamNotice) -> dict[str, str]:
+        """The form fields of the status callback for ``notice`` (PROTOCOL §5): the event's
+        fields, the stream's configuration and its extra headers as ``X-VH-<key>``."""
+        e = self.element
+        fields = {
+            "From": self.call.from_,
+            "To": self.call.to,
+            "CallUUID": self.call.call_uuid,
+            "Event": notice.event,
+            "StreamID": notice.stream_id,
+            "ParentAuthID": self.call.account_id,
+            "status_callback_url": e.status_callback_url or "",
+            "status_callback_method": e.status_callback_method,
+            "Timestamp": self._services.clock.wall().strftime("%Y-%m-%d %H:%M:%S"),
+            "Error": notice.error,
+            "bidirectional": _flag(e.bidirectional),
+            "audioTrack": e.audio_track,
+            "streamTimeout": str(e.stream_timeout),
+            "statusCallbackUrl": e.status_callback_url or "",
+            "statusCallbackMethod": e.status_callback_method,
+            "contentType": e.content_type,
+            "extraHeaders": e.extra_headers or "",
+            "keepCallAlive": _flag(e.keep_call_alive),
+        }
+        if notice.event == "StartStream":
+            fields["ServiceURL"] = e.url
+        if notice.event == "PlayedStream" and notice.name is not None:
+            fields["Name"] = notice.name
+        for pair in (e.extra_headers or "").split(","):
+            key, sep, value = pair.partition("=")
+            if sep:
+                fields[f"X-VH-{key}"] = value
+        return fields
+
+    def resource_uri(self) -> str:
+        """The stream's path as the platform names it."""
+        call = self.call
+        return f"/v1/Account/{call.account_id}/Call/{call.call_uuid}/Stream/{self.stream_id}/"
+
+    def to_json(self, api_id: str) -> dict[str, Any]:
+        """The REST Stream object, every field of PROTOCOL §1."""
+        e = self.element
+        bill = self.bill()
+        return {
+            "api_id": api_id,
+            "stream_id": self.stream_id,
+            "call_uuid": self.call.call_uuid,
+            "account_id": self.call.account_id,
+            "service_url": e.url,
+            "audio_track": e.audio_track,
+            "bidirectional": e.bidirectional,
+            "content_type": e.content_type,
+            "sampling_rate": MediaFormat.parse(e.content_type).sample_rate,
+            "stream_timeout": e.stream_timeout,
+            "status_callback_url": e.status_callback_url,
+            "status_callback_method": e.status_callback_method,
+            "status": self.status,
+            "created_at": wall_text(self.created_at, micro=True),
+            "start_time": wall_text(self.created_at),
+            "end_time": None if self.end_time is None else wall_text(self.end_time),
+            "bill_duration": bill.bill_duration,
+            "rounded_bill_duration": bill.rounded_bill_duration,
+            "billed_amount": bill.billed_amount,
+            "resource_uri": self.resource_uri(),
+        }
+
+
+def stats_of(runner: StreamRunner) -> dict[str, Any]:
+    """A runner's counters as a plain dict."""
+    stats: Any = runner.stats
+    if dataclasses.is_dataclass(stats) and not isinstance(stats, type):
+        return dataclasses.asdict(stats)
+    return dict(stats)

@@ -1,0 +1,296 @@
+"""The emulator's OpenAPI 3.0 document, served at ``/api/v1/openapi.json``.
+
+Written as data next to the handlers it describes (aiohttp has no schema generator we
+trust); the test suite checks the live server against it with schemathesis.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from audiofork.vobiz._params import AUDIO_TRACKS, CALLBACK_METHODS, CONTENT_TYPES
+
+__all__ = ["LIST_LIMIT_MAX", "openapi_document"]
+
+#: The largest ``limit`` a stream list accepts.
+LIST_LIMIT_MAX = 100
+
+_STRING = {"type": "string"}
+_NULLABLE_STRING = {"type": "string", "nullable": True}
+_ERROR_CODES = {
+    "400": "An invalid parameter, named in `error`.",
+    "401": "Missing or wrong `X-Auth-ID` / `X-Auth-Token`.",
+    "404": "No such call or stream.",
+    "405": "Method not allowed on this path.",
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _responses(success: dict[str, Any], *errors: str) -> dict[str, Any]:
+    out = dict(success)
+    for code in errors:
+        out[code] = _json(_ref("Error"), _ERROR_CODES[code])
+    return out
+
+
+def _path_param(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": _STRING,
+        "description": description,
+    }
+
+
+_ACCOUNT = _path_param("auth_id", "The account's auth id (must match `X-Auth-ID`).")
+_CALL = _path_param("call_uuid", "The call's id.")
+_STREAM = _path_param("stream_id", "The stream's id.")
+_NO_CONTENT = {"204": {"description": "Done; no body."}}
+
+
+_STREAM_FIELDS: dict[str, Any] = {
+    "api_id": _STRING,
+    "stream_id": _STRING,
+    "call_uuid": _STRING,
+    "account_id": _STRING,
+    "service_url": _STRING,
+    "audio_track": {"type": "string", "enum": list(AUDIO_TRACKS)},
+    "bidirectional": {"type": "boolean"},
+    "content_type": {"type": "string", "enum": list(CONTENT_TYPES)},
+    "sampling_rate": {"type": "integer", "enum": [8000, 16000, 24000]},
+    "stream_timeout": {"type": "integer", "minimum": 1},
+    "status_callback_url": _NULLABLE_STRING,
+    "status_callback_method": {"type": "string", "enum": list(CALLBACK_METHODS)},
+    "status": {"type": "string", "enum": ["in-progress", "completed", "failed"]},
+    "created_at": _STRING,
+    "start_time": _STRING,
+    "end_time": _NULLABLE_STRING,
+    "bill_duration": {"type": "integer", "minimum": 0},
+    "rounded_bill_duration": {"type": "integer", "minimum": 0, "multipleOf": 60},
+    "billed_amount": {"type": "string", "pattern": r"^[0-9]+\.[0-9]{5}$"},
+    "resource_uri": _STRING,
+}
+
+
+def _schemas() -> dict[str, Any]:
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["api_id", "error"],
+            "properties": {"api_id": _STRING, "error": _STRING},
+        },
+        "CallRequest": {
+            "type": "object",
+            "required": ["from", "to", "answer_url"],
+            "properties": {
+                "from": {"type": "string", "minLength": 1, "maxLength": 128},
+                "to": {"type": "string", "minLength": 1, "maxLength": 128},
+                "answer_url": {"type": "string", "format": "uri"},
+                "answer_method": {"type": "string", "enum": list(CALLBACK_METHODS)},
+            },
+        },
+        "CallFired": {
+            "type": "object",
+            "required": ["api_id", "message", "request_uuid", "call_uuid"],
+            "properties": {
+                "api_id": _STRING,
+                "message": {"type": "string", "enum": ["call fired"]},
+                "request_uuid": _STRING,
+                "call_uuid": _STRING,
+            },
+        },
+        "Call": {
+            "type": "object",
+            "required": ["api_id", "call_uuid", "call_status", "from", "to", "resource_uri"],
+            "properties": {
+                "api_id": _STRING,
+                "call_uuid": _STRING,
+                "request_uuid": _STRING,
+                "from": _STRING,
+                "to": _STRING,
+                "direction": {"type": "string", "enum": ["outbound"]},
+                "answer_url": _STRING,
+                "answer_method": {"type": "string", "enum": list(CALLBACK_METHODS)},
+                "call_status": {"type": "string", "enum": ["ringing", "in-progress", "completed"]},
+                "hangup_cause": _NULLABLE_STRING,
+                "initiation_time": _STRING,
+                "answer_time": _NULLABLE_STRING,
+                "end_time": _NULLABLE_STRING,
+                "duration": {"type": "integer", "minimum": 0},
+                "stream_count": {"type": "integer", "minimum": 0},
+                "resource_uri": _STRING,
+            },
+        },
+        "StreamRequest": {
+            "type": "object",
+            "required": ["service_url"],
+            "additionalProperties": False,
+            "properties": {
+                "service_url": {"type": "string", "description": "ws:// or wss:// URL"},
+                "audio_track": {"type": "string", "enum": list(AUDIO_TRACKS)},
+                "bidirectional": {"type": "boolean"},
+                "content_type": {"type": "string", "enum": list(CONTENT_TYPES)},
+                "stream_timeout": {"type": "integer", "minimum": 1},
+                "status_callback_url": {"type": "string", "format": "uri"},
+                "status_callback_method": {"type": "string", "enum": list(CALLBACK_METHODS)},
+                "extra_headers": {"type": "string", "maxLength": 512},
+            },
+        },
+        "StreamStarted": {
+            "type": "object",
+            "required": ["api_id", "message", "stream_id"],
+            "properties": {
+                "api_id": _STRING,
+                "message": {"type": "string", "enum": ["audio streaming started"]},
+                "stream_id": _STRING,
+            },
+        },
+        "Stream": {
+            "type": "object",
+            "required": list(_STREAM_FIELDS),
+            "properties": _STREAM_FIELDS,
+        },
+        "StreamList": {
+            "type": "object",
+            "required": ["api_id", "meta", "objects"],
+            "properties": {
+                "api_id": _STRING,
+                "meta": {
+                    "type": "object",
+                    "required": ["limit", "offset", "total_count", "next", "previous"],
+                    "properties": {
+                        "limit": {"type": "integer", "minimum": 1},
+                        "offset": {"type": "integer", "minimum": 0},
+                        "total_count": {"type": "integer", "minimum": 0},
+                        "next": _NULLABLE_STRING,
+                        "previous": _NULLABLE_STRING,
+                    },
+                },
+                "objects": {"type": "array", "items": _ref("Stream")},
+            },
+        },
+    }
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.0 description of every ``/api/v1`` operation the emulator serves."""
+    call_path = "/Account/{auth_id}/Call/{call_uuid}/"
+    streams_path = call_path + "Stream/"
+    list_params = [
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": LIST_LIMIT_MAX, "default": 20},
+        },
+        {
+            "name": "offset",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 0, "default": 0},
+        },
+    ]
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "audiofork Vobiz emulator",
+            "version": "1",
+            "description": "Calls and the Stream API of the Vobiz platform, run locally.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"AuthId": [], "AuthToken": []}],
+        "paths": {
+            "/Account/{auth_id}/Call/": {
+                "parameters": [_ACCOUNT],
+                "post": {
+                    "summary": "Place a call; its answer URL is fetched and its XML executed.",
+                    "operationId": "createCall",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("CallRequest")}},
+                    },
+                    "responses": _responses(
+                        {"201": _json(_ref("CallFired"), "The call was fired.")}, "400", "401"
+                    ),
+                },
+            },
+            call_path: {
+                "parameters": [_ACCOUNT, _CALL],
+                "get": {
+                    "summary": "One call.",
+                    "operationId": "getCall",
+                    "responses": _responses(
+                        {"200": _json(_ref("Call"), "The call.")}, "401", "404"
+                    ),
+                },
+                "delete": {
+                    "summary": "Hang up the call, ending its streams.",
+                    "operationId": "hangupCall",
+                    "responses": _responses(_NO_CONTENT, "401", "404"),
+                },
+            },
+            streams_path: {
+                "parameters": [_ACCOUNT, _CALL],
+                "post": {
+                    "summary": "Start a stream on a live call.",
+                    "operationId": "startStream",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("StreamRequest")}},
+                    },
+                    "responses": _responses(
+                        {"202": _json(_ref("StreamStarted"), "The stream is starting.")},
+                        "400",
+                        "401",
+                        "404",
+                    ),
+                },
+                "get": {
+                    "summary": "The call's streams, active and ended.",
+                    "operationId": "listStreams",
+                    "parameters": list_params,
+                    "responses": _responses(
+                        {"200": _json(_ref("StreamList"), "One page of streams.")},
+                        "400",
+                        "401",
+                        "404",
+                    ),
+                },
+                "delete": {
+                    "summary": "Stop every stream of the call.",
+                    "operationId": "stopStreams",
+                    "responses": _responses(_NO_CONTENT, "401", "404"),
+                },
+            },
+            streams_path + "{stream_id}/": {
+                "parameters": [_ACCOUNT, _CALL, _STREAM],
+                "get": {
+                    "summary": "One stream.",
+                    "operationId": "getStream",
+                    "responses": _responses(
+                        {"200": _json(_ref("Stream"), "The stream.")}, "401", "404"
+                    ),
+                },
+                "delete": {
+                    "summary": "Stop one stream.",
+                    "operationId": "stopStream",
+                    "responses": _responses(_NO_CONTENT, "401", "404"),
+                },
+            },
+        },
+        "components": {
+            "securitySchemes": {
+                "AuthId": {"type": "apiKey", "in": "header", "name": "X-Auth-ID"},
+                "AuthToken": {"type": "apiKey", "in": "header", "name": "X-Auth-Token"},
+            },
+            "schemas": _schemas(),
+        },
+    }

@@ -1,0 +1,94 @@
+"""The status page at ``/``: calls, streams and counters, as plain HTML."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING
+
+from audiofork.emulator.forks import stats_of
+
+if TYPE_CHECKING:
+    from audiofork.emulator.exchange import Exchange
+
+__all__ = ["status_page"]
+
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
+    "td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}th{background:#eee}"
+)
+
+
+def _table(headings: list[str], rows: list[list[str]]) -> str:
+    if not rows:
+        return "<p>none yet</p>"
+    head = "".join(f"<th>{escape(h)}</th>" for h in headings)
+    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _counters(stats: dict[str, object]) -> str:
+    return ", ".join(
+        f"{key} {value}" for key, value in stats.items() if not isinstance(value, dict)
+    )
+
+
+def status_page(exchange: Exchange) -> str:
+    """The page for ``exchange``'s current state (refreshes itself every 2 s)."""
+    services = exchange.services
+    calls = list(exchange.calls.values())
+    forks = [fork for call in calls for fork in call.forks]
+    call_rows = [
+        [
+            call.uuid,
+            call.party.account_id,
+            call.party.from_,
+            call.party.to,
+            call.status,
+            call.hangup_cause or "",
+            f"{call.duration()} s",
+            str(len(call.forks)),
+        ]
+        for call in reversed(calls)
+    ]
+    stream_rows = []
+    for fork in reversed(forks):
+        bill = fork.bill()
+        stream_rows.append(
+            [
+                fork.stream_id,
+                fork.call.call_uuid,
+                fork.element.url,
+                fork.element.content_type,
+                fork.status,
+                f"{bill.bill_duration} s, {bill.billed_amount}",
+                _counters(stats_of(fork.runner)),
+            ]
+        )
+    live_calls = sum(call.live for call in calls)
+    live_forks = sum(fork.live for fork in forks)
+    callbacks = services.callbacks
+    summary = (
+        f"{live_calls} live calls of {len(calls)}; {live_forks} live streams of {len(forks)}; "
+        f"status callbacks delivered {callbacks.delivered}, failed {callbacks.failed}, "
+        f"pending {callbacks.pending}; clock speed {services.clock.speed:g}, "
+        f"virtual time {services.clock.wall():%Y-%m-%d %H:%M:%S} UTC; "
+        f"rate {services.tariff.rate_per_minute} per minute"
+    )
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        "<meta http-equiv='refresh' content='2'><title>audiofork emulator</title>"
+        f"<style>{_STYLE}</style></head><body><h1>audiofork emulator</h1>"
+        f"<p>{escape(summary)}</p>"
+        f"<p>accounts: {escape(', '.join(exchange.account_ids))} · "
+        "API: <a href='/api/v1/openapi.json'>/api/v1/openapi.json</a></p>"
+        "<h2>Calls</h2>"
+        + _table(
+            ["call", "account", "from", "to", "status", "cause", "duration", "streams"], call_rows
+        )
+        + "<h2>Streams</h2>"
+        + _table(
+            ["stream", "call", "service URL", "content type", "status", "billed", "counters"],
+            stream_rows,
+        )
+        + "</body></html>"
+    )

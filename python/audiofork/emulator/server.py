@@ -1,0 +1,145 @@
+"""Run the whole emulator: one virtual clock, the exchange, and the HTTP server.
+
+In a program or a test::
+
+    async with Emulator(EmulatorConfig({"MA_TEST": "token"}, speed=20)) as emulator:
+        ...  # emulator.url is "http://127.0.0.1:<port>"
+
+From a shell, :func:`serve` runs it until SIGINT or SIGTERM (``audiofork emulator``).
+Closing hangs up every call, waits for the streams to end and recordings to be written,
+then for pending status callbacks (both bounded), and stops the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import aiohttp
+from aiohttp import web
+
+from audiofork.emulator.app import make_app
+from audiofork.emulator.audio import AudioSource
+from audiofork.emulator.billing import Tariff
+from audiofork.emulator.callbacks import CallbackSender
+from audiofork.emulator.clock import VirtualClock
+from audiofork.emulator.config import EmulatorConfig
+from audiofork.emulator.exchange import Exchange
+from audiofork.emulator.services import Services
+
+if TYPE_CHECKING:
+    from typing import Self
+
+__all__ = ["Emulator", "serve"]
+
+_log = logging.getLogger("audiofork.emulator")
+
+#: Real seconds allowed at shutdown for streams to end, then for callbacks to leave.
+CLOSE_CALLS_S = 10.0
+CLOSE_CALLBACKS_S = 5.0
+
+
+class Emulator:
+    """The Vobiz platform on one local port. :meth:`start`, then :meth:`close`."""
+
+    def __init__(self, config: EmulatorConfig, *, capture_audio: bool = False) -> None:
+        self.config = config
+        self._capture_audio = capture_audio
+        self._runner: web.AppRunner | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self._exchange: Exchange | None = None
+        self.url = ""
+
+    @property
+    def exchange(self) -> Exchange:
+        """The accounts and calls (after :meth:`start`)."""
+        if self._exchange is None:
+            raise RuntimeError("the emulator is not started")
+        return self._exchange
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve on ``host:port`` (``0``: any free port); returns the base URL."""
+        config = self.config
+        self._http = aiohttp.ClientSession()
+        services = Services(
+            clock=VirtualClock(config.speed),
+            http=self._http,
+            callbacks=CallbackSender(self._http, config.callback_retry),
+            tariff=Tariff(config.rate_per_minute),
+            caller=AudioSource.from_spec(config.caller_audio),
+            callee=AudioSource.from_spec(config.callee_audio),
+            record_dir=config.record_dir,
+            hangup_grace_s=config.hangup_grace_s,
+            answer_timeout_s=config.answer_timeout_s,
+            capture_audio=self._capture_audio,
+        )
+        self._exchange = Exchange(dict(config.accounts), services)
+        self._runner = web.AppRunner(make_app(self._exchange), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        bound = self._runner.addresses[0]
+        shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
+        self.url = f"http://{shown}:{bound[1]}"
+        _log.info(
+            "emulator listening on %s (speed %g, accounts %s)",
+            self.url,
+            config.speed,
+            ", ".join(config.accounts),
+        )
+        return self.url
+
+    async def close(self) -> None:
+        """Hang up every call, flush recordings and callbacks, stop serving (idempotent)."""
+        if self._exchange is not None:
+            await self._exchange.close(CLOSE_CALLS_S)
+            await self._exchange.services.callbacks.flush(CLOSE_CALLBACKS_S)
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+async def serve(
+    config: EmulatorConfig,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    *,
+    ready: Callable[[str], None] | None = None,
+) -> None:
+    """Run an emulator until SIGINT or SIGTERM, then close it cleanly. ``ready`` is called
+    with the base URL once it serves."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    emulator = Emulator(config)
+    try:
+        url = await emulator.start(host, port)
+        if ready is not None:
+            ready(url)
+        await stopping.wait()
+        _log.info("shutting down: ending calls and flushing recordings")
+    finally:
+        await emulator.close()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    _log.info("emulator stopped")

@@ -1,0 +1,33 @@
+"""What an emulator's calls and streams share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+from audiofork.emulator.audio import AudioSource
+from audiofork.emulator.billing import Tariff
+from audiofork.emulator.callbacks import CallbackSender
+from audiofork.emulator.clock import VirtualClock
+
+__all__ = ["Services"]
+
+
+@dataclass(frozen=True)
+class Services:
+    """One virtual clock, one HTTP client (answer URLs and callbacks), the callback sender,
+    the tariff, both parties' audio, where to record, and whether streams keep their sent
+    and played audio in memory (``capture_audio``, for measuring an echo)."""
+
+    clock: VirtualClock
+    http: aiohttp.ClientSession
+    callbacks: CallbackSender
+    tariff: Tariff
+    caller: AudioSource
+    callee: AudioSource
+    record_dir: Path | None
+    hangup_grace_s: float
+    answer_timeout_s: float
+    capture_audio: bool = False

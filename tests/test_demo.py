@@ -1,0 +1,74 @@
+"""``audiofork demo``: the emulator calls the echo app; progress, then the summary."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from audiofork._call_demo import echo_delay_ms
+
+PYTHONPATH = str(Path(__file__).resolve().parents[1] / "python")
+
+
+def test_echo_delay_is_the_cross_correlation_peak(speech_16k: npt.NDArray[np.int16]) -> None:
+    sent = speech_16k[:32000]
+    delay = 592  # 37 ms at 16 kHz
+    noise = np.random.default_rng(1).normal(0, 300, len(sent))
+    heard = np.concatenate([np.zeros(delay), sent[:-delay]]) * 0.5 + noise
+    assert echo_delay_ms(sent, heard.astype(np.int16), 16000) == 37.0
+    assert echo_delay_ms(sent, np.zeros_like(sent), 16000) is None
+    assert echo_delay_ms(sent, noise.astype(np.int16), 16000) is None
+    assert echo_delay_ms(sent[:0], sent[:0], 16000) is None
+
+
+def test_demo_calls_the_echo_app_and_reports(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": PYTHONPATH + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "audiofork.cli",
+            "demo",
+            "--speed",
+            "10",
+            "--record-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+    out = done.stdout
+    assert done.returncode == 0, out + done.stderr
+    assert "10.0 s of speech" in out
+    assert re.search(r"\[#{30}\] 100%", out), out  # the progress bar reached the end
+    sent, received = map(int, re.search(r"(\d+) sent caller→app, (\d+) received", out).groups())
+    assert sent >= 500 and received >= 500  # 10 s of speech and more, each way
+    p50, p99 = map(float, re.search(r"p50 (\d+) µs, p99 (\d+) µs", out).groups())
+    assert 0 < p50 <= p99
+    # One checkpoint a second; the last may still be playing at the hangup.
+    found = re.search(
+        r"(\d+) sent, (\d+) acknowledged by playedStream \(app saw: (\d+) played", out
+    )
+    assert found is not None, out
+    sent_cp, acked, played = map(int, found.groups())
+    assert sent_cp >= 10 and sent_cp - 1 <= acked <= sent_cp and sent_cp - 1 <= played <= acked
+    echo = re.search(r"round trip ([\d.]+) ms", out)
+    assert echo is not None and 20 <= float(echo.group(1)) < 1000, out
+    billed = re.search(r"(\d+) s streamed → 60 s billed, 0\.00300 at 0\.003 per minute", out)
+    assert billed is not None and 11 <= int(billed.group(1)) <= 60, out
+    wavs = [Path(p) for p in re.findall(r"(\S+\.wav)", out)]
+    assert [p.name for p in wavs] == ["caller.wav", "played.wav"]
+    for path in wavs:
+        assert path.is_relative_to(tmp_path)
+        with wave.open(str(path)) as recording:
+            assert recording.getframerate() == 8000 and recording.getnframes() >= 10 * 8000

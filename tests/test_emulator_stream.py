@@ -1,0 +1,659 @@
+"""The emulator's stream runner against real loopback apps.
+
+Every app here is written with plain ``websockets`` + ``json`` + ``base64`` (and numpy for
+samples), not audiofork's session or builders, so the wire output is checked independently.
+Clocks run at 20x real time; every await is under a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import itertools
+import json
+import pathlib
+import socket
+import wave
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+from audiofork.emulator.audio import AudioSource
+from audiofork.emulator.clock import VirtualClock
+from audiofork.emulator.stream import StreamEnd, StreamNotice, StreamRunner, StreamSpec
+
+SPEED = 20.0
+TIMEOUT_S = 20.0  # real seconds any one test may take
+
+Handler = Callable[[ServerConnection], Awaitable[None]]
+Pcm = npt.NDArray[np.int16]
+
+
+def ulaw_to_linear(data: bytes) -> Pcm:
+    """G.711 mu-law decoding, written out here independently of audiofork."""
+    u = ~np.frombuffer(data, dtype=np.uint8).astype(np.int32) & 0xFF
+    magnitude = (((u & 0x0F) << 3) + 0x84) << ((u >> 4) & 0x07)
+    return np.where(u & 0x80, 0x84 - magnitude, magnitude - 0x84).astype(np.int16)
+
+
+def pcm_of(payload: str, content_type: str) -> Pcm:
+    raw = base64.b64decode(payload, validate=True)
+    if content_type.startswith("audio/x-mulaw"):
+        return ulaw_to_linear(raw)
+    return np.frombuffer(raw, dtype="<i2").astype(np.int16)
+
+
+def dominant_hz(pcm: Pcm, rate: int) -> float:
+    spectrum = np.abs(np.fft.rfft(pcm.astype(np.float64) * np.hanning(len(pcm))))
+    return float(np.argmax(spectrum)) * rate / len(pcm)
+
+
+def tone(hz: float, rate: int, seconds: float) -> Pcm:
+    t = np.arange(int(rate * seconds)) / rate
+    return np.round(8000 * np.cos(2 * np.pi * hz * t)).astype(np.int16)  # first sample loud
+
+
+def play_audio_message(
+    payload: str, content_type: str, rate: int, *, stream_id: str | None = "x"
+) -> str:
+    message: dict[str, Any] = {
+        "event": "playAudio",
+        "media": {"contentType": content_type, "sampleRate": rate, "payload": payload},
+    }
+    if stream_id is not None:
+        message["streamId"] = stream_id
+    return json.dumps(message)
+
+
+def play_audio(pcm: Pcm, rate: int, *, stream_id: str | None = "x") -> str:
+    payload = base64.b64encode(pcm.astype("<i2").tobytes()).decode()
+    return play_audio_message(payload, "audio/x-l16", rate, stream_id=stream_id)
+
+
+@asynccontextmanager
+async def app_server(handler: Handler) -> AsyncIterator[str]:
+    """A WebSocket app on loopback; yields its URL."""
+    async with serve(handler, "127.0.0.1", 0, max_size=None, compression=None) as server:
+        port = server.sockets[0].getsockname()[1]
+        yield f"ws://127.0.0.1:{port}/stream"
+
+
+class Harness:
+    """A runner with its notices, on a fast clock."""
+
+    def __init__(
+        self, url: str, tmp: pathlib.Path | None = None, *, speed: float = SPEED, **spec: Any
+    ) -> None:
+        self.clock = VirtualClock(speed)
+        self.notices: list[StreamNotice] = []
+        ids = (f"stream-{n}" for n in itertools.count(2))
+        fields: dict[str, Any] = {
+            "stream_id": "stream-1",
+            "call_uuid": "call-1",
+            "account_id": "MA_TEST",
+            "service_url": url,
+            "audio_track": "inbound",
+            "bidirectional": False,
+            "content_type": "audio/x-l16;rate=8000",
+            "stream_timeout": 1.0,
+            "max_retries": 0,
+            "extra_headers": None,
+        }
+        caller = spec.pop("caller", "speech")
+        callee = spec.pop("callee", "silence")
+        fields.update(spec)
+        self.runner = StreamRunner(
+            StreamSpec(**fields),
+            clock=self.clock,
+            caller=AudioSource.from_spec(caller),
+            callee=AudioSource.from_spec(callee),
+            notify=self.notices.append,
+            new_stream_id=lambda: next(ids),
+            record_dir=tmp,
+            capture_audio=True,
+        )
+
+    async def run(self) -> StreamEnd:
+        async with asyncio.timeout(TIMEOUT_S):
+            return await self.runner.run()
+
+    def events(self) -> list[tuple[str, str]]:
+        return [(n.event, n.stream_id) for n in self.notices if n.event != "DegradedStream"]
+
+
+async def collect(ws: ServerConnection, into: list[dict[str, Any]]) -> None:
+    async for text in ws:
+        into.append(json.loads(text))
+
+
+async def run_collecting(**spec: Any) -> tuple[Harness, StreamEnd, list[dict[str, Any]]]:
+    """Run a stream against an app that only records what it receives."""
+    messages: list[dict[str, Any]] = []
+
+    async def app(ws: ServerConnection) -> None:
+        await collect(ws, messages)
+
+    async with app_server(app) as url:
+        h = Harness(url, **spec)
+        end = await h.run()
+    return h, end, messages
+
+
+def media_of(messages: list[dict[str, Any]], track: str = "inbound") -> list[dict[str, Any]]:
+    return [m for m in messages if m["event"] == "media" and m["media"]["track"] == track]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "encoding", "rate", "frame_bytes"),
+    [
+        ("audio/x-mulaw;rate=8000", "audio/x-mulaw", 8000, 160),
+        ("audio/x-l16;rate=8000", "audio/x-l16", 8000, 320),
+        ("audio/x-l16;rate=16000", "audio/x-l16", 16000, 640),
+        ("audio/x-l16;rate=24000", "audio/x-l16", 24000, 960),
+    ],
+)
+async def test_content_types_on_the_wire(
+    content_type: str, encoding: str, rate: int, frame_bytes: int
+) -> None:
+    h, end, messages = await run_collecting(
+        content_type=content_type,
+        caller="tone:1000",
+        stream_timeout=0.5,
+        extra_headers="tenant=acme,lang=en",
+    )
+    assert end == StreamEnd("completed", "timeout")
+    start, media = messages[0], messages[1:]
+    assert start == {
+        "event": "start",
+        "sequenceNumber": 0,
+        "start": {
+            "callId": "call-1",
+            "streamId": "stream-1",
+            "accountId": "MA_TEST",
+            "tracks": ["inbound"],
+            "mediaFormat": {"encoding": encoding, "sampleRate": rate},
+        },
+        "extra_headers": '{"tenant":"acme","lang":"en"}',
+    }
+    assert len(media) == 25, h.runner.stats
+    assert [m["sequenceNumber"] for m in media] == list(range(1, 26))
+    assert [m["media"]["chunk"] for m in media] == list(range(1, 26))
+    stamps = [int(m["media"]["timestamp"]) for m in media]
+    assert all(isinstance(m["media"]["timestamp"], str) for m in media)
+    assert np.diff(stamps).tolist() == [20] * 24
+    assert {m["streamId"] for m in media} == {"stream-1"}
+    assert {m["extra_headers"] for m in media} == {'{"tenant":"acme","lang":"en"}'}
+    assert {len(base64.b64decode(m["media"]["payload"])) for m in media} == {frame_bytes}
+    heard = np.concatenate([pcm_of(m["media"]["payload"], content_type) for m in media])
+    assert abs(dominant_hz(heard, rate) - 1000) < 5
+    sent = h.runner.sent_audio
+    if encoding == "audio/x-l16":
+        assert np.array_equal(heard, sent)
+    else:  # mu-law keeps about 38 dB of signal to noise on a tone
+        error = (heard - sent.astype(np.float64)).std()
+        assert 20 * np.log10(sent.std() / error) > 30
+    assert h.events() == [("StartStream", "stream-1"), ("StopStream", "stream-1")]
+
+
+@pytest.mark.parametrize(
+    ("audio_track", "tracks"),
+    [("inbound", ["inbound"]), ("outbound", ["outbound"]), ("both", ["inbound", "outbound"])],
+)
+async def test_audio_tracks(audio_track: str, tracks: list[str]) -> None:
+    _, end, messages = await run_collecting(
+        audio_track=audio_track,
+        content_type="audio/x-l16;rate=16000",
+        caller="tone:500",
+        callee="tone:1500",
+        stream_timeout=0.4,
+    )
+    assert end == StreamEnd("completed", "timeout")
+
+    assert messages[0]["start"]["tracks"] == tracks
+    assert [m["sequenceNumber"] for m in messages] == list(range(len(messages)))
+    for track, hz in (("inbound", 500), ("outbound", 1500)):
+        frames = media_of(messages, track)
+        if track not in tracks:
+            assert frames == []
+            continue
+        assert len(frames) == 20
+        assert [m["media"]["chunk"] for m in frames] == list(range(1, 21))
+        pcm = np.concatenate([pcm_of(m["media"]["payload"], "audio/x-l16") for m in frames])
+        assert abs(dominant_hz(pcm, 16000) - hz) < 5
+    if audio_track == "both":  # one frame per track per period, same timestamps
+        stamps = {t: [m["media"]["timestamp"] for m in media_of(messages, t)] for t in tracks}
+        assert stamps["inbound"] == stamps["outbound"]
+
+
+async def test_pacing_follows_the_virtual_clock() -> None:
+    """Frame k leaves at (k + 1) x 20 ms of virtual time, never earlier, none missing."""
+    arrivals: list[tuple[int, float]] = []
+    clock_box: list[VirtualClock] = []
+
+    async def app(ws: ServerConnection) -> None:
+        async for text in ws:
+            message = json.loads(text)
+            if message["event"] == "media":
+                arrivals.append((message["media"]["chunk"], clock_box[0].now()))
+
+    async with app_server(app) as url:
+        h = Harness(url, stream_timeout=3.0)
+        clock_box.append(h.clock)
+        started = h.clock.now()
+        end = await h.run()
+        finished = h.clock.now()
+
+    assert end.reason == "timeout"
+    assert [chunk for chunk, _ in arrivals] == list(range(1, 151))  # 3 s exactly, no drift
+    origin = h.runner.started_at
+    assert origin is not None and started <= origin
+    assert finished - origin >= 3.0
+    assert all(at >= origin + chunk * 0.02 for chunk, at in arrivals)  # never early
+
+
+async def test_bidirectional_echo_checkpoint_and_clear(tmp_path: pathlib.Path) -> None:
+    received: list[dict[str, Any]] = []
+    echoed: list[str] = []
+
+    async def app(ws: ServerConnection) -> None:
+        async for text in ws:
+            message = json.loads(text)
+            received.append(message)
+            event = message["event"]
+            if event == "media":
+                chunk = message["media"]["chunk"]
+                echo = {
+                    "event": "playAudio",
+                    "streamId": message["streamId"],
+                    "media": {
+                        "contentType": "audio/x-mulaw",
+                        "sampleRate": 8000,
+                        "payload": message["media"]["payload"],
+                    },
+                }
+                if chunk <= 10:
+                    echoed.append(message["media"]["payload"])
+                    await ws.send(json.dumps(echo))
+                if chunk == 10:
+                    await ws.send(
+                        json.dumps({"event": "checkpoint", "streamId": "s", "name": "ten"})
+                    )
+            elif event == "playedStream" and message["name"] == "ten":
+                # Queue 3 s, checkpoint it, then barge in: the checkpoint must never come back.
+                await ws.send(play_audio(tone(700, 8000, 3.0), 8000))
+                await ws.send(json.dumps({"event": "checkpoint", "streamId": "s", "name": "lost"}))
+                await ws.send(json.dumps({"event": "clearAudio", "streamId": "s"}))
+            elif event == "clearedAudio":
+                await ws.send(json.dumps({"event": "checkpoint", "streamId": "s", "name": "empty"}))
+            elif event == "playedStream" and message["name"] == "empty":
+                await ws.send(json.dumps({"event": "stop", "streamId": "s"}))
+
+    async with app_server(app) as url:
+        h = Harness(
+            url,
+            tmp_path,
+            bidirectional=True,
+            content_type="audio/x-mulaw;rate=8000",
+            stream_timeout=30.0,
+            caller="tone:450",
+        )
+        end = await h.run()
+
+    assert end == StreamEnd("completed", "app_stop")
+    answers = [m for m in received if m["event"] in ("playedStream", "clearedAudio")]
+    assert [(m["event"], m.get("name")) for m in answers] == [
+        ("playedStream", "ten"),
+        ("clearedAudio", None),
+        ("playedStream", "empty"),
+    ]
+    assert all(m["streamId"] == "stream-1" for m in answers)
+    sequence = [m["sequenceNumber"] for m in received]
+    assert sequence == list(range(len(received)))
+    stats = h.runner.stats
+    assert stats.play_audio_received == 11
+    assert stats.checkpoints_received == 3
+    assert stats.checkpoints_acknowledged == 2
+    assert stats.checkpoints_dropped == 1
+    assert stats.clears == 1
+    assert stats.played_ms == pytest.approx(200.0)  # the ten echoed frames, all heard
+    assert 0 < stats.cleared_ms <= 3000.0
+    assert stats.bad_frames == {}
+    events = [n.event for n in h.notices]
+    assert events == ["StartStream", "PlayedStream", "ClearedAudio", "PlayedStream", "StopStream"]
+    # The echo is what the caller heard, frame by frame, at least a frame after saying it.
+    sent, played = h.runner.sent_audio, h.runner.played_audio
+    assert len(sent) == len(played)
+    frames = played[: len(played) // 160 * 160].reshape(-1, 160)
+    heard = [i for i, frame in enumerate(frames) if frame.any()]
+    assert heard[0] >= 1
+    echo = [pcm_of(p, "audio/x-mulaw") for p in echoed]
+    assert all(np.array_equal(frames[i], e) for i, e in zip(heard, echo, strict=False))
+    assert (tmp_path / "call-1" / "stream-1" / "played.wav").exists()
+
+
+async def test_checkpoint_waits_for_its_audio() -> None:
+    """playedStream for audio queued before a checkpoint comes no sooner than it plays."""
+    clock_box: list[VirtualClock] = []
+    timings: dict[str, float] = {}
+
+    async def app(ws: ServerConnection) -> None:
+        async for text in ws:
+            message = json.loads(text)
+            if message["event"] == "start":
+                timings["sent"] = clock_box[0].now()
+                await ws.send(play_audio(tone(400, 16000, 1.0), 16000))
+                await ws.send(json.dumps({"event": "checkpoint", "streamId": "s", "name": "one"}))
+            elif message["event"] == "playedStream":
+                timings["played"] = clock_box[0].now()
+                await ws.send(json.dumps({"event": "stop", "streamId": "s"}))
+
+    async with app_server(app) as url:
+        h = Harness(url, bidirectional=True, stream_timeout=30.0)
+        clock_box.append(h.clock)
+        assert await h.run() == StreamEnd("completed", "app_stop")
+
+    assert timings["played"] - timings["sent"] >= 1.0
+    assert h.runner.stats.played_ms == pytest.approx(1000.0)  # 16 kHz resampled to 8 kHz
+    played = h.runner.played_audio
+    assert abs(dominant_hz(played[np.flatnonzero(played)[0] :][:8000], 8000) - 400) < 5
+
+
+async def test_play_audio_without_stream_id_is_played() -> None:
+    async def app(ws: ServerConnection) -> None:
+        async for text in ws:
+            if json.loads(text)["event"] == "start":
+                await ws.send(play_audio(tone(300, 8000, 0.2), 8000, stream_id=None))
+                await ws.send(json.dumps({"event": "checkpoint", "streamId": "s", "name": "n"}))
+            elif json.loads(text)["event"] == "playedStream":
+                await ws.send(json.dumps({"event": "stop", "streamId": "s"}))
+
+    async with app_server(app) as url:
+        h = Harness(url, bidirectional=True, stream_timeout=30.0)
+        assert await h.run() == StreamEnd("completed", "app_stop")
+    assert h.runner.stats.played_ms == pytest.approx(200.0)
+    assert h.runner.stats.bad_frames == {}
+
+
+async def test_one_way_stream_ignores_app_audio() -> None:
+    async def app(ws: ServerConnection) -> None:
+        async for text in ws:
+            if json.loads(text)["event"] == "start":
+                await ws.send(play_audio(tone(300, 8000, 0.2), 8000))
+
+    async with app_server(app) as url:
+        h = Harness(url, bidirectional=False, stream_timeout=0.5)
+        assert await h.run() == StreamEnd("completed", "timeout")
+    assert h.runner.stats.bad_frames == {"not_bidirectional": 1}
+    assert h.runner.stats.played_ms == 0
+    assert not np.any(h.runner.played_audio)
+
+
+async def test_max_retries_reconnects_with_a_new_stream_id() -> None:
+    starts: list[dict[str, Any]] = []
+
+    async def app(ws: ServerConnection) -> None:
+        async for text in ws:
+            message = json.loads(text)
+            if message["event"] == "start":
+                starts.append(message["start"])
+            elif message["event"] == "media" and message["media"]["chunk"] == 5:
+                if len(starts) < 3:
+                    await ws.close()  # the app drops the socket
+                else:
+                    await ws.send(json.dumps({"event": "stop", "streamId": "s"}))
+
+    async with app_server(app) as url:
+        h = Harness(url, max_retries=3, stream_timeout=30.0)
+        end = await h.run()
+
+    assert end == StreamEnd("completed", "app_stop")
+    assert [s["streamId"] for s in starts] == ["stream-1", "stream-2", "stream-3"]
+    assert {s["callId"] for s in starts} == {"call-1"}
+    assert h.runner.stream_id == "stream-3"
+    assert h.runner.stats.reconnects == 2
+    assert h.events() == [
+        ("StartStream", "stream-1"),
+        ("DroppedStream", "stream-1"),
+        ("StartStream", "stream-2"),
+        ("DroppedStream", "stream-2"),
+        ("StartStream", "stream-3"),
+        ("StopStream", "stream-3"),
+    ]
+
+
+async def test_app_closing_the_socket_is_a_dropped_stream() -> None:
+    async def app(ws: ServerConnection) -> None:
+        async for text in ws:
+            if json.loads(text)["event"] == "media":
+                await ws.close(1000, "bye")
+
+    async with app_server(app) as url:
+        h = Harness(url, stream_timeout=30.0)
+        end = await h.run()
+
+    assert (end.status, end.reason) == ("completed", "dropped")
+    assert "1000" in end.error
+    assert h.events() == [("StartStream", "stream-1"), ("DroppedStream", "stream-1")]
+    assert h.notices[-1].error == end.error
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+async def test_unreachable_service_url_fails() -> None:
+    h = Harness(f"ws://127.0.0.1:{closed_port()}/ws", max_retries=2)
+    end = await h.run()
+    assert (end.status, end.reason) == ("failed", "unreachable")
+    assert "cannot connect" in end.error
+    assert h.events() == [("DroppedStream", "stream-1")]
+    assert h.runner.stats.media_sent == {"inbound": 0}
+
+
+async def test_refused_upgrade_is_unreachable_after_every_retry() -> None:
+    attempts: list[float] = []
+
+    async def refuse(connection: ServerConnection, request: Any) -> Any:
+        attempts.append(clock_box[0].now())
+        return connection.respond(404, "no such app\n")
+
+    clock_box: list[VirtualClock] = []
+    async with serve(lambda ws: asyncio.sleep(0), "127.0.0.1", 0, process_request=refuse) as s:
+        port = s.sockets[0].getsockname()[1]
+        h = Harness(f"ws://127.0.0.1:{port}/ws", max_retries=2, stream_timeout=30.0)
+        clock_box.append(h.clock)
+        end = await h.run()
+    assert (end.status, end.reason) == ("failed", "unreachable")
+    assert "404" in end.error
+    assert len(attempts) == 3  # the first try and two retries, a virtual second apart
+    assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(attempts))
+    assert h.runner.stream_id == "stream-1"  # no start was sent: the id was never used
+    assert h.events() == [("DroppedStream", "stream-1")]
+
+
+@pytest.mark.parametrize("reason", ["api_stop", "hangup"])
+async def test_stop_from_the_platform_closes_the_socket(reason: Any) -> None:
+    closed = asyncio.Event()
+    frames: list[int] = []
+
+    async def app(ws: ServerConnection) -> None:
+        async for text in ws:
+            if json.loads(text)["event"] == "media":
+                frames.append(1)
+        closed.set()
+
+    async with app_server(app) as url:
+        h = Harness(url, stream_timeout=60.0)
+        task = asyncio.ensure_future(h.run())
+        async with asyncio.timeout(TIMEOUT_S):
+            while len(frames) < 3:
+                await asyncio.sleep(0.001)
+            h.runner.stop(reason)
+            h.runner.stop("api_stop" if reason == "hangup" else "hangup")  # first one wins
+            end = await task
+            await closed.wait()
+    assert end == StreamEnd("completed", reason)
+    assert h.events()[-1] == ("StopStream", "stream-1")
+
+
+async def test_recordings(tmp_path: pathlib.Path) -> None:
+    """caller.wav is what was forked; played.wav has the app's audio where it was heard."""
+    forked: list[Pcm] = []
+    clock_box: list[VirtualClock] = []
+    times: dict[str, float] = {}
+    reply = tone(1000, 16000, 0.2)
+
+    async def app(ws: ServerConnection) -> None:
+        async for text in ws:
+            message = json.loads(text)
+            if message["event"] == "media":
+                forked.append(pcm_of(message["media"]["payload"], "audio/x-l16"))
+                if message["media"]["chunk"] == 25:  # 0.5 s into the call
+                    await ws.send(play_audio(reply, 16000))
+                    await ws.send(json.dumps({"event": "checkpoint", "streamId": "s", "name": "r"}))
+            elif message["event"] == "playedStream":
+                times["played"] = clock_box[0].now()
+
+    async with app_server(app) as url:
+        h = Harness(url, tmp_path, bidirectional=True, content_type="audio/x-l16;rate=16000")
+        clock_box.append(h.clock)
+        assert await h.run() == StreamEnd("completed", "timeout")
+
+    directory = tmp_path / "call-1" / "stream-1"
+    assert h.runner.recording_dirs == [directory]
+    assert sorted(p.name for p in directory.iterdir()) == ["caller.wav", "played.wav"]
+    recordings = {}
+    for name in ("caller", "played"):
+        with wave.open(str(directory / f"{name}.wav"), "rb") as w:
+            assert (w.getnchannels(), w.getsampwidth(), w.getframerate()) == (1, 2, 16000)
+            recordings[name] = np.frombuffer(w.readframes(w.getnframes()), "<i2")
+    assert np.array_equal(recordings["caller"], np.concatenate(forked))
+    played = recordings["played"]
+    assert len(played) == len(recordings["caller"]) == 16000  # 1 s each, one timeline
+    start = int(np.flatnonzero(played)[0])
+    assert np.array_equal(played[start : start + len(reply)], reply)  # same rate: exact
+    assert np.count_nonzero(played[start + len(reply) :]) == 0
+    # Heard no sooner than the frame after the one that prompted it (the frame that starts
+    # as media frame 25 leaves is already in the loudspeaker), and played out before
+    # playedStream said so.
+    assert start >= 26 * 320
+    origin = h.runner.started_at
+    assert origin is not None
+    assert (start + len(reply)) / 16000 <= times["played"] - origin
+
+
+async def test_misbehaving_app_does_not_take_the_runner_down() -> None:
+    """Garbage, bad frames, a 10 MB message, 5,000 playAudio at once, then a broken frame."""
+    tasks_before = asyncio.all_tasks()
+    good = play_audio(tone(300, 8000, 0.02), 8000)
+
+    async def app(ws: ServerConnection) -> None:
+        async for text in ws:
+            event = json.loads(text)["event"]
+            if event == "clearedAudio":  # all of the above was handled: break the socket
+                # Close mid-frame: a text frame header promising 4 KiB, 10 bytes, then abort.
+                ws.transport.write(b"\x81\x7e\x10\x00" + b"x" * 10)
+                ws.transport.abort()
+                return
+            if event != "start":
+                continue
+            await ws.send("not json at all {")
+            await ws.send(b"\x00\x01binary")
+            await ws.send(play_audio_message("", "audio/x-wav", 8000))
+            await ws.send(play_audio_message("AAAA", "audio/x-l16", 8000))  # 3 bytes
+            await ws.send(play_audio_message("@@@@", "audio/x-l16", 8000))
+            await ws.send(json.dumps({"event": "dance"}))
+            huge = base64.b64encode(bytes(7_500_000)).decode()  # 10 MB message, 15+ min
+            await ws.send(play_audio_message(huge, "audio/x-mulaw", 8000))
+            for _ in range(5000):
+                await ws.send(good)
+            await ws.send(json.dumps({"event": "checkpoint", "streamId": "s", "name": "after"}))
+            await ws.send(json.dumps({"event": "clearAudio", "streamId": "s"}))
+
+    async with app_server(app) as url:
+        h = Harness(url, bidirectional=True, stream_timeout=60.0)
+        end = await h.run()
+
+    assert (end.status, end.reason) == ("failed", "dropped"), end
+    stats = h.runner.stats
+    assert stats.bad_frames == {
+        "not_json": 1,
+        "binary": 1,
+        "wrong_format": 1,
+        "odd_length": 1,
+        "bad_base64": 1,
+        "unexpected_event": 1,
+    }
+    assert stats.play_audio_received == 1 + 1 + 5000, (end, stats)
+    assert stats.overflow_ms > 0  # 10 minutes queued at most; the rest reported
+    assert stats.checkpoints_received == 1
+    assert stats.checkpoints_dropped == 1
+    assert stats.clears == 1
+    degraded = [n.error.split(":")[0] for n in h.notices if n.event == "DegradedStream"]
+    assert len(degraded) == len(set(degraded))  # one notice per kind of trouble
+    kinds = {*stats.bad_frames, "overflow"}
+    if stats.media_dropped:  # the app stopped reading while it sent all that
+        kinds.add("send_backlog")
+    assert len(degraded) == len(kinds)
+    assert h.notices[-1].event == "DroppedStream"
+    await asyncio.sleep(0)
+    assert asyncio.all_tasks() == tasks_before
+
+
+async def test_app_that_never_reads_cannot_hold_the_stream_open() -> None:
+    """Media beyond the send backlog is dropped and counted; the timeout still ends it."""
+
+    done = asyncio.Event()
+
+    async def app(ws: ServerConnection) -> None:
+        await done.wait()  # accepts, then never reads until the runner has finished
+        ws.transport.abort()  # its reading is paused: it would never see the close
+
+    async with app_server(app) as url:
+        h = Harness(url, content_type="audio/x-l16;rate=24000", stream_timeout=300.0, speed=400)
+        try:
+            end = await h.run()
+        finally:
+            done.set()
+
+    assert end == StreamEnd("completed", "timeout")
+    stats = h.runner.stats
+    assert stats.media_dropped > 0
+    assert stats.media_sent["inbound"] + stats.media_dropped == 15000
+    assert [n.event for n in h.notices] == ["StartStream", "DegradedStream", "StopStream"]
+
+
+async def test_stop_before_run() -> None:
+    h = Harness(f"ws://127.0.0.1:{closed_port()}/ws")
+    h.runner.stop("hangup")
+    assert await h.run() == StreamEnd("completed", "hangup")
+    assert h.notices == []
+
+
+async def test_message_over_the_size_limit_drops_the_stream() -> None:
+    """Above 16 MiB the socket is closed with 1009 (message too big): dropped, not a crash."""
+
+    async def app(ws: ServerConnection) -> None:
+        with contextlib.suppress(ConnectionClosed):  # the runner closes it with 1009
+            async for text in ws:
+                if json.loads(text)["event"] == "start":
+                    payload = base64.b64encode(bytes(13_000_000)).decode()  # 17.3 MB message
+                    await ws.send(play_audio_message(payload, "audio/x-mulaw", 8000))
+
+    async with app_server(app) as url:
+        h = Harness(url, bidirectional=True, stream_timeout=60.0)
+        end = await h.run()
+    assert (end.status, end.reason) == ("failed", "dropped"), end
+    assert "exceeds limit" in end.error
+    assert h.runner.stats.play_audio_received == 0
+    assert h.events() == [("StartStream", "stream-1"), ("DroppedStream", "stream-1")]

@@ -1,0 +1,163 @@
+"""Every example runs: the CLIs as real subprocesses, the web apps served on loopback, each
+driven by the scripted platform."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import importlib.util
+import os
+import sys
+import wave
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+
+from app_servers import serve_aiohttp_app, serve_asgi
+from audiofork import vobiz
+from scripted_platform import ScriptedPlatform, tone
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+TIMEOUT = 30
+
+
+def load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"examples_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pcm_of(messages: list[dict[str, Any]]) -> np.ndarray:
+    return np.concatenate(
+        [np.frombuffer(base64.b64decode(m["media"]["payload"]), "<i2") for m in messages]
+    )
+
+
+@asynccontextmanager
+async def example_process(*args: str) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
+    """Run ``examples/<args>`` on a free port; yield its ``ws://`` URL and the process."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(EXAMPLES / args[0]),
+        "--port",
+        "0",
+        *args[1:],
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        assert process.stdout is not None
+        line = (await process.stdout.readline()).decode()
+        assert line.startswith("listening on ws://"), line
+        yield line.split()[-1], process
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        await process.wait()
+
+
+async def lines_until(stream: asyncio.StreamReader, text: str) -> list[str]:
+    lines: list[str] = []
+    while not lines or text not in lines[-1]:
+        line = await stream.readline()
+        assert line, f"ended before {text!r}: {lines}"
+        lines.append(line.decode())
+    return lines
+
+
+async def test_echo_bot_echoes_with_a_checkpoint_each_second() -> None:
+    async with asyncio.timeout(TIMEOUT), example_process("echo_bot.py") as (url, process):
+        speech = tone(1200)
+        async with ScriptedPlatform.connect(url) as platform:
+            await platform.start()
+            await platform.media(speech)
+            first = await platform.until("checkpoint")
+            assert first[-1]["name"] == "cp-1" and len(first) == 51
+            await platform.played("cp-1")
+            rest = [await platform.next() for _ in range(10)]
+            np.testing.assert_array_equal(pcm_of(first[:-1] + rest), speech)
+        assert process.stderr is not None
+        log = await lines_until(process.stderr, "stream ended")
+    assert "echo_bot: checkpoint cp-1: played\n" in log
+    assert log[-1] == "echo_bot: stream ended: connection_lost\n"
+
+
+async def test_transcriber_writes_the_call_to_a_wav(tmp_path: Path) -> None:
+    speech = tone(1000, hz=220)
+    args = ("transcriber.py", "--out-dir", str(tmp_path))
+    async with asyncio.timeout(TIMEOUT), example_process(*args) as (url, process):
+        async with ScriptedPlatform.connect(url) as platform:
+            await platform.start()
+            await platform.media(speech)
+        assert process.stdout is not None
+        (line,) = await lines_until(process.stdout, "wrote")
+    (path,) = tmp_path.glob("*.wav")
+    assert line == f"wrote {path}: 1000 ms, 0 ms dropped\n"
+    with wave.open(str(path)) as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, 16000)
+        np.testing.assert_array_equal(np.frombuffer(wav.readframes(16000), "<i2"), speech)
+
+
+def serve_fastapi_app() -> AbstractAsyncContextManager[str]:
+    return serve_asgi(load("fastapi_app").app)
+
+
+def serve_aiohttp_example() -> AbstractAsyncContextManager[str]:
+    return serve_aiohttp_app(load("aiohttp_app").make_app())
+
+
+@pytest.mark.parametrize("serve", [serve_fastapi_app, serve_aiohttp_example])
+async def test_web_app_answers_streams_and_checks_callbacks(
+    serve: Callable[[], AbstractAsyncContextManager[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOBIZ_AUTH_TOKEN", "token-of-the-account")
+    async with (
+        asyncio.timeout(TIMEOUT),
+        serve() as base,
+        httpx.AsyncClient(base_url=base) as http,
+    ):
+        answer = await http.post("/answer")
+        assert answer.status_code == 200
+        (stream,) = vobiz.parse_response(answer.text)
+        assert isinstance(stream, vobiz.StreamElement)
+        assert stream.url == base.replace("http://", "ws://") + "/ws"
+        assert stream.bidirectional and stream.keep_call_alive
+        assert stream.status_callback_url == base + "/stream-status"
+
+        async with ScriptedPlatform.connect(stream.url) as platform:
+            await platform.start()
+            speech = tone(200)
+            await platform.media(speech)
+            np.testing.assert_array_equal(
+                pcm_of([await platform.next() for _ in range(10)]), speech
+            )
+            await platform.dtmf("#")  # wait until the echo played
+            checkpoint = await platform.next()
+            assert checkpoint["event"] == "checkpoint"
+            await platform.played(checkpoint["name"])
+            await platform.media(tone(100))
+            await platform.dtmf("*")  # barge-in
+            got = await platform.until("clearAudio")
+            assert [m["event"] for m in got] == ["playAudio"] * 5 + ["clearAudio"]
+
+        url = stream.status_callback_url
+        form = {"Event": "StartStream", "StreamID": "s-1", "CallUUID": "c-1"}
+        names = vobiz.signature_header_names("v3")
+        signed = {
+            names[0]: vobiz.sign(url, "nonce-1", "token-of-the-account"),
+            names[1]: "nonce-1",
+        }
+        assert (await http.post("/stream-status", data=form, headers=signed)).status_code == 200
+        replayed = await http.post("/stream-status", data=form, headers=signed)
+        assert replayed.status_code == 403
+        forged = {names[0]: vobiz.sign(url, "nonce-2", "another-token"), names[1]: "nonce-2"}
+        assert (await http.post("/stream-status", data=form, headers=forged)).status_code == 403

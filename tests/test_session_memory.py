@@ -1,0 +1,48 @@
+"""Memory of 1,000 live sessions in one process (the figure is reported, and bounded)."""
+
+from __future__ import annotations
+
+import gc
+import sys
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+import audiofork as af
+from scripted_platform import l16, media_message, start_message, tone
+
+SESSIONS = 1000
+# Far above the ~40 KiB measured (docs/session.md): catches a leak or a per-session table
+# blow-up, not small drift.
+MAX_BYTES_PER_SESSION = 256 * 1024
+
+
+def resident_bytes() -> int:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * 4096
+
+
+def busy_session(frame: str, speech: npt.NDArray[np.int16]) -> af.StreamSession:
+    """A streaming session with both directions in use: 16 kHz in -> 8 kHz app, 24 kHz out."""
+    session = af.StreamSession(app_rate=8000)
+    session.receive(start_message())
+    session.receive(frame)
+    session.play(speech, 24000)
+    session.checkpoint()
+    session.data_to_send()
+    return session
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
+def test_memory_per_session() -> None:
+    frame = media_message(l16(tone(20)), 1)
+    speech = tone(100, rate=24000)
+    busy_session(frame, speech)  # first-use allocations (tables, caches) are not per session
+    gc.collect()
+    before = resident_bytes()
+    sessions = [busy_session(frame, speech) for _ in range(SESSIONS)]
+    gc.collect()
+    per_session = (resident_bytes() - before) / len(sessions)
+    print(f"\n{per_session / 1024:.1f} KiB resident per streaming session")
+    assert 0 < per_session < MAX_BYTES_PER_SESSION
