@@ -203,9 +203,18 @@ impl InboundDecoder {
     }
 }
 
-/// Room for `more` elements in `buffer`, or an error instead of an abort when the memory
-/// cannot be had (the input a caller pushes sizes it).
-fn reserve<T>(buffer: &mut Vec<T>, more: usize) -> Result<()> {
+/// Inputs at least this many samples long have room for their output reserved first, so a
+/// push too large for memory is an error rather than an abort; shorter ones (every per-frame
+/// push) cannot exhaust memory and skip the check.
+const RESERVE_FROM: usize = 1 << 16;
+
+/// Room in `buffer` for what `resampler` makes of `len` input samples, or an error when the
+/// memory cannot be had.
+fn reserve_output<T>(resampler: &Resampler, len: usize, buffer: &mut Vec<T>) -> Result<()> {
+    if len < RESERVE_FROM {
+        return Ok(());
+    }
+    let more = resampler.checked_output_len(len)?;
     buffer.try_reserve(more).map_err(|_| {
         Error::Argument(format!(
             "cannot hold {more} more samples: the input is too large for memory"
@@ -297,8 +306,7 @@ impl OutboundEncoder {
     /// Queue int16 `samples` at `rate`; append each completed message to `out`.
     pub fn push_i16(&mut self, samples: &[i16], rate: u32, out: &mut Batch) -> Result<()> {
         let index = self.resampler(rate)?;
-        let more = self.resamplers[index].output_len(samples.len());
-        reserve(&mut self.pending, more)?;
+        reserve_output(&self.resamplers[index], samples.len(), &mut self.pending)?;
         self.resamplers[index].process_i16(samples, &mut self.pending);
         self.emit_frames(out);
         Ok(())
@@ -307,10 +315,9 @@ impl OutboundEncoder {
     /// Queue float32 `samples` in [-1, 1] at `rate` (see [`OutboundEncoder::push_i16`]).
     pub fn push_f32(&mut self, samples: &[f32], rate: u32, out: &mut Batch) -> Result<()> {
         let index = self.resampler(rate)?;
-        let more = self.resamplers[index].output_len(samples.len());
         self.floats.clear();
-        reserve(&mut self.floats, more)?;
-        reserve(&mut self.pending, more)?;
+        reserve_output(&self.resamplers[index], samples.len(), &mut self.floats)?;
+        reserve_output(&self.resamplers[index], samples.len(), &mut self.pending)?;
         self.resamplers[index].process_f32(samples, &mut self.floats);
         let start = self.pending.len();
         self.pending.resize(start + self.floats.len(), 0);
@@ -522,6 +529,23 @@ mod tests {
             assert_eq!(play.payload.len(), 216); // 160 μ-law bytes
         }
         assert_eq!(one.counters().frames_emitted, whole.len() as u64);
+    }
+
+    #[test]
+    fn outbound_large_pushes_reserve_their_output_first() {
+        let wire_format = format(Encoding::Mulaw, 8000);
+        let mut encoder = OutboundEncoder::new(wire_format, "s", 20, Quality::Default).unwrap();
+        let mut out = Batch::new();
+        // 3 s at 24 kHz, past RESERVE_FROM, twice: 6 s at 8 kHz, 300 frames of 20 ms.
+        encoder
+            .push_i16(&vec![100; 3 * 24_000], 24_000, &mut out)
+            .unwrap();
+        encoder
+            .push_f32(&vec![0.1; 3 * 24_000], 24_000, &mut out)
+            .unwrap();
+        encoder.flush(&mut out);
+        assert!(out.len() >= 300, "{}", out.len());
+        assert_eq!(encoder.counters().frames_emitted, out.len() as u64);
     }
 
     #[test]
