@@ -48,20 +48,41 @@ def test_frames_that_are_not_whole_samples_are_rejected() -> None:
 
 @pytest.mark.parametrize(("encoding", "rate"), [("mulaw", 16000), ("l16", 44100), ("alaw", 16000)])
 def test_strict_rejects_rates_the_platform_does_not_allow(encoding: str, rate: int) -> None:
-    with pytest.raises(FormatError, match=f"sample_rate {rate} is not allowed"):
+    with pytest.raises(FormatError, match=f"sample_rate: {rate} is not allowed"):
         MediaFormat(encoding, rate)
     assert MediaFormat(encoding, rate, strict=False).sample_rate == rate
 
 
-@pytest.mark.parametrize("rate", [0, -8000, 8000.0, True])
-def test_bad_rates(rate: object) -> None:
-    with pytest.raises(FormatError, match="sample_rate"):
+@pytest.mark.parametrize("rate", [0, -8000, 384_001, 2**63])
+def test_bad_rates(rate: int) -> None:
+    with pytest.raises(FormatError, match=f"^sample_rate: {rate} is out of range"):
+        MediaFormat("l16", rate, strict=False)
+
+
+@pytest.mark.parametrize("rate", [8000.0, True, "8000"])
+def test_rates_of_the_wrong_type(rate: object) -> None:
+    with pytest.raises(TypeError, match="sample_rate"):
         MediaFormat("l16", rate)  # type: ignore[arg-type]
 
 
 def test_conflicting_rate_in_encoding() -> None:
-    with pytest.raises(FormatError, match="rate=16000"):
+    with pytest.raises(
+        FormatError, match="sample_rate: 8000 conflicts with rate=16000 in encoding"
+    ):
         MediaFormat("audio/x-l16;rate=16000", 8000)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "message"),
+    [
+        ("audio/x-l16;rate=16000;byteorder=big", 'unknown parameter "byteorder=big"'),
+        ("audio/x-l16;rate=16000;rate=16000", "rate is given twice"),
+        ("audio/x-l16;rate=fast", "must be a positive integer"),
+    ],
+)
+def test_parse_refuses_what_it_does_not_understand(content_type: str, message: str) -> None:
+    with pytest.raises(FormatError, match=message):
+        MediaFormat.parse(content_type)
 
 
 def test_l16_without_rate_needs_one() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+from typing import Literal
 
 import numpy as np
 import pytest
@@ -53,7 +54,7 @@ def test_decode_message_gives_media_with_resampled_pcm(speech_16k: np.ndarray) -
         assert event.pcm.dtype == np.int16 and len(event.pcm) == 320
         expected = reference.process(af.decode_payload(event.payload, "mulaw"))
         assert np.array_equal(event.pcm, expected)
-    assert decoder.stats == {"frames": 50, "bytes": 50 * 160, "dropped": 0}
+    assert decoder.stats == {"frames_decoded": 50, "payload_bytes": 50 * 160, "frames_refused": 0}
 
 
 def test_other_events_pass_through() -> None:
@@ -153,7 +154,7 @@ def test_push_emits_exact_frames_in_the_wire_format(speech_16k: np.ndarray) -> N
         assert len(base64.b64decode(p["media"]["payload"])) == 160
     expected_len = len(tts) // 3
     assert expected_len <= len(pcm) < expected_len + 160 + Resampler(24000, 8000).delay_samples + 1
-    assert encoder.stats["frames"] == len(messages)
+    assert encoder.stats["frames_emitted"] == len(messages)
 
 
 def test_chunking_does_not_change_the_output(speech_16k: np.ndarray) -> None:
@@ -180,9 +181,9 @@ def test_same_rate_passes_samples_through_and_pads_the_last_frame() -> None:
 def test_clear_drops_pending_and_reports_ms() -> None:
     encoder = OutboundEncoder(L16_16K, "s")
     encoder.push(np.ones(400, dtype=np.int16), 16000)
-    assert encoder.clear() == 5
+    assert encoder.clear() == pytest.approx(5.0)
     assert encoder.flush() == []
-    assert encoder.stats["dropped"] == 80
+    assert encoder.stats["samples_cleared"] == 80
 
 
 def test_float_input_and_frame_ms() -> None:
@@ -202,13 +203,49 @@ def test_stream_id_is_escaped() -> None:
 
 
 @settings(max_examples=40)
-@given(st.binary(max_size=2000), st.sampled_from(["inbound", "outbound"]))
-def test_decoder_never_panics(data: bytes, track: str) -> None:
-    decoder = InboundDecoder(ULAW8K, 16000)
+@given(
+    st.binary(max_size=2000),
+    st.sampled_from(["inbound", "outbound"]),
+    st.sampled_from(["int16", "float32"]),
+)
+def test_decoder_never_panics(
+    data: bytes, track: Literal["inbound", "outbound"], dtype: Literal["int16", "float32"]
+) -> None:
+    decoder = InboundDecoder(ULAW8K, 16000, dtype)
     payload = base64.b64encode(data).decode()
-    for text in (
-        data,
-        wire.media("s", payload, sequence_number=1, chunk=1, timestamp_ms=1, track=track),
-    ):
-        with contextlib.suppress(ProtocolError):
+    event = None
+    with contextlib.suppress(ProtocolError):
+        event = decoder.decode_message(data)
+    assert event is None or isinstance(event, af.Event)
+    # A media message of any μ-law bytes decodes: 2 samples at 16 kHz for each byte.
+    media = wire.media("s", payload, sequence_number=1, chunk=1, timestamp_ms=1, track=track)
+    event = decoder.decode_message(media)
+    assert isinstance(event, af.Media) and event.track == track and event.pcm is not None
+    assert event.pcm.dtype == np.dtype(dtype) and event.pcm.shape == (2 * len(data),)
+
+
+def test_outbound_refuses_what_play_audio_cannot_carry() -> None:
+    for fmt in (MediaFormat("alaw", 8000), MediaFormat("l16", 11025, strict=False)):
+        with pytest.raises(af.FormatError, match="playAudio carries audio/x-l16 at 8000"):
+            OutboundEncoder(fmt, "s")
+
+
+def test_decoder_follows_a_new_start() -> None:
+    decoder = InboundDecoder(ULAW8K, 16000)
+    tone = (np.sin(np.arange(320) / 5) * 8000).astype(np.int16)
+    decoder.decode_message(wire.start("s", L16_16K, call_id="c"))
+    assert decoder.media_format == L16_16K
+    (text,) = _media_messages(tone, L16_16K, 320)
+    event = decoder.decode_message(text)
+    assert isinstance(event, af.Media) and event.pcm is not None
+    # Decoded as L16 at 16 kHz (no resampling to do), not as μ-law static.
+    assert np.array_equal(event.pcm, tone)
+
+
+def test_decoder_state_is_bounded_by_the_two_tracks() -> None:
+    decoder = InboundDecoder(ULAW8K, 16000)
+    for i in range(200):
+        text = f'{{"event":"media","media":{{"track":"t{i}","payload":"AAAA"}}}}'
+        with pytest.raises(ProtocolError, match=r"^media\.track: "):
             decoder.decode_message(text)
+    assert decoder.stats["frames_decoded"] == 0

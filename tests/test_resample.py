@@ -83,7 +83,7 @@ def test_properties_and_repr() -> None:
     assert (r.in_rate, r.out_rate, r.quality) == (8000, 16000, "default")
     assert isinstance(r.delay_samples, int)
     assert r.delay_ms == pytest.approx(r.delay_samples * 1000 / 16000)
-    assert repr(r) == 'Resampler(in_rate=8000, out_rate=16000, quality="default")'
+    assert repr(r) == "Resampler(in_rate=8000, out_rate=16000, quality='default')"
     assert af.Resampler(8000, 16000, "high").quality == "high"
 
 

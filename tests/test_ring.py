@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audiofork import BufferOverflowError, FormatError, Ring
+from audiofork import ArgumentError, BufferOverflowError, FormatError, Ring
 
 
 def test_exact_reads_and_markers() -> None:
@@ -64,7 +64,7 @@ def test_clear_reports_samples_and_markers() -> None:
 
 
 def test_bad_arguments() -> None:
-    with pytest.raises(FormatError, match="capacity"):
+    with pytest.raises(ArgumentError, match="capacity"):
         Ring(0)
     with pytest.raises(FormatError, match="overflow"):
         Ring(4, overflow="newest")

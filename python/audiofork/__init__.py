@@ -20,9 +20,11 @@ from audiofork.codec import (
 )
 from audiofork.errors import (
     ApiError,
+    ArgumentError,
     AudioforkError,
     BufferOverflowError,
     CodecError,
+    ConcurrentUseError,
     FormatError,
     ProtocolError,
     SignatureError,
@@ -51,10 +53,12 @@ from audiofork.session import (
     StreamSession,
     StreamState,
 )
+from audiofork.stats import InboundStats, OutboundStats
 from audiofork.wire import parse_message
 
 __all__ = [
     "ApiError",
+    "ArgumentError",
     "AudioChunks",
     "AudioStream",
     "AudioforkError",
@@ -66,13 +70,16 @@ __all__ = [
     "ClearedAudio",
     "CloseReason",
     "CodecError",
+    "ConcurrentUseError",
     "Dtmf",
     "Event",
     "FormatError",
     "InboundDecoder",
+    "InboundStats",
     "Media",
     "MediaFormat",
     "OutboundEncoder",
+    "OutboundStats",
     "PlayAudio",
     "PlayedStream",
     "ProtocolError",

@@ -63,11 +63,11 @@ def _phone_line(pcm: Pcm, repeat: int, out: TextIO) -> None:
 
     def inbound() -> Pcm:
         decoder = InboundDecoder(wire_format, 16000)
-        chunks = []
+        chunks: list[Pcm] = []
         for message in messages:
             event = decoder.decode_message(message)
-            assert isinstance(event, Media)
-            chunks.append(event.pcm)
+            assert isinstance(event, Media) and event.pcm is not None
+            chunks.append(event.pcm.astype(np.int16, copy=False))
         return np.concatenate(chunks)
 
     def outbound() -> list[str]:

@@ -96,7 +96,7 @@ class EchoApp:
         await ws.prepare(request)
         async with AudioStream(ws, app_rate=self.app_rate) as stream:
             async for event in stream:
-                if isinstance(event, Media) and event.track == "inbound":
+                if isinstance(event, Media) and event.track == "inbound" and event.pcm is not None:
                     started = time.perf_counter()
                     await stream.play(event.pcm, self.app_rate)
                     self.stats.processing_s.append(time.perf_counter() - started)

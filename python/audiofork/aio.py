@@ -193,7 +193,7 @@ class AudioStream:
                 waiter = self._waiters.pop(event.name, None)
                 if waiter is not None and not waiter.done():
                     waiter.set_result(event.outcome)
-            if isinstance(event, Media) and event.track in self._sinks:
+            if isinstance(event, Media) and event.pcm is not None and event.track in self._sinks:
                 for sink in self._sinks[event.track]:
                     sink._write(event.pcm)
                 continue

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 __all__ = [
     "ApiError",
+    "ArgumentError",
     "AudioforkError",
     "BufferOverflowError",
     "CodecError",
+    "ConcurrentUseError",
     "FormatError",
     "ProtocolError",
     "SignatureError",
@@ -37,8 +39,19 @@ class ProtocolError(AudioforkError, ValueError):
     """A malformed or oversized stream message; the message names the event and field."""
 
 
+class ArgumentError(AudioforkError, ValueError):
+    """An argument outside its documented range (a negative size, a frame longer than
+    allowed); the message names the parameter and the range."""
+
+
 class StreamStateError(AudioforkError, RuntimeError):
     """An operation that the stream's current state does not allow."""
+
+
+class ConcurrentUseError(AudioforkError, RuntimeError):
+    """A decoder, encoder or resampler called from a second thread while a call on it is under
+    way: they hold one stream's state and are not shareable between threads; use one per
+    stream."""
 
 
 class ValidationError(AudioforkError, ValueError):

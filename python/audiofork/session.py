@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -166,10 +166,10 @@ class StreamSession:
     def __init__(
         self,
         app_rate: int = 16000,
-        app_dtype: str = "int16",
+        app_dtype: Literal["int16", "float32"] = "int16",
         playback_format: MediaFormat | None = None,
         frame_ms: int = 20,
-        quality: str = "default",
+        quality: Literal["default", "high"] = "default",
         hold_after_clear: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

@@ -8,6 +8,7 @@ commands always carry ``streamId``.
 from __future__ import annotations
 
 from audiofork._core import (
+    DEFAULT_MAX_MESSAGE_BYTES,
     checkpoint,
     clear_audio,
     cleared_audio,
@@ -33,6 +34,3 @@ __all__ = [
     "start",
     "stop",
 ]
-
-#: Messages longer than this are refused with ``ProtocolError`` unless ``max_size`` says more.
-DEFAULT_MAX_MESSAGE_BYTES = 1 << 20

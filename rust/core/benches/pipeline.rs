@@ -7,7 +7,7 @@ use audiofork_core::format::{ByteOrder, Encoding, MediaFormat};
 use audiofork_core::payload::PayloadCodec;
 use audiofork_core::pipeline::{InboundDecoder, OutboundEncoder};
 use audiofork_core::resample::Quality;
-use audiofork_core::wire::{self, MediaFields};
+use audiofork_core::wire::{self, Batch, MediaFields, Track};
 use criterion::{criterion_group, criterion_main, Criterion};
 
 const ULAW: MediaFormat = MediaFormat {
@@ -34,7 +34,7 @@ fn pipelines(c: &mut Criterion) {
     let fields = MediaFields {
         sequence_number: 2,
         stream_id: "c4dfd815-a92a-4140-ab85-5ff28c004116",
-        track: "inbound",
+        track: Track::Inbound,
         timestamp_ms: 1778597597091,
         chunk: 2,
         extra_headers: "{}",
@@ -60,12 +60,11 @@ fn pipelines(c: &mut Criterion) {
         Quality::Default,
     )
     .expect("encoder");
-    let (mut out, mut ends) = (String::with_capacity(512), Vec::with_capacity(4));
+    let mut out = Batch::new();
     c.bench_function("outbound 20 ms 24k -> playAudio μ-law/8k", |b| {
         b.iter(|| {
             out.clear();
-            ends.clear();
-            encoder.push_i16(black_box(&tts), 24000, &mut out, &mut ends)
+            encoder.push_i16(black_box(&tts), 24000, &mut out)
         })
     });
 }

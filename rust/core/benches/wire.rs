@@ -4,7 +4,7 @@
 
 use std::hint::black_box;
 
-use audiofork_core::wire::{self, MediaFields, ParseOptions};
+use audiofork_core::wire::{self, MediaFields, ParseOptions, Track};
 use criterion::{criterion_group, criterion_main, Criterion};
 use jiter::{Jiter, Peek};
 
@@ -13,7 +13,7 @@ fn media_message() -> String {
     let fields = MediaFields {
         sequence_number: 2,
         stream_id: "c4dfd815-a92a-4140-ab85-5ff28c004116",
-        track: "inbound",
+        track: Track::Inbound,
         timestamp_ms: 1778597597091,
         chunk: 2,
         extra_headers: "{}",

@@ -18,6 +18,24 @@ pub enum Error {
     /// A write that does not fit a ring buffer that rejects overflow.
     #[error("{0}")]
     Overflow(String),
+    /// Caller misuse: an argument outside its documented range, an output buffer of the
+    /// wrong length, or a call out of order.
+    #[error("{0}")]
+    Argument(String),
+}
+
+impl Error {
+    /// The same error, its message prefixed with the field it concerns: `field: message`.
+    pub fn in_field(self, field: &str) -> Error {
+        let prefix = |message: String| format!("{field}: {message}");
+        match self {
+            Error::Codec(m) => Error::Codec(prefix(m)),
+            Error::Format(m) => Error::Format(prefix(m)),
+            Error::Protocol(m) => Error::Protocol(prefix(m)),
+            Error::Overflow(m) => Error::Overflow(prefix(m)),
+            Error::Argument(m) => Error::Argument(prefix(m)),
+        }
+    }
 }
 
 /// Result alias for audiofork-core.

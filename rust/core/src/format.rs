@@ -91,7 +91,7 @@ impl ByteOrder {
             "little" => Ok(ByteOrder::Little),
             "big" => Ok(ByteOrder::Big),
             _ => Err(Error::Format(format!(
-                "byteorder must be \"little\" or \"big\", not {name:?}"
+                "{name:?} is not a byte order; expected \"little\" or \"big\""
             ))),
         }
     }
@@ -115,31 +115,41 @@ pub struct ContentType {
 }
 
 impl ContentType {
-    /// Parse `audio/x-l16;rate=16000`, `audio/x-mulaw`, `mulaw` and the like.
-    /// Parameters other than `rate` are ignored; a malformed `rate` is an error.
+    /// Parse `audio/x-l16;rate=16000`, `audio/x-mulaw`, `mulaw` and the like. `rate` is the
+    /// only parameter: any other, a repeated `rate` or one that is not a positive integer is
+    /// an error.
     pub fn parse(text: &str) -> Result<ContentType> {
         let mut parts = text.split(';');
         let encoding = Encoding::parse(parts.next().unwrap_or_default())?;
         let mut rate = None;
         for parameter in parts {
-            let Some((key, value)) = parameter.split_once('=') else {
-                continue;
-            };
-            if key.trim().eq_ignore_ascii_case("rate") {
-                let value = value.trim();
-                match value.parse::<u32>() {
-                    Ok(r) if r > 0 => rate = Some(r),
-                    _ => {
-                        return Err(Error::Format(format!(
-                        "rate in content type {text:?} must be a positive integer, not {value:?}"
+            let (key, value) = parameter.split_once('=').unwrap_or((parameter, ""));
+            if !key.trim().eq_ignore_ascii_case("rate") {
+                return Err(Error::Format(format!(
+                    "unknown parameter {:?} in {text:?} (the only parameter is rate)",
+                    parameter.trim()
+                )));
+            }
+            if rate.is_some() {
+                return Err(Error::Format(format!("rate is given twice in {text:?}")));
+            }
+            let value = value.trim();
+            match value.parse::<u32>() {
+                Ok(r) if r > 0 => rate = Some(r),
+                _ => {
+                    return Err(Error::Format(format!(
+                        "rate in {text:?} must be a positive integer, not {value:?}"
                     )))
-                    }
                 }
             }
         }
         Ok(ContentType { encoding, rate })
     }
 }
+
+/// Highest sample rate any format may have (with or without strict checking): it bounds
+/// every buffer sized from a rate.
+pub const MAX_SAMPLE_RATE: u32 = 384_000;
 
 /// Sample rates an encoding allows on a telephony stream (μ-law and A-law at 8 kHz as G.711
 /// defines them; L16 at 8, 16 and 24 kHz as Vobiz accepts it).
@@ -150,19 +160,108 @@ pub fn allowed_rates(encoding: Encoding) -> &'static [u32] {
     }
 }
 
-/// Check `rate` against [`allowed_rates`]; the error reads "44100 is not allowed for
-/// audio/x-mulaw (allowed: 8000)" for callers to prefix with the field name.
-pub fn check_rate(encoding: Encoding, rate: u32) -> std::result::Result<(), String> {
-    let allowed = allowed_rates(encoding);
-    if allowed.contains(&rate) {
-        return Ok(());
+/// What is wrong with the inputs of [`resolve_format`]. [`FormatProblem::message`] names the
+/// caller's fields, so the wire parser and the Python constructor word errors alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormatProblem {
+    /// The content type is not understood: unknown encoding or parameter, bad or repeated
+    /// `rate`.
+    ContentType(String),
+    /// The content type's `;rate=` and the rate field disagree.
+    Conflict { in_content_type: u32, rate: u64 },
+    /// No rate anywhere, for an encoding without a default (L16).
+    MissingRate(Encoding),
+    /// A rate outside 1..=[`MAX_SAMPLE_RATE`].
+    RateOutOfRange(u64),
+    /// A rate strict checking does not allow for the encoding.
+    RateNotAllowed { encoding: Encoding, rate: u32 },
+}
+
+impl FormatProblem {
+    /// `field: reason`, with the caller's names for the content type and the rate fields.
+    pub fn message(&self, content_type_field: &str, rate_field: &str) -> String {
+        match self {
+            FormatProblem::ContentType(reason) => format!("{content_type_field}: {reason}"),
+            FormatProblem::Conflict {
+                in_content_type,
+                rate,
+            } => format!(
+                "{rate_field}: {rate} conflicts with rate={in_content_type} in {content_type_field}"
+            ),
+            FormatProblem::MissingRate(encoding) => format!(
+                "{rate_field}: missing; {0} needs a rate, e.g. {0};rate=8000",
+                encoding.mime()
+            ),
+            FormatProblem::RateOutOfRange(rate) => {
+                format!("{rate_field}: {rate} is not a sample rate (1 to {MAX_SAMPLE_RATE})")
+            }
+            FormatProblem::RateNotAllowed { encoding, rate } => {
+                let allowed: Vec<String> = allowed_rates(*encoding)
+                    .iter()
+                    .map(u32::to_string)
+                    .collect();
+                format!(
+                    "{rate_field}: {rate} is not allowed for {} (allowed: {})",
+                    encoding.mime(),
+                    allowed.join(", ")
+                )
+            }
+        }
     }
-    let list: Vec<String> = allowed.iter().map(u32::to_string).collect();
-    Err(format!(
-        "{rate} is not allowed for {} (allowed: {})",
-        encoding.mime(),
-        list.join(", ")
-    ))
+}
+
+/// The inputs a [`MediaFormat`] is resolved from.
+#[derive(Debug, Clone, Copy)]
+pub struct FormatSpec<'a> {
+    /// A content type or alias, optionally with `;rate=`.
+    pub content_type: &'a str,
+    /// The separate rate field, if given (any integer a caller or message may hold).
+    pub rate: Option<u64>,
+    /// The rate when neither the field nor the content type gives one.
+    pub default_rate: Option<u32>,
+    /// Byte order of L16 samples.
+    pub byte_order: ByteOrder,
+    /// Accept only the rates of [`allowed_rates`].
+    pub strict: bool,
+}
+
+/// The one place content types and rates are reconciled, for the wire and for callers:
+/// the rate field and `;rate=` must agree when both are given; else whichever is given, else
+/// `default_rate`, else 8000 Hz for G.711 (L16 has no default); the rate must lie in
+/// 1..=[`MAX_SAMPLE_RATE`] and, with `strict`, be one of [`allowed_rates`].
+pub fn resolve_format(spec: &FormatSpec<'_>) -> std::result::Result<MediaFormat, FormatProblem> {
+    let content_type = ContentType::parse(spec.content_type)
+        .map_err(|error| FormatProblem::ContentType(error.to_string()))?;
+    let rate = match (spec.rate, content_type.rate) {
+        (Some(rate), Some(stated)) if rate != u64::from(stated) => {
+            return Err(FormatProblem::Conflict {
+                in_content_type: stated,
+                rate,
+            })
+        }
+        (Some(rate), _) => rate,
+        (None, Some(stated)) => u64::from(stated),
+        (None, None) => match (spec.default_rate, content_type.encoding) {
+            (Some(rate), _) => u64::from(rate),
+            (None, Encoding::Mulaw | Encoding::Alaw) => 8000,
+            (None, Encoding::L16) => return Err(FormatProblem::MissingRate(content_type.encoding)),
+        },
+    };
+    let rate = u32::try_from(rate)
+        .ok()
+        .filter(|rate| (1..=MAX_SAMPLE_RATE).contains(rate))
+        .ok_or(FormatProblem::RateOutOfRange(rate))?;
+    if spec.strict && !allowed_rates(content_type.encoding).contains(&rate) {
+        return Err(FormatProblem::RateNotAllowed {
+            encoding: content_type.encoding,
+            rate,
+        });
+    }
+    Ok(MediaFormat {
+        encoding: content_type.encoding,
+        sample_rate: rate,
+        byte_order: spec.byte_order,
+    })
 }
 
 /// A stream's audio format: encoding, sample rate and (for L16) byte order.
@@ -176,30 +275,33 @@ pub struct MediaFormat {
     pub byte_order: ByteOrder,
 }
 
+impl Default for MediaFormat {
+    /// L16 at 8000 Hz, little-endian: what a flat `start` without `contentType` means.
+    fn default() -> Self {
+        MediaFormat {
+            encoding: Encoding::L16,
+            sample_rate: 8000,
+            byte_order: ByteOrder::Little,
+        }
+    }
+}
+
 impl MediaFormat {
-    /// A validated format. With `strict`, only the rates of [`allowed_rates`] are accepted;
-    /// otherwise any positive rate.
+    /// A validated format (see [`resolve_format`]); errors name `sample_rate`.
     pub fn new(
         encoding: Encoding,
         sample_rate: u32,
         byte_order: ByteOrder,
         strict: bool,
     ) -> Result<MediaFormat> {
-        if sample_rate == 0 {
-            return Err(Error::Format("sample_rate must be positive, got 0".into()));
-        }
-        if strict {
-            check_rate(encoding, sample_rate).map_err(|reason| {
-                Error::Format(format!(
-                    "sample_rate {reason}; pass strict=False for other rates"
-                ))
-            })?;
-        }
-        Ok(MediaFormat {
-            encoding,
-            sample_rate,
+        resolve_format(&FormatSpec {
+            content_type: encoding.mime(),
+            rate: Some(u64::from(sample_rate)),
+            default_rate: None,
             byte_order,
+            strict,
         })
+        .map_err(|problem| Error::Format(problem.message("encoding", "sample_rate")))
     }
 
     /// The wire content type with its rate: `audio/x-l16;rate=16000`.
@@ -216,7 +318,8 @@ impl MediaFormat {
                 self.sample_rate
             )));
         }
-        Ok((total / 1000) as usize)
+        usize::try_from(total / 1000)
+            .map_err(|_| Error::Argument(format!("{ms} ms at {} Hz is too long", self.sample_rate)))
     }
 }
 
@@ -268,6 +371,56 @@ mod tests {
             .to_string();
         assert!(err.contains("fast"), "{err}");
         assert!(ContentType::parse("audio/x-l16;rate=0").is_err());
+        let err = ContentType::parse("audio/x-l16;byteorder=big")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown parameter \"byteorder=big\""), "{err}");
+        let err = ContentType::parse("audio/x-l16;rate=8000;rate=8000")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("rate is given twice"), "{err}");
+    }
+
+    fn spec(content_type: &str, rate: Option<u64>, default_rate: Option<u32>) -> FormatSpec<'_> {
+        FormatSpec {
+            content_type,
+            rate,
+            default_rate,
+            byte_order: ByteOrder::Little,
+            strict: true,
+        }
+    }
+
+    #[test]
+    fn one_rule_reconciles_content_type_and_rate() {
+        let rate = |s: FormatSpec<'_>| resolve_format(&s).map(|f| f.sample_rate);
+        assert_eq!(rate(spec("audio/x-mulaw", None, None)), Ok(8000));
+        assert_eq!(rate(spec("audio/x-l16;rate=16000", None, None)), Ok(16000));
+        assert_eq!(rate(spec("audio/x-l16", Some(24000), None)), Ok(24000));
+        assert_eq!(rate(spec("audio/x-l16", None, Some(8000))), Ok(8000));
+        assert_eq!(
+            rate(spec("audio/x-l16;rate=16000", Some(16000), None)),
+            Ok(16000)
+        );
+        let conflict = resolve_format(&spec("audio/x-l16;rate=16000", Some(8000), None));
+        assert_eq!(
+            conflict.unwrap_err().message("enc", "rate"),
+            "rate: 8000 conflicts with rate=16000 in enc"
+        );
+        let missing = resolve_format(&spec("l16", None, None)).unwrap_err();
+        assert_eq!(missing, FormatProblem::MissingRate(Encoding::L16));
+        let huge = resolve_format(&spec("l16", Some(1 << 40), None)).unwrap_err();
+        assert_eq!(huge, FormatProblem::RateOutOfRange(1 << 40));
+        let not_allowed = resolve_format(&spec("mulaw", Some(16000), None)).unwrap_err();
+        assert_eq!(
+            not_allowed.message("e", "r"),
+            "r: 16000 is not allowed for audio/x-mulaw (allowed: 8000)"
+        );
+        let lenient = FormatSpec {
+            strict: false,
+            ..spec("mulaw", Some(16000), None)
+        };
+        assert_eq!(rate(lenient), Ok(16000));
     }
 
     #[test]
@@ -276,9 +429,10 @@ mod tests {
         assert_eq!(f.content_type(), "audio/x-l16;rate=16000");
         assert_eq!(f.samples_per_ms(20).unwrap(), 320);
         let err = MediaFormat::new(Encoding::Mulaw, 44100, ByteOrder::Little, true).unwrap_err();
-        assert!(err
-            .to_string()
-            .contains("44100 is not allowed for audio/x-mulaw"));
+        assert_eq!(
+            err.to_string(),
+            "sample_rate: 44100 is not allowed for audio/x-mulaw (allowed: 8000)"
+        );
         assert!(MediaFormat::new(Encoding::Mulaw, 44100, ByteOrder::Little, false).is_ok());
         assert!(MediaFormat::new(Encoding::L16, 0, ByteOrder::Little, false).is_err());
         let odd = MediaFormat::new(Encoding::L16, 11025, ByteOrder::Little, false).unwrap();

@@ -3,6 +3,37 @@
 use crate::error::{Error, Result};
 use crate::format::ByteOrder;
 
+/// The type of the samples a caller reads: 16-bit integers or floats in [-1, 1].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SampleType {
+    /// Signed 16-bit integers.
+    #[default]
+    Int16,
+    /// 32-bit floats, full scale ±1.
+    Float32,
+}
+
+impl SampleType {
+    /// `"int16"` or `"float32"`.
+    pub fn parse(name: &str) -> Result<SampleType> {
+        match name {
+            "int16" => Ok(SampleType::Int16),
+            "float32" => Ok(SampleType::Float32),
+            _ => Err(Error::Format(format!(
+                "{name:?} is not a sample type; expected \"int16\" or \"float32\""
+            ))),
+        }
+    }
+
+    /// The name [`SampleType::parse`] reads.
+    pub fn name(self) -> &'static str {
+        match self {
+            SampleType::Int16 => "int16",
+            SampleType::Float32 => "float32",
+        }
+    }
+}
+
 /// Number of samples in `len` bytes of L16, or a [`Error::Codec`] naming an odd length.
 pub fn l16_sample_count(len: usize) -> Result<usize> {
     if !len.is_multiple_of(2) {

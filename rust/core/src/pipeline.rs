@@ -10,69 +10,62 @@ use crate::format::MediaFormat;
 use crate::payload::PayloadCodec;
 use crate::pcm;
 use crate::resample::{Quality, Resampler};
-use crate::wire::{self, Message, ParseOptions};
+use crate::wire::{self, Batch, Message, ParseOptions, Track};
 
-/// Counters of a decoder or encoder, for stream statistics.
+/// Longest outbound frame, in milliseconds: bounds the one-frame buffers an encoder holds.
+pub const MAX_FRAME_MS: u32 = 1000;
+
+/// Counters of an [`InboundDecoder`], for stream statistics.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counters {
-    /// Media frames decoded, or `playAudio` frames emitted.
-    pub frames: u64,
-    /// Wire payload bytes (before base64) decoded or encoded.
-    pub bytes: u64,
-    /// Inbound: media frames refused as malformed. Outbound: samples dropped by `clear`.
-    pub dropped: u64,
+pub struct InboundCounters {
+    /// `media` frames decoded.
+    pub frames_decoded: u64,
+    /// Wire payload bytes (before base64) decoded.
+    pub payload_bytes: u64,
+    /// `media` frames refused as malformed.
+    pub frames_refused: u64,
 }
 
-/// Per-track resampler state, created on first use of a track.
-#[derive(Debug, Clone)]
-struct TrackResamplers {
-    in_rate: u32,
-    out_rate: u32,
-    quality: Quality,
-    tracks: Vec<(String, Resampler)>,
-}
-
-impl TrackResamplers {
-    /// The index of `track`'s resampler, created on first use.
-    fn index_of(&mut self, track: &str) -> Result<usize> {
-        if let Some(index) = self.tracks.iter().position(|(name, _)| name == track) {
-            return Ok(index);
-        }
-        let resampler = Resampler::new(self.in_rate, self.out_rate, self.quality)?;
-        self.tracks.push((track.to_owned(), resampler));
-        Ok(self.tracks.len() - 1)
-    }
+/// Counters of an [`OutboundEncoder`], for stream statistics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboundCounters {
+    /// `playAudio` frames emitted.
+    pub frames_emitted: u64,
+    /// Wire payload bytes (before base64) encoded.
+    pub payload_bytes: u64,
+    /// Samples at the wire rate dropped by `clear`.
+    pub samples_cleared: u64,
 }
 
 /// Decodes inbound `media` messages to PCM at the app's rate.
 #[derive(Debug, Clone)]
 pub struct InboundDecoder {
     format: MediaFormat,
-    resamplers: TrackResamplers,
+    out_rate: u32,
+    quality: Quality,
+    /// One resampler per [`Track`] (indexed by [`Track::index`]): state is bounded by the two
+    /// tracks the protocol has.
+    resamplers: [Resampler; 2],
     codec: PayloadCodec,
     decoded: Vec<i16>,
     /// Scratch for float output: the decoded frame as f32.
     floats: Vec<f32>,
     /// The track whose frame `decoded` holds and its length at the app's rate, until it is
     /// written.
-    unwritten: Option<(usize, usize)>,
+    unwritten: Option<(Track, usize)>,
     options: ParseOptions,
-    counters: Counters,
+    counters: InboundCounters,
 }
 
 impl InboundDecoder {
     /// A decoder for wire `format` producing PCM at `out_rate`.
     pub fn new(format: MediaFormat, out_rate: u32, quality: Quality) -> Result<Self> {
-        // Fail now, not on the first frame, if the rate pair is unsupported.
-        Resampler::new(format.sample_rate, out_rate, quality)?;
+        let resampler = Resampler::new(format.sample_rate, out_rate, quality)?;
         Ok(InboundDecoder {
             format,
-            resamplers: TrackResamplers {
-                in_rate: format.sample_rate,
-                out_rate,
-                quality,
-                tracks: Vec::new(),
-            },
+            out_rate,
+            quality,
+            resamplers: [resampler.clone(), resampler],
             codec: PayloadCodec::new(),
             decoded: Vec::new(),
             floats: Vec::new(),
@@ -81,7 +74,7 @@ impl InboundDecoder {
                 check_payload: false,
                 ..ParseOptions::default()
             },
-            counters: Counters::default(),
+            counters: InboundCounters::default(),
         })
     }
 
@@ -92,7 +85,7 @@ impl InboundDecoder {
 
     /// The app-side sample rate.
     pub fn out_rate(&self) -> u32 {
-        self.resamplers.out_rate
+        self.out_rate
     }
 
     /// Limit on one message's size (default 1 MiB).
@@ -101,14 +94,14 @@ impl InboundDecoder {
     }
 
     /// Counters so far.
-    pub fn counters(&self) -> Counters {
+    pub fn counters(&self) -> InboundCounters {
         self.counters
     }
 
     /// Decode one base64 payload of `track` at the wire rate, ready for [`Self::write_i16`]
     /// or [`Self::write_f32`]; returns how many samples at the app's rate it makes. Reading
     /// again before writing drops the frame read before.
-    pub fn read_payload(&mut self, payload: &str, track: &str) -> Result<usize> {
+    pub fn read_payload(&mut self, payload: &str, track: Track) -> Result<usize> {
         self.unwritten = None;
         self.decoded.clear();
         let format = self.format;
@@ -118,29 +111,42 @@ impl InboundDecoder {
             format.byte_order,
             &mut self.decoded,
         )?;
-        let track = self.resamplers.index_of(track)?;
-        self.counters.frames += 1;
-        self.counters.bytes += (self.decoded.len() * format.encoding.bytes_per_sample()) as u64;
-        let len = self.resamplers.tracks[track]
-            .1
-            .output_len(self.decoded.len());
+        let len = self.resamplers[track.index()].output_len(self.decoded.len());
+        self.counters.frames_decoded += 1;
+        self.counters.payload_bytes +=
+            (self.decoded.len() * format.encoding.bytes_per_sample()) as u64;
         self.unwritten = Some((track, len));
         Ok(len)
     }
 
     /// Parse one message; for `media`, also [`Self::read_payload`] it ([`Self::unwritten_len`]
     /// then says how many samples to write). Payload errors become protocol errors naming the
-    /// field.
+    /// field. A `start` begins a new stream: the decoder follows the format it announces and
+    /// forgets resampler history.
     pub fn read_message<'a>(&mut self, text: &'a str) -> Result<Message<'a>> {
         self.unwritten = None;
         let message = wire::parse(text, &self.options)?;
-        if let Message::Media(media) = &message {
-            if let Err(error) = self.read_payload(&media.payload, &media.track) {
-                self.counters.dropped += 1;
-                return Err(Error::Protocol(format!("media.payload: {error}")));
+        match &message {
+            Message::Media(media) => {
+                if let Err(error) = self.read_payload(&media.payload, media.track) {
+                    self.counters.frames_refused += 1;
+                    return Err(Error::Protocol(format!("media.payload: {error}")));
+                }
             }
+            Message::Start(start) => self.follow(start.media_format)?,
+            _ => {}
         }
         Ok(message)
+    }
+
+    /// Decode `format` from now on, with fresh resampler state.
+    fn follow(&mut self, format: MediaFormat) -> Result<()> {
+        let resampler = Resampler::new(format.sample_rate, self.out_rate, self.quality)
+            .map_err(|error| Error::Protocol(format!("start.mediaFormat.sampleRate: {error}")))?;
+        self.format = format;
+        self.resamplers = [resampler.clone(), resampler];
+        self.unwritten = None;
+        Ok(())
     }
 
     /// Samples at the app's rate of the frame read last, if it has not been written yet.
@@ -149,11 +155,11 @@ impl InboundDecoder {
     }
 
     /// The track of the frame read last, which must not have been written yet.
-    fn take_unwritten(&mut self) -> Result<usize> {
+    fn take_unwritten(&mut self) -> Result<Track> {
         let (track, _) = self
             .unwritten
             .take()
-            .ok_or_else(|| Error::Format("no decoded frame to write: read one first".into()))?;
+            .ok_or_else(|| Error::Argument("no decoded frame to write: read one first".into()))?;
         Ok(track)
     }
 
@@ -161,9 +167,7 @@ impl InboundDecoder {
     /// exactly the count the read returned.
     pub fn write_i16(&mut self, out: &mut [i16]) -> Result<()> {
         let track = self.take_unwritten()?;
-        self.resamplers.tracks[track]
-            .1
-            .process_i16_into(&self.decoded, out)
+        self.resamplers[track.index()].process_i16_into(&self.decoded, out)
     }
 
     /// Write the frame read last as float32 (full scale ±1) at the app's rate into `out`.
@@ -172,9 +176,7 @@ impl InboundDecoder {
         self.floats.clear();
         self.floats.resize(self.decoded.len(), 0.0);
         pcm::i16_to_f32_slice(&self.decoded, &mut self.floats);
-        self.resamplers.tracks[track]
-            .1
-            .process_f32_into(&self.floats, out)
+        self.resamplers[track.index()].process_f32_into(&self.floats, out)
     }
 
     /// [`Self::read_message`] and [`Self::write_i16`] in one, appending to `out`.
@@ -194,9 +196,30 @@ impl InboundDecoder {
 
     /// Forget resampler history (e.g. after a gap in the stream).
     pub fn reset(&mut self) {
-        self.resamplers.tracks.clear();
+        for resampler in &mut self.resamplers {
+            resampler.reset();
+        }
         self.unwritten = None;
     }
+}
+
+/// Inputs at least this many samples long have room for their output reserved first, so a
+/// push too large for memory is an error rather than an abort; shorter ones (every per-frame
+/// push) cannot exhaust memory and skip the check.
+const RESERVE_FROM: usize = 1 << 16;
+
+/// Room in `buffer` for what `resampler` makes of `len` input samples, or an error when the
+/// memory cannot be had.
+fn reserve_output<T>(resampler: &Resampler, len: usize, buffer: &mut Vec<T>) -> Result<()> {
+    if len < RESERVE_FROM {
+        return Ok(());
+    }
+    let more = resampler.checked_output_len(len)?;
+    buffer.try_reserve(more).map_err(|_| {
+        Error::Argument(format!(
+            "cannot hold {more} more samples: the input is too large for memory"
+        ))
+    })
 }
 
 /// Encodes app PCM into `playAudio` messages of exact frames.
@@ -213,17 +236,24 @@ pub struct OutboundEncoder {
     /// Scratch for float input resampled, before conversion.
     floats: Vec<f32>,
     codec: PayloadCodec,
-    counters: Counters,
+    counters: OutboundCounters,
 }
 
 impl OutboundEncoder {
-    /// An encoder to wire `format` for `stream_id`, cutting frames of `frame_ms`.
+    /// An encoder to wire `format` for `stream_id`, cutting frames of `frame_ms` (1 to
+    /// [`MAX_FRAME_MS`]). `format` must be one `playAudio` carries.
     pub fn new(
         format: MediaFormat,
         stream_id: &str,
         frame_ms: u32,
         quality: Quality,
     ) -> Result<Self> {
+        wire::check_play_audio_format(&format)?;
+        if !(1..=MAX_FRAME_MS).contains(&frame_ms) {
+            return Err(Error::Argument(format!(
+                "frame_ms must be 1 to {MAX_FRAME_MS}, got {frame_ms}"
+            )));
+        }
         let frame_samples = format.samples_per_ms(frame_ms)?;
         Ok(OutboundEncoder {
             format,
@@ -234,7 +264,7 @@ impl OutboundEncoder {
             pending: Vec::new(),
             floats: Vec::new(),
             codec: PayloadCodec::new(),
-            counters: Counters::default(),
+            counters: OutboundCounters::default(),
         })
     }
 
@@ -254,7 +284,7 @@ impl OutboundEncoder {
     }
 
     /// Counters so far.
-    pub fn counters(&self) -> Counters {
+    pub fn counters(&self) -> OutboundCounters {
         self.counters
     }
 
@@ -273,58 +303,49 @@ impl OutboundEncoder {
         Ok(self.resamplers.len() - 1)
     }
 
-    /// Queue int16 `samples` at `rate`; append each completed message to `out`, its end
-    /// offset to `ends`.
-    pub fn push_i16(
-        &mut self,
-        samples: &[i16],
-        rate: u32,
-        out: &mut String,
-        ends: &mut Vec<usize>,
-    ) -> Result<()> {
+    /// Queue int16 `samples` at `rate`; append each completed message to `out`.
+    pub fn push_i16(&mut self, samples: &[i16], rate: u32, out: &mut Batch) -> Result<()> {
         let index = self.resampler(rate)?;
+        reserve_output(&self.resamplers[index], samples.len(), &mut self.pending)?;
         self.resamplers[index].process_i16(samples, &mut self.pending);
-        self.emit_frames(out, ends);
+        self.emit_frames(out);
         Ok(())
     }
 
     /// Queue float32 `samples` in [-1, 1] at `rate` (see [`OutboundEncoder::push_i16`]).
-    pub fn push_f32(
-        &mut self,
-        samples: &[f32],
-        rate: u32,
-        out: &mut String,
-        ends: &mut Vec<usize>,
-    ) -> Result<()> {
+    pub fn push_f32(&mut self, samples: &[f32], rate: u32, out: &mut Batch) -> Result<()> {
         let index = self.resampler(rate)?;
         self.floats.clear();
+        reserve_output(&self.resamplers[index], samples.len(), &mut self.floats)?;
+        reserve_output(&self.resamplers[index], samples.len(), &mut self.pending)?;
         self.resamplers[index].process_f32(samples, &mut self.floats);
         let start = self.pending.len();
         self.pending.resize(start + self.floats.len(), 0);
         pcm::f32_to_i16_slice(&self.floats, &mut self.pending[start..]);
-        self.emit_frames(out, ends);
+        self.emit_frames(out);
         Ok(())
     }
 
-    fn emit_frames(&mut self, out: &mut String, ends: &mut Vec<usize>) {
+    fn emit_frames(&mut self, out: &mut Batch) {
         let n = self.frame_samples;
         let format = self.format;
         let frames = self.pending.len() / n;
         for frame in self.pending.chunks_exact(n) {
             let codec = &mut self.codec;
-            wire::write_play_audio(out, &self.stream_id, &format, |o| {
-                codec.encode(frame, format.encoding, format.byte_order, o)
+            out.push_with(|text| {
+                wire::write_play_audio(text, &self.stream_id, &format, |o| {
+                    codec.encode(frame, format.encoding, format.byte_order, o)
+                })
             });
-            ends.push(out.len());
         }
-        self.counters.frames += frames as u64;
-        self.counters.bytes += (frames * n * format.encoding.bytes_per_sample()) as u64;
+        self.counters.frames_emitted += frames as u64;
+        self.counters.payload_bytes += (frames * n * format.encoding.bytes_per_sample()) as u64;
         self.pending.drain(..frames * n);
     }
 
     /// Emit what is queued: the resamplers' tails and the last partial frame, padded with
     /// silence to a whole frame.
-    pub fn flush(&mut self, out: &mut String, ends: &mut Vec<usize>) {
+    pub fn flush(&mut self, out: &mut Batch) {
         let mut tail = Vec::new();
         for resampler in &mut self.resamplers {
             resampler.flush_i16(&mut tail);
@@ -335,14 +356,14 @@ impl OutboundEncoder {
             self.pending
                 .resize(self.pending.len() + self.frame_samples - partial, 0);
         }
-        self.emit_frames(out, ends);
+        self.emit_frames(out);
     }
 
     /// Drop everything not yet emitted (queued samples and resampler history); returns the
     /// milliseconds dropped.
     pub fn clear(&mut self) -> f64 {
         let dropped_ms = self.pending_ms();
-        self.counters.dropped += self.pending.len() as u64;
+        self.counters.samples_cleared += self.pending.len() as u64;
         self.pending.clear();
         for resampler in &mut self.resamplers {
             resampler.reset();
@@ -365,7 +386,7 @@ mod tests {
         }
     }
 
-    fn media_text(payload: &str, track: &str) -> String {
+    fn media_text(payload: &str, track: Track) -> String {
         let mut out = String::new();
         let fields = MediaFields {
             sequence_number: 1,
@@ -390,15 +411,15 @@ mod tests {
             ByteOrder::Little,
             &mut payload,
         );
-        let text = media_text(&payload, "inbound");
+        let text = media_text(&payload, Track::Inbound);
         for _ in 0..5 {
             let mut pcm = Vec::new();
             let message = decoder.decode_message_i16(&text, &mut pcm).unwrap();
             assert!(matches!(message, Message::Media(_)));
             assert_eq!(pcm.len(), 320);
         }
-        assert_eq!(decoder.counters().frames, 5);
-        assert_eq!(decoder.counters().bytes, 800);
+        assert_eq!(decoder.counters().frames_decoded, 5);
+        assert_eq!(decoder.counters().payload_bytes, 800);
     }
 
     #[test]
@@ -407,13 +428,13 @@ mod tests {
             InboundDecoder::new(format(Encoding::L16, 16000), 16000, Quality::Default).unwrap();
         let mut pcm = Vec::new();
         let error = decoder
-            .decode_message_i16(&media_text("AAEC", "inbound"), &mut pcm)
+            .decode_message_i16(&media_text("AAEC", Track::Inbound), &mut pcm)
             .unwrap_err();
         assert_eq!(
             error.to_string(),
             "media.payload: L16 data must have an even number of bytes, got 3"
         );
-        assert_eq!(decoder.counters().dropped, 1);
+        assert_eq!(decoder.counters().frames_refused, 1);
     }
 
     #[test]
@@ -422,11 +443,11 @@ mod tests {
         let mut decoder = InboundDecoder::new(ulaw, 16000, Quality::Default).unwrap();
         let mut out = [0i16; 324];
         let error = decoder.write_i16(&mut out).unwrap_err();
-        assert!(matches!(error, Error::Format(_)), "{error}");
+        assert!(matches!(error, Error::Argument(_)), "{error}");
 
         // 216 base64 characters without padding: 162 μ-law bytes, 324 samples at 16 kHz.
         let payload = "/".repeat(216);
-        let text = media_text(&payload, "inbound");
+        let text = media_text(&payload, Track::Inbound);
         let message = decoder.read_message(&text).unwrap();
         assert!(matches!(message, Message::Media(_)));
         assert_eq!(decoder.unwritten_len(), Some(324));
@@ -434,7 +455,10 @@ mod tests {
         // The failed write used the frame up; a second write has nothing to write.
         assert!(decoder.write_i16(&mut out).is_err());
 
-        assert_eq!(decoder.read_payload(&payload, "outbound").unwrap(), 324);
+        assert_eq!(
+            decoder.read_payload(&payload, Track::Outbound).unwrap(),
+            324
+        );
         let mut floats = [0f32; 324];
         decoder.write_f32(&mut floats).unwrap();
         assert!(decoder.write_f32(&mut floats).is_err());
@@ -443,20 +467,47 @@ mod tests {
         assert_eq!(decoder.unwritten_len(), None);
     }
 
-    fn encode_all(encoder: &mut OutboundEncoder, chunks: &[&[i16]], rate: u32) -> Vec<String> {
-        let (mut out, mut ends) = (String::new(), Vec::new());
-        for chunk in chunks {
-            encoder.push_i16(chunk, rate, &mut out, &mut ends).unwrap();
+    #[test]
+    fn inbound_follows_a_new_start() {
+        let mut decoder =
+            InboundDecoder::new(format(Encoding::Mulaw, 8000), 16000, Quality::Default).unwrap();
+        let start = r#"{"event":"start","start":{"streamId":"s","mediaFormat":{"encoding":"audio/x-l16","sampleRate":16000}}}"#;
+        assert!(matches!(decoder.read_message(start), Ok(Message::Start(_))));
+        assert_eq!(decoder.format(), format(Encoding::L16, 16000));
+        // 20 ms of L16 at 16 kHz, decoded as L16 (as μ-law it would be 640 samples).
+        let mut payload = String::new();
+        PayloadCodec::new().encode(&[9; 320], Encoding::L16, ByteOrder::Little, &mut payload);
+        decoder
+            .read_message(&media_text(&payload, Track::Inbound))
+            .unwrap();
+        assert_eq!(decoder.unwritten_len(), Some(320));
+        let again = r#"{"event":"start","start":{"streamId":"s","mediaFormat":{"encoding":"audio/x-l16","sampleRate":24000}}}"#;
+        assert!(decoder.read_message(again).is_ok());
+        assert_eq!(decoder.format(), format(Encoding::L16, 24000));
+    }
+
+    #[test]
+    fn outbound_refuses_what_play_audio_cannot_carry() {
+        let alaw = format(Encoding::Alaw, 8000);
+        let error = OutboundEncoder::new(alaw, "s", 20, Quality::Default).unwrap_err();
+        assert!(error.to_string().contains("playAudio carries"), "{error}");
+        let odd = format(Encoding::L16, 11025);
+        assert!(OutboundEncoder::new(odd, "s", 20, Quality::Default).is_err());
+        let ulaw = format(Encoding::Mulaw, 8000);
+        for frame_ms in [0, MAX_FRAME_MS + 5, u32::MAX] {
+            let error = OutboundEncoder::new(ulaw, "s", frame_ms, Quality::Default).unwrap_err();
+            assert!(matches!(error, Error::Argument(_)), "{error}");
         }
-        encoder.flush(&mut out, &mut ends);
-        let mut start = 0;
-        ends.iter()
-            .map(|&end| {
-                let message = out[start..end].to_owned();
-                start = end;
-                message
-            })
-            .collect()
+        assert!(OutboundEncoder::new(ulaw, "s", MAX_FRAME_MS, Quality::Default).is_ok());
+    }
+
+    fn encode_all(encoder: &mut OutboundEncoder, chunks: &[&[i16]], rate: u32) -> Vec<String> {
+        let mut out = Batch::new();
+        for chunk in chunks {
+            encoder.push_i16(chunk, rate, &mut out).unwrap();
+        }
+        encoder.flush(&mut out);
+        out.iter().map(str::to_owned).collect()
     }
 
     #[test]
@@ -477,22 +528,37 @@ mod tests {
             };
             assert_eq!(play.payload.len(), 216); // 160 μ-law bytes
         }
-        assert_eq!(one.counters().frames, whole.len() as u64);
+        assert_eq!(one.counters().frames_emitted, whole.len() as u64);
+    }
+
+    #[test]
+    fn outbound_large_pushes_reserve_their_output_first() {
+        let wire_format = format(Encoding::Mulaw, 8000);
+        let mut encoder = OutboundEncoder::new(wire_format, "s", 20, Quality::Default).unwrap();
+        let mut out = Batch::new();
+        // 3 s at 24 kHz, past RESERVE_FROM, twice: 6 s at 8 kHz, 300 frames of 20 ms.
+        encoder
+            .push_i16(&vec![100; 3 * 24_000], 24_000, &mut out)
+            .unwrap();
+        encoder
+            .push_f32(&vec![0.1; 3 * 24_000], 24_000, &mut out)
+            .unwrap();
+        encoder.flush(&mut out);
+        assert!(out.len() >= 300, "{}", out.len());
+        assert_eq!(encoder.counters().frames_emitted, out.len() as u64);
     }
 
     #[test]
     fn outbound_clear_reports_pending() {
         let mut encoder =
             OutboundEncoder::new(format(Encoding::L16, 16000), "s", 20, Quality::Default).unwrap();
-        let (mut out, mut ends) = (String::new(), Vec::new());
-        encoder
-            .push_i16(&[7; 400], 16000, &mut out, &mut ends)
-            .unwrap();
-        assert_eq!(ends.len(), 1);
+        let mut out = Batch::new();
+        encoder.push_i16(&[7; 400], 16000, &mut out).unwrap();
+        assert_eq!(out.len(), 1);
         assert!((encoder.pending_ms() - 5.0).abs() < 1e-9);
         assert!((encoder.clear() - 5.0).abs() < 1e-9);
-        assert_eq!(encoder.counters().dropped, 80);
-        encoder.flush(&mut out, &mut ends);
-        assert_eq!(ends.len(), 1);
+        assert_eq!(encoder.counters().samples_cleared, 80);
+        encoder.flush(&mut out);
+        assert_eq!(out.len(), 1);
     }
 }

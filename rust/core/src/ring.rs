@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use crate::error::{Error, Result};
 
 /// What a write that does not fit does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Overflow {
     /// Drop the oldest queued samples (and markers inside them) to make room.
     DropOldest,
@@ -26,7 +26,7 @@ impl Overflow {
             "drop_oldest" => Ok(Overflow::DropOldest),
             "reject" => Ok(Overflow::Reject),
             _ => Err(Error::Format(format!(
-                "overflow must be \"drop_oldest\" or \"reject\", not {name:?}"
+                "{name:?} is not an overflow policy; expected \"drop_oldest\" or \"reject\""
             ))),
         }
     }
@@ -41,7 +41,11 @@ pub struct Dropped {
     pub markers: Vec<String>,
 }
 
-/// A bounded FIFO of int16 samples with markers.
+/// Largest ring capacity, in samples (2**27: 256 MiB, 46 minutes at 48 kHz).
+pub const MAX_CAPACITY: usize = 1 << 27;
+
+/// A bounded FIFO of int16 samples with markers. Memory grows with what is queued, up to the
+/// capacity, not all at construction.
 #[derive(Debug, Clone)]
 pub struct Ring {
     samples: VecDeque<i16>,
@@ -54,13 +58,15 @@ pub struct Ring {
 }
 
 impl Ring {
-    /// A ring holding at most `capacity` samples (at least 1).
+    /// A ring holding at most `capacity` samples (1 to [`MAX_CAPACITY`]).
     pub fn new(capacity: usize, overflow: Overflow) -> Result<Ring> {
-        if capacity == 0 {
-            return Err(Error::Format("capacity must be at least 1 sample".into()));
+        if !(1..=MAX_CAPACITY).contains(&capacity) {
+            return Err(Error::Argument(format!(
+                "capacity must be 1 to {MAX_CAPACITY} samples, got {capacity}"
+            )));
         }
         Ok(Ring {
-            samples: VecDeque::with_capacity(capacity),
+            samples: VecDeque::new(),
             capacity,
             overflow,
             read_position: 0,
@@ -99,6 +105,7 @@ impl Ring {
     pub fn write(&mut self, input: &[i16]) -> Result<Dropped> {
         let free = self.capacity - self.samples.len();
         if input.len() <= free {
+            self.reserve(input.len())?;
             self.samples.extend(input);
             return Ok(Dropped::default());
         }
@@ -115,6 +122,7 @@ impl Ring {
                 let from_queue = excess.min(self.samples.len());
                 let from_input = excess - from_queue;
                 self.samples.drain(..from_queue);
+                self.reserve(input.len() - from_input)?;
                 self.read_position += from_queue as u64;
                 // Input samples that never fit count as written and dropped at once.
                 self.read_position += from_input as u64;
@@ -126,6 +134,16 @@ impl Ring {
                 })
             }
         }
+    }
+
+    /// Room for `more` samples, or [`Error::Overflow`] if memory for them cannot be had.
+    fn reserve(&mut self, more: usize) -> Result<()> {
+        self.samples.try_reserve(more).map_err(|_| {
+            Error::Overflow(format!(
+                "ring cannot allocate room for {more} more samples ({} queued)",
+                self.samples.len()
+            ))
+        })
     }
 
     /// Set marker `name` at the current write position.
@@ -269,6 +287,12 @@ mod tests {
     #[test]
     fn bad_arguments() {
         assert!(Ring::new(0, Overflow::Reject).is_err());
+        assert!(Ring::new(MAX_CAPACITY + 1, Overflow::Reject).is_err());
+        assert!(Ring::new(usize::MAX, Overflow::Reject).is_err());
+        // The largest ring costs nothing until written to.
+        let mut big = Ring::new(MAX_CAPACITY, Overflow::Reject).unwrap();
+        big.write(&[1, 2, 3]).unwrap();
+        assert_eq!(big.available(), 3);
         assert!(Overflow::parse("newest").is_err());
     }
 }

@@ -33,16 +33,37 @@ impl Rng {
     }
 }
 
+/// Replace the string literal starting at or after `from` with `value` (a wrong-typed value).
+fn swap_string(data: &mut Vec<u8>, from: usize, value: &[u8]) {
+    let Some(open) = data[from.min(data.len())..].iter().position(|&b| b == b'"') else {
+        return;
+    };
+    let open = from + open;
+    let Some(len) = data[open + 1..].iter().position(|&b| b == b'"') else {
+        return;
+    };
+    data.splice(open..open + len + 2, value.iter().copied());
+}
+
 fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
+    const VALUES: [&[u8]; 6] = [
+        b"1",
+        b"[1",
+        b"{}",
+        b"\"both\"",
+        b"99999999999999999999999",
+        b"null",
+    ];
     let mut data = seed.to_vec();
     for _ in 0..1 + rng.below(4) {
         let at = rng.below(data.len() + 1);
-        match rng.below(4) {
+        match rng.below(5) {
             0 if at < data.len() => data[at] = rng.next() as u8,
             1 if at < data.len() => {
                 data.remove(at);
             }
             2 => data.insert(at, b"\"{}[]:,0a=\\/"[rng.below(12)]),
+            3 => swap_string(&mut data, at, VALUES[rng.below(VALUES.len())]),
             _ => data.truncate(at),
         }
     }
@@ -57,10 +78,40 @@ fn seeds_and_mutations_never_panic() {
     for seed in &seeds {
         checks::wire_parse(seed);
         checks::payload_decode(seed);
+        checks::inbound_decode(seed);
         for _ in 0..500 {
             let data = mutate(seed, &mut rng);
             checks::wire_parse(&data);
             checks::payload_decode(&data);
+            checks::inbound_decode(&data);
         }
+    }
+}
+
+/// The classes of hostile input found by hand, each kept as a case: wrong-typed values inside
+/// arrays followed by invalid JSON (in known and unknown events), track names other than the
+/// two, numbers too large for any integer type, deep nesting, lone surrogate escapes.
+#[test]
+fn hostile_cases_are_checked_like_any_input() {
+    let deep = format!(
+        "{{\"event\":\"x\",\"a\":{}{}}}",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    let long_number = format!("{{\"event\":\"x\",\"n\":{}}}", "7".repeat(5000));
+    let cases: Vec<&str> = vec![
+        r#"{"event":"x","start":{"tracks":[1}}"#,
+        r#"{"event":"start","start":{"tracks":[1}}"#,
+        r#"{"event":"x","start":{"tracks":[1,]}}"#,
+        r#"{"event":"media","media":{"track":"both","payload":"AAAA"}}"#,
+        r#"{"event":"media","media":{"track":"inbound\u0000","payload":"AAAA"}}"#,
+        r#"{"event":"media","sequenceNumber":99999999999999999999999,"media":{"payload":"AAAA"}}"#,
+        r#"{"event":"x","s":"\ud800"}"#,
+        &deep,
+        &long_number,
+    ];
+    for case in cases {
+        checks::wire_parse(case.as_bytes());
+        checks::inbound_decode(case.as_bytes());
     }
 }

@@ -3,14 +3,15 @@
 use std::cell::RefCell;
 
 use audiofork_core::payload::{self, decode_base64, encode_base64, encode_bytes, sample_count};
-use audiofork_core::{g711::Law, pcm};
+use audiofork_core::{g711::Law, pcm, ByteOrder};
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
+use crate::args::ByteOrderArg;
 use crate::array::new_filled;
 use crate::errors;
-use crate::input::{detach_if_large, encoding_arg, parse_byteorder, BytesArg, PcmArg, TextArg};
+use crate::input::{detach_if_large, encoding_arg, BytesArg, PcmArg, TextArg};
 
 thread_local! {
     /// Per-thread scratch for base64 bytes, so one-shot calls do not allocate per frame.
@@ -95,13 +96,13 @@ fn alaw_decode<'py>(
 
 /// Decode L16 bytes (`byteorder` "little" or "big") to an int16 array.
 #[pyfunction]
-#[pyo3(signature = (data, byteorder = "little"))]
+#[pyo3(signature = (data, byteorder = ByteOrderArg(ByteOrder::Little)))]
 fn l16_decode<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
-    byteorder: &str,
+    byteorder: ByteOrderArg,
 ) -> PyResult<Bound<'py, PyArray1<i16>>> {
-    let order = parse_byteorder(byteorder)?;
+    let order = byteorder.0;
     let data = BytesArg::extract(data, "data")?;
     let bytes = data.as_slice();
     let len = pcm::l16_sample_count(bytes.len()).map_err(errors::to_py)?;
@@ -110,13 +111,13 @@ fn l16_decode<'py>(
 
 /// Encode PCM as L16 bytes in `byteorder` ("little" or "big").
 #[pyfunction]
-#[pyo3(signature = (pcm, byteorder = "little"))]
+#[pyo3(signature = (pcm, byteorder = ByteOrderArg(ByteOrder::Little)))]
 fn l16_encode<'py>(
     py: Python<'py>,
     pcm: &Bound<'py, PyAny>,
-    byteorder: &str,
+    byteorder: ByteOrderArg,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let order = parse_byteorder(byteorder)?;
+    let order = byteorder.0;
     let pcm = PcmArg::extract(pcm, "pcm")?;
     let samples = pcm.to_i16();
     new_bytes(py, samples.len() * 2, |out| {
@@ -126,16 +127,16 @@ fn l16_encode<'py>(
 
 /// Decode a base64 media payload straight to an int16 array.
 #[pyfunction]
-#[pyo3(signature = (payload, encoding, byteorder = "little"))]
+#[pyo3(signature = (payload, encoding, byteorder = ByteOrderArg(ByteOrder::Little)))]
 fn decode_payload<'py>(
     py: Python<'py>,
     payload: &Bound<'py, PyAny>,
     encoding: &Bound<'py, PyAny>,
-    byteorder: &str,
+    byteorder: ByteOrderArg,
 ) -> PyResult<Bound<'py, PyArray1<i16>>> {
-    let (encoding, order) = encoding_arg(encoding, byteorder)?;
+    let (encoding, order) = encoding_arg(encoding, byteorder.0)?;
     let text = TextArg::extract(payload, "payload")?;
-    let text = text.as_bytes()?;
+    let text = text.as_bytes("payload")?;
     SCRATCH.with_borrow_mut(|bytes| {
         detach_if_large(py, text.len(), || decode_base64(text, bytes)).map_err(errors::to_py)?;
         let len = sample_count(bytes.len(), encoding).map_err(errors::to_py)?;
@@ -148,14 +149,14 @@ fn decode_payload<'py>(
 
 /// Encode PCM as a base64 media payload of `encoding`.
 #[pyfunction]
-#[pyo3(signature = (pcm, encoding, byteorder = "little"))]
+#[pyo3(signature = (pcm, encoding, byteorder = ByteOrderArg(ByteOrder::Little)))]
 fn encode_payload<'py>(
     py: Python<'py>,
     pcm: &Bound<'py, PyAny>,
     encoding: &Bound<'py, PyAny>,
-    byteorder: &str,
+    byteorder: ByteOrderArg,
 ) -> PyResult<Bound<'py, PyString>> {
-    let (encoding, order) = encoding_arg(encoding, byteorder)?;
+    let (encoding, order) = encoding_arg(encoding, byteorder.0)?;
     let pcm = PcmArg::extract(pcm, "pcm")?;
     let samples = pcm.to_i16();
     let text = SCRATCH.with_borrow_mut(|bytes| {

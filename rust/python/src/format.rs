@@ -1,12 +1,16 @@
 //! `MediaFormat`: a stream's encoding, sample rate and byte order, as a frozen Python value.
 
-use audiofork_core::format::{allowed_rates, ContentType, Encoding, MediaFormat};
+use audiofork_core::format::{
+    allowed_rates, resolve_format, Encoding, FormatProblem, FormatSpec, MediaFormat,
+};
+use audiofork_core::{ByteOrder, Error};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyInt, PyString, PyType};
+use pyo3::types::{PyDict, PyString, PyType};
 
+use crate::args::{ByteOrderArg, DefaultRate, Ms, SampleRate};
 use crate::errors;
-use crate::input::{parse_byteorder, type_name};
+use crate::input::type_name;
 
 /// How a stream's audio is carried: ``MediaFormat("audio/x-l16", 16000)``.
 ///
@@ -14,7 +18,7 @@ use crate::input::{parse_byteorder, type_name};
 /// or an alias (``"mulaw"``, ``"ulaw"``, ``"alaw"``, ``"l16"``) and is stored in its wire
 /// form. ``byteorder`` ("little" or "big") matters only for L16. With ``strict=True`` (the
 /// default) only the rates telephony platforms allow are accepted: μ-law and A-law at 8000,
-/// L16 at 8000, 16000 and 24000; ``strict=False`` allows any positive rate. Frozen and
+/// L16 at 8000, 16000 and 24000; ``strict=False`` allows any rate from 1 to 384000. Frozen and
 /// hashable; ``strict`` is not part of the value.
 #[pyclass(
     module = "audiofork._core",
@@ -27,41 +31,16 @@ use crate::input::{parse_byteorder, type_name};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PyMediaFormat(pub MediaFormat);
 
-fn rate_from_py(value: &Bound<'_, PyAny>) -> PyResult<u32> {
-    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
-        return Err(errors::to_py(audiofork_core::Error::Format(format!(
-            "sample_rate must be an int, got {}",
-            value.repr()?
-        ))));
-    }
-    let rate: i64 = value.extract()?;
-    u32::try_from(rate).ok().filter(|&r| r > 0).ok_or_else(|| {
-        errors::to_py(audiofork_core::Error::Format(format!(
-            "sample_rate must be a positive int below 2**32, got {rate}"
-        )))
-    })
-}
-
 impl PyMediaFormat {
-    fn build(
-        content_type: ContentType,
-        rate: u32,
-        byteorder: &str,
-        strict: bool,
-    ) -> PyResult<Self> {
-        if let Some(stated) = content_type.rate.filter(|&r| r != rate) {
-            return Err(errors::to_py(audiofork_core::Error::Format(format!(
-                "encoding says rate={stated} but sample_rate is {rate}"
-            ))));
-        }
-        MediaFormat::new(
-            content_type.encoding,
-            rate,
-            parse_byteorder(byteorder)?,
-            strict,
-        )
-        .map(PyMediaFormat)
-        .map_err(errors::to_py)
+    /// [`resolve_format`] with errors naming the Python arguments.
+    fn resolve(spec: FormatSpec<'_>, fields: (&str, &str)) -> PyResult<Self> {
+        resolve_format(&spec).map(PyMediaFormat).map_err(|problem| {
+            let mut message = problem.message(fields.0, fields.1);
+            if let FormatProblem::RateNotAllowed { .. } = problem {
+                message.push_str("; pass strict=False for other rates");
+            }
+            errors::to_py(Error::Format(message))
+        })
     }
 }
 
@@ -71,11 +50,11 @@ type NewArgs = (&'static str, u32, &'static str);
 #[pymethods]
 impl PyMediaFormat {
     #[new]
-    #[pyo3(signature = (encoding, sample_rate, byteorder = "little", *, strict = true))]
+    #[pyo3(signature = (encoding, sample_rate, byteorder = ByteOrderArg(ByteOrder::Little), *, strict = true))]
     fn new(
         encoding: &Bound<'_, PyAny>,
-        sample_rate: &Bound<'_, PyAny>,
-        byteorder: &str,
+        sample_rate: SampleRate,
+        byteorder: ByteOrderArg,
         strict: bool,
     ) -> PyResult<Self> {
         let encoding = encoding.cast::<PyString>().map_err(|_| {
@@ -84,33 +63,36 @@ impl PyMediaFormat {
                 type_name(encoding)
             ))
         })?;
-        let content_type = ContentType::parse(encoding.to_str()?).map_err(errors::to_py)?;
-        Self::build(content_type, rate_from_py(sample_rate)?, byteorder, strict)
+        let spec = FormatSpec {
+            content_type: &encoding.to_string_lossy(),
+            rate: Some(u64::from(sample_rate.0)),
+            default_rate: None,
+            byte_order: byteorder.0,
+            strict,
+        };
+        Self::resolve(spec, ("encoding", "sample_rate"))
     }
 
-    /// Parse ``"audio/x-l16;rate=16000"``. G.711 types without ``;rate=`` mean 8000 Hz; L16
-    /// without a rate takes ``default_rate`` or raises ``FormatError``.
+    /// Parse ``"audio/x-l16;rate=16000"``. ``rate`` is the only parameter. G.711 types
+    /// without ``;rate=`` mean 8000 Hz; L16 without a rate takes ``default_rate`` or raises
+    /// ``FormatError``.
     #[classmethod]
-    #[pyo3(signature = (content_type, *, byteorder = "little", strict = true, default_rate = None))]
+    #[pyo3(signature = (content_type, *, byteorder = ByteOrderArg(ByteOrder::Little), strict = true, default_rate = None))]
     fn parse(
         _cls: &Bound<'_, PyType>,
-        content_type: &str,
-        byteorder: &str,
+        content_type: &Bound<'_, PyString>,
+        byteorder: ByteOrderArg,
         strict: bool,
-        default_rate: Option<u32>,
+        default_rate: Option<DefaultRate>,
     ) -> PyResult<Self> {
-        let parsed = ContentType::parse(content_type).map_err(errors::to_py)?;
-        let rate = match (parsed.rate, default_rate, parsed.encoding) {
-            (Some(rate), _, _) => rate,
-            (None, Some(rate), _) => rate,
-            (None, None, Encoding::Mulaw | Encoding::Alaw) => 8000,
-            (None, None, Encoding::L16) => {
-                return Err(errors::to_py(audiofork_core::Error::Format(format!(
-                    "content type {content_type:?} needs a rate, e.g. audio/x-l16;rate=8000"
-                ))))
-            }
+        let spec = FormatSpec {
+            content_type: &content_type.to_string_lossy(),
+            rate: None,
+            default_rate: default_rate.map(|rate| rate.0),
+            byte_order: byteorder.0,
+            strict,
         };
-        Self::build(parsed, rate, byteorder, strict)
+        Self::resolve(spec, ("content_type", "default_rate"))
     }
 
     /// The encoding's wire content type without parameters, e.g. ``"audio/x-l16"``.
@@ -144,14 +126,14 @@ impl PyMediaFormat {
     }
 
     /// Samples in ``ms`` milliseconds; ``FormatError`` if that is not whole.
-    #[pyo3(signature = (ms = 20))]
-    fn samples_per_frame(&self, ms: u32) -> PyResult<usize> {
-        self.0.samples_per_ms(ms).map_err(errors::to_py)
+    #[pyo3(signature = (ms = Ms(20)))]
+    fn samples_per_frame(&self, ms: Ms) -> PyResult<usize> {
+        self.0.samples_per_ms(ms.0).map_err(errors::to_py)
     }
 
     /// Wire bytes in ``ms`` milliseconds: 160 for 20 ms of μ-law, 640 for L16/16k.
-    #[pyo3(signature = (ms = 20))]
-    fn bytes_per_frame(&self, ms: u32) -> PyResult<usize> {
+    #[pyo3(signature = (ms = Ms(20)))]
+    fn bytes_per_frame(&self, ms: Ms) -> PyResult<usize> {
         Ok(self.samples_per_frame(ms)? * self.bytes_per_sample())
     }
 
@@ -182,8 +164,8 @@ impl PyMediaFormat {
 
 /// Sample rates `encoding` allows with ``strict=True``.
 #[pyfunction]
-fn allowed_rates_for(encoding: &str) -> PyResult<Vec<u32>> {
-    Encoding::parse(encoding)
+fn allowed_rates_for(encoding: &Bound<'_, PyString>) -> PyResult<Vec<u32>> {
+    Encoding::parse(&encoding.to_string_lossy())
         .map(|e| allowed_rates(e).to_vec())
         .map_err(errors::to_py)
 }

@@ -238,24 +238,28 @@ impl<'py> TextArg<'py> {
         }
     }
 
-    pub fn as_bytes(&self) -> PyResult<&[u8]> {
+    /// The UTF-8 bytes; a `str` holding a lone surrogate is a `CodecError` naming `name`.
+    pub fn as_bytes(&self, name: &str) -> PyResult<&[u8]> {
         match self {
-            TextArg::Str(s) => Ok(s.to_str()?.as_bytes()),
+            TextArg::Str(s) => s.to_str().map(str::as_bytes).map_err(|_| {
+                errors::to_py(audiofork_core::Error::Codec(format!(
+                    "{name}: not valid UTF-8 (it holds a lone surrogate)"
+                )))
+            }),
             TextArg::Bytes(b) => Ok(b.as_slice()),
         }
     }
 }
 
-pub fn parse_byteorder(name: &str) -> PyResult<ByteOrder> {
-    ByteOrder::parse(name).map_err(errors::to_py)
-}
-
 /// An `encoding` argument: a content type or alias string, or a `MediaFormat`, whose byte
 /// order then wins over `byteorder`.
-pub fn encoding_arg(obj: &Bound<'_, PyAny>, byteorder: &str) -> PyResult<(Encoding, ByteOrder)> {
+pub fn encoding_arg(
+    obj: &Bound<'_, PyAny>,
+    byteorder: ByteOrder,
+) -> PyResult<(Encoding, ByteOrder)> {
     if let Ok(text) = obj.cast::<PyString>() {
-        let content_type = ContentType::parse(text.to_str()?).map_err(errors::to_py)?;
-        return Ok((content_type.encoding, parse_byteorder(byteorder)?));
+        let content_type = ContentType::parse(&text.to_string_lossy()).map_err(errors::to_py)?;
+        return Ok((content_type.encoding, byteorder));
     }
     if let Ok(format) = obj.cast::<PyMediaFormat>() {
         let format = format.get().0;

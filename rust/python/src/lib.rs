@@ -1,10 +1,12 @@
 //! `audiofork._core`: thin PyO3 wrappers over audiofork-core. Numpy in and out, the GIL
 //! released around large work, core errors mapped to the `audiofork.errors` classes.
 
+mod args;
 mod array;
 mod codec;
 mod errors;
 mod events;
+mod exclusive;
 mod format;
 mod input;
 mod pipeline;

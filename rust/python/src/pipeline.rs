@@ -1,36 +1,31 @@
 //! `InboundDecoder` and `OutboundEncoder`: one Python→Rust crossing per WebSocket message.
 
-use audiofork_core::pipeline::{Counters, InboundDecoder, OutboundEncoder};
+use audiofork_core::pcm::SampleType;
+use audiofork_core::pipeline::{InboundDecoder, OutboundEncoder};
 use audiofork_core::resample::Quality;
-use audiofork_core::wire::DEFAULT_MAX_MESSAGE_BYTES;
-use pyo3::exceptions::PyValueError;
+use audiofork_core::wire::Track;
+use audiofork_core::wire::{Batch, DEFAULT_MAX_MESSAGE_BYTES};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
+use crate::args::{
+    FrameMs, MaxMessageSize, OutRate, QualityArg, SampleRate, SampleTypeArg, StreamId, TrackArg,
+};
 use crate::array::new_filled;
 use crate::errors;
 use crate::events;
+use crate::exclusive::{exclusive, shared};
 use crate::format::PyMediaFormat;
 use crate::input::{detach_if_large, PcmArg, Samples, TextArg};
 use crate::wire::message_text;
 
-fn counters_dict<'py>(py: Python<'py>, counters: Counters) -> PyResult<Bound<'py, PyDict>> {
+/// A stats dict of `(key, count)` pairs.
+fn stats_dict<'py>(py: Python<'py>, pairs: [(&str, u64); 3]) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
-    dict.set_item("frames", counters.frames)?;
-    dict.set_item("bytes", counters.bytes)?;
-    dict.set_item("dropped", counters.dropped)?;
+    for (key, count) in pairs {
+        dict.set_item(key, count)?;
+    }
     Ok(dict)
-}
-
-fn quality(name: &str) -> PyResult<Quality> {
-    Quality::parse(name).map_err(errors::to_py)
-}
-
-/// Output sample type of an `InboundDecoder`.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum OutDtype {
-    Int16,
-    Float32,
 }
 
 /// Decodes inbound stream messages to PCM at the app's rate, one call per message.
@@ -38,10 +33,12 @@ enum OutDtype {
 /// ``decode_message(text)`` parses any message; a ``media`` event comes back with ``pcm``
 /// already base64-decoded, G.711/L16-decoded and resampled to ``out_rate`` (resampler state
 /// is kept per track across frames). ``out_dtype`` is ``"int16"`` or ``"float32"``.
+/// ``max_message_size`` (1 to 2**30 bytes, default 1 MiB) refuses longer messages. A
+/// ``start`` message switches the decoder to the format it announces.
 #[pyclass(module = "audiofork._core", name = "InboundDecoder")]
 pub struct PyInboundDecoder {
     inner: InboundDecoder,
-    dtype: OutDtype,
+    dtype: SampleType,
 }
 
 impl PyInboundDecoder {
@@ -50,8 +47,10 @@ impl PyInboundDecoder {
         let inner = &mut self.inner;
         let work = 4 * len;
         Ok(match self.dtype {
-            OutDtype::Int16 => new_filled(py, len, work, |out| inner.write_i16(out))?.into_any(),
-            OutDtype::Float32 => new_filled(py, len, work, |out| inner.write_f32(out))?.into_any(),
+            SampleType::Int16 => new_filled(py, len, work, |out| inner.write_i16(out))?.into_any(),
+            SampleType::Float32 => {
+                new_filled(py, len, work, |out| inner.write_f32(out))?.into_any()
+            }
         })
     }
 }
@@ -59,97 +58,94 @@ impl PyInboundDecoder {
 #[pymethods]
 impl PyInboundDecoder {
     #[new]
-    #[pyo3(signature = (media_format, out_rate = None, out_dtype = "int16", *, quality = "default", max_message_size = DEFAULT_MAX_MESSAGE_BYTES))]
+    #[pyo3(signature = (media_format, out_rate = None, out_dtype = SampleTypeArg(SampleType::Int16), *, quality = QualityArg(Quality::Default), max_message_size = MaxMessageSize(DEFAULT_MAX_MESSAGE_BYTES)))]
     fn new(
         media_format: PyMediaFormat,
-        out_rate: Option<u32>,
-        out_dtype: &str,
-        quality: &str,
-        max_message_size: usize,
+        out_rate: Option<OutRate>,
+        out_dtype: SampleTypeArg,
+        quality: QualityArg,
+        max_message_size: MaxMessageSize,
     ) -> PyResult<Self> {
-        let dtype = match out_dtype {
-            "int16" => OutDtype::Int16,
-            "float32" => OutDtype::Float32,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "out_dtype must be \"int16\" or \"float32\", not {other:?}"
-                )))
-            }
-        };
         let format = media_format.0;
-        let mut inner = InboundDecoder::new(
-            format,
-            out_rate.unwrap_or(format.sample_rate),
-            self::quality(quality)?,
-        )
-        .map_err(errors::to_py)?;
-        inner.set_max_message_bytes(max_message_size);
-        Ok(PyInboundDecoder { inner, dtype })
+        let out_rate = out_rate.map_or(format.sample_rate, |rate| rate.0);
+        let mut inner = InboundDecoder::new(format, out_rate, quality.0).map_err(errors::to_py)?;
+        inner.set_max_message_bytes(max_message_size.0);
+        Ok(PyInboundDecoder {
+            inner,
+            dtype: out_dtype.0,
+        })
     }
 
     /// Parse one message; ``media`` events carry the decoded, resampled ``pcm``.
     fn decode_message<'py>(
-        &mut self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         text: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let (py, mut this) = (slf.py(), exclusive(slf)?);
         let arg = TextArg::extract(text, "text")?;
         let text = message_text(&arg)?;
-        let message = self.inner.read_message(text).map_err(errors::to_py)?;
-        let pcm = match self.inner.unwritten_len() {
-            Some(len) => Some(self.write_pcm(py, len)?.unbind()),
+        let message = this.inner.read_message(text).map_err(errors::to_py)?;
+        let pcm = match this.inner.unwritten_len() {
+            Some(len) => Some(this.write_pcm(py, len)?.unbind()),
             None => None,
         };
         events::to_py(py, message, text, arg.immutable_source().as_ref(), pcm)
     }
 
     /// Decode one base64 payload of ``track`` to PCM at ``out_rate``.
-    #[pyo3(signature = (payload, track = "inbound"))]
+    #[pyo3(signature = (payload, track = TrackArg(Track::Inbound)))]
     fn decode_payload<'py>(
-        &mut self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         payload: &Bound<'py, PyAny>,
-        track: &str,
+        track: TrackArg,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let (py, mut this) = (slf.py(), exclusive(slf)?);
         let arg = TextArg::extract(payload, "payload")?;
         let text = message_text(&arg)?;
-        let len = self
+        let len = this
             .inner
-            .read_payload(text, track)
+            .read_payload(text, track.0)
             .map_err(errors::to_py)?;
-        self.write_pcm(py, len)
+        this.write_pcm(py, len)
     }
 
     /// Forget resampler history.
-    fn reset(&mut self) {
-        self.inner.reset();
+    fn reset(slf: &Bound<'_, Self>) -> PyResult<()> {
+        exclusive(slf)?.inner.reset();
+        Ok(())
     }
 
     /// The wire format being decoded.
     #[getter]
-    fn media_format(&self) -> PyMediaFormat {
-        PyMediaFormat(self.inner.format())
+    fn media_format(slf: &Bound<'_, Self>) -> PyResult<PyMediaFormat> {
+        Ok(PyMediaFormat(shared(slf)?.inner.format()))
     }
 
     /// The output sample rate.
     #[getter]
-    fn out_rate(&self) -> u32 {
-        self.inner.out_rate()
+    fn out_rate(slf: &Bound<'_, Self>) -> PyResult<u32> {
+        Ok(shared(slf)?.inner.out_rate())
     }
 
     /// ``"int16"`` or ``"float32"``.
     #[getter]
-    fn out_dtype(&self) -> &'static str {
-        match self.dtype {
-            OutDtype::Int16 => "int16",
-            OutDtype::Float32 => "float32",
-        }
+    fn out_dtype(slf: &Bound<'_, Self>) -> PyResult<&'static str> {
+        Ok(shared(slf)?.dtype.name())
     }
 
-    /// ``{"frames", "bytes", "dropped"}``: media frames decoded, wire bytes, frames refused.
+    /// ``frames_decoded``: media frames decoded; ``payload_bytes``: wire bytes (before
+    /// base64) decoded; ``frames_refused``: media frames refused as malformed.
     #[getter]
-    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        counters_dict(py, self.inner.counters())
+    fn stats<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
+        let (py, c) = (slf.py(), shared(slf)?.inner.counters());
+        stats_dict(
+            py,
+            [
+                ("frames_decoded", c.frames_decoded),
+                ("payload_bytes", c.payload_bytes),
+                ("frames_refused", c.frames_refused),
+            ],
+        )
     }
 }
 
@@ -157,26 +153,19 @@ impl PyInboundDecoder {
 ///
 /// ``push(pcm, sample_rate)`` takes any chunk size at any supported rate and returns the
 /// complete messages it produced; ``flush()`` emits the rest, padded with silence to a whole
-/// frame; ``clear()`` drops what was not emitted (barge-in).
+/// frame; ``clear()`` drops what was not emitted (barge-in). ``frame_ms`` is 1 to 1000; the
+/// format must be one ``playAudio`` carries (L16 at 8, 16 or 24 kHz, μ-law at 8 kHz).
 #[pyclass(module = "audiofork._core", name = "OutboundEncoder")]
 pub struct PyOutboundEncoder {
     inner: OutboundEncoder,
-    buffer: String,
-    ends: Vec<usize>,
+    batch: Batch,
 }
 
 impl PyOutboundEncoder {
     /// The messages written since the last call, as a list of `str`.
     fn take_messages<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let mut start = 0;
-        let messages = self.ends.iter().map(|&end| {
-            let message = PyString::new(py, &self.buffer[start..end]);
-            start = end;
-            message
-        });
-        let list = PyList::new(py, messages)?;
-        self.buffer.clear();
-        self.ends.clear();
+        let list = PyList::new(py, self.batch.iter().map(|m| PyString::new(py, m)))?;
+        self.batch.clear();
         Ok(list)
     }
 }
@@ -184,83 +173,95 @@ impl PyOutboundEncoder {
 #[pymethods]
 impl PyOutboundEncoder {
     #[new]
-    #[pyo3(signature = (wire_format, stream_id, frame_ms = 20, *, quality = "default"))]
+    #[pyo3(signature = (media_format, stream_id, frame_ms = FrameMs(20), *, quality = QualityArg(Quality::Default)))]
     fn new(
-        wire_format: PyMediaFormat,
-        stream_id: &str,
-        frame_ms: u32,
-        quality: &str,
+        media_format: PyMediaFormat,
+        stream_id: StreamId<'_>,
+        frame_ms: FrameMs,
+        quality: QualityArg,
     ) -> PyResult<Self> {
-        let inner =
-            OutboundEncoder::new(wire_format.0, stream_id, frame_ms, self::quality(quality)?)
-                .map_err(errors::to_py)?;
+        let inner = OutboundEncoder::new(media_format.0, stream_id.as_str(), frame_ms.0, quality.0)
+            .map_err(errors::to_py)?;
         Ok(PyOutboundEncoder {
             inner,
-            buffer: String::new(),
-            ends: Vec::new(),
+            batch: Batch::new(),
         })
     }
 
     /// Queue ``pcm`` recorded at ``sample_rate``; returns the ``playAudio`` messages completed.
     fn push<'py>(
-        &mut self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         pcm: &Bound<'py, PyAny>,
-        sample_rate: u32,
+        sample_rate: SampleRate,
     ) -> PyResult<Bound<'py, PyList>> {
+        let (py, mut this) = (slf.py(), exclusive(slf)?);
+        let sample_rate = sample_rate.0;
         let pcm = PcmArg::extract(pcm, "pcm")?;
-        let (inner, buffer, ends) = (&mut self.inner, &mut self.buffer, &mut self.ends);
+        let this = &mut *this;
+        let (inner, batch) = (&mut this.inner, &mut this.batch);
         match pcm.samples() {
-            Samples::I16(s) => detach_if_large(py, s.len() * 2, || {
-                inner.push_i16(s, sample_rate, buffer, ends)
-            }),
-            Samples::F32(s) => detach_if_large(py, s.len() * 4, || {
-                inner.push_f32(s, sample_rate, buffer, ends)
-            }),
+            Samples::I16(s) => {
+                detach_if_large(py, s.len() * 2, || inner.push_i16(s, sample_rate, batch))
+            }
+            Samples::F32(s) => {
+                detach_if_large(py, s.len() * 4, || inner.push_f32(s, sample_rate, batch))
+            }
         }
         .map_err(errors::to_py)?;
-        self.take_messages(py)
+        this.take_messages(py)
     }
 
     /// Emit everything queued, the last frame padded with silence.
-    fn flush<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        self.inner.flush(&mut self.buffer, &mut self.ends);
-        self.take_messages(py)
+    fn flush<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyList>> {
+        let mut this = exclusive(slf)?;
+        let this = &mut *this;
+        this.inner.flush(&mut this.batch);
+        this.take_messages(slf.py())
     }
 
-    /// Drop what was not yet emitted; returns the milliseconds dropped, rounded.
-    fn clear(&mut self) -> u64 {
-        self.inner.clear().round() as u64
+    /// Drop what was not yet emitted; returns the milliseconds dropped.
+    fn clear(slf: &Bound<'_, Self>) -> PyResult<f64> {
+        Ok(exclusive(slf)?.inner.clear())
     }
 
     /// Milliseconds queued but not yet emitted.
     #[getter]
-    fn pending_ms(&self) -> f64 {
-        self.inner.pending_ms()
+    fn pending_ms(slf: &Bound<'_, Self>) -> PyResult<f64> {
+        Ok(shared(slf)?.inner.pending_ms())
     }
 
     /// The wire format of the messages.
     #[getter]
-    fn media_format(&self) -> PyMediaFormat {
-        PyMediaFormat(self.inner.format())
+    fn media_format(slf: &Bound<'_, Self>) -> PyResult<PyMediaFormat> {
+        Ok(PyMediaFormat(shared(slf)?.inner.format()))
     }
 
     /// The stream id in every message.
     #[getter]
-    fn stream_id(&self) -> &str {
-        self.inner.stream_id()
+    fn stream_id(slf: &Bound<'_, Self>) -> PyResult<String> {
+        Ok(shared(slf)?.inner.stream_id().to_owned())
     }
 
     /// Samples per frame at the wire rate.
     #[getter]
-    fn frame_samples(&self) -> usize {
-        self.inner.frame_samples()
+    fn frame_samples(slf: &Bound<'_, Self>) -> PyResult<usize> {
+        Ok(shared(slf)?.inner.frame_samples())
     }
 
-    /// ``{"frames", "bytes", "dropped"}``: messages emitted, wire bytes, samples cleared.
+    /// ``frames_emitted``: ``playAudio`` messages emitted; ``payload_bytes``: wire bytes
+    /// (before base64) encoded; ``samples_cleared``: samples at the wire rate dropped by
+    /// ``clear()``.
     #[getter]
-    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        counters_dict(py, self.inner.counters())
+    fn stats<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
+        let (py, c) = (slf.py(), shared(slf)?.inner.counters());
+        stats_dict(
+            py,
+            [
+                ("frames_emitted", c.frames_emitted),
+                ("payload_bytes", c.payload_bytes),
+                ("samples_cleared", c.samples_cleared),
+            ],
+        )
     }
 }
 

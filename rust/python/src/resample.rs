@@ -4,16 +4,15 @@ use audiofork_core::resample::{self as core, Quality};
 use numpy::PyArray1;
 use pyo3::prelude::*;
 
+use crate::args::{InRate, InputLen, OutRate, QualityArg};
 use crate::array::new_filled;
 use crate::errors;
+use crate::exclusive::{exclusive, shared};
 use crate::input::{detach_if_large, PcmArg, Samples};
 
-fn quality(name: &str) -> PyResult<Quality> {
-    Quality::parse(name).map_err(errors::to_py)
-}
-
-fn rate(what: &str, value: i64) -> PyResult<u32> {
-    core::check_rate(what, value).map_err(errors::to_py)
+/// A rate the resampler converts (one of [`core::RATES`]).
+fn rate(what: &str, value: u32) -> PyResult<u32> {
+    core::check_rate(what, i64::from(value)).map_err(errors::to_py)
 }
 
 /// The sample type a stream was last fed, which `flush()` returns.
@@ -42,11 +41,10 @@ pub struct PyResampler {
 #[pymethods]
 impl PyResampler {
     #[new]
-    #[pyo3(signature = (in_rate, out_rate, quality = "default"))]
-    fn new(in_rate: i64, out_rate: i64, quality: &str) -> PyResult<Self> {
-        let (in_rate, out_rate) = (rate("in_rate", in_rate)?, rate("out_rate", out_rate)?);
-        let inner = core::Resampler::new(in_rate, out_rate, self::quality(quality)?)
-            .map_err(errors::to_py)?;
+    #[pyo3(signature = (in_rate, out_rate, quality = QualityArg(Quality::Default)))]
+    fn new(in_rate: InRate, out_rate: OutRate, quality: QualityArg) -> PyResult<Self> {
+        let (in_rate, out_rate) = (rate("in_rate", in_rate.0)?, rate("out_rate", out_rate.0)?);
+        let inner = core::Resampler::new(in_rate, out_rate, quality.0).map_err(errors::to_py)?;
         Ok(PyResampler {
             inner,
             dtype: Dtype::Int16,
@@ -55,21 +53,22 @@ impl PyResampler {
 
     /// Resample the next chunk: int16 or float32 numpy array, or bytes-like int16.
     fn process<'py>(
-        &mut self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         chunk: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let (py, mut this) = (slf.py(), exclusive(slf)?);
         let pcm = PcmArg::extract(chunk, "chunk")?;
-        let inner = &mut self.inner;
+        let this = &mut *this;
+        let inner = &mut this.inner;
         match pcm.samples() {
             Samples::I16(x) => {
-                self.dtype = Dtype::Int16;
+                this.dtype = Dtype::Int16;
                 let n = inner.output_len(x.len());
                 new_filled(py, n, 2 * x.len(), |out| inner.process_i16_into(x, out))
                     .map(Bound::into_any)
             }
             Samples::F32(x) => {
-                self.dtype = Dtype::Float32;
+                this.dtype = Dtype::Float32;
                 let n = inner.output_len(x.len());
                 new_filled(py, n, 4 * x.len(), |out| inner.process_f32_into(x, out))
                     .map(Bound::into_any)
@@ -79,84 +78,88 @@ impl PyResampler {
 
     /// The tail held back by the filter (``delay_samples`` samples, in the dtype of the last
     /// ``process``), then the stream starts afresh.
-    fn flush<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyAny> {
-        match self.dtype {
+    fn flush<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let (py, mut this) = (slf.py(), exclusive(slf)?);
+        Ok(match this.dtype {
             Dtype::Int16 => {
                 let mut out = Vec::new();
-                self.inner.flush_i16(&mut out);
+                this.inner.flush_i16(&mut out);
                 PyArray1::from_vec(py, out).into_any()
             }
             Dtype::Float32 => {
                 let mut out = Vec::new();
-                self.inner.flush_f32(&mut out);
+                this.inner.flush_f32(&mut out);
                 PyArray1::from_vec(py, out).into_any()
             }
-        }
+        })
     }
 
     /// Forget all history: the next chunk starts a new stream.
-    fn reset(&mut self) {
-        self.inner.reset();
+    fn reset(slf: &Bound<'_, Self>) -> PyResult<()> {
+        exclusive(slf)?.inner.reset();
+        Ok(())
     }
 
     /// How many samples the next ``process`` of ``input_len`` samples returns (``FormatError``
     /// if more than a buffer can hold).
-    fn output_len(&self, input_len: usize) -> PyResult<usize> {
-        self.inner
-            .checked_output_len(input_len)
+    fn output_len(slf: &Bound<'_, Self>, input_len: InputLen) -> PyResult<usize> {
+        shared(slf)?
+            .inner
+            .checked_output_len(input_len.0)
             .map_err(errors::to_py)
     }
 
     #[getter]
-    fn in_rate(&self) -> u32 {
-        self.inner.in_rate()
+    fn in_rate(slf: &Bound<'_, Self>) -> PyResult<u32> {
+        Ok(shared(slf)?.inner.in_rate())
     }
 
     #[getter]
-    fn out_rate(&self) -> u32 {
-        self.inner.out_rate()
+    fn out_rate(slf: &Bound<'_, Self>) -> PyResult<u32> {
+        Ok(shared(slf)?.inner.out_rate())
     }
 
     #[getter]
-    fn quality(&self) -> &'static str {
-        self.inner.quality().name()
+    fn quality(slf: &Bound<'_, Self>) -> PyResult<&'static str> {
+        Ok(shared(slf)?.inner.quality().name())
     }
 
     /// Delay in output samples: an impulse comes out this many samples late.
     #[getter]
-    fn delay_samples(&self) -> usize {
-        self.inner.delay_samples()
+    fn delay_samples(slf: &Bound<'_, Self>) -> PyResult<usize> {
+        Ok(shared(slf)?.inner.delay_samples())
     }
 
     /// Delay in milliseconds.
     #[getter]
-    fn delay_ms(&self) -> f64 {
-        self.inner.delay_ms()
+    fn delay_ms(slf: &Bound<'_, Self>) -> PyResult<f64> {
+        Ok(shared(slf)?.inner.delay_ms())
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "Resampler(in_rate={}, out_rate={}, quality={:?})",
-            self.inner.in_rate(),
-            self.inner.out_rate(),
-            self.inner.quality().name()
-        )
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let this = shared(slf)?;
+        Ok(format!(
+            "Resampler(in_rate={}, out_rate={}, quality='{}')",
+            this.inner.in_rate(),
+            this.inner.out_rate(),
+            this.inner.quality().name()
+        ))
     }
 }
 
 /// Resample a whole signal at once, delay compensated: the output is aligned with the input
 /// and ``round(len(x) * out_rate / in_rate)`` samples long (like ``soxr.resample``).
 #[pyfunction]
-#[pyo3(signature = (x, in_rate, out_rate, quality = "default"))]
+#[pyo3(signature = (x, in_rate, out_rate, quality = QualityArg(Quality::Default)))]
 fn resample<'py>(
     py: Python<'py>,
     x: &Bound<'py, PyAny>,
-    in_rate: i64,
-    out_rate: i64,
-    quality: &str,
+    in_rate: InRate,
+    out_rate: OutRate,
+    quality: QualityArg,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (in_rate, out_rate) = (rate("in_rate", in_rate)?, rate("out_rate", out_rate)?);
-    let quality = self::quality(quality)?;
+    let (in_rate, out_rate) = (rate("in_rate", in_rate.0)?, rate("out_rate", out_rate.0)?);
+    let quality = quality.0;
     let pcm = PcmArg::extract(x, "x")?;
     Ok(match pcm.samples() {
         Samples::I16(x) => {

@@ -8,6 +8,7 @@ use audiofork_core::ring::{Overflow, Ring};
 use numpy::PyArray1;
 use pyo3::prelude::*;
 
+use crate::args::{Capacity, Count, Name, OverflowArg};
 use crate::errors;
 use crate::input::PcmArg;
 
@@ -16,7 +17,8 @@ use crate::input::PcmArg;
 /// ``write`` queues samples (overflow policy ``"drop_oldest"`` or ``"reject"``); ``read(n)``
 /// returns exactly ``n`` samples and the markers the read passed, or ``None``; ``mark(name)``
 /// sets a marker at the current write position; ``clear()`` drops everything and reports it.
-/// Thread-safe: one writer and one reader may use it from two threads at once.
+/// Thread-safe: one writer and one reader may use it from two threads at once. ``capacity``
+/// is 1 to 2**27 samples; memory grows with what is queued.
 #[pyclass(module = "audiofork._core", name = "Ring", frozen)]
 pub struct PyRing {
     inner: Mutex<Ring>,
@@ -35,10 +37,9 @@ impl PyRing {
 #[pymethods]
 impl PyRing {
     #[new]
-    #[pyo3(signature = (capacity, overflow = "drop_oldest"))]
-    fn new(capacity: usize, overflow: &str) -> PyResult<Self> {
-        let overflow = Overflow::parse(overflow).map_err(errors::to_py)?;
-        let ring = Ring::new(capacity, overflow).map_err(errors::to_py)?;
+    #[pyo3(signature = (capacity, overflow = OverflowArg(Overflow::DropOldest)))]
+    fn new(capacity: Capacity, overflow: OverflowArg) -> PyResult<Self> {
+        let ring = Ring::new(capacity.0, overflow.0).map_err(errors::to_py)?;
         Ok(PyRing {
             inner: Mutex::new(ring),
         })
@@ -64,23 +65,25 @@ impl PyRing {
     fn read<'py>(
         &self,
         py: Python<'py>,
-        n: usize,
+        n: Count,
     ) -> Option<(Bound<'py, PyArray1<i16>>, Vec<String>)> {
+        let n = n.0;
         let mut out = Vec::with_capacity(n.min(1 << 20));
         let markers = py.detach(|| self.ring().read(n, &mut out))?;
         Some((PyArray1::from_vec(py, out), markers))
     }
 
     /// The next ``n`` samples without consuming them, or ``None`` if fewer are queued.
-    fn peek<'py>(&self, py: Python<'py>, n: usize) -> Option<Bound<'py, PyArray1<i16>>> {
+    fn peek<'py>(&self, py: Python<'py>, n: Count) -> Option<Bound<'py, PyArray1<i16>>> {
+        let n = n.0;
         let mut out = Vec::with_capacity(n.min(1 << 20));
         py.detach(|| self.ring().peek(n, &mut out))
             .then(|| PyArray1::from_vec(py, out))
     }
 
     /// Set marker ``name`` at the current write position.
-    fn mark(&self, name: &str) {
-        self.ring().mark(name);
+    fn mark(&self, name: Name<'_>) {
+        self.ring().mark(name.as_str());
     }
 
     /// Markers the read position has reached (e.g. set while the ring was empty), removed.

@@ -1,8 +1,12 @@
 //! `parse_message` and the message builders.
 
-use audiofork_core::wire::{self, MediaFields, ParseOptions, StartFields};
+use audiofork_core::wire::{self, MediaFields, ParseOptions, StartFields, Track};
 use pyo3::prelude::*;
 
+use crate::args::{
+    AccountId, CallId, Chunk, Digit, ExtraHeaders, MaxSize, Name, Payload, SequenceNumber,
+    StreamId, TimestampMs, TrackArg,
+};
 use crate::errors;
 use crate::events;
 use crate::format::PyMediaFormat;
@@ -32,16 +36,16 @@ pub fn message_text<'a>(text: &'a TextArg<'_>) -> PyResult<&'a str> {
 /// ``UnknownEvent``; malformed or oversized messages raise ``ProtocolError`` naming the
 /// event and field.
 #[pyfunction]
-#[pyo3(signature = (text, *, max_size = wire::DEFAULT_MAX_MESSAGE_BYTES))]
+#[pyo3(signature = (text, *, max_size = MaxSize(wire::DEFAULT_MAX_MESSAGE_BYTES)))]
 fn parse_message<'py>(
     py: Python<'py>,
     text: &Bound<'py, PyAny>,
-    max_size: usize,
+    max_size: MaxSize,
 ) -> PyResult<Bound<'py, PyAny>> {
     let arg = TextArg::extract(text, "text")?;
     let text = message_text(&arg)?;
     let options = ParseOptions {
-        max_bytes: max_size,
+        max_bytes: max_size.0,
         check_payload: true,
     };
     let message = wire::parse(text, &options).map_err(errors::to_py)?;
@@ -52,92 +56,99 @@ fn escaped_payload(payload: &str) -> impl FnOnce(&mut String) + '_ {
     move |out| wire::push_escaped(out, payload)
 }
 
-/// A ``playAudio`` message carrying ``payload`` (base64) in ``media_format``.
+/// One message written by `write` into a new string.
+fn written(write: impl FnOnce(&mut String)) -> String {
+    let mut out = String::new();
+    write(&mut out);
+    out
+}
+
+/// A ``playAudio`` message carrying ``payload`` (base64) in ``media_format``, which must be
+/// one ``playAudio`` carries (L16 at 8, 16 or 24 kHz, or μ-law at 8 kHz).
 #[pyfunction]
-fn play_audio(stream_id: &str, media_format: PyMediaFormat, payload: &str) -> String {
+fn play_audio(
+    stream_id: StreamId<'_>,
+    media_format: PyMediaFormat,
+    payload: Payload<'_>,
+) -> PyResult<String> {
+    wire::check_play_audio_format(&media_format.0).map_err(errors::to_py)?;
+    let payload = payload.as_str();
     let mut out = String::with_capacity(payload.len() + 128);
     wire::write_play_audio(
         &mut out,
-        stream_id,
+        stream_id.as_str(),
         &media_format.0,
         escaped_payload(payload),
     );
-    out
+    Ok(out)
 }
 
 /// A ``checkpoint`` message.
 #[pyfunction]
-fn checkpoint(stream_id: &str, name: &str) -> String {
-    let mut out = String::new();
-    wire::write_checkpoint(&mut out, stream_id, name);
-    out
+fn checkpoint(stream_id: StreamId<'_>, name: Name<'_>) -> String {
+    written(|out| wire::write_checkpoint(out, stream_id.as_str(), name.as_str()))
 }
 
 /// A ``clearAudio`` message.
 #[pyfunction]
-fn clear_audio(stream_id: &str) -> String {
-    let mut out = String::new();
-    wire::write_clear_audio(&mut out, stream_id);
-    out
+fn clear_audio(stream_id: StreamId<'_>) -> String {
+    written(|out| wire::write_clear_audio(out, stream_id.as_str()))
 }
 
 /// A ``stop`` message.
 #[pyfunction]
-fn stop(stream_id: &str) -> String {
-    let mut out = String::new();
-    wire::write_stop(&mut out, stream_id);
-    out
+fn stop(stream_id: StreamId<'_>) -> String {
+    written(|out| wire::write_stop(out, stream_id.as_str()))
 }
 
-/// A ``start`` message (nested form), as the platform sends it.
+/// A ``start`` message (nested form), as the platform sends it; ``account_id`` defaults to
+/// ``""``, ``tracks`` to ``["inbound"]``, ``sequence_number`` to 0, ``extra_headers`` to
+/// ``"{}"``.
 #[pyfunction]
-#[pyo3(signature = (stream_id, media_format, *, call_id, account_id = "", tracks = vec!["inbound".to_owned()], sequence_number = 0, extra_headers = "{}"))]
+#[pyo3(signature = (stream_id, media_format, *, call_id, account_id = None, tracks = vec![TrackArg(Track::Inbound)], sequence_number = SequenceNumber(0), extra_headers = None))]
 fn start(
-    stream_id: &str,
+    stream_id: StreamId<'_>,
     media_format: PyMediaFormat,
-    call_id: &str,
-    account_id: &str,
-    tracks: Vec<String>,
-    sequence_number: u64,
-    extra_headers: &str,
+    call_id: CallId<'_>,
+    account_id: Option<AccountId<'_>>,
+    tracks: Vec<TrackArg>,
+    sequence_number: SequenceNumber,
+    extra_headers: Option<ExtraHeaders<'_>>,
 ) -> String {
-    let tracks: Vec<&str> = tracks.iter().map(String::as_str).collect();
-    let mut out = String::new();
-    wire::write_start(
-        &mut out,
-        &StartFields {
-            sequence_number,
-            stream_id,
-            call_id,
-            account_id,
-            tracks: &tracks,
-            media_format: media_format.0,
-            extra_headers,
-        },
-    );
-    out
+    let tracks: Vec<Track> = tracks.into_iter().map(|track| track.0).collect();
+    let fields = StartFields {
+        sequence_number: sequence_number.0,
+        stream_id: stream_id.as_str(),
+        call_id: call_id.as_str(),
+        account_id: account_id.as_ref().map_or("", AccountId::as_str),
+        tracks: &tracks,
+        media_format: media_format.0,
+        extra_headers: extra_headers.as_ref().map_or("{}", ExtraHeaders::as_str),
+    };
+    written(|out| wire::write_start(out, &fields))
 }
 
-/// A ``media`` message, as the platform sends it.
+/// A ``media`` message, as the platform sends it; ``extra_headers`` defaults to ``"{}"``.
 #[pyfunction]
-#[pyo3(signature = (stream_id, payload, *, sequence_number, chunk, timestamp_ms, track = "inbound", extra_headers = "{}"))]
+#[pyo3(signature = (stream_id, payload, *, sequence_number, chunk, timestamp_ms, track = TrackArg(Track::Inbound), extra_headers = None))]
 fn media(
-    stream_id: &str,
-    payload: &str,
-    sequence_number: u64,
-    chunk: u64,
-    timestamp_ms: u64,
-    track: &str,
-    extra_headers: &str,
+    stream_id: StreamId<'_>,
+    payload: Payload<'_>,
+    sequence_number: SequenceNumber,
+    chunk: Chunk,
+    timestamp_ms: TimestampMs,
+    track: TrackArg,
+    extra_headers: Option<ExtraHeaders<'_>>,
 ) -> String {
+    let payload = payload.as_str();
     let mut out = String::with_capacity(payload.len() + 192);
     let fields = MediaFields {
-        sequence_number,
-        stream_id,
-        track,
-        timestamp_ms,
-        chunk,
-        extra_headers,
+        sequence_number: sequence_number.0,
+        stream_id: stream_id.as_str(),
+        track: track.0,
+        timestamp_ms: timestamp_ms.0,
+        chunk: chunk.0,
+        extra_headers: extra_headers.as_ref().map_or("{}", ExtraHeaders::as_str),
     };
     wire::write_media(&mut out, &fields, escaped_payload(payload));
     out
@@ -146,44 +157,61 @@ fn media(
 /// A ``playedStream`` message.
 #[pyfunction]
 #[pyo3(signature = (name, stream_id = None, sequence_number = None))]
-fn played_stream(name: &str, stream_id: Option<&str>, sequence_number: Option<u64>) -> String {
-    let mut out = String::new();
-    wire::write_played_stream(&mut out, name, stream_id, sequence_number);
-    out
+fn played_stream(
+    name: Name<'_>,
+    stream_id: Option<StreamId<'_>>,
+    sequence_number: Option<SequenceNumber>,
+) -> String {
+    written(|out| {
+        wire::write_played_stream(
+            out,
+            name.as_str(),
+            stream_id.as_ref().map(StreamId::as_str),
+            sequence_number.map(|n| n.0),
+        )
+    })
 }
 
 /// A ``clearedAudio`` message.
 #[pyfunction]
 #[pyo3(signature = (stream_id = None, sequence_number = None))]
-fn cleared_audio(stream_id: Option<&str>, sequence_number: Option<u64>) -> String {
-    let mut out = String::new();
-    wire::write_cleared_audio(&mut out, stream_id, sequence_number);
-    out
+fn cleared_audio(
+    stream_id: Option<StreamId<'_>>,
+    sequence_number: Option<SequenceNumber>,
+) -> String {
+    written(|out| {
+        wire::write_cleared_audio(
+            out,
+            stream_id.as_ref().map(StreamId::as_str),
+            sequence_number.map(|n| n.0),
+        )
+    })
 }
 
 /// A ``dtmf`` message.
 #[pyfunction]
-#[pyo3(signature = (stream_id, digit, *, sequence_number, timestamp_ms, track = "inbound"))]
+#[pyo3(signature = (stream_id, digit, *, sequence_number, timestamp_ms, track = TrackArg(Track::Inbound)))]
 fn dtmf(
-    stream_id: &str,
-    digit: &str,
-    sequence_number: u64,
-    timestamp_ms: u64,
-    track: &str,
+    stream_id: StreamId<'_>,
+    digit: Digit<'_>,
+    sequence_number: SequenceNumber,
+    timestamp_ms: TimestampMs,
+    track: TrackArg,
 ) -> String {
-    let mut out = String::new();
-    wire::write_dtmf(
-        &mut out,
-        sequence_number,
-        stream_id,
-        track,
-        digit,
-        timestamp_ms,
-    );
-    out
+    written(|out| {
+        wire::write_dtmf(
+            out,
+            sequence_number.0,
+            stream_id.as_str(),
+            track.0,
+            digit.as_str(),
+            timestamp_ms.0,
+        )
+    })
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("DEFAULT_MAX_MESSAGE_BYTES", wire::DEFAULT_MAX_MESSAGE_BYTES)?;
     m.add_function(wrap_pyfunction!(parse_message, m)?)?;
     m.add_function(wrap_pyfunction!(play_audio, m)?)?;
     m.add_function(wrap_pyfunction!(checkpoint, m)?)?;

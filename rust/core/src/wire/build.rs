@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use super::json::push_str_literal;
+use super::Track;
 use crate::format::MediaFormat;
 
 fn push_field(out: &mut String, name: &str, value: &str) {
@@ -26,7 +27,7 @@ pub struct StartFields<'a> {
     pub stream_id: &'a str,
     pub call_id: &'a str,
     pub account_id: &'a str,
-    pub tracks: &'a [&'a str],
+    pub tracks: &'a [Track],
     pub media_format: MediaFormat,
     pub extra_headers: &'a str,
 }
@@ -44,7 +45,7 @@ pub fn write_start(out: &mut String, f: &StartFields<'_>) {
         if i > 0 {
             out.push(',');
         }
-        push_str_literal(out, track);
+        push_str_literal(out, track.name());
     }
     out.push_str("],\"mediaFormat\":{\"encoding\":\"");
     out.push_str(f.media_format.encoding.mime());
@@ -60,7 +61,7 @@ pub fn write_start(out: &mut String, f: &StartFields<'_>) {
 pub struct MediaFields<'a> {
     pub sequence_number: u64,
     pub stream_id: &'a str,
-    pub track: &'a str,
+    pub track: Track,
     pub timestamp_ms: u64,
     pub chunk: u64,
     pub extra_headers: &'a str,
@@ -72,7 +73,7 @@ pub fn write_media(out: &mut String, f: &MediaFields<'_>, payload: impl FnOnce(&
     push_number(out, "sequenceNumber", f.sequence_number);
     push_field(out, "streamId", f.stream_id);
     out.push_str(",\"media\":{\"track\":");
-    push_str_literal(out, f.track);
+    push_str_literal(out, f.track.name());
     // The timestamp is a string on the wire (newest form).
     let _ = write!(out, ",\"timestamp\":\"{}\"", f.timestamp_ms);
     push_number(out, "chunk", f.chunk);
@@ -161,14 +162,14 @@ pub fn write_dtmf(
     out: &mut String,
     sequence_number: u64,
     stream_id: &str,
-    track: &str,
+    track: Track,
     digit: &str,
     timestamp_ms: u64,
 ) {
     out.push_str("{\"event\":\"dtmf\"");
     push_optional_ids(out, Some(stream_id), Some(sequence_number));
     out.push_str(",\"dtmf\":{\"track\":");
-    push_str_literal(out, track);
+    push_str_literal(out, track.name());
     push_field(out, "digit", digit);
     let _ = write!(out, ",\"timestamp\":\"{timestamp_ms}\"}}}}");
 }

@@ -4,9 +4,10 @@
 //! Parsing is liberal (every documented variant: nested and flat `start`, timestamps and
 //! rates as numbers or strings, optional ids) and borrows the large fields (`payload`) from
 //! the input. Writing emits the newest documented form. Errors are
-//! [`Error::Protocol`](crate::Error::Protocol) and name the event and field, e.g.
-//! `start.mediaFormat.sampleRate: 44100 is not allowed for audio/x-mulaw (allowed: 8000)`.
+//! [`Error::Protocol`](crate::Error::Protocol) and name the field by [`field_path`]'s rule,
+//! e.g. `start.mediaFormat.sampleRate: 44100 is not allowed for audio/x-mulaw (allowed: 8000)`.
 
+mod batch;
 mod build;
 mod headers;
 mod json;
@@ -15,6 +16,7 @@ mod reader;
 
 use std::borrow::Cow;
 
+pub use batch::Batch;
 pub use build::{
     write_checkpoint, write_clear_audio, write_cleared_audio, write_dtmf, write_media,
     write_play_audio, write_played_stream, write_start, write_stop, MediaFields, StartFields,
@@ -23,10 +25,84 @@ pub use headers::parse_extra_headers;
 pub use json::push_escaped;
 pub use parse::{parse, ParseOptions};
 
-use crate::format::MediaFormat;
+use crate::error::{Error, Result};
+use crate::format::{allowed_rates, Encoding, MediaFormat};
 
 /// Default limit on one message's size, checked before any parsing.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1 << 20;
+
+/// Highest limit a caller may set on one message's size (1 GiB).
+pub const MAX_MESSAGE_BYTES_LIMIT: usize = 1 << 30;
+
+/// The one rule for naming a field in an error: the event, then the field's JSON path from
+/// the message root, except that a path starting at the event's own body object (`dtmf` in a
+/// `dtmf` message) is not prefixed twice. So `checkpoint.name`, `playAudio.media.sampleRate`,
+/// `dtmf.digit`, and `media` for a `media` message without its body.
+pub fn field_path(event: &str, path: &str) -> String {
+    let own_body = path
+        .strip_prefix(event)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'));
+    if own_body {
+        path.to_owned()
+    } else {
+        format!("{event}.{path}")
+    }
+}
+
+/// Whether `playAudio` can carry `format`: L16 at 8000, 16000 or 24000 Hz, or μ-law at
+/// 8000 Hz. The error says what it can carry.
+pub fn check_play_audio_format(format: &MediaFormat) -> Result<()> {
+    let allowed = format.encoding != Encoding::Alaw
+        && allowed_rates(format.encoding).contains(&format.sample_rate);
+    if allowed {
+        return Ok(());
+    }
+    Err(Error::Format(format!(
+        "playAudio carries audio/x-l16 at 8000, 16000 or 24000 Hz or audio/x-mulaw at 8000 Hz, \
+         not {}",
+        format.content_type()
+    )))
+}
+
+/// One direction of a call's audio: the caller (`inbound`) or the callee (`outbound`). Media
+/// of any other track is a protocol error, so per-track state is bounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Track {
+    /// The caller's audio.
+    #[default]
+    Inbound,
+    /// The callee's audio.
+    Outbound,
+}
+
+impl Track {
+    /// Both tracks, in index order.
+    pub const ALL: [Track; 2] = [Track::Inbound, Track::Outbound];
+
+    /// `"inbound"` or `"outbound"`.
+    pub fn parse(name: &str) -> Result<Track> {
+        match name {
+            "inbound" => Ok(Track::Inbound),
+            "outbound" => Ok(Track::Outbound),
+            _ => Err(Error::Protocol(format!(
+                "{name:?} is not a track; expected \"inbound\" or \"outbound\""
+            ))),
+        }
+    }
+
+    /// The name on the wire.
+    pub fn name(self) -> &'static str {
+        match self {
+            Track::Inbound => "inbound",
+            Track::Outbound => "outbound",
+        }
+    }
+
+    /// 0 for inbound, 1 for outbound: an index into per-track state.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
 
 /// `start`: the stream's ids and inbound format; the first message of a stream.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,7 +111,7 @@ pub struct Start {
     pub stream_id: String,
     pub call_id: Option<String>,
     pub account_id: Option<String>,
-    pub tracks: Vec<String>,
+    pub tracks: Vec<Track>,
     pub media_format: MediaFormat,
     /// Flat (older) form only: caller, callee and call direction.
     pub from: Option<String>,
@@ -50,7 +126,7 @@ pub struct Start {
 pub struct Media<'a> {
     pub sequence_number: Option<u64>,
     pub stream_id: Option<Cow<'a, str>>,
-    pub track: Cow<'a, str>,
+    pub track: Track,
     pub timestamp_ms: Option<u64>,
     pub chunk: Option<u64>,
     pub payload: Cow<'a, str>,
@@ -77,7 +153,7 @@ pub struct ClearedAudio {
 pub struct Dtmf {
     pub sequence_number: Option<u64>,
     pub stream_id: Option<String>,
-    pub track: String,
+    pub track: Track,
     pub digit: String,
     pub timestamp_ms: Option<u64>,
 }
@@ -89,10 +165,11 @@ pub struct Stop {
     pub sequence_number: Option<u64>,
 }
 
-/// `playAudio`: audio the app queues for the caller.
+/// `playAudio`: audio the app queues for the caller. `streamId` is optional when parsing (the
+/// `<Stream>` reference lists only `event` and `media`); builders always write it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlayAudio<'a> {
-    pub stream_id: String,
+    pub stream_id: Option<String>,
     pub media_format: MediaFormat,
     pub payload: Cow<'a, str>,
 }

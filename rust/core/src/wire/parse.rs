@@ -8,11 +8,11 @@ use std::borrow::Cow;
 
 use super::reader::{ReadError, ReadResult, Reader};
 use super::{
-    Checkpoint, ClearAudio, ClearedAudio, Dtmf, Media, Message, PlayAudio, PlayedStream, Start,
-    Stop, DEFAULT_MAX_MESSAGE_BYTES,
+    check_play_audio_format, field_path, Checkpoint, ClearAudio, ClearedAudio, Dtmf, Media,
+    Message, PlayAudio, PlayedStream, Start, Stop, Track, DEFAULT_MAX_MESSAGE_BYTES,
 };
 use crate::error::{Error, Result};
-use crate::format::{check_rate, ByteOrder, ContentType, Encoding, MediaFormat};
+use crate::format::{resolve_format, ByteOrder, FormatSpec, MediaFormat};
 
 /// Limits and checks applied by [`parse`].
 #[derive(Debug, Clone, Copy)]
@@ -75,7 +75,7 @@ struct RawStart<'a> {
     call_id: Text<'a>,
     stream_id: Text<'a>,
     account_id: Text<'a>,
-    tracks: Option<Vec<String>>,
+    tracks: Option<Vec<Cow<'a, str>>>,
     media_format: Option<RawMediaFormat<'a>>,
 }
 
@@ -163,9 +163,13 @@ fn read_start<'a>(reader: &mut Reader<'a>, bad: &mut TypeError) -> ReadResult<Ra
             "streamId" => start.stream_id = typed(bad, "start.streamId", r.string())?,
             "accountId" => start.account_id = typed(bad, "start.accountId", r.string())?,
             "tracks" => {
+                // An element of the wrong type is recorded and the rest of the array still
+                // read, so the text is checked to be JSON to its end.
                 let mut tracks = Vec::new();
                 let read = r.array(|r| {
-                    tracks.push(r.string()?.into_owned());
+                    if let Some(track) = typed(bad, "start.tracks", r.string())? {
+                        tracks.push(track);
+                    }
                     Ok(())
                 });
                 start.tracks = typed(bad, "start.tracks", read)?.map(|()| tracks);
@@ -225,12 +229,23 @@ fn read_dtmf<'a>(reader: &mut Reader<'a>, bad: &mut TypeError) -> ReadResult<Raw
     Ok(dtmf)
 }
 
-fn protocol(event: &str, field: &str, reason: impl std::fmt::Display) -> Error {
-    Error::Protocol(format!("{event}.{field}: {reason}"))
+/// An error at `path` (the field's JSON path from the root) of an `event` message.
+fn protocol(event: &str, path: &str, reason: impl std::fmt::Display) -> Error {
+    Error::Protocol(format!("{}: {reason}", field_path(event, path)))
 }
 
 fn required<'a>(value: Text<'a>, event: &str, field: &str) -> Result<Cow<'a, str>> {
     value.ok_or_else(|| protocol(event, field, "missing"))
+}
+
+/// The track named at `path`.
+fn track(name: &str, event: &str, path: &str) -> Result<Track> {
+    Track::parse(name).map_err(|error| protocol(event, path, error))
+}
+
+/// The track named at `path`, inbound when absent.
+fn optional_track(name: Text<'_>, event: &str, path: &str) -> Result<Track> {
+    name.map_or(Ok(Track::Inbound), |name| track(&name, event, path))
 }
 
 fn owned(value: Text<'_>) -> Option<String> {
@@ -302,12 +317,7 @@ pub fn parse<'a>(text: &'a str, options: &ParseOptions) -> Result<Message<'a>> {
         });
     };
     if let Some((path, message)) = bad {
-        let qualified = if path == event || path.starts_with(&format!("{event}.")) {
-            path
-        } else {
-            format!("{event}.{path}")
-        };
-        return Err(Error::Protocol(format!("{qualified}: {message}")));
+        return Err(protocol(event, &path, message));
     }
     Ok(match kind {
         EventKind::Start => Message::Start(Box::new(start(raw)?)),
@@ -337,34 +347,27 @@ pub fn parse<'a>(text: &'a str, options: &ParseOptions) -> Result<Message<'a>> {
     })
 }
 
-fn rate_u32(rate: u64, event: &str, field: &str) -> Result<u32> {
-    u32::try_from(rate)
-        .ok()
-        .filter(|&r| r > 0)
-        .ok_or_else(|| protocol(event, field, format!("{rate} is not a valid sample rate")))
-}
-
-/// `default_rate` applies when neither the field nor the content type gives one.
+/// The format of an `event` from its content type and rate fields (see [`resolve_format`]);
+/// `default_rate` applies when neither gives a rate.
 fn media_format(
-    encoding: &str,
+    content_type: &str,
     rate: Option<u64>,
     default_rate: Option<u32>,
     event: &str,
-    (encoding_field, rate_field): (&str, &str),
+    (content_type_field, rate_field): (&str, &str),
 ) -> Result<MediaFormat> {
-    let content_type =
-        ContentType::parse(encoding).map_err(|e| protocol(event, encoding_field, e))?;
-    let rate = match (rate, content_type.rate.or(default_rate)) {
-        (Some(rate), _) => rate_u32(rate, event, rate_field)?,
-        (None, Some(rate)) => rate,
-        (None, None) => return Err(protocol(event, rate_field, "missing")),
-    };
-    check_rate(content_type.encoding, rate)
-        .map_err(|reason| protocol(event, rate_field, reason))?;
-    Ok(MediaFormat {
-        encoding: content_type.encoding,
-        sample_rate: rate,
+    let spec = FormatSpec {
+        content_type,
+        rate,
+        default_rate,
         byte_order: ByteOrder::Little,
+        strict: true,
+    };
+    resolve_format(&spec).map_err(|problem| {
+        Error::Protocol(problem.message(
+            &field_path(event, content_type_field),
+            &field_path(event, rate_field),
+        ))
     })
 }
 
@@ -377,21 +380,31 @@ fn start(raw: RawMessage<'_>) -> Result<Start> {
         Some(nested) => {
             let format = nested
                 .media_format
-                .ok_or_else(|| protocol("start", "mediaFormat", "missing"))?;
-            let encoding = required(format.encoding, "start", "mediaFormat.encoding")?;
+                .ok_or_else(|| protocol("start", "start.mediaFormat", "missing"))?;
+            let encoding = required(format.encoding, "start", "start.mediaFormat.encoding")?;
             Ok(Start {
                 sequence_number: raw.sequence_number,
-                stream_id: required(nested.stream_id.or(raw.stream_id), "start", "streamId")?
-                    .into_owned(),
+                stream_id: required(
+                    nested.stream_id.or(raw.stream_id),
+                    "start",
+                    "start.streamId",
+                )?
+                .into_owned(),
                 call_id: owned(nested.call_id.or(call_id)),
                 account_id: owned(nested.account_id.or(account_id)),
-                tracks: nested.tracks.unwrap_or_else(|| vec!["inbound".to_owned()]),
+                tracks: match nested.tracks {
+                    Some(names) => names
+                        .iter()
+                        .map(|name| track(name, "start", "start.tracks"))
+                        .collect::<Result<_>>()?,
+                    None => vec![Track::Inbound],
+                },
                 media_format: media_format(
                     &encoding,
                     format.sample_rate,
                     None,
                     "start",
-                    ("mediaFormat.encoding", "mediaFormat.sampleRate"),
+                    ("start.mediaFormat.encoding", "start.mediaFormat.sampleRate"),
                 )?,
                 from,
                 to,
@@ -410,11 +423,10 @@ fn start(raw: RawMessage<'_>) -> Result<Start> {
                 "start",
                 ("contentType", "contentType"),
             )?;
-            let track = top.audio_track.as_deref().unwrap_or("inbound");
-            let tracks = if track == "both" {
-                vec!["inbound".to_owned(), "outbound".to_owned()]
-            } else {
-                vec![track.to_owned()]
+            let tracks = match top.audio_track.as_deref() {
+                None => vec![Track::Inbound],
+                Some("both") => Track::ALL.to_vec(),
+                Some(name) => vec![track(name, "start", "audioTrack")?],
             };
             Ok(Start {
                 sequence_number: raw.sequence_number,
@@ -443,22 +455,22 @@ fn headers_text(value: &str) -> Cow<'_, str> {
     Cow::Borrowed(value)
 }
 
-fn check_payload(payload: &str, event: &str) -> Result<()> {
-    crate::payload::check_base64(payload.as_bytes()).map_err(|e| protocol(event, "payload", e))
+fn check_payload(payload: &str, event: &str, path: &str) -> Result<()> {
+    crate::payload::check_base64(payload.as_bytes()).map_err(|e| protocol(event, path, e))
 }
 
 fn media<'a>(raw: RawMessage<'a>, options: &ParseOptions) -> Result<Media<'a>> {
     let body = raw
         .media
         .ok_or_else(|| protocol("media", "media", "missing"))?;
-    let payload = required(body.payload, "media", "payload")?;
+    let payload = required(body.payload, "media", "media.payload")?;
     if options.check_payload {
-        check_payload(&payload, "media")?;
+        check_payload(&payload, "media", "media.payload")?;
     }
     Ok(Media {
         sequence_number: raw.sequence_number,
         stream_id: raw.stream_id,
-        track: body.track.unwrap_or(Cow::Borrowed("inbound")),
+        track: optional_track(body.track, "media", "media.track")?,
         timestamp_ms: body.timestamp,
         chunk: body.chunk,
         payload,
@@ -473,14 +485,13 @@ fn dtmf(raw: RawMessage<'_>) -> Result<Dtmf> {
     Ok(Dtmf {
         sequence_number: raw.sequence_number,
         stream_id: owned(raw.stream_id),
-        track: owned(body.track).unwrap_or_else(|| "inbound".to_owned()),
+        track: optional_track(body.track, "dtmf", "dtmf.track")?,
         digit: required(body.digit, "dtmf", "dtmf.digit")?.into_owned(),
         timestamp_ms: body.timestamp,
     })
 }
 
 fn play_audio<'a>(raw: RawMessage<'a>, options: &ParseOptions) -> Result<PlayAudio<'a>> {
-    let stream_id = required(raw.stream_id, "playAudio", "streamId")?.into_owned();
     let body = raw
         .media
         .ok_or_else(|| protocol("playAudio", "media", "missing"))?;
@@ -492,19 +503,14 @@ fn play_audio<'a>(raw: RawMessage<'a>, options: &ParseOptions) -> Result<PlayAud
         "playAudio",
         ("media.contentType", "media.sampleRate"),
     )?;
-    if media_format.encoding == Encoding::Alaw {
-        return Err(protocol(
-            "playAudio",
-            "media.contentType",
-            "audio/x-alaw is not accepted (audio/x-l16 or audio/x-mulaw)",
-        ));
-    }
+    check_play_audio_format(&media_format)
+        .map_err(|error| protocol("playAudio", "media.contentType", error))?;
     let payload = required(body.payload, "playAudio", "media.payload")?;
     if options.check_payload {
-        check_payload(&payload, "playAudio.media")?;
+        check_payload(&payload, "playAudio", "media.payload")?;
     }
     Ok(PlayAudio {
-        stream_id,
+        stream_id: owned(raw.stream_id),
         media_format,
         payload,
     })

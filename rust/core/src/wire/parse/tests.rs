@@ -2,6 +2,7 @@
 //! and the errors that name the field.
 
 use super::*;
+use crate::format::Encoding;
 use crate::wire::{self, MediaFields, StartFields};
 
 fn ok(text: &str) -> Message<'_> {
@@ -39,7 +40,7 @@ fn start_nested_example() {
         Some("5401fd2e-6344-40df-a22c-c8ffea7a92e7")
     );
     assert_eq!(start.account_id.as_deref(), Some("500025"));
-    assert_eq!(start.tracks, ["inbound"]);
+    assert_eq!(start.tracks, [Track::Inbound]);
     assert_eq!(start.media_format, l16(16000));
     assert_eq!(start.extra_headers.as_deref(), Some("{}"));
 }
@@ -55,7 +56,7 @@ fn start_flat_example() {
     assert_eq!(start.from.as_deref(), Some("+1555"));
     assert_eq!(start.to.as_deref(), Some("+1666"));
     assert_eq!(start.direction.as_deref(), Some("inbound"));
-    assert_eq!(start.tracks, ["inbound", "outbound"]);
+    assert_eq!(start.tracks, Track::ALL);
     assert_eq!(start.media_format, l16(8000));
 }
 
@@ -66,7 +67,7 @@ fn start_with_mulaw_and_string_rate() {
         panic!()
     };
     assert_eq!(start.media_format.encoding, Encoding::Mulaw);
-    assert_eq!(start.tracks, ["inbound"]);
+    assert_eq!(start.tracks, [Track::Inbound]);
 }
 
 #[test]
@@ -79,7 +80,7 @@ fn media_example_and_variants() {
         panic!()
     };
     assert_eq!(media.sequence_number, Some(2));
-    assert_eq!(media.track, "inbound");
+    assert_eq!(media.track, Track::Inbound);
     assert_eq!(media.timestamp_ms, Some(1778597597091));
     assert_eq!(media.chunk, Some(2));
     assert!(matches!(media.payload, Cow::Borrowed("AAAA")));
@@ -90,7 +91,7 @@ fn media_example_and_variants() {
         panic!()
     };
     assert_eq!(media.timestamp_ms, Some(1778597597091));
-    assert_eq!(media.track, "inbound");
+    assert_eq!(media.track, Track::Inbound);
     assert_eq!(media.stream_id, None);
 }
 
@@ -134,7 +135,7 @@ fn played_cleared_dtmf_stop() {
         Message::Dtmf(Dtmf {
             sequence_number: Some(50),
             stream_id: Some("s".into()),
-            track: "inbound".into(),
+            track: Track::Inbound,
             digit: "5".into(),
             timestamp_ms: Some(1778597597091),
         })
@@ -163,6 +164,13 @@ fn app_commands() {
         panic!()
     };
     assert_eq!(play.media_format.encoding, Encoding::Mulaw);
+    // The `<Stream>` reference lists no `streamId` for playAudio: it is optional.
+    let Message::PlayAudio(play) = ok(
+        r#"{"event":"playAudio","media":{"contentType":"audio/x-mulaw","sampleRate":8000,"payload":""}}"#,
+    ) else {
+        panic!()
+    };
+    assert_eq!(play.stream_id, None);
     assert_eq!(
         ok(r#"{"event": "checkpoint", "streamId": "s", "name": "greeting"}"#),
         Message::Checkpoint(Checkpoint {
@@ -206,7 +214,7 @@ fn errors_name_the_event_and_field() {
         err(r#"{"event":"clearAudio"}"#),
         "clearAudio.streamId: missing"
     );
-    assert_eq!(err(r#"{"event":"media"}"#), "media.media: missing");
+    assert_eq!(err(r#"{"event":"media"}"#), "media: missing");
     assert_eq!(
         err(r#"{"event":"playedStream"}"#),
         "playedStream.name: missing"
@@ -234,7 +242,7 @@ fn errors_name_the_event_and_field() {
     assert!(err(
         r#"{"event":"playAudio","streamId":"s","media":{"contentType":"audio/x-alaw","sampleRate":8000,"payload":""}}"#
     )
-    .contains("audio/x-alaw is not accepted"));
+    .contains("playAudio carries audio/x-l16 at 8000, 16000 or 24000 Hz or audio/x-mulaw at 8000 Hz, not audio/x-alaw;rate=8000"));
     assert!(
         err(r#"{"event":"media","media":{"payload":"AA"#).starts_with("message is not valid JSON")
     );
@@ -250,6 +258,76 @@ fn errors_name_the_event_and_field() {
     assert_eq!(
         err(r#"{"event":"stop"} x"#),
         "message is not valid JSON: trailing characters at byte 17"
+    );
+}
+
+#[test]
+fn error_paths_follow_one_rule() {
+    assert_eq!(field_path("checkpoint", "name"), "checkpoint.name");
+    assert_eq!(field_path("dtmf", "dtmf.digit"), "dtmf.digit");
+    assert_eq!(field_path("dtmf", "dtmf"), "dtmf");
+    assert_eq!(field_path("dtmf", "dtmfx"), "dtmf.dtmfx");
+    assert_eq!(
+        field_path("playAudio", "media.sampleRate"),
+        "playAudio.media.sampleRate"
+    );
+    // Missing fields, wrong types and bad values all name the field by that rule.
+    assert_eq!(
+        err(r#"{"event":"dtmf","dtmf":{"track":"inbound"}}"#),
+        "dtmf.digit: missing"
+    );
+    assert_eq!(err(r#"{"event":"dtmf"}"#), "dtmf: missing");
+    assert_eq!(
+        err(r#"{"event":"dtmf","dtmf":{"digit":5}}"#),
+        "dtmf.digit: expected a string, found a number"
+    );
+    assert!(err(r#"{"event":"media","media":{"payload":"AAAAA"}}"#)
+        .starts_with("media.payload: invalid base64"));
+    assert!(err(
+        r#"{"event":"playAudio","streamId":"s","media":{"contentType":"audio/x-mulaw","payload":"A"}}"#
+    )
+    .starts_with("playAudio.media.payload: invalid base64"));
+    assert_eq!(
+        err(
+            r#"{"event":"playAudio","streamId":"s","media":{"contentType":"audio/x-l16;rate=16000","sampleRate":8000,"payload":""}}"#
+        ),
+        "playAudio.media.sampleRate: 8000 conflicts with rate=16000 in playAudio.media.contentType"
+    );
+    assert_eq!(
+        err(r#"{"event":"start","start":{"streamId":"s","mediaFormat":{"encoding":"audio/x-l16"}}}"#),
+        "start.mediaFormat.sampleRate: missing; audio/x-l16 needs a rate, e.g. audio/x-l16;rate=8000"
+    );
+}
+
+#[test]
+fn tracks_are_inbound_or_outbound() {
+    for text in [
+        r#"{"event":"media","media":{"track":"both","payload":""}}"#,
+        r#"{"event":"dtmf","dtmf":{"track":"x","digit":"1"}}"#,
+        r#"{"event":"start","start":{"streamId":"s","tracks":["inbound","mixed"],"mediaFormat":{"encoding":"audio/x-mulaw"}}}"#,
+        r#"{"event":"start","streamId":"s","audioTrack":"mixed"}"#,
+    ] {
+        assert!(err(text).contains("is not a track"), "{text}");
+    }
+    assert!(
+        err(r#"{"event":"media","media":{"track":"both","payload":""}}"#)
+            .starts_with("media.track: \"both\" is not a track")
+    );
+}
+
+#[test]
+fn values_of_the_wrong_type_inside_arrays_do_not_hide_invalid_json() {
+    // A wrong-typed element used to end the array early, so text after it went unchecked.
+    for text in [
+        r#"{"event":"x","start":{"tracks":[1}}"#,
+        r#"{"event":"start","start":{"tracks":[1}}"#,
+        r#"{"event":"x","start":{"tracks":[1,]}}"#,
+    ] {
+        assert!(err(text).starts_with("message is not valid JSON"), "{text}");
+    }
+    assert_eq!(
+        err(r#"{"event":"start","start":{"streamId":"s","tracks":[1,"inbound"]}}"#),
+        "start.tracks: expected a string, found a number"
     );
 }
 
@@ -295,7 +373,7 @@ fn builders_round_trip() {
             stream_id: "s\"1",
             call_id: "c",
             account_id: "a",
-            tracks: &["inbound", "outbound"],
+            tracks: &Track::ALL,
             media_format: format,
             extra_headers: "k=v;x=\u{e9}",
         },
@@ -304,7 +382,7 @@ fn builders_round_trip() {
         panic!()
     };
     assert_eq!(start.stream_id, "s\"1");
-    assert_eq!(start.tracks, ["inbound", "outbound"]);
+    assert_eq!(start.tracks, Track::ALL);
     assert_eq!(start.media_format, format);
     assert_eq!(start.extra_headers.as_deref(), Some("k=v;x=\u{e9}"));
 
@@ -312,7 +390,7 @@ fn builders_round_trip() {
     let fields = MediaFields {
         sequence_number: 3,
         stream_id: "s",
-        track: "outbound",
+        track: Track::Outbound,
         timestamp_ms: 1778597597091,
         chunk: 2,
         extra_headers: "{}",
@@ -324,11 +402,11 @@ fn builders_round_trip() {
     assert_eq!(
         (
             media.sequence_number,
-            media.track.as_ref(),
+            media.track,
             media.timestamp_ms,
             media.chunk
         ),
-        (Some(3), "outbound", Some(1778597597091), Some(2))
+        (Some(3), Track::Outbound, Some(1778597597091), Some(2))
     );
 
     for (written, expected) in [
@@ -339,7 +417,7 @@ fn builders_round_trip() {
                 o
             },
             Message::PlayAudio(PlayAudio {
-                stream_id: "s".into(),
+                stream_id: Some("s".into()),
                 media_format: format,
                 payload: Cow::Borrowed("AAAA"),
             }),
@@ -370,13 +448,13 @@ fn builders_round_trip() {
         (
             {
                 let mut o = String::new();
-                wire::write_dtmf(&mut o, 5, "s", "inbound", "#", 12);
+                wire::write_dtmf(&mut o, 5, "s", Track::Inbound, "#", 12);
                 o
             },
             Message::Dtmf(Dtmf {
                 sequence_number: Some(5),
                 stream_id: Some("s".into()),
-                track: "inbound".into(),
+                track: Track::Inbound,
                 digit: "#".into(),
                 timestamp_ms: Some(12),
             }),
