@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import aiohttp
 import pytest
+from websockets.asyncio.server import ServerConnection, serve
 
 from audiofork.emulator import Emulator, EmulatorConfig, Tariff
 from audiofork.errors import ApiError, ValidationError
@@ -477,6 +480,35 @@ async def test_billing_of_a_stream_follows_the_virtual_clock(api: Api, app: Voic
     pulses = -(-whole // 60)
     assert ended["rounded_bill_duration"] == 60 * pulses
     assert Decimal(ended["billed_amount"]) == Decimal("0.003") * pulses
+
+
+async def test_a_slow_socket_close_is_not_billed(api: Api, app: VoiceApp) -> None:
+    """The app sends ``stop`` at once, then never answers the close: closing takes 2 real
+    seconds (40 virtual ones at 20x), which neither the bill nor ``end_time`` counts."""
+    release = asyncio.Event()
+
+    async def stop_then_stall(ws: ServerConnection) -> None:
+        start = json.loads(await ws.recv())
+        await ws.send(json.dumps({"event": "stop", "streamId": start["start"]["streamId"]}))
+        ws.transport.pause_reading()  # the close frame is never read, so never answered
+        await release.wait()
+        ws.transport.abort()
+
+    call_uuid = await api.live_call(app)
+    async with serve(stop_then_stall, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        body = {"service_url": f"ws://127.0.0.1:{port}/ws", "bidirectional": True}
+        try:
+            _, data = await within(api("POST", f"/Call/{call_uuid}/Stream/", body))
+            path = f"/Call/{call_uuid}/Stream/{data['stream_id']}/"
+            ended = await api.until(path, lambda s: s["status"] != "in-progress")
+        finally:
+            release.set()
+    assert ended["status"] == "completed"
+    assert ended["bill_duration"] <= 2, ended
+    assert ended["rounded_bill_duration"] == 60
+    created = datetime.fromisoformat(ended["start_time"])
+    assert datetime.fromisoformat(ended["end_time"]) - created <= timedelta(seconds=3), ended
 
 
 async def test_status_page_lists_calls_and_escapes_what_callers_sent(

@@ -138,11 +138,12 @@ class Fork:
 
     def _finish(self, end: StreamEnd) -> None:
         clock = self._services.clock
+        ended = self.runner.ended_at
         self.end = end
         self.status = end.status
-        self.end_time = clock.wall()
+        self.end_time = clock.wall() if ended is None else clock.wall_at(ended)
         if self._billed_from is not None and self._billed_to is None:
-            self._billed_to = clock.now()
+            self._billed_to = clock.now() if ended is None else ended
         bill = self.bill()
         _log.info(
             "stream %s of call %s: %s (%s%s), billed %d s -> %d s, %s",
@@ -165,9 +166,8 @@ class Fork:
         self.runner.stop(reason)
 
     def bill(self) -> Bill:
-        """The bill so far: from the first audio to the stop (or now, while live), at most
-        ``streamTimeout`` (closing the socket takes real time, which a fast clock would
-        otherwise stretch into billed seconds)."""
+        """The bill so far: from the first audio to the stop or the stream's end (or now,
+        while live), at most ``streamTimeout``; the socket's closing is not billed."""
         if self._billed_from is None:
             return self._services.tariff.bill(0.0)
         until = self._billed_to if self._billed_to is not None else self._services.clock.now()
@@ -176,7 +176,7 @@ class Fork:
 
     def _notice(self, notice: StreamNotice) -> None:
         if notice.event == "StartStream" and self._billed_from is None:
-            self._billed_from = self._services.clock.now()
+            self._billed_from = self.runner.started_at  # the stream's time 0
             self._on_audio()
         details = f" {notice.name!r}" if notice.name is not None else ""
         details += f" error: {notice.error}" if notice.error else ""

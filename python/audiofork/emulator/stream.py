@@ -211,6 +211,7 @@ class StreamRunner:
         self.recording_dirs: list[pathlib.Path] = []
         self._origin = 0.0  # virtual time of the first start (of run() until then)
         self._connected_once = False
+        self._ended_at: float | None = None
         self._next_frame = 0
 
     @property
@@ -222,6 +223,13 @@ class StreamRunner:
     def started_at(self) -> float | None:
         """Virtual time of the first ``start`` sent (``None`` before): the stream's time 0."""
         return self._origin if self._connected_once else None
+
+    @property
+    def ended_at(self) -> float | None:
+        """Virtual time the last connection ended (``None`` before): when the stop, the
+        app's ``stop``, the timeout or the drop happened, not when the socket finished
+        closing (closing takes real time, which a fast clock would stretch)."""
+        return self._ended_at
 
     @property
     def stats(self) -> StreamStats:
@@ -350,6 +358,7 @@ class StreamRunner:
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             outcome = self._outcome({tasks[task]: task for task in done})
+            self._ended_at = min(self._clock.now(), self._origin + self.spec.stream_timeout)
         finally:
             await self._close(
                 link, tasks, flush=outcome is not None and outcome.reason != "dropped"
