@@ -640,6 +640,36 @@ async def test_stop_before_run() -> None:
     assert h.notices == []
 
 
+async def test_stop_during_the_handshake_sends_no_start() -> None:
+    """A stop while the app's upgrade is pending abandons it: no ``start``, no notices."""
+    handshake = asyncio.Event()
+    release = asyncio.Event()
+    received: list[dict[str, Any]] = []
+
+    async def hold(connection: ServerConnection, request: Any) -> None:
+        handshake.set()
+        await release.wait()
+
+    async def app(ws: ServerConnection) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            await collect(ws, received)
+
+    async with serve(app, "127.0.0.1", 0, process_request=hold) as server:
+        port = server.sockets[0].getsockname()[1]
+        h = Harness(f"ws://127.0.0.1:{port}/stream", stream_timeout=60.0)
+        task = asyncio.ensure_future(h.run())
+        async with asyncio.timeout(TIMEOUT_S):
+            await handshake.wait()
+            h.runner.stop("hangup")
+            await asyncio.sleep(0.05)  # let the runner see the stop before the upgrade ends
+            release.set()
+            end = await task
+    assert end == StreamEnd("completed", "hangup")
+    assert h.notices == []
+    assert received == []
+    assert h.runner.started_at is None
+
+
 async def test_message_over_the_size_limit_drops_the_stream() -> None:
     """Above 16 MiB the socket is closed with 1009 (message too big): dropped, not a crash."""
 

@@ -33,9 +33,9 @@ import json
 import logging
 import math
 import pathlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 import aiohttp
 import numpy as np
@@ -56,6 +56,7 @@ __all__ = ["StreamEnd", "StreamNotice", "StreamRunner", "StreamSpec", "StreamSta
 logger = logging.getLogger("audiofork.emulator")
 
 Pcm = npt.NDArray[np.int16]
+T = TypeVar("T")
 Track = Literal["inbound", "outbound"]
 
 #: Media frame period (seconds of virtual time).
@@ -297,14 +298,20 @@ class StreamRunner:
 
     async def _wait(self, t: float) -> None:
         """Sleep until virtual time ``t`` or until :meth:`stop`, whichever comes first."""
-        sleeper = asyncio.ensure_future(self._clock.sleep_until(t))
+        await self._unless_stopped(self._clock.sleep_until(t))
+
+    async def _unless_stopped(self, work: Awaitable[T]) -> asyncio.Future[T]:
+        """Run ``work`` until it finishes or :meth:`stop` is called; its future, cancelled
+        if the stop came first."""
+        task = asyncio.ensure_future(work)
         stopper = asyncio.ensure_future(self._stop_requested.wait())
         try:
-            await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            sleeper.cancel()
+            task.cancel()
             stopper.cancel()
-            await asyncio.gather(sleeper, stopper, return_exceptions=True)
+            await asyncio.gather(task, stopper, return_exceptions=True)
+        return task
 
     async def _connect_and_stream(
         self,
@@ -312,16 +319,24 @@ class StreamRunner:
         readers: dict[Track, AudioReader],
         timeout_frames: int,
     ) -> _Outcome:
-        try:
-            ws = await session.ws_connect(
+        connecting = await self._unless_stopped(
+            session.ws_connect(
                 self.spec.service_url,
                 max_msg_size=MAX_MESSAGE_BYTES,
                 timeout=aiohttp.ClientWSTimeout(ws_close=CLOSE_TIMEOUT_S),
             )
+        )
+        if connecting.cancelled() and self._stop_reason is not None:
+            return _Outcome(self._stop_reason)  # stopped during the handshake: no start
+        try:
+            ws = connecting.result()
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError, ValueError) as exc:
             error = f"cannot connect to {self.spec.service_url}: {type(exc).__name__}: {exc}"
             logger.warning("stream %s: %s", self._stream_id, error)
             return _Outcome("unreachable", error)
+        if self._stop_reason is not None:
+            await ws.close()
+            return _Outcome(self._stop_reason)
         if not self._connected_once:
             self._connected_once = True
             self._origin = self._clock.now()  # the stream's timeline starts at its first start
