@@ -633,6 +633,48 @@ async def test_app_that_never_reads_cannot_hold_the_stream_open() -> None:
     assert [n.event for n in h.notices] == ["StartStream", "DegradedStream", "StopStream"]
 
 
+async def test_answers_to_an_app_that_does_not_read_are_bounded() -> None:
+    """3,000 checkpoints with 10 kB names, answered at once, while the app reads nothing:
+    answers past the send backlog are dropped and counted; later ones go out in order."""
+    resume = asyncio.Event()
+    received: list[dict[str, Any]] = []
+    name = "n" * 10_000
+
+    async def app(ws: ServerConnection) -> None:
+        start = json.loads(await ws.recv())
+        received.append(start)
+        ws.transport.pause_reading()
+        stream_id = start["start"]["streamId"]
+        for i in range(3000):
+            checkpoint = {"event": "checkpoint", "streamId": stream_id, "name": f"{i}-{name}"}
+            await ws.send(json.dumps(checkpoint))
+        await resume.wait()
+        ws.transport.resume_reading()
+        with contextlib.suppress(ConnectionClosed):
+            await collect(ws, received)
+
+    async with app_server(app) as url:
+        h = Harness(url, bidirectional=True, stream_timeout=600.0)
+        task = asyncio.ensure_future(h.run())
+        async with asyncio.timeout(TIMEOUT_S):
+            while h.runner.stats.checkpoints_received < 3000:
+                await asyncio.sleep(0.01)
+            resume.set()
+            sent = 3000 - h.runner.stats.answers_dropped
+            while sum(m["event"] == "playedStream" for m in received) < sent:
+                await asyncio.sleep(0.01)
+            h.runner.stop("hangup")
+            end = await task
+    assert end == StreamEnd("completed", "hangup")
+    stats = h.runner.stats
+    assert 0 < stats.answers_dropped < 3000
+    played = [m["name"] for m in received if m["event"] == "playedStream"]
+    assert len(played) == 3000 - stats.answers_dropped
+    assert played == sorted(played, key=lambda n: int(n.split("-")[0]))
+    degraded = [n.error for n in h.notices if n.event == "DegradedStream"]
+    assert degraded == ["app is not reading; answers dropped"]
+
+
 async def test_stop_before_run() -> None:
     h = Harness(f"ws://127.0.0.1:{closed_port()}/ws")
     h.runner.stop("hangup")

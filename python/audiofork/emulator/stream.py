@@ -68,6 +68,10 @@ MAX_MESSAGE_BYTES = 16 << 20
 #: Media messages waiting for a slow app beyond this are dropped (and counted): ~10 s of
 #: one track. The pacer never waits for the socket.
 MAX_SEND_BACKLOG = 500
+#: Answers (``playedStream``, ``clearedAudio``) are dropped (and counted) while the messages
+#: waiting for a slow app hold this many characters: an app that sends commands but does
+#: not read cannot grow the queue without bound.
+MAX_SEND_BACKLOG_CHARS = 4 << 20
 #: Real seconds allowed for the WebSocket handshake, and for flushing and closing at the end.
 CONNECT_TIMEOUT_S = 10.0
 CLOSE_TIMEOUT_S = 2.0
@@ -125,6 +129,7 @@ class StreamStats:
 
     media_sent: dict[str, int] = field(default_factory=dict)  # per track
     media_dropped: int = 0  # media not sent because the app was not reading
+    answers_dropped: int = 0  # playedStream / clearedAudio not sent: the app was not reading
     play_audio_received: int = 0
     bad_frames: dict[str, int] = field(default_factory=dict)  # per reason
     played_ms: float = 0.0  # app audio the caller heard
@@ -158,6 +163,7 @@ class _Link:
         self.ws = ws
         self.stream_id = stream_id
         self.outbox: asyncio.Queue[str] = asyncio.Queue()
+        self.outbox_chars = 0  # characters of the messages in the outbox
         self.sequence = 0
         self.playout = Playout(rate, frame)
         self.recorder = recorder
@@ -167,6 +173,11 @@ class _Link:
     def next_sequence(self) -> int:
         self.sequence += 1
         return self.sequence
+
+    def queue(self, text: str) -> None:
+        """Hand ``text`` to the writer."""
+        self.outbox_chars += len(text)
+        self.outbox.put_nowait(text)
 
 
 class StreamRunner:
@@ -352,7 +363,7 @@ class StreamRunner:
             await ws.close()
             raise
         link = _Link(ws, self._stream_id, self.rate, self._frame, recorder)
-        link.outbox.put_nowait(
+        link.queue(
             wire.start(
                 self._stream_id,
                 self._format,
@@ -463,7 +474,7 @@ class StreamRunner:
             return
         self._stats.media_sent[track] += 1
         chunk = link.chunks[track] = link.chunks.get(track, 0) + 1
-        link.outbox.put_nowait(
+        link.queue(
             wire.media(
                 link.stream_id,
                 encode_payload(pcm, self._format),
@@ -490,6 +501,7 @@ class StreamRunner:
             except (aiohttp.ClientError, ConnectionError, RuntimeError) as exc:
                 return _Outcome("dropped", f"send failed: {exc}", broken=True)
             finally:
+                link.outbox_chars -= len(text)
                 link.outbox.task_done()
 
     # --- app → platform -------------------------------------------------------------------
@@ -536,8 +548,12 @@ class StreamRunner:
             self._play_audio(link, event)
         elif isinstance(event, Checkpoint):
             self._stats.checkpoints_received += 1
-            if link.playout.checkpoint(event.name):
+            answer = link.playout.checkpoint(event.name)
+            if answer == "now":
                 self._acknowledge(link, event.name)
+            elif answer == "refused":
+                self._stats.checkpoints_dropped += 1
+                self._bad(link, "checkpoint_limit", "too many checkpoints pending; dropped")
         else:
             self._clear(link)
         return False
@@ -557,7 +573,7 @@ class StreamRunner:
     def _acknowledge(self, link: _Link, name: str) -> None:
         """Answer checkpoint ``name`` with ``playedStream``."""
         self._stats.checkpoints_acknowledged += 1
-        link.outbox.put_nowait(wire.played_stream(name, link.stream_id, link.next_sequence()))
+        self._answer(link, lambda sequence: wire.played_stream(name, link.stream_id, sequence))
         self._notify(StreamNotice("PlayedStream", link.stream_id, name=name))
 
     def _clear(self, link: _Link) -> None:
@@ -565,8 +581,16 @@ class StreamRunner:
         self._stats.clears += 1
         self._stats.cleared_ms += samples * 1000 / self.rate
         self._stats.checkpoints_dropped += checkpoints
-        link.outbox.put_nowait(wire.cleared_audio(link.stream_id, link.next_sequence()))
+        self._answer(link, lambda sequence: wire.cleared_audio(link.stream_id, sequence))
         self._notify(StreamNotice("ClearedAudio", link.stream_id))
+
+    def _answer(self, link: _Link, build: Callable[[int], str]) -> None:
+        """Queue the answer ``build(sequence)``, unless the app has left too much unread."""
+        if link.outbox_chars >= MAX_SEND_BACKLOG_CHARS:
+            self._stats.answers_dropped += 1
+            self._degraded(link, "send_backlog", "app is not reading; answers dropped")
+            return
+        link.queue(build(link.next_sequence()))
 
     def _bad(self, link: _Link, reason: str, detail: str) -> None:
         self._stats.bad_frames[reason] = self._stats.bad_frames.get(reason, 0) + 1
