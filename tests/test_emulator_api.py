@@ -177,6 +177,14 @@ def test_billing_rate_is_configurable_and_validated() -> None:
 # --- auth ---------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("port", [70000, -1])
+async def test_emulator_port_out_of_range_is_a_validation_error(port: int) -> None:
+    emulator = Emulator(EmulatorConfig({ACCOUNT: TOKEN}))
+    with pytest.raises(ValidationError, match="port must be from 0 to 65535"):
+        await within(emulator.start(port=port))
+    await within(emulator.close())
+
+
 async def test_auth_missing_wrong_or_for_another_account_is_401(api: Api) -> None:
     status, data = await within(api("GET", "/Call/nope/", headers={}))
     assert_error(status, data, 401, "X-Auth-ID")
