@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import socket
+import warnings
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -183,6 +186,20 @@ async def test_emulator_port_out_of_range_is_a_validation_error(port: int) -> No
     with pytest.raises(ValidationError, match="port must be from 0 to 65535"):
         await within(emulator.start(port=port))
     await within(emulator.close())
+
+
+async def test_emulator_failing_to_bind_closes_what_it_opened() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        emulator = Emulator(EmulatorConfig({ACCOUNT: TOKEN}))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with pytest.raises(OSError):
+                await within(emulator.start(port=taken.getsockname()[1]))
+            del emulator
+            gc.collect()
+    assert [str(w.message) for w in caught if w.category is ResourceWarning] == []
 
 
 async def test_auth_missing_wrong_or_for_another_account_is_401(api: Api) -> None:
