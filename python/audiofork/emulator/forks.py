@@ -3,7 +3,8 @@ status callbacks and its REST representation (PROTOCOL §1 "Stream object", §5)
 
 The media itself (WebSocket, pacing, playout, recordings) is the :class:`StreamRunner`'s; a
 :class:`Fork` starts one, turns its notices into status callbacks and log lines, and bills
-from the first ``StartStream`` (audio flowing) to the end of the run on the virtual clock.
+from the stream's time 0 (its first ``StartStream``: audio flowing) to its stop or end on the
+virtual clock.
 """
 
 from __future__ import annotations

@@ -21,8 +21,11 @@ was heard, at ``i / rate`` seconds after that connection's ``start``.
 Endings (:class:`StreamEnd`): ``timeout`` (``stream_timeout``), ``app_stop``,
 ``api_stop`` / ``hangup`` (:meth:`StreamRunner.stop`), ``dropped`` (the app closed the
 socket: ``completed``; the socket broke: ``failed``) and ``unreachable`` (``failed``).
-A dropped or unreachable stream reconnects up to ``max_retries`` times, each time with a
-new ``streamId`` (from ``new_stream_id``) and the same ``callId``.
+A dropped or unreachable stream tries again up to ``max_retries`` times in all: after a drop
+it reconnects at once with a new ``streamId`` (from ``new_stream_id``) and the same
+``callId``; a failed attempt is retried a virtual second later with the id it never used.
+An app that does not read loses media past :data:`MAX_SEND_BACKLOG` and answers past
+:data:`MAX_SEND_BACKLOG_CHARS` (both counted), so nothing it does grows memory without bound.
 """
 
 from __future__ import annotations
