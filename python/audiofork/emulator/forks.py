@@ -267,7 +267,4 @@ class Fork:
 
 def stats_of(runner: StreamRunner) -> dict[str, Any]:
     """A runner's counters as a plain dict."""
-    stats: Any = runner.stats
-    if dataclasses.is_dataclass(stats) and not isinstance(stats, type):
-        return dataclasses.asdict(stats)
-    return dict(stats)
+    return dataclasses.asdict(runner.stats)
