@@ -177,6 +177,14 @@ def test_billing_rate_is_configurable_and_validated() -> None:
         Tariff().bill(-1)
 
 
+def test_billing_is_exact_for_any_rate_and_duration() -> None:
+    """Half-up to five places, and no 28-digit Decimal context to overflow."""
+    assert Tariff("1e30").bill(61).billed_amount == "2" + "0" * 30 + ".00000"
+    assert Tariff("7").bill(1e12).billed_amount == "116666666669.00000"
+    assert Tariff("0.000005").bill(1).billed_amount == "0.00001"
+    assert Tariff("0.0000049").bill(1).billed_amount == "0.00000"
+
+
 # --- auth ---------------------------------------------------------------------------------
 
 
