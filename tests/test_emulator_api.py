@@ -419,6 +419,7 @@ async def test_stream_start_get_list_stop(api: Api, app: VoiceApp) -> None:
         ),
         ({"service_url": "ws://127.0.0.1:9/", "stream_timeout": 0}, "stream_timeout"),
         ({"service_url": "ws://127.0.0.1:9/", "stream_timeout": "soon"}, "stream_timeout"),
+        ({"service_url": "ws://127.0.0.1:9/", "stream_timeout": 10**400}, "stream_timeout"),
         ({"service_url": "ws://127.0.0.1:9/", "bidirectional": "maybe"}, "bidirectional"),
         (
             {"service_url": "ws://127.0.0.1:9/", "status_callback_url": "ws://x/"},

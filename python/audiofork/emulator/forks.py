@@ -21,14 +21,17 @@ from typing import Any, Literal
 from audiofork.emulator.billing import Bill
 from audiofork.emulator.services import Services
 from audiofork.emulator.stream import StreamEnd, StreamNotice, StreamRunner, StreamSpec
+from audiofork.errors import ValidationError
 from audiofork.formats import MediaFormat
 from audiofork.vobiz.xml import StreamElement
 
-__all__ = ["CallParty", "Fork", "ForkStatus", "stats_of", "wall_text"]
+__all__ = ["MAX_STREAM_TIMEOUT_S", "CallParty", "Fork", "ForkStatus", "stats_of", "wall_text"]
 
 _log = logging.getLogger("audiofork.emulator")
 
 ForkStatus = Literal["in-progress", "completed", "failed"]
+#: The longest ``streamTimeout`` (seconds) the virtual clock holds exactly; more is refused.
+MAX_STREAM_TIMEOUT_S = 2**53
 
 
 def wall_text(moment: datetime, *, micro: bool = False) -> str:
@@ -53,7 +56,8 @@ class CallParty:
 
 
 class Fork:
-    """A stream of a call, from start to its end; :meth:`run` drives it."""
+    """A stream of a call, from start to its end; :meth:`run` drives it. Refuses (with
+    :class:`ValidationError`) a ``streamTimeout`` above :data:`MAX_STREAM_TIMEOUT_S`."""
 
     def __init__(
         self,
@@ -64,6 +68,11 @@ class Fork:
         on_new_id: Callable[[str, Fork], None],
         on_audio: Callable[[], None],
     ) -> None:
+        if element.stream_timeout > MAX_STREAM_TIMEOUT_S:
+            raise ValidationError(
+                f"stream_timeout must be at most {MAX_STREAM_TIMEOUT_S} seconds, "
+                f"got {element.stream_timeout}"
+            )
         self.call = call
         self.element = element
         self._services = services
