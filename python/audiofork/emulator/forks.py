@@ -20,7 +20,13 @@ from typing import Any, Literal
 
 from audiofork.emulator.billing import Bill
 from audiofork.emulator.services import Services
-from audiofork.emulator.stream import StreamEnd, StreamNotice, StreamRunner, StreamSpec
+from audiofork.emulator.stream import (
+    StreamEnd,
+    StreamNotice,
+    StreamRunner,
+    StreamSpec,
+    extra_header_pairs,
+)
 from audiofork.errors import ValidationError
 from audiofork.formats import MediaFormat
 from audiofork.vobiz.xml import StreamElement
@@ -235,10 +241,8 @@ class Fork:
             fields["ServiceURL"] = e.url
         if notice.event == "PlayedStream" and notice.name is not None:
             fields["Name"] = notice.name
-        for pair in (e.extra_headers or "").split(","):
-            key, sep, value = pair.partition("=")
-            if sep:
-                fields[f"X-VH-{key}"] = value
+        for key, value in extra_header_pairs(e.extra_headers).items():
+            fields[f"X-VH-{key}"] = value
         return fields
 
     def resource_uri(self) -> str:

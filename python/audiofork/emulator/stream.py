@@ -643,7 +643,12 @@ def _bad_reason(exc: AudioforkError) -> str:
     return "malformed"
 
 
+def extra_header_pairs(extra_headers: str | None) -> dict[str, str]:
+    """``"k=v,k2=v2"`` (a stream's ``extraHeaders``) as ``{"k": "v", "k2": "v2"}``."""
+    pairs = (item.partition("=") for item in (extra_headers or "").split(","))
+    return {key: value for key, sep, value in pairs if sep}
+
+
 def _extra_headers_json(extra_headers: str | None) -> str:
     """``"k=v,k2=v2"`` as the JSON object string ``start`` and ``media`` carry."""
-    pairs = (item.partition("=") for item in (extra_headers or "").split(",") if item)
-    return json.dumps({key: value for key, _, value in pairs}, separators=(",", ":"))
+    return json.dumps(extra_header_pairs(extra_headers), separators=(",", ":"))
