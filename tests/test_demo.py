@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import wave
@@ -72,3 +73,22 @@ def test_demo_calls_the_echo_app_and_reports(tmp_path: Path) -> None:
         assert path.is_relative_to(tmp_path)
         with wave.open(str(path)) as recording:
             assert recording.getframerate() == 8000 and recording.getnframes() >= 10 * 8000
+
+
+def test_demo_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": PYTHONPATH + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    command = [sys.executable, "-m", "audiofork.cli", "demo", "--record-dir", str(tmp_path)]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    ) as process:
+        assert process.stdout is not None
+        while "frames caller→app" not in process.stdout.readline():  # the call is up
+            assert process.poll() is None
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err, err
+    assert f"interrupted: the call was hung up; recordings so far in {tmp_path}" in out
+    (played,) = tmp_path.glob("*/*/played.wav")
+    with wave.open(str(played)) as recording:  # closed properly: the header is complete
+        assert 0 < recording.getnframes() < 10 * 8000  # hung up before the speech ended

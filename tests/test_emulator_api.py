@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import json
+import socket
+import warnings
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import aiohttp
 import pytest
+from websockets.asyncio.server import ServerConnection, serve
 
 from audiofork.emulator import Emulator, EmulatorConfig, Tariff
 from audiofork.errors import ApiError, ValidationError
@@ -171,7 +177,37 @@ def test_billing_rate_is_configurable_and_validated() -> None:
         Tariff().bill(-1)
 
 
+def test_billing_is_exact_for_any_rate_and_duration() -> None:
+    """Half-up to five places, and no 28-digit Decimal context to overflow."""
+    assert Tariff("1e30").bill(61).billed_amount == "2" + "0" * 30 + ".00000"
+    assert Tariff("7").bill(1e12).billed_amount == "116666666669.00000"
+    assert Tariff("0.000005").bill(1).billed_amount == "0.00001"
+    assert Tariff("0.0000049").bill(1).billed_amount == "0.00000"
+
+
 # --- auth ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("port", [70000, -1])
+async def test_emulator_port_out_of_range_is_a_validation_error(port: int) -> None:
+    emulator = Emulator(EmulatorConfig({ACCOUNT: TOKEN}))
+    with pytest.raises(ValidationError, match="port must be from 0 to 65535"):
+        await within(emulator.start(port=port))
+    await within(emulator.close())
+
+
+async def test_emulator_failing_to_bind_closes_what_it_opened() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        emulator = Emulator(EmulatorConfig({ACCOUNT: TOKEN}))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with pytest.raises(OSError):
+                await within(emulator.start(port=taken.getsockname()[1]))
+            del emulator
+            gc.collect()
+    assert [str(w.message) for w in caught if w.category is ResourceWarning] == []
 
 
 async def test_auth_missing_wrong_or_for_another_account_is_401(api: Api) -> None:
@@ -383,6 +419,7 @@ async def test_stream_start_get_list_stop(api: Api, app: VoiceApp) -> None:
         ),
         ({"service_url": "ws://127.0.0.1:9/", "stream_timeout": 0}, "stream_timeout"),
         ({"service_url": "ws://127.0.0.1:9/", "stream_timeout": "soon"}, "stream_timeout"),
+        ({"service_url": "ws://127.0.0.1:9/", "stream_timeout": 10**400}, "stream_timeout"),
         ({"service_url": "ws://127.0.0.1:9/", "bidirectional": "maybe"}, "bidirectional"),
         (
             {"service_url": "ws://127.0.0.1:9/", "status_callback_url": "ws://x/"},
@@ -477,6 +514,35 @@ async def test_billing_of_a_stream_follows_the_virtual_clock(api: Api, app: Voic
     pulses = -(-whole // 60)
     assert ended["rounded_bill_duration"] == 60 * pulses
     assert Decimal(ended["billed_amount"]) == Decimal("0.003") * pulses
+
+
+async def test_a_slow_socket_close_is_not_billed(api: Api, app: VoiceApp) -> None:
+    """The app sends ``stop`` at once, then never answers the close: closing takes 2 real
+    seconds (40 virtual ones at 20x), which neither the bill nor ``end_time`` counts."""
+    release = asyncio.Event()
+
+    async def stop_then_stall(ws: ServerConnection) -> None:
+        start = json.loads(await ws.recv())
+        await ws.send(json.dumps({"event": "stop", "streamId": start["start"]["streamId"]}))
+        ws.transport.pause_reading()  # the close frame is never read, so never answered
+        await release.wait()
+        ws.transport.abort()
+
+    call_uuid = await api.live_call(app)
+    async with serve(stop_then_stall, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        body = {"service_url": f"ws://127.0.0.1:{port}/ws", "bidirectional": True}
+        try:
+            _, data = await within(api("POST", f"/Call/{call_uuid}/Stream/", body))
+            path = f"/Call/{call_uuid}/Stream/{data['stream_id']}/"
+            ended = await api.until(path, lambda s: s["status"] != "in-progress")
+        finally:
+            release.set()
+    assert ended["status"] == "completed"
+    assert ended["bill_duration"] <= 2, ended
+    assert ended["rounded_bill_duration"] == 60
+    created = datetime.fromisoformat(ended["start_time"])
+    assert datetime.fromisoformat(ended["end_time"]) - created <= timedelta(seconds=3), ended
 
 
 async def test_status_page_lists_calls_and_escapes_what_callers_sent(

@@ -3,6 +3,7 @@ directly (not audiofork's verifier), their fields, retries and failures."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import hashlib
@@ -12,8 +13,10 @@ from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 import pytest
+from aiohttp import web
 
 from audiofork.emulator import Emulator, EmulatorConfig, RetrySchedule
+from audiofork.emulator.callbacks import MAX_PENDING_PER_KEY, CallbackSender
 from emulator_platform_apps import (
     ACCOUNT,
     AUTH,
@@ -149,3 +152,45 @@ async def test_an_unreachable_callback_never_blocks_the_call(app: VoiceApp) -> N
         sender = emulator.exchange.services.callbacks
         await within(sender.flush(10))
         assert (sender.delivered, sender.failed) == (0, 2)
+
+
+async def test_callbacks_backing_up_are_bounded_per_stream() -> None:
+    """A callback server that never answers while a stream floods events: at most
+    ``MAX_PENDING_PER_KEY`` wait per stream, the rest are dropped and counted."""
+    release = asyncio.Event()
+    hits = 0
+
+    async def hold(request: web.Request) -> web.Response:
+        nonlocal hits
+        hits += 1
+        await release.wait()
+        return web.Response()
+
+    server = web.Application()
+    server.router.add_post("/status", hold)
+    runner = web.AppRunner(server, access_log=None, shutdown_timeout=1)
+    await within(runner.setup())
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await within(site.start())
+    host, port = runner.addresses[0][:2]
+    url = f"http://{host}:{port}/status"
+    try:
+        async with http_client() as http:
+            sender = CallbackSender(http, RetrySchedule(attempts=1, timeout_s=30.0))
+            for n in range(MAX_PENDING_PER_KEY + 50):
+                sender.send(
+                    url, "POST", {"Event": "ClearedAudio", "n": str(n)}, TOKEN, order_key="a"
+                )
+            sender.send(url, "POST", {"Event": "StartStream"}, TOKEN, order_key="b")
+            assert sender.pending == MAX_PENDING_PER_KEY + 1
+            assert sender.dropped == 50
+            while hits < 2:  # one in flight per stream
+                await within(asyncio.sleep(0.01))
+            release.set()
+            await within(sender.flush(20))
+            assert (sender.delivered, sender.pending) == (MAX_PENDING_PER_KEY + 1, 0)
+            sender.send(url, "POST", {"Event": "StopStream"}, TOKEN, order_key="a")
+            await within(sender.flush(20))
+            assert (sender.delivered, sender.dropped) == (MAX_PENDING_PER_KEY + 2, 50)
+    finally:
+        await within(runner.cleanup())

@@ -140,6 +140,15 @@ async def test_unreachable_service_url_fails_the_stream_and_the_call_goes_on(
     assert call["hangup_cause"] == "xml_end" and 1 <= call["duration"] < 3
 
 
+async def test_a_stream_the_emulator_cannot_run_is_skipped_and_the_call_goes_on(
+    app: VoiceApp,
+) -> None:
+    endless = stream_xml(app, streamTimeout="1" + "0" * 400)
+    call, streams = await run_call(app, f'<Response>{endless}<Wait length="1"/></Response>')
+    assert streams == [] and app.sockets == []
+    assert call["hangup_cause"] == "xml_end" and call["duration"] >= 1
+
+
 async def test_finite_caller_audio_hangs_up_a_little_after_it_ends(app: VoiceApp) -> None:
     # The bundled speech is 10 s; the grace after it is 1.5 s.
     xml = stream_xml(app, bidirectional="true", keepCallAlive="true")

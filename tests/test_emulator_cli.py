@@ -104,3 +104,10 @@ async def test_emulator_refuses_a_bad_rate() -> None:
     process = await start_cli("emulator", "--account", "MA_X:t", "--rate-per-minute", "lots")
     _, err = await within(process.communicate())
     assert process.returncode == 1 and b"rate_per_minute" in err
+
+
+async def test_emulator_refuses_a_port_out_of_range() -> None:
+    for port in ("70000", "-1", "http"):
+        process = await start_cli("emulator", "--account", "MA_X:t", "--port", port)
+        _, err = await within(process.communicate())
+        assert process.returncode == 2 and b"port must be an integer from 0 to 65535" in err, err

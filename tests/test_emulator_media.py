@@ -13,7 +13,7 @@ import pytest
 from audiofork import ValidationError
 from audiofork.emulator.audio import AudioSource
 from audiofork.emulator.clock import VirtualClock
-from audiofork.emulator.playout import Playout
+from audiofork.emulator.playout import MAX_PENDING_CHECKPOINT_BYTES, Playout
 from audiofork.emulator.recorder import WavRecorder
 
 Pcm = npt.NDArray[np.int16]
@@ -170,29 +170,47 @@ def test_playout_plays_a_frame_per_tick_then_silence() -> None:
 
 def test_checkpoint_is_answered_when_its_audio_has_played() -> None:
     playout = Playout(8000, 160)
-    assert playout.checkpoint("idle") is True  # nothing queued or playing: at once
+    assert playout.checkpoint("idle") == "now"  # nothing queued or playing: at once
     playout.push(ramp(320), 8000)
-    assert playout.checkpoint("after-320") is False
+    assert playout.checkpoint("after-320") == "pending"
     playout.push(ramp(160), 8000)
     assert [playout.tick().finished for _ in range(2)] == [[], []]
     assert playout.tick().finished == ["after-320"]  # the second frame has now finished
     assert playout.queued_samples == 0  # the third is playing
     # The last frame is still in the loudspeaker: a checkpoint now waits for it.
-    assert playout.checkpoint("tail") is False
+    assert playout.checkpoint("tail") == "pending"
     assert playout.tick().finished == ["tail"]
-    assert playout.checkpoint("idle-again") is True
+    assert playout.checkpoint("idle-again") == "now"
 
 
 def test_clear_drops_audio_and_pending_checkpoints() -> None:
     playout = Playout(8000, 160)
     playout.push(ramp(1600), 8000)
-    playout.checkpoint("never")
+    assert playout.checkpoint("never") == "pending"
     playout.tick()
     assert playout.clear() == (1600 - 160, 1)
     later = [playout.tick() for _ in range(3)]
     assert [t.finished for t in later] == [[], [], []]
     assert later[0].audio_samples == 160  # the frame in the loudspeaker plays out
     assert [t.audio_samples for t in later[1:]] == [0, 0]
+
+
+def test_pending_checkpoints_are_bounded() -> None:
+    """Checkpoint names pile up only to a fixed budget; answered or cleared ones free it."""
+    playout = Playout(8000, 160)
+    playout.push(ramp(320), 8000)
+    name = "n" * 4000  # 4064 bytes each with the overhead: 1032 fit in 4 MiB
+    fits = MAX_PENDING_CHECKPOINT_BYTES // (len(name) + 64)
+    answers = [playout.checkpoint(f"{i:04d}{name[4:]}") for i in range(fits + 5)]
+    assert answers == ["pending"] * fits + ["refused"] * 5
+    playout.tick()  # the first frame starts playing
+    assert len(playout.tick().finished) == 0
+    assert len(playout.tick().finished) == fits  # all marked after the audio: answered
+    playout.push(ramp(160), 8000)
+    assert playout.checkpoint(name) == "pending"  # the budget is free again
+    playout.clear()
+    playout.push(ramp(160), 8000)
+    assert [playout.checkpoint(name) for _ in range(fits)] == ["pending"] * fits
 
 
 def test_playout_is_bounded_and_reports_overflow() -> None:

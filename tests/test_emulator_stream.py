@@ -633,11 +633,83 @@ async def test_app_that_never_reads_cannot_hold_the_stream_open() -> None:
     assert [n.event for n in h.notices] == ["StartStream", "DegradedStream", "StopStream"]
 
 
+async def test_answers_to_an_app_that_does_not_read_are_bounded() -> None:
+    """3,000 checkpoints with 10 kB names, answered at once, while the app reads nothing:
+    answers past the send backlog are dropped and counted; later ones go out in order."""
+    resume = asyncio.Event()
+    received: list[dict[str, Any]] = []
+    name = "n" * 10_000
+
+    async def app(ws: ServerConnection) -> None:
+        start = json.loads(await ws.recv())
+        received.append(start)
+        ws.transport.pause_reading()
+        stream_id = start["start"]["streamId"]
+        for i in range(3000):
+            checkpoint = {"event": "checkpoint", "streamId": stream_id, "name": f"{i}-{name}"}
+            await ws.send(json.dumps(checkpoint))
+        await resume.wait()
+        ws.transport.resume_reading()
+        with contextlib.suppress(ConnectionClosed):
+            await collect(ws, received)
+
+    async with app_server(app) as url:
+        h = Harness(url, bidirectional=True, stream_timeout=600.0)
+        task = asyncio.ensure_future(h.run())
+        async with asyncio.timeout(TIMEOUT_S):
+            while h.runner.stats.checkpoints_received < 3000:
+                await asyncio.sleep(0.01)
+            resume.set()
+            sent = 3000 - h.runner.stats.answers_dropped
+            while sum(m["event"] == "playedStream" for m in received) < sent:
+                await asyncio.sleep(0.01)
+            h.runner.stop("hangup")
+            end = await task
+    assert end == StreamEnd("completed", "hangup")
+    stats = h.runner.stats
+    assert 0 < stats.answers_dropped < 3000
+    played = [m["name"] for m in received if m["event"] == "playedStream"]
+    assert len(played) == 3000 - stats.answers_dropped
+    assert played == sorted(played, key=lambda n: int(n.split("-")[0]))
+    degraded = [n.error for n in h.notices if n.event == "DegradedStream"]
+    assert degraded == ["app is not reading; answers dropped"]
+
+
 async def test_stop_before_run() -> None:
     h = Harness(f"ws://127.0.0.1:{closed_port()}/ws")
     h.runner.stop("hangup")
     assert await h.run() == StreamEnd("completed", "hangup")
     assert h.notices == []
+
+
+async def test_stop_during_the_handshake_sends_no_start() -> None:
+    """A stop while the app's upgrade is pending abandons it: no ``start``, no notices."""
+    handshake = asyncio.Event()
+    release = asyncio.Event()
+    received: list[dict[str, Any]] = []
+
+    async def hold(connection: ServerConnection, request: Any) -> None:
+        handshake.set()
+        await release.wait()
+
+    async def app(ws: ServerConnection) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            await collect(ws, received)
+
+    async with serve(app, "127.0.0.1", 0, process_request=hold) as server:
+        port = server.sockets[0].getsockname()[1]
+        h = Harness(f"ws://127.0.0.1:{port}/stream", stream_timeout=60.0)
+        task = asyncio.ensure_future(h.run())
+        async with asyncio.timeout(TIMEOUT_S):
+            await handshake.wait()
+            h.runner.stop("hangup")
+            await asyncio.sleep(0.05)  # let the runner see the stop before the upgrade ends
+            release.set()
+            end = await task
+    assert end == StreamEnd("completed", "hangup")
+    assert h.notices == []
+    assert received == []
+    assert h.runner.started_at is None
 
 
 async def test_message_over_the_size_limit_drops_the_stream() -> None:

@@ -96,6 +96,7 @@ async def _watch(call: Call, echo: EchoApp, expected_s: float, out: TextIO) -> N
         elif call.duration() != last_line:
             last_line = call.duration()
             out.write(line + "\n")
+            out.flush()  # live through a pipe too
     line = _progress(call, call.forks[0] if call.forks else None, echo, expected_s)
     out.write(("\r" + line if live else line) + "\n\n")
 
@@ -124,6 +125,7 @@ async def _demo(out: TextIO, speed: float, record_dir: Path) -> int:
             async with AsyncStreamsClient(ACCOUNT, TOKEN, f"{emulator.url}/api/v1") as client:
                 streams = await client.list(call.uuid)
         finally:
+            await emulator.close()  # hang up first: the app's sockets end with the call
             await echo.close()
     if not call.forks or not streams:
         out.write(f"the call ended without a stream ({call.hangup_cause}); see the log\n")
@@ -176,6 +178,11 @@ def _summary(out: TextIO, call: Call, fork: Fork, echo: EchoApp, stream: Stream)
 
 
 def run(out: TextIO, *, speed: float = 1.0, record_dir: Path | None = None) -> int:
-    """Run the demo call; returns the exit status."""
+    """Run the demo call; returns the exit status (130 after Ctrl-C, which hangs up and
+    closes the emulator first)."""
     directory = record_dir or Path(tempfile.mkdtemp(prefix="audiofork-demo-"))
-    return asyncio.run(_demo(out, speed, directory))
+    try:
+        return asyncio.run(_demo(out, speed, directory))
+    except KeyboardInterrupt:
+        out.write(f"\ninterrupted: the call was hung up; recordings so far in {directory}\n")
+        return 130

@@ -32,6 +32,16 @@ def _speed(text: str) -> float:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be an integer from 0 to 65535, got {text!r}")
+    return value
+
+
 def _add_emulator(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     emulator = commands.add_parser(
         "emulator",
@@ -40,7 +50,7 @@ def _add_emulator(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "Ctrl-C ends every call, writes the recordings and stops.",
     )
     emulator.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
-    emulator.add_argument("--port", type=int, default=8080, help="port (8080; 0: any free)")
+    emulator.add_argument("--port", type=_port, default=8080, help="port (8080; 0: any free)")
     emulator.add_argument(
         "--account",
         type=_account,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from audiofork.errors import ValidationError
 
@@ -19,7 +19,7 @@ __all__ = ["PULSE_S", "Bill", "Tariff"]
 
 #: Length of one billing pulse, in seconds.
 PULSE_S = 60
-_PLACES = Decimal("0.00001")
+_PLACES = 5  # decimal places of billed_amount
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,14 @@ class Tariff:
             raise ValidationError(f"seconds must be a non-negative number, got {seconds!r}")
         whole = math.ceil(round(seconds, 3))
         pulses = -(-whole // PULSE_S)
-        amount = (self.rate_per_minute * pulses).quantize(_PLACES, rounding=ROUND_HALF_UP)
-        return Bill(whole, pulses * PULSE_S, f"{amount:f}")
+        # In exact integers (units of 10**-PLACES, half up): Decimal arithmetic would round
+        # to its context's 28 digits, and quantize() raise, for a large rate or duration.
+        numerator, denominator = self.rate_per_minute.as_integer_ratio()
+        units, remainder = divmod(numerator * pulses * 10**_PLACES, denominator)
+        if 2 * remainder >= denominator:
+            units += 1
+        whole_part, fraction = divmod(units, 10**_PLACES)
+        return Bill(whole, pulses * PULSE_S, f"{whole_part}.{fraction:0{_PLACES}d}")
 
     def __repr__(self) -> str:
         return f"Tariff(rate_per_minute={str(self.rate_per_minute)!r})"

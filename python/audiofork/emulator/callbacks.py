@@ -6,6 +6,9 @@ stream's) are delivered one after another in the order sent. Each is signed with
 account's auth token (``X-Vobiz-Signature-V3`` and ``-V2`` with their nonces, over the URL
 without its query string), sent as a form POST or as a GET query, and retried with
 exponential backoff on a connection failure or a non-2xx answer; the last failure is logged.
+At most :data:`MAX_PENDING_PER_KEY` callbacks of one key wait at a time: past that (an app
+flooding checkpoints or clears while the callback server is slow) they are dropped, counted
+and logged, so memory stays bounded.
 """
 
 from __future__ import annotations
@@ -21,9 +24,12 @@ from yarl import URL
 
 from audiofork.vobiz.signature import sign, signature_header_names
 
-__all__ = ["CallbackSender", "RetrySchedule", "signed_headers"]
+__all__ = ["MAX_PENDING_PER_KEY", "CallbackSender", "RetrySchedule", "signed_headers"]
 
 _log = logging.getLogger("audiofork.emulator")
+
+#: Callbacks of one ``order_key`` (one stream) waiting for delivery, at most.
+MAX_PENDING_PER_KEY = 1000
 
 
 @dataclass(frozen=True)
@@ -54,9 +60,11 @@ class CallbackSender:
         self._http = http
         self._retry = retry or RetrySchedule()
         self._tails: dict[str, asyncio.Task[None]] = {}
+        self._waiting: dict[str, int] = {}  # callbacks not yet finished, per order key
         self._tasks: set[asyncio.Task[None]] = set()
         self.delivered = 0
         self.failed = 0
+        self.dropped = 0
 
     def send(
         self,
@@ -67,7 +75,16 @@ class CallbackSender:
         *,
         order_key: str,
     ) -> None:
-        """Queue one callback; it leaves after every earlier one with the same key."""
+        """Queue one callback; it leaves after every earlier one with the same key. It is
+        dropped (counted in :attr:`dropped`; the first drop is logged) while
+        :data:`MAX_PENDING_PER_KEY` callbacks of that key are waiting."""
+        waiting = self._waiting.get(order_key, 0)
+        if waiting >= MAX_PENDING_PER_KEY:
+            if not self.dropped:
+                _log.warning("callbacks to %s are backing up; dropping new ones", url)
+            self.dropped += 1
+            return
+        self._waiting[order_key] = waiting + 1
         previous = self._tails.get(order_key)
         task = asyncio.create_task(self._deliver(previous, url, method, dict(fields), auth_token))
         self._tails[order_key] = task
@@ -76,6 +93,9 @@ class CallbackSender:
 
     def _forget(self, order_key: str, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
+        self._waiting[order_key] -= 1
+        if not self._waiting[order_key]:
+            del self._waiting[order_key]
         if self._tails.get(order_key) is task:
             del self._tails[order_key]
 

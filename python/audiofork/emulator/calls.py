@@ -151,7 +151,11 @@ class Call:
             if not self.live:
                 return
             if isinstance(element, StreamElement):
-                fork = self.start_fork(element)
+                try:
+                    fork = self.start_fork(element)
+                except ValidationError as exc:
+                    _log.warning("call %s: <Stream> skipped: %s", self.uuid, exc)
+                    continue
                 if element.keep_call_alive:
                     await self._until_hangup(fork.done.wait())
             elif element.tag == "Wait":
@@ -182,7 +186,8 @@ class Call:
             await asyncio.gather(*waits, return_exceptions=True)
 
     def start_fork(self, element: StreamElement) -> Fork:
-        """Start a stream on this (live) call."""
+        """Start a stream on this (live) call (:class:`ValidationError` if the emulator
+        cannot run ``element``)."""
         if self.status != "in-progress":
             raise RuntimeError(f"call {self.uuid} is {self.status}, not in progress")
         fork = Fork(

@@ -37,7 +37,11 @@ class VirtualClock:
 
     def wall(self) -> datetime.datetime:
         """Virtual UTC wall time: the origin's wall time plus :meth:`now`."""
-        return self._origin_wall + datetime.timedelta(seconds=self.now())
+        return self.wall_at(self.now())
+
+    def wall_at(self, t: float) -> datetime.datetime:
+        """Virtual UTC wall time at virtual time ``t``."""
+        return self._origin_wall + datetime.timedelta(seconds=t)
 
     def wall_ms(self, t: float) -> int:
         """Milliseconds since the Unix epoch at virtual time ``t`` (frame timestamps)."""

@@ -3,7 +3,8 @@ status callbacks and its REST representation (PROTOCOL §1 "Stream object", §5)
 
 The media itself (WebSocket, pacing, playout, recordings) is the :class:`StreamRunner`'s; a
 :class:`Fork` starts one, turns its notices into status callbacks and log lines, and bills
-from the first ``StartStream`` (audio flowing) to the end of the run on the virtual clock.
+from the stream's time 0 (its first ``StartStream``: audio flowing) to its stop or end on the
+virtual clock.
 """
 
 from __future__ import annotations
@@ -19,15 +20,24 @@ from typing import Any, Literal
 
 from audiofork.emulator.billing import Bill
 from audiofork.emulator.services import Services
-from audiofork.emulator.stream import StreamEnd, StreamNotice, StreamRunner, StreamSpec
+from audiofork.emulator.stream import (
+    StreamEnd,
+    StreamNotice,
+    StreamRunner,
+    StreamSpec,
+    extra_header_pairs,
+)
+from audiofork.errors import ValidationError
 from audiofork.formats import MediaFormat
 from audiofork.vobiz.xml import StreamElement
 
-__all__ = ["CallParty", "Fork", "ForkStatus", "stats_of", "wall_text"]
+__all__ = ["MAX_STREAM_TIMEOUT_S", "CallParty", "Fork", "ForkStatus", "stats_of", "wall_text"]
 
 _log = logging.getLogger("audiofork.emulator")
 
 ForkStatus = Literal["in-progress", "completed", "failed"]
+#: The longest ``streamTimeout`` (seconds) the virtual clock holds exactly; more is refused.
+MAX_STREAM_TIMEOUT_S = 2**53
 
 
 def wall_text(moment: datetime, *, micro: bool = False) -> str:
@@ -52,7 +62,8 @@ class CallParty:
 
 
 class Fork:
-    """A stream of a call, from start to its end; :meth:`run` drives it."""
+    """A stream of a call, from start to its end; :meth:`run` drives it. Refuses (with
+    :class:`ValidationError`) a ``streamTimeout`` above :data:`MAX_STREAM_TIMEOUT_S`."""
 
     def __init__(
         self,
@@ -63,6 +74,11 @@ class Fork:
         on_new_id: Callable[[str, Fork], None],
         on_audio: Callable[[], None],
     ) -> None:
+        if element.stream_timeout > MAX_STREAM_TIMEOUT_S:
+            raise ValidationError(
+                f"stream_timeout must be at most {MAX_STREAM_TIMEOUT_S} seconds, "
+                f"got {element.stream_timeout}"
+            )
         self.call = call
         self.element = element
         self._services = services
@@ -138,11 +154,12 @@ class Fork:
 
     def _finish(self, end: StreamEnd) -> None:
         clock = self._services.clock
+        ended = self.runner.ended_at
         self.end = end
         self.status = end.status
-        self.end_time = clock.wall()
+        self.end_time = clock.wall() if ended is None else clock.wall_at(ended)
         if self._billed_from is not None and self._billed_to is None:
-            self._billed_to = clock.now()
+            self._billed_to = clock.now() if ended is None else ended
         bill = self.bill()
         _log.info(
             "stream %s of call %s: %s (%s%s), billed %d s -> %d s, %s",
@@ -165,9 +182,8 @@ class Fork:
         self.runner.stop(reason)
 
     def bill(self) -> Bill:
-        """The bill so far: from the first audio to the stop (or now, while live), at most
-        ``streamTimeout`` (closing the socket takes real time, which a fast clock would
-        otherwise stretch into billed seconds)."""
+        """The bill so far: from the first audio to the stop or the stream's end (or now,
+        while live), at most ``streamTimeout``; the socket's closing is not billed."""
         if self._billed_from is None:
             return self._services.tariff.bill(0.0)
         until = self._billed_to if self._billed_to is not None else self._services.clock.now()
@@ -176,7 +192,7 @@ class Fork:
 
     def _notice(self, notice: StreamNotice) -> None:
         if notice.event == "StartStream" and self._billed_from is None:
-            self._billed_from = self._services.clock.now()
+            self._billed_from = self.runner.started_at  # the stream's time 0
             self._on_audio()
         details = f" {notice.name!r}" if notice.name is not None else ""
         details += f" error: {notice.error}" if notice.error else ""
@@ -225,10 +241,8 @@ class Fork:
             fields["ServiceURL"] = e.url
         if notice.event == "PlayedStream" and notice.name is not None:
             fields["Name"] = notice.name
-        for pair in (e.extra_headers or "").split(","):
-            key, sep, value = pair.partition("=")
-            if sep:
-                fields[f"X-VH-{key}"] = value
+        for key, value in extra_header_pairs(e.extra_headers).items():
+            fields[f"X-VH-{key}"] = value
         return fields
 
     def resource_uri(self) -> str:
@@ -266,7 +280,4 @@ class Fork:
 
 def stats_of(runner: StreamRunner) -> dict[str, Any]:
     """A runner's counters as a plain dict."""
-    stats: Any = runner.stats
-    if dataclasses.is_dataclass(stats) and not isinstance(stats, type):
-        return dataclasses.asdict(stats)
-    return dict(stats)
+    return dataclasses.asdict(runner.stats)

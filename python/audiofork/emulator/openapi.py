@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from audiofork.emulator.forks import MAX_STREAM_TIMEOUT_S
 from audiofork.vobiz._params import AUDIO_TRACKS, CALLBACK_METHODS, CONTENT_TYPES
 
 __all__ = ["LIST_LIMIT_MAX", "openapi_document"]
@@ -66,7 +67,7 @@ _STREAM_FIELDS: dict[str, Any] = {
     "bidirectional": {"type": "boolean"},
     "content_type": {"type": "string", "enum": list(CONTENT_TYPES)},
     "sampling_rate": {"type": "integer", "enum": [8000, 16000, 24000]},
-    "stream_timeout": {"type": "integer", "minimum": 1},
+    "stream_timeout": {"type": "integer", "minimum": 1, "maximum": MAX_STREAM_TIMEOUT_S},
     "status_callback_url": _NULLABLE_STRING,
     "status_callback_method": {"type": "string", "enum": list(CALLBACK_METHODS)},
     "status": {"type": "string", "enum": ["in-progress", "completed", "failed"]},
@@ -138,7 +139,11 @@ def _schemas() -> dict[str, Any]:
                 "audio_track": {"type": "string", "enum": list(AUDIO_TRACKS)},
                 "bidirectional": {"type": "boolean"},
                 "content_type": {"type": "string", "enum": list(CONTENT_TYPES)},
-                "stream_timeout": {"type": "integer", "minimum": 1},
+                "stream_timeout": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_STREAM_TIMEOUT_S,
+                },
                 "status_callback_url": {"type": "string", "format": "uri"},
                 "status_callback_method": {"type": "string", "enum": list(CALLBACK_METHODS)},
                 "extra_headers": {"type": "string", "maxLength": 512},

@@ -6,25 +6,36 @@ time: the stream's pacer calls :meth:`Playout.tick` at every frame boundary, whi
 next frame from the queue (silence-padded) to play now and returns the frame that has just
 finished playing, with the checkpoints it completed. A checkpoint is a marker at the end of
 the queue, answered once the audio before it has finished playing, or at once when nothing
-is queued or playing. :meth:`Playout.clear` drops the queue and every pending checkpoint;
-the frame in the loudspeaker plays out (a clear takes effect at the next frame boundary).
+is queued or playing. Pending checkpoints are bounded (:data:`MAX_PENDING_CHECKPOINT_BYTES`
+of names): one beyond that is refused. :meth:`Playout.clear` drops the queue and every
+pending checkpoint; the frame in the loudspeaker plays out (a clear takes effect at the next
+frame boundary).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from audiofork import Resampler, Ring
 
-__all__ = ["MAX_QUEUE_S", "Playout", "Tick"]
+__all__ = ["MAX_PENDING_CHECKPOINT_BYTES", "MAX_QUEUE_S", "Playout", "Tick"]
 
 Pcm = npt.NDArray[np.int16]
 
 #: The longest audio the queue holds (virtual seconds).
 MAX_QUEUE_S = 600
+#: The most memory pending checkpoints may hold: their names' UTF-8 bytes plus
+#: :data:`CHECKPOINT_OVERHEAD_BYTES` each (so at most 65,536 empty names).
+MAX_PENDING_CHECKPOINT_BYTES = 4 << 20
+CHECKPOINT_OVERHEAD_BYTES = 64
+
+
+def _cost(name: str) -> int:
+    return len(name.encode("utf-8", "surrogatepass")) + CHECKPOINT_OVERHEAD_BYTES
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,7 @@ class Playout:
         self._ring = Ring(int(max_queue_s * rate), "reject")
         self._resamplers: dict[int, Resampler] = {}
         self._playing = Tick(np.zeros(frame, dtype=np.int16), 0, [])  # in the loudspeaker
+        self._pending_bytes = 0  # cost of the checkpoints not yet answered
 
     @property
     def queued_samples(self) -> int:
@@ -65,15 +77,21 @@ class Playout:
         self._ring.write(pcm)
         return 0
 
-    def checkpoint(self, name: str) -> bool:
-        """Mark the end of the queue; ``True`` when nothing is queued or playing (answer now)."""
+    def checkpoint(self, name: str) -> Literal["now", "pending", "refused"]:
+        """Mark the end of the queue: ``"now"`` when nothing is queued or playing (answer
+        at once), ``"pending"`` when marked, ``"refused"`` when the pending checkpoints
+        already hold :data:`MAX_PENDING_CHECKPOINT_BYTES`."""
+        if not self._ring.available and not self._playing.audio_samples:
+            return "now"
+        cost = _cost(name)
+        if self._pending_bytes + cost > MAX_PENDING_CHECKPOINT_BYTES:
+            return "refused"
+        self._pending_bytes += cost
         if self._ring.available:
             self._ring.mark(name)
-        elif self._playing.audio_samples:
-            self._playing.finished.append(name)
         else:
-            return True
-        return False
+            self._playing.finished.append(name)
+        return "pending"
 
     def tick(self) -> Tick:
         """At a frame boundary: start the next frame and return the one that just finished."""
@@ -85,6 +103,7 @@ class Playout:
         if take < self.frame:
             audio = np.concatenate([audio, np.zeros(self.frame - take, dtype=np.int16)])
         self._playing = Tick(audio, take, markers)
+        self._pending_bytes -= sum(_cost(name) for name in finished.finished)
         return finished
 
     def clear(self) -> tuple[int, int]:
@@ -92,6 +111,7 @@ class Playout:
         samples, markers = self._ring.clear()
         dropped = len(markers) + len(self._playing.finished)
         self._playing.finished.clear()
+        self._pending_bytes = 0
         for resampler in self._resamplers.values():
             resampler.reset()
         return samples, dropped

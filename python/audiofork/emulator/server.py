@@ -30,6 +30,7 @@ from audiofork.emulator.clock import VirtualClock
 from audiofork.emulator.config import EmulatorConfig
 from audiofork.emulator.exchange import Exchange
 from audiofork.emulator.services import Services
+from audiofork.errors import ValidationError
 
 if TYPE_CHECKING:
     from typing import Self
@@ -62,7 +63,19 @@ class Emulator:
         return self._exchange
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Serve on ``host:port`` (``0``: any free port); returns the base URL."""
+        """Serve on ``host:port`` (``0``: any free port); returns the base URL. If it
+        cannot (the port is taken, say), what it had opened is closed before it raises."""
+        if isinstance(port, bool) or not isinstance(port, int):
+            raise TypeError(f"port must be an int, got {port!r}")
+        if not 0 <= port <= 65535:
+            raise ValidationError(f"port must be from 0 to 65535, got {port}")
+        try:
+            return await self._start(host, port)
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _start(self, host: str, port: int) -> str:
         config = self.config
         self._http = aiohttp.ClientSession()
         services = Services(

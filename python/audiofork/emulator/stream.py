@@ -21,8 +21,11 @@ was heard, at ``i / rate`` seconds after that connection's ``start``.
 Endings (:class:`StreamEnd`): ``timeout`` (``stream_timeout``), ``app_stop``,
 ``api_stop`` / ``hangup`` (:meth:`StreamRunner.stop`), ``dropped`` (the app closed the
 socket: ``completed``; the socket broke: ``failed``) and ``unreachable`` (``failed``).
-A dropped or unreachable stream reconnects up to ``max_retries`` times, each time with a
-new ``streamId`` (from ``new_stream_id``) and the same ``callId``.
+A dropped or unreachable stream tries again up to ``max_retries`` times in all: after a drop
+it reconnects at once with a new ``streamId`` (from ``new_stream_id``) and the same
+``callId``; a failed attempt is retried a virtual second later with the id it never used.
+An app that does not read loses media past :data:`MAX_SEND_BACKLOG` and answers past
+:data:`MAX_SEND_BACKLOG_CHARS` (both counted), so nothing it does grows memory without bound.
 """
 
 from __future__ import annotations
@@ -33,9 +36,9 @@ import json
 import logging
 import math
 import pathlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 import aiohttp
 import numpy as np
@@ -56,6 +59,7 @@ __all__ = ["StreamEnd", "StreamNotice", "StreamRunner", "StreamSpec", "StreamSta
 logger = logging.getLogger("audiofork.emulator")
 
 Pcm = npt.NDArray[np.int16]
+T = TypeVar("T")
 Track = Literal["inbound", "outbound"]
 
 #: Media frame period (seconds of virtual time).
@@ -67,6 +71,10 @@ MAX_MESSAGE_BYTES = 16 << 20
 #: Media messages waiting for a slow app beyond this are dropped (and counted): ~10 s of
 #: one track. The pacer never waits for the socket.
 MAX_SEND_BACKLOG = 500
+#: Answers (``playedStream``, ``clearedAudio``) are dropped (and counted) while the messages
+#: waiting for a slow app hold this many characters: an app that sends commands but does
+#: not read cannot grow the queue without bound.
+MAX_SEND_BACKLOG_CHARS = 4 << 20
 #: Real seconds allowed for the WebSocket handshake, and for flushing and closing at the end.
 CONNECT_TIMEOUT_S = 10.0
 CLOSE_TIMEOUT_S = 2.0
@@ -124,6 +132,7 @@ class StreamStats:
 
     media_sent: dict[str, int] = field(default_factory=dict)  # per track
     media_dropped: int = 0  # media not sent because the app was not reading
+    answers_dropped: int = 0  # playedStream / clearedAudio not sent: the app was not reading
     play_audio_received: int = 0
     bad_frames: dict[str, int] = field(default_factory=dict)  # per reason
     played_ms: float = 0.0  # app audio the caller heard
@@ -157,6 +166,7 @@ class _Link:
         self.ws = ws
         self.stream_id = stream_id
         self.outbox: asyncio.Queue[str] = asyncio.Queue()
+        self.outbox_chars = 0  # characters of the messages in the outbox
         self.sequence = 0
         self.playout = Playout(rate, frame)
         self.recorder = recorder
@@ -166,6 +176,11 @@ class _Link:
     def next_sequence(self) -> int:
         self.sequence += 1
         return self.sequence
+
+    def queue(self, text: str) -> None:
+        """Hand ``text`` to the writer."""
+        self.outbox_chars += len(text)
+        self.outbox.put_nowait(text)
 
 
 class StreamRunner:
@@ -211,6 +226,7 @@ class StreamRunner:
         self.recording_dirs: list[pathlib.Path] = []
         self._origin = 0.0  # virtual time of the first start (of run() until then)
         self._connected_once = False
+        self._ended_at: float | None = None
         self._next_frame = 0
 
     @property
@@ -222,6 +238,13 @@ class StreamRunner:
     def started_at(self) -> float | None:
         """Virtual time of the first ``start`` sent (``None`` before): the stream's time 0."""
         return self._origin if self._connected_once else None
+
+    @property
+    def ended_at(self) -> float | None:
+        """Virtual time the last connection ended (``None`` before): when the stop, the
+        app's ``stop``, the timeout or the drop happened, not when the socket finished
+        closing (closing takes real time, which a fast clock would stretch)."""
+        return self._ended_at
 
     @property
     def stats(self) -> StreamStats:
@@ -289,14 +312,20 @@ class StreamRunner:
 
     async def _wait(self, t: float) -> None:
         """Sleep until virtual time ``t`` or until :meth:`stop`, whichever comes first."""
-        sleeper = asyncio.ensure_future(self._clock.sleep_until(t))
+        await self._unless_stopped(self._clock.sleep_until(t))
+
+    async def _unless_stopped(self, work: Awaitable[T]) -> asyncio.Future[T]:
+        """Run ``work`` until it finishes or :meth:`stop` is called; its future, cancelled
+        if the stop came first."""
+        task = asyncio.ensure_future(work)
         stopper = asyncio.ensure_future(self._stop_requested.wait())
         try:
-            await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            sleeper.cancel()
+            task.cancel()
             stopper.cancel()
-            await asyncio.gather(sleeper, stopper, return_exceptions=True)
+            await asyncio.gather(task, stopper, return_exceptions=True)
+        return task
 
     async def _connect_and_stream(
         self,
@@ -304,16 +333,24 @@ class StreamRunner:
         readers: dict[Track, AudioReader],
         timeout_frames: int,
     ) -> _Outcome:
-        try:
-            ws = await session.ws_connect(
+        connecting = await self._unless_stopped(
+            session.ws_connect(
                 self.spec.service_url,
                 max_msg_size=MAX_MESSAGE_BYTES,
                 timeout=aiohttp.ClientWSTimeout(ws_close=CLOSE_TIMEOUT_S),
             )
+        )
+        if connecting.cancelled() and self._stop_reason is not None:
+            return _Outcome(self._stop_reason)  # stopped during the handshake: no start
+        try:
+            ws = connecting.result()
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError, ValueError) as exc:
             error = f"cannot connect to {self.spec.service_url}: {type(exc).__name__}: {exc}"
             logger.warning("stream %s: %s", self._stream_id, error)
             return _Outcome("unreachable", error)
+        if self._stop_reason is not None:
+            await ws.close()
+            return _Outcome(self._stop_reason)
         if not self._connected_once:
             self._connected_once = True
             self._origin = self._clock.now()  # the stream's timeline starts at its first start
@@ -329,7 +366,7 @@ class StreamRunner:
             await ws.close()
             raise
         link = _Link(ws, self._stream_id, self.rate, self._frame, recorder)
-        link.outbox.put_nowait(
+        link.queue(
             wire.start(
                 self._stream_id,
                 self._format,
@@ -350,6 +387,7 @@ class StreamRunner:
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             outcome = self._outcome({tasks[task]: task for task in done})
+            self._ended_at = min(self._clock.now(), self._origin + self.spec.stream_timeout)
         finally:
             await self._close(
                 link, tasks, flush=outcome is not None and outcome.reason != "dropped"
@@ -439,7 +477,7 @@ class StreamRunner:
             return
         self._stats.media_sent[track] += 1
         chunk = link.chunks[track] = link.chunks.get(track, 0) + 1
-        link.outbox.put_nowait(
+        link.queue(
             wire.media(
                 link.stream_id,
                 encode_payload(pcm, self._format),
@@ -466,6 +504,7 @@ class StreamRunner:
             except (aiohttp.ClientError, ConnectionError, RuntimeError) as exc:
                 return _Outcome("dropped", f"send failed: {exc}", broken=True)
             finally:
+                link.outbox_chars -= len(text)
                 link.outbox.task_done()
 
     # --- app → platform -------------------------------------------------------------------
@@ -512,8 +551,12 @@ class StreamRunner:
             self._play_audio(link, event)
         elif isinstance(event, Checkpoint):
             self._stats.checkpoints_received += 1
-            if link.playout.checkpoint(event.name):
+            answer = link.playout.checkpoint(event.name)
+            if answer == "now":
                 self._acknowledge(link, event.name)
+            elif answer == "refused":
+                self._stats.checkpoints_dropped += 1
+                self._bad(link, "checkpoint_limit", "too many checkpoints pending; dropped")
         else:
             self._clear(link)
         return False
@@ -533,7 +576,7 @@ class StreamRunner:
     def _acknowledge(self, link: _Link, name: str) -> None:
         """Answer checkpoint ``name`` with ``playedStream``."""
         self._stats.checkpoints_acknowledged += 1
-        link.outbox.put_nowait(wire.played_stream(name, link.stream_id, link.next_sequence()))
+        self._answer(link, lambda sequence: wire.played_stream(name, link.stream_id, sequence))
         self._notify(StreamNotice("PlayedStream", link.stream_id, name=name))
 
     def _clear(self, link: _Link) -> None:
@@ -541,8 +584,16 @@ class StreamRunner:
         self._stats.clears += 1
         self._stats.cleared_ms += samples * 1000 / self.rate
         self._stats.checkpoints_dropped += checkpoints
-        link.outbox.put_nowait(wire.cleared_audio(link.stream_id, link.next_sequence()))
+        self._answer(link, lambda sequence: wire.cleared_audio(link.stream_id, sequence))
         self._notify(StreamNotice("ClearedAudio", link.stream_id))
+
+    def _answer(self, link: _Link, build: Callable[[int], str]) -> None:
+        """Queue the answer ``build(sequence)``, unless the app has left too much unread."""
+        if link.outbox_chars >= MAX_SEND_BACKLOG_CHARS:
+            self._stats.answers_dropped += 1
+            self._degraded(link, "send_backlog", "app is not reading; answers dropped")
+            return
+        link.queue(build(link.next_sequence()))
 
     def _bad(self, link: _Link, reason: str, detail: str) -> None:
         self._stats.bad_frames[reason] = self._stats.bad_frames.get(reason, 0) + 1
@@ -592,7 +643,12 @@ def _bad_reason(exc: AudioforkError) -> str:
     return "malformed"
 
 
+def extra_header_pairs(extra_headers: str | None) -> dict[str, str]:
+    """``"k=v,k2=v2"`` (a stream's ``extraHeaders``) as ``{"k": "v", "k2": "v2"}``."""
+    pairs = (item.partition("=") for item in (extra_headers or "").split(","))
+    return {key: value for key, sep, value in pairs if sep}
+
+
 def _extra_headers_json(extra_headers: str | None) -> str:
     """``"k=v,k2=v2"`` as the JSON object string ``start`` and ``media`` carry."""
-    pairs = (item.partition("=") for item in (extra_headers or "").split(",") if item)
-    return json.dumps({key: value for key, _, value in pairs}, separators=(",", ":"))
+    return json.dumps(extra_header_pairs(extra_headers), separators=(",", ":"))
