@@ -50,8 +50,8 @@ from audiofork.emulator.audio import AudioReader, AudioSource
 from audiofork.emulator.clock import VirtualClock
 from audiofork.emulator.playout import Playout
 from audiofork.emulator.recorder import WavRecorder, recording_dir
-from audiofork.errors import AudioforkError, CodecError, ProtocolError
-from audiofork.events import Checkpoint, ClearAudio, Event, PlayAudio, Stop, UnknownEvent
+from audiofork.errors import AudioforkError, CodecError
+from audiofork.events import Checkpoint, ClearAudio, PlayAudio, Stop, UnknownEvent
 from audiofork.formats import MediaFormat
 
 __all__ = ["StreamEnd", "StreamNotice", "StreamRunner", "StreamSpec", "StreamStats"]
@@ -536,7 +536,7 @@ class StreamRunner:
     def _handle(self, link: _Link, text: str) -> bool:
         """Act on one app message; ``True`` for ``stop``."""
         try:
-            event = _parse(text, link.stream_id)
+            event = wire.parse_message(text, max_size=MAX_MESSAGE_BYTES)
         except AudioforkError as exc:
             self._bad(link, _bad_reason(exc), str(exc))
             return False
@@ -605,26 +605,6 @@ class StreamRunner:
             link.degraded.add(kind)
             logger.warning("stream %s: %s", link.stream_id, error)
             self._notify(StreamNotice("DegradedStream", link.stream_id, error=error))
-
-
-def _parse(text: str, stream_id: str) -> Event:
-    """Parse an app message with audiofork's parser.
-
-    A ``playAudio`` without ``streamId`` is valid (the ``<Stream>`` reference lists only
-    ``event`` and ``media``); while the parser still requires the field, such a message is
-    parsed again with the stream's own id filled in.
-    """
-    try:
-        return wire.parse_message(text, max_size=MAX_MESSAGE_BYTES)
-    except ProtocolError as exc:
-        if str(exc) != "playAudio.streamId: missing":
-            raise
-        try:
-            message = json.loads(text)
-        except ValueError:
-            raise exc from None
-        message["streamId"] = stream_id
-        return wire.parse_message(json.dumps(message), max_size=2 * MAX_MESSAGE_BYTES)
 
 
 def _bad_reason(exc: AudioforkError) -> str:
