@@ -19,7 +19,15 @@ from websockets.exceptions import ConnectionClosed
 import audiofork as af
 from app_servers import SERVERS, Handler, Server
 from audiofork import AudioStream, CheckpointOutcome, CheckpointResolved, StreamClosed
-from scripted_platform import ScriptedPlatform, l16, media_message, play_ms, start_message, tone
+from scripted_platform import (
+    ScriptedPlatform,
+    dtmf_message,
+    l16,
+    media_message,
+    play_ms,
+    start_message,
+    tone,
+)
 
 TIMEOUT = 20
 
@@ -106,6 +114,46 @@ async def test_echo_drain_and_stop(server: Server) -> None:
     assert kinds[:12] == ["Start"] + ["Media"] * 10 + ["Dtmf"]
     assert "PlayedStream" in kinds and kinds[-1] == "StreamClosed"
     assert seen[-1] == StreamClosed(af.CloseReason.STOPPED)
+
+
+async def test_echo_across_rates_with_checkpoints_sends_one_frame_per_frame_in() -> None:
+    """The app works at 16 kHz on a μ-law 8 kHz stream and checkpoints every 500 ms:
+    checkpoints add no audio, so as many frames go out as came in."""
+    result: asyncio.Future[tuple[list[CheckpointOutcome], float]]
+    result = asyncio.get_running_loop().create_future()
+
+    async def app(ws: Any) -> None:
+        marks: list[asyncio.Task[CheckpointOutcome]] = []
+        echoed = 0
+        async with AudioStream(ws, app_rate=16000) as stream:
+            async for event in stream:
+                if isinstance(event, af.Media):
+                    await stream.play(event.pcm, 16000)
+                    echoed += 1
+                    if echoed % 25 == 0:
+                        marks.append(asyncio.create_task(stream.checkpoint()))
+                elif isinstance(event, af.Dtmf):
+                    marks.append(asyncio.create_task(stream.checkpoint()))
+                    outcomes = list(await asyncio.gather(*marks))
+                    result.set_result((outcomes, stream.session.played_ms))
+                    await stream.stop()
+
+    rng = np.random.default_rng(7)
+    async with call(SERVERS["websockets"], app) as platform:
+        await platform.ws.send(start_message(encoding="audio/x-mulaw", rate=8000))
+        for sequence in range(1, 101):  # 2 s of 20 ms μ-law frames
+            noise = rng.integers(0, 256, 160, dtype=np.uint8).tobytes()
+            await platform.ws.send(media_message(base64.b64encode(noise).decode(), sequence))
+        await platform.ws.send(dtmf_message("#", 101))
+        frames = 0
+        while (message := await platform.next())["event"] != "stop":
+            if message["event"] == "playAudio":
+                assert len(base64.b64decode(message["media"]["payload"])) == 160
+                frames += 1
+            elif message["event"] == "checkpoint":
+                await platform.played(message["name"])
+        assert frames == 100
+        assert await result == ([CheckpointOutcome.PLAYED] * 5, 2000.0)
 
 
 async def test_barge_in_clears_and_knows_what_was_heard(server: Server) -> None:
@@ -356,7 +404,7 @@ async def test_an_unprepared_aiohttp_response_is_refused() -> None:
 def test_unsupported_socket_type_is_refused() -> None:
     with pytest.raises(TypeError, match="send_text"):
         AudioStream(object())
-    with pytest.raises(af.ValidationError, match="pace_ms"):
+    with pytest.raises(af.ArgumentError, match="pace_ms"):
         AudioStream(SERVERS, pace_ms=0)
 
 
@@ -389,7 +437,7 @@ async def test_wrong_argument_types_raise_type_error_naming_the_field() -> None:
             stream.audio(chunk_ms=100.0)  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="buffer_ms"):
             stream.audio(buffer_ms="1000")  # type: ignore[arg-type]
-        with pytest.raises(af.ValidationError, match="chunk_ms"):
+        with pytest.raises(af.ArgumentError, match="chunk_ms"):
             stream.audio(chunk_ms=0)
         with pytest.raises(TypeError, match="sample_rate"):
             await stream.play(tone(20), 16000.0)  # type: ignore[arg-type]
@@ -458,7 +506,7 @@ async def test_pace_holds_audio_played_before_start_until_playout() -> None:
 
 async def test_audio_refuses_a_track_that_never_carries_media() -> None:
     async with asyncio.timeout(TIMEOUT), AudioStream(QueueSocket()) as stream:
-        with pytest.raises(af.ValidationError, match=r"track.*inboud"):
+        with pytest.raises(af.ArgumentError, match=r"track.*inboud"):
             stream.audio(track="inboud")
         with pytest.raises(TypeError, match="track"):
             stream.audio(track=None)  # type: ignore[arg-type]

@@ -173,8 +173,10 @@ def test_bad_options_are_refused_at_construction() -> None:
         StreamSession(playback_format="audio/x-l16;rate=8000")  # type: ignore[arg-type]
     with pytest.raises(af.AudioforkError):
         StreamSession(app_rate=12345)
-    with pytest.raises(af.AudioforkError):
+    with pytest.raises(af.ArgumentError, match="frame_ms"):
         StreamSession(frame_ms=0)
+    with pytest.raises(af.ArgumentError, match="app_rate"):
+        StreamSession(app_rate=0)
 
 
 # --- inbound ---------------------------------------------------------------------------
@@ -282,11 +284,54 @@ def test_play_any_rate_and_chunking_gives_exact_frames() -> None:
     assert plays[0]["media"]["contentType"] == "audio/x-l16"
     assert plays[0]["media"]["sampleRate"] == 16000
     assert session.queued_ms == 1000.0
-    # A checkpoint flushes the resampler's tail as one more whole frame.
+    # A checkpoint adds no audio: the resampler keeps its delay tail for what comes next.
     name = session.checkpoint()
-    tail, marker = sent(session)
-    assert play_ms(tail) == 20.0 and session.queued_ms == 1020.0
+    (marker,) = sent(session)
     assert marker == {"event": "checkpoint", "streamId": STREAM_ID, "name": name}
+    assert session.queued_ms == 1000.0
+    # Ending the utterance sends that tail, padded to one more whole frame.
+    session.flush()
+    (tail,) = sent(session)
+    assert play_ms(tail) == 20.0 and session.queued_ms == 1020.0
+
+
+def mulaw_payloads(messages: list[dict[str, Any]]) -> list[str]:
+    return [m["media"]["payload"] for m in messages if m["event"] == "playAudio"]
+
+
+def test_checkpoints_between_whole_frames_add_no_audio_across_rates() -> None:
+    speech = tone(1000, rate=16000)
+    plain, checkpointed = StreamSession(), StreamSession()
+    for session in (plain, checkpointed):
+        session.receive(start_message(encoding="audio/x-mulaw", rate=8000))
+    names = []
+    for i, frame in enumerate(np.split(speech, 50)):
+        plain.play(frame, 16000)
+        checkpointed.play(frame, 16000)
+        if i % 10 == 9:
+            names.append(checkpointed.checkpoint())
+            assert checkpointed.queued_ms == 20.0 * (i + 1)
+    out = sent(checkpointed)
+    assert [m["event"] for m in out].count("playAudio") == 50
+    assert [m["name"] for m in out if m["event"] == "checkpoint"] == names
+    # The same samples as without checkpoints: no padding, no restarted resampler.
+    assert mulaw_payloads(out) == mulaw_payloads(sent(plain))
+    for name, position in zip(names, (200.0, 400.0, 600.0, 800.0, 1000.0), strict=True):
+        (resolved,) = checkpointed.receive(played_message(name))[1:]
+        assert resolved == CheckpointResolved(name, CheckpointOutcome.PLAYED, position)
+        assert checkpointed.played_ms == position
+
+
+def test_checkpoints_before_start_add_no_audio_across_rates() -> None:
+    session = StreamSession(playback_format=af.MediaFormat("audio/x-mulaw", 8000))
+    for frame in np.split(tone(400, rate=16000), 20):
+        session.play(frame, 16000)
+        session.checkpoint()
+    assert session.queued_ms == 400.0
+    session.receive(start_message(encoding="audio/x-mulaw", rate=8000))
+    out = sent(session)
+    assert [m["event"] for m in out] == ["playAudio", "checkpoint"] * 20
+    assert session.queued_ms == 400.0
 
 
 def test_checkpoint_flushes_the_partial_frame_and_names_itself() -> None:

@@ -1,11 +1,11 @@
 """Argument checks shared by the stream modules: a wrong type is a ``TypeError``, a wrong
-value an :class:`~audiofork.errors.AudioforkError`, each naming the field."""
+value an :class:`~audiofork.errors.ArgumentError`, each naming the field."""
 
 from __future__ import annotations
 
 import operator
 
-from audiofork.errors import ValidationError
+from audiofork.errors import ArgumentError
 
 __all__ = ["check_int"]
 
@@ -19,5 +19,5 @@ def check_int(field: str, value: object, minimum: int) -> int:
     if number is None or isinstance(value, bool):
         raise TypeError(f"{field} must be an int, got {value!r}")
     if number < minimum:
-        raise ValidationError(f"{field} must be >= {minimum}, got {value!r}")
+        raise ArgumentError(f"{field} must be >= {minimum}, got {value!r}")
     return number

@@ -30,7 +30,7 @@ from audiofork._checks import check_int
 from audiofork._core import Ring
 from audiofork.adapters import TransportClosed, transport_for
 from audiofork.codec import l16_decode
-from audiofork.errors import AudioforkError, StreamStateError, ValidationError
+from audiofork.errors import ArgumentError, AudioforkError, StreamStateError
 from audiofork.events import Media
 from audiofork.session import (
     CheckpointOutcome,
@@ -292,8 +292,12 @@ class AudioStream:
     async def drain(self) -> CheckpointOutcome:
         """Wait until everything queued so far played, was cleared, or the stream ended.
 
-        The true "bot stopped speaking": flushes, sends a checkpoint and waits for it.
+        The true "bot stopped speaking": flushes (the end of an utterance, see
+        :meth:`~audiofork.session.StreamSession.flush`), sends a checkpoint and waits for it.
         """
+        self._require_running()
+        if not self.closed:
+            self.session.flush()
         return await self.checkpoint()
 
     async def clear(self) -> None:
@@ -346,7 +350,7 @@ class AudioChunks:
         if not isinstance(track, str):
             raise TypeError(f"track must be a str, got {track!r}")
         if track not in _TRACKS:
-            raise ValidationError(f"track must be 'inbound' or 'outbound', got {track!r}")
+            raise ArgumentError(f"track must be 'inbound' or 'outbound', got {track!r}")
         self._stream = stream
         self._track = track
         self._rate = rate

@@ -320,7 +320,7 @@ class StreamSession:
 
     @property
     def playable_ms(self) -> float:
-        """:attr:`queued_ms` less the partial frame kept until more audio or :meth:`flush`.
+        """:attr:`queued_ms` less the partial frame kept until more audio, flush or checkpoint.
 
         What will play without another call: pacing waits on this, since the partial frame
         never plays on its own.
@@ -499,7 +499,8 @@ class StreamSession:
         self._emit_frames(frames)
 
     def flush(self) -> None:
-        """Send the partial frame, padded with silence to a whole frame."""
+        """End an utterance: send the resampler's delay tail and the partial frame, padded
+        with silence to a whole frame."""
         self._require_playback("flush")
         if self._encoder is None:
             self._flush_early()
@@ -509,7 +510,13 @@ class StreamSession:
         self._emit_frames(self._encoder.flush())
 
     def checkpoint(self, name: str | None = None) -> str:
-        """Flush, then mark the current end of playback; returns the name (``cp-1``, …).
+        """Mark the current end of playback; returns the name (``cp-1``, …).
+
+        A partial frame queued is sent first, padded with silence to a whole frame; unlike
+        :meth:`flush`, the resampler keeps its history, so audio played after a checkpoint
+        continues seamlessly and adds nothing when the app plays whole frames. When the app
+        rate differs from the wire rate, the last few ms played (the resampler's delay) are
+        still inside it, so ``played`` comes that much before they are heard.
 
         The checkpoint resolves (see :class:`CheckpointResolved`) as ``played`` when the
         platform confirms it, else ``cleared`` or ``closed``, exactly once. The platform
@@ -530,7 +537,7 @@ class StreamSession:
         elif name in self._playback.pending:
             raise StreamStateError(f"checkpoint name {name!r} is already pending")
         if self._encoder is None:
-            self._flush_early()
+            self._early_ms += len(self._early_queue().pad_frame()) * self.frame_ms
             self._playback.mark(name, self._early_ms)  # placed for real when start arrives
             self._unsent.add(name)
             self._early_calls.append(functools.partial(self._send_checkpoint, name))
@@ -541,7 +548,7 @@ class StreamSession:
     def _send_checkpoint(self, name: str) -> None:
         assert self._encoder is not None
         self._release_if_due()
-        self._emit_frames(self._encoder.flush())
+        self._emit_frames(self._encoder.pad_frame())
         self._playback.mark(name, self._playback.sent_ms + self._held_ms())
         if self._hold_until is None:
             self._unsent.discard(name)

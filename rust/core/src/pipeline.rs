@@ -343,7 +343,8 @@ impl OutboundEncoder {
         self.pending.drain(..frames * n);
     }
 
-    /// Emit what is queued: the resamplers' tails and the last partial frame, padded with
+    /// Emit what is queued, for the end of an utterance: the resamplers' tails (their delay
+    /// of a few ms, after which they start afresh) and the last partial frame, padded with
     /// silence to a whole frame.
     pub fn flush(&mut self, out: &mut Batch) {
         let mut tail = Vec::new();
@@ -351,6 +352,14 @@ impl OutboundEncoder {
             resampler.flush_i16(&mut tail);
         }
         self.pending.extend_from_slice(&tail);
+        self.pad_frame(out);
+    }
+
+    /// Emit the partial frame queued, if any, padded with silence to a whole frame; the
+    /// resamplers keep their history and tails, so audio pushed next continues the same
+    /// stream. After pushes of whole frames' worth of input there is no partial frame and
+    /// this emits nothing.
+    pub fn pad_frame(&mut self, out: &mut Batch) {
         let partial = self.pending.len() % self.frame_samples;
         if partial != 0 {
             self.pending
@@ -546,6 +555,60 @@ mod tests {
         encoder.flush(&mut out);
         assert!(out.len() >= 300, "{}", out.len());
         assert_eq!(encoder.counters().frames_emitted, out.len() as u64);
+    }
+
+    /// The payloads of `playAudio` messages, decoded to int16 at the wire rate.
+    fn payload_samples(messages: &Batch) -> Vec<i16> {
+        let mut samples = Vec::new();
+        for message in messages.iter() {
+            let Message::PlayAudio(play) = wire::parse(message, &ParseOptions::default()).unwrap()
+            else {
+                panic!("not playAudio: {message}")
+            };
+            PayloadCodec::new()
+                .decode(
+                    play.payload.as_bytes(),
+                    Encoding::Mulaw,
+                    ByteOrder::Little,
+                    &mut samples,
+                )
+                .unwrap();
+        }
+        samples
+    }
+
+    #[test]
+    fn outbound_pad_frame_keeps_resampler_history() {
+        let ulaw = format(Encoding::Mulaw, 8000);
+        let tts: Vec<i16> = (0..16_000)
+            .map(|i| ((i * 53) % 16_000 - 8_000) as i16)
+            .collect();
+        let mut plain = OutboundEncoder::new(ulaw, "s", 20, Quality::Default).unwrap();
+        let mut padded = OutboundEncoder::new(ulaw, "s", 20, Quality::Default).unwrap();
+        let (mut plain_out, mut padded_out) = (Batch::new(), Batch::new());
+        // 50 pushes of 20 ms at 16 kHz, each one frame at 8 kHz, padding after every one.
+        for (i, chunk) in tts.chunks_exact(320).enumerate() {
+            plain.push_i16(chunk, 16_000, &mut plain_out).unwrap();
+            padded.push_i16(chunk, 16_000, &mut padded_out).unwrap();
+            padded.pad_frame(&mut padded_out);
+            assert_eq!(padded_out.len(), i + 1);
+            assert_eq!(padded.pending_ms(), 0.0);
+        }
+        assert_eq!(padded.counters().frames_emitted, 50);
+        assert_eq!(payload_samples(&padded_out), payload_samples(&plain_out));
+    }
+
+    #[test]
+    fn outbound_pad_frame_pads_only_a_partial_frame() {
+        let mut encoder =
+            OutboundEncoder::new(format(Encoding::L16, 16000), "s", 20, Quality::Default).unwrap();
+        let mut out = Batch::new();
+        encoder.pad_frame(&mut out);
+        assert_eq!(out.len(), 0);
+        encoder.push_i16(&[7; 400], 16000, &mut out).unwrap();
+        encoder.pad_frame(&mut out);
+        assert_eq!(out.len(), 2);
+        assert_eq!(encoder.pending_ms(), 0.0);
     }
 
     #[test]

@@ -153,7 +153,7 @@ impl PyInboundDecoder {
 ///
 /// ``push(pcm, sample_rate)`` takes any chunk size at any supported rate and returns the
 /// complete messages it produced; ``flush()`` emits the rest, padded with silence to a whole
-/// frame; ``clear()`` drops what was not emitted (barge-in). ``frame_ms`` is 1 to 1000; the
+/// frame; ``pad_frame()`` pads only the partial frame, keeping resampler history; ``clear()`` drops what was not emitted (barge-in). ``frame_ms`` is 1 to 1000; the
 /// format must be one ``playAudio`` carries (L16 at 8, 16 or 24 kHz, μ-law at 8 kHz).
 #[pyclass(module = "audiofork._core", name = "OutboundEncoder")]
 pub struct PyOutboundEncoder {
@@ -211,11 +211,21 @@ impl PyOutboundEncoder {
         this.take_messages(py)
     }
 
-    /// Emit everything queued, the last frame padded with silence.
+    /// Emit everything queued, the last frame padded with silence (end of an utterance: the
+    /// resampler's delay tail comes out and its history is forgotten).
     fn flush<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyList>> {
         let mut this = exclusive(slf)?;
         let this = &mut *this;
         this.inner.flush(&mut this.batch);
+        this.take_messages(slf.py())
+    }
+
+    /// Emit the partial frame queued, if any, padded with silence; the resampler keeps its
+    /// history, so audio pushed next continues seamlessly (e.g. before a checkpoint).
+    fn pad_frame<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyList>> {
+        let mut this = exclusive(slf)?;
+        let this = &mut *this;
+        this.inner.pad_frame(&mut this.batch);
         this.take_messages(slf.py())
     }
 
