@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -27,3 +29,18 @@ def test_unknown_command_exits_with_usage(capsys: pytest.CaptureFixture[str]) ->
         main(["nonsense"])
     assert info.value.code == 2
     assert "usage" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["demo"], ["emulator", "--account", "MA_A:t"]])
+def test_platform_commands_without_aiohttp_name_the_extra(argv: list[str]) -> None:
+    # A real subprocess in which aiohttp cannot be imported, as after `pip install audiofork`.
+    script = (
+        "import sys; sys.modules['aiohttp'] = None; from audiofork.cli import main; "
+        f"sys.exit(main({argv!r}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 1
+    assert "pip install 'audiofork[emulator]'" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Check the abi3 wheel as a user gets it: installed into a fresh venv outside the source
-# tree, imported, `audiofork demo` run; and every wheel in dist/ checked by auditwheel to
-# need nothing newer than manylinux2014 (glibc 2.17).
+# Check the abi3 wheel as a user gets it: installed with the emulator extra into a fresh venv
+# outside the source tree, imported, `audiofork demo` (a call through the emulator) run; and
+# every wheel in dist/ checked by auditwheel to need nothing newer than manylinux2014 (glibc 2.17).
 # Usage: tools/check-wheel.sh VENV_BIN   (a venv's bin/ holding auditwheel)
 set -euo pipefail
 bin=$(cd "$1" && pwd)
@@ -13,11 +13,11 @@ python=$(tools/pythons.sh | awk '$1 != "3.10" {print $2; exit}')
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$python" -m venv "$work/venv"
-"$work/venv/bin/python" -m pip install -q "$wheel"
+"$work/venv/bin/python" -m pip install -q "$wheel[emulator]"
 (
   cd "$work"
   venv/bin/python -c 'import audiofork, sys; print("imported", audiofork.__version__, "from", audiofork.__file__); sys.exit("site-packages" not in audiofork.__file__)'
-  venv/bin/audiofork demo --repeat 2
+  venv/bin/audiofork demo --speed 4
 )
 for whl in dist/*.whl; do
   report=$("$bin/auditwheel" show "$whl" | tr '\n' ' ')

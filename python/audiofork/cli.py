@@ -13,7 +13,16 @@ from audiofork import _demo
 from audiofork.errors import AudioforkError, ValidationError
 
 
+def _require_emulator_extra(command: str) -> None:
+    """Exit with the install line when aiohttp, which the emulator runs on, is missing."""
+    try:
+        import aiohttp  # noqa: F401
+    except ImportError:
+        sys.exit(f"audiofork {command} needs the emulator extra: pip install 'audiofork[emulator]'")
+
+
 def _account(text: str) -> tuple[str, str]:
+    _require_emulator_extra("emulator")
     from audiofork.emulator.config import parse_account
 
     try:
@@ -79,6 +88,7 @@ def _add_emulator(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def _run_emulator(args: argparse.Namespace) -> int:
+    _require_emulator_extra("emulator")
     from audiofork.emulator import EmulatorConfig, serve
 
     logging.basicConfig(
@@ -130,6 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.codecs:
         _demo.run(repeat=args.repeat, out=sys.stdout)
         return 0
+    _require_emulator_extra("demo")
     from audiofork import _call_demo
 
     return _call_demo.run(sys.stdout, speed=args.speed, record_dir=args.record_dir)
