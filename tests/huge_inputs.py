@@ -29,10 +29,15 @@ ULAW8K = af.MediaFormat("mulaw", 8000)
 L16 = af.MediaFormat("l16", 8000)
 
 
-def mapped(dtype: type[np.int16] | type[np.float32]) -> npt.NDArray[np.generic]:
-    """A contiguous read-only array of zeros 32 TiB long that uses no memory."""
-    flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS  # read-only: no memory is committed
-    return np.frombuffer(mmap.mmap(-1, 2**45, flags=flags, prot=mmap.PROT_READ), dtype)
+def mapping() -> mmap.mmap:
+    """32 TiB of read-only zeros that use no memory (a read-only mapping commits none)."""
+    flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS
+    return mmap.mmap(-1, 2**45, flags=flags, prot=mmap.PROT_READ)
+
+
+def mapped(dtype: type[np.generic]) -> npt.NDArray[np.generic]:
+    """A contiguous read-only array over a fresh ``mapping()``."""
+    return np.frombuffer(mapping(), dtype)
 
 
 def strided(dtype: type[np.generic]) -> npt.NDArray[np.generic]:
@@ -51,6 +56,7 @@ def pcm_calls(x: object) -> dict[str, Callable[[], object]]:
         "encode_payload(mulaw)": lambda: af.encode_payload(x, ULAW8K),
         "encode_payload(l16)": lambda: af.encode_payload(x, L16),
         "Ring.write": lambda: af.Ring(16).write(x),
+        "OutboundEncoder.push": lambda: af.OutboundEncoder(ULAW8K, "s").push(x, 8000),
     }
 
 
@@ -71,14 +77,13 @@ def cases() -> dict[str, Callable[[], object]]:
     view = memoryview(strided(np.uint8))  # type: ignore[arg-type]
     found |= {f"{k} strided memoryview": f for k, f in bytes_calls(view).items()}
     if Path("/proc/sys/vm/overcommit_memory").read_text().strip() != "1":
-        # Outputs of the mapped int16 input: 6x (resample) or the float32 input: 1/2x and more.
-        found["resample mapped int16"] = lambda: af.resample(mapped(np.int16), 8000, 48000)
-        found["Resampler.process mapped int16"] = lambda: af.Resampler(8000, 48000).process(
-            mapped(np.int16)
-        )
-        for name, call in pcm_calls(mapped(np.float32)).items():
-            if name != "Ring.write":  # a ring's memory grows only as far as its capacity
-                found[f"{name} mapped float32"] = call
+        found |= {
+            f"{k} mapped memoryview": f for k, f in bytes_calls(memoryview(mapping())).items()
+        }
+        for dtype in (np.int16, np.float32):
+            for name, call in pcm_calls(mapped(dtype)).items():
+                if name != "Ring.write":  # a ring's memory grows only as far as its capacity
+                    found[f"{name} mapped {dtype.__name__}"] = call
     return found
 
 

@@ -11,7 +11,7 @@ fn too_large(what: &str, more: usize, unit: &str) -> Error {
 
 /// Room in `buffer` for `more` elements, or [`Error::Argument`] naming `what`.
 pub fn reserve<T>(buffer: &mut Vec<T>, more: usize, what: &str) -> Result<()> {
-    let unit = format!("elements of {} bytes", std::mem::size_of::<T>());
+    let unit = format!("{}-byte elements", std::mem::size_of::<T>());
     buffer
         .try_reserve_exact(more)
         .map_err(|_| too_large(what, more, &unit))

@@ -6,6 +6,7 @@ use audiofork_core::alloc;
 use audiofork_core::payload::{self, decode_base64, encode_base64, encode_bytes, sample_count};
 use audiofork_core::{g711::Law, pcm, ByteOrder};
 use numpy::PyArray1;
+use pyo3::exceptions::PyMemoryError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
@@ -28,7 +29,8 @@ fn new_i16_array<'py>(
     new_filled(py, len, 2 * len, fill)
 }
 
-/// New `bytes` of `len` filled by `fill` (with the GIL released when large).
+/// New `bytes` of `len` filled by `fill` (with the GIL released when large); `bytes` too
+/// large for memory is an `ArgumentError` naming `pcm`, like every output sized by input.
 fn new_bytes<'py>(
     py: Python<'py>,
     len: usize,
@@ -37,6 +39,14 @@ fn new_bytes<'py>(
     PyBytes::new_with(py, len, |out| {
         detach_if_large(py, len, || fill(out));
         Ok(())
+    })
+    .map_err(|error| {
+        if error.is_instance_of::<PyMemoryError>(py) {
+            let message = format!("pcm: cannot allocate {len} bytes: too large for memory");
+            errors::to_py(audiofork_core::Error::Argument(message))
+        } else {
+            error
+        }
     })
 }
 
