@@ -224,7 +224,10 @@ impl Resampler {
         self.process_into(input, &mut out[start..]);
     }
 
-    /// Resample int16 `input`, appending [`Resampler::output_len`] samples to `out`.
+    /// Resample int16 `input`, appending [`Resampler::output_len`] samples to `out`. `out`
+    /// grows as `Vec` does, aborting if memory runs out: for input of any size from
+    /// elsewhere, reserve first ([`Resampler::checked_output_len`], then `try_reserve`), or
+    /// use [`Resampler::process_i16_into`].
     pub fn process_i16(&mut self, input: &[i16], out: &mut Vec<i16>) {
         self.process_append(input, out);
     }
