@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from audiofork import FormatError, MediaFormat
+from audiofork import ArgumentError, FormatError, MediaFormat
 
 
 def test_parse_wire_content_types() -> None:
@@ -42,7 +42,7 @@ def test_bytes_per_frame(encoding: str, rate: int, ms: int, expected: int) -> No
 
 
 def test_frames_that_are_not_whole_samples_are_rejected() -> None:
-    with pytest.raises(FormatError, match="11025"):
+    with pytest.raises(ArgumentError, match="11025"):
         MediaFormat("l16", 11025, strict=False).bytes_per_frame(1)
 
 

@@ -1,5 +1,6 @@
-"""No integer argument can end the process: ``integer_extremes.py`` drives every one of them
-with extreme values in a subprocess, where an abort shows as the exit status."""
+"""No argument can end the process: scripts drive the public API with extreme integers
+(``integer_extremes.py``) and with inputs far larger than memory (``huge_inputs.py``) in a
+subprocess, where an abort shows as the exit status."""
 
 from __future__ import annotations
 
@@ -8,10 +9,19 @@ import sys
 from pathlib import Path
 
 
-def test_no_integer_argument_aborts_the_process() -> None:
-    script = Path(__file__).with_name("integer_extremes.py")
+def run_script(name: str) -> str:
+    """Run ``tests/<name>`` in a fresh interpreter; its stdout, after asserting it exited 0."""
+    script = Path(__file__).with_name(name)
     result = subprocess.run(
         [sys.executable, str(script)], capture_output=True, text=True, timeout=600, check=False
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "checked" in result.stdout
+    return result.stdout
+
+
+def test_no_integer_argument_aborts_the_process() -> None:
+    assert "checked" in run_script("integer_extremes.py")
+
+
+def test_no_input_larger_than_memory_aborts_the_process() -> None:
+    assert "checked" in run_script("huge_inputs.py")

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import audiofork as af
-from audiofork import FormatError
+from audiofork import ArgumentError, FormatError
 
 FAMILY = [8000, 16000, 24000, 32000, 48000]
 RATES = [*FAMILY, 11025, 22050, 44100]
@@ -98,8 +98,12 @@ def test_unsupported_rates_raise_format_error_naming_the_rate(bad: int) -> None:
 
 
 def test_bad_quality_and_types() -> None:
-    with pytest.raises(FormatError, match="best"):
+    message = 'quality: "best" is not a quality; expected "default" or "high"'
+    with pytest.raises(FormatError) as streaming:
         af.Resampler(8000, 16000, "best")
+    with pytest.raises(FormatError) as one_shot:
+        af.resample(np.zeros(4, np.int16), 8000, 16000, "best")
+    assert str(streaming.value) == str(one_shot.value) == message
     with pytest.raises(TypeError):
         af.Resampler(8000.0, 16000)  # type: ignore[arg-type]
     r = af.Resampler(8000, 16000)
@@ -150,7 +154,7 @@ def test_every_20ms_chunk_returns_20ms(in_rate: int, out_rate: int, quality: str
 def test_output_len_is_exact_or_raises() -> None:
     r = af.Resampler(8000, 48000)
     assert r.output_len(2**61) == 6 * 2**61
-    with pytest.raises(FormatError, match=str(2**62)):
+    with pytest.raises(ArgumentError, match=str(2**62)):
         r.output_len(2**62)
     assert af.Resampler(48000, 44100).output_len(2**64 - 1) == -(-(2**64 - 1) * 147 // 160)
 

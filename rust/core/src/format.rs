@@ -313,7 +313,7 @@ impl MediaFormat {
     pub fn samples_per_ms(&self, ms: u32) -> Result<usize> {
         let total = u64::from(self.sample_rate) * u64::from(ms);
         if ms == 0 || total % 1000 != 0 {
-            return Err(Error::Format(format!(
+            return Err(Error::Argument(format!(
                 "{ms} ms is not a whole, positive number of samples at {} Hz",
                 self.sample_rate
             )));
@@ -436,7 +436,8 @@ mod tests {
         assert!(MediaFormat::new(Encoding::Mulaw, 44100, ByteOrder::Little, false).is_ok());
         assert!(MediaFormat::new(Encoding::L16, 0, ByteOrder::Little, false).is_err());
         let odd = MediaFormat::new(Encoding::L16, 11025, ByteOrder::Little, false).unwrap();
-        assert!(odd.samples_per_ms(1).is_err());
+        assert!(matches!(odd.samples_per_ms(1), Err(Error::Argument(_))));
+        assert!(matches!(odd.samples_per_ms(0), Err(Error::Argument(_))));
     }
 
     #[test]

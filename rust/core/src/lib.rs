@@ -11,6 +11,7 @@
 //! - `simd`: runtime CPU-feature dispatch and the 8-lane vector type (crate-internal).
 //! - [`wire`]: every stream message parsed from and written to JSON text.
 
+pub mod alloc;
 pub mod error;
 pub mod format;
 pub mod g711;

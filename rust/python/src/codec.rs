@@ -2,9 +2,11 @@
 
 use std::cell::RefCell;
 
+use audiofork_core::alloc;
 use audiofork_core::payload::{self, decode_base64, encode_base64, encode_bytes, sample_count};
 use audiofork_core::{g711::Law, pcm, ByteOrder};
 use numpy::PyArray1;
+use pyo3::exceptions::PyMemoryError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
@@ -27,7 +29,8 @@ fn new_i16_array<'py>(
     new_filled(py, len, 2 * len, fill)
 }
 
-/// New `bytes` of `len` filled by `fill` (with the GIL released when large).
+/// New `bytes` of `len` filled by `fill` (with the GIL released when large); `bytes` too
+/// large for memory is an `ArgumentError` naming `pcm`, like every output sized by input.
 fn new_bytes<'py>(
     py: Python<'py>,
     len: usize,
@@ -37,6 +40,14 @@ fn new_bytes<'py>(
         detach_if_large(py, len, || fill(out));
         Ok(())
     })
+    .map_err(|error| {
+        if error.is_instance_of::<PyMemoryError>(py) {
+            let message = format!("pcm: cannot allocate {len} bytes: too large for memory");
+            errors::to_py(audiofork_core::Error::Argument(message))
+        } else {
+            error
+        }
+    })
 }
 
 fn g711_encode<'py>(
@@ -45,7 +56,7 @@ fn g711_encode<'py>(
     pcm: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let pcm = PcmArg::extract(pcm, "pcm")?;
-    let samples = pcm.to_i16();
+    let samples = pcm.to_i16("pcm")?;
     new_bytes(py, samples.len(), |out| {
         audiofork_core::g711::encode(law, &samples, out)
     })
@@ -119,7 +130,7 @@ fn l16_encode<'py>(
 ) -> PyResult<Bound<'py, PyBytes>> {
     let order = byteorder.0;
     let pcm = PcmArg::extract(pcm, "pcm")?;
-    let samples = pcm.to_i16();
+    let samples = pcm.to_i16("pcm")?;
     new_bytes(py, samples.len() * 2, |out| {
         pcm::l16_encode(&samples, order, out)
     })
@@ -158,16 +169,21 @@ fn encode_payload<'py>(
 ) -> PyResult<Bound<'py, PyString>> {
     let (encoding, order) = encoding_arg(encoding, byteorder.0)?;
     let pcm = PcmArg::extract(pcm, "pcm")?;
-    let samples = pcm.to_i16();
+    let samples = pcm.to_i16("pcm")?;
     let text = SCRATCH.with_borrow_mut(|bytes| {
+        // Room for the bytes and their base64 is taken first: an input far larger than its
+        // memory (a memory-mapped file) is an error, not an abort.
+        let byte_len = samples.len().saturating_mul(encoding.bytes_per_sample());
+        bytes.clear();
+        alloc::reserve(bytes, byte_len, "pcm")?;
+        let mut text = alloc::text(byte_len.div_ceil(3).saturating_mul(4), "pcm")?;
         detach_if_large(py, samples.len() * 2, || {
             encode_bytes(&samples, encoding, order, bytes);
-            let mut text = String::with_capacity(bytes.len().div_ceil(3) * 4);
             encode_base64(bytes, &mut text);
-            text
-        })
+        });
+        Ok::<_, audiofork_core::Error>(text)
     });
-    Ok(PyString::new(py, &text))
+    Ok(PyString::new(py, &text.map_err(errors::to_py)?))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -125,7 +125,7 @@ impl PyMediaFormat {
         self.0.encoding.bytes_per_sample()
     }
 
-    /// Samples in ``ms`` milliseconds; ``FormatError`` if that is not whole.
+    /// Samples in ``ms`` milliseconds; ``ArgumentError`` if that is not whole.
     #[pyo3(signature = (ms = Ms(20)))]
     fn samples_per_frame(&self, ms: Ms) -> PyResult<usize> {
         self.0.samples_per_ms(ms.0).map_err(errors::to_py)

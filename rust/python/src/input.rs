@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use audiofork_core::{pcm, ByteOrder, ContentType, Encoding};
+use audiofork_core::{alloc, pcm, ByteOrder, ContentType, Encoding};
 use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::PyTypeError;
@@ -68,15 +68,50 @@ fn array_description(array: &Bound<'_, PyUntypedArray>) -> String {
     )
 }
 
-/// Copy the bytes of any buffer-protocol object (bytes, bytearray, memoryview, array).
-fn buffer_bytes(obj: &Bound<'_, PyAny>) -> Option<Vec<u8>> {
+/// A copy of `buffer`'s items, its memory taken with `try_reserve`: a strided view can
+/// describe far more items than it has memory (a stride of 0), and a copy too large for
+/// memory is an `ArgumentError` naming `name`.
+fn buffer_copy<T: pyo3::buffer::Element + Copy + Default>(
+    obj: &Bound<'_, PyAny>,
+    buffer: &PyBuffer<T>,
+    name: &str,
+) -> PyResult<Vec<T>> {
+    let mut items =
+        alloc::filled(buffer.item_count(), T::default(), name).map_err(errors::to_py)?;
+    buffer.copy_to_slice(obj.py(), &mut items)?;
+    Ok(items)
+}
+
+/// A copy of a strided (non-contiguous) numpy array, as [`buffer_copy`] takes it.
+fn strided_copy<T: numpy::Element + Copy + Default>(
+    array: &PyReadonlyArray1<'_, T>,
+    name: &str,
+) -> PyResult<Vec<T>> {
+    let view = array.as_array();
+    let mut items = alloc::filled(view.len(), T::default(), name).map_err(errors::to_py)?;
+    items
+        .iter_mut()
+        .zip(view.iter())
+        .for_each(|(to, from)| *to = *from);
+    Ok(items)
+}
+
+/// Copy the bytes of any buffer-protocol object (bytes, bytearray, memoryview, array);
+/// `None` if it is not one, an error if its copy does not fit in memory.
+fn buffer_bytes(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<Vec<u8>>> {
     if let Ok(buffer) = PyBuffer::<u8>::get(obj) {
-        return buffer.to_vec(obj.py()).ok();
+        return buffer_copy(obj, &buffer, name).map(Some);
     }
     // array.array('h') and memoryview.cast('h'): native-endian int16 items.
-    let buffer = PyBuffer::<i16>::get(obj).ok()?;
-    let items = buffer.to_vec(obj.py()).ok()?;
-    Some(items.iter().flat_map(|s| s.to_le_bytes()).collect())
+    let Ok(buffer) = PyBuffer::<i16>::get(obj) else {
+        return Ok(None);
+    };
+    let items = buffer_copy(obj, &buffer, name)?;
+    let mut bytes = alloc::filled(2 * items.len(), 0u8, name).map_err(errors::to_py)?;
+    for (to, from) in bytes.chunks_exact_mut(2).zip(&items) {
+        to.copy_from_slice(&from.to_le_bytes());
+    }
+    Ok(Some(bytes))
 }
 
 impl<'py> PcmArg<'py> {
@@ -96,13 +131,13 @@ impl<'py> PcmArg<'py> {
                 if let Ok(a) = obj.extract::<PyReadonlyArray1<'py, i16>>() {
                     return Ok(match a.as_slice() {
                         Ok(_) => PcmArg::I16Array(a),
-                        Err(_) => PcmArg::I16(a.as_array().to_vec()),
+                        Err(_) => PcmArg::I16(strided_copy(&a, name)?),
                     });
                 }
                 if let Ok(a) = obj.extract::<PyReadonlyArray1<'py, f32>>() {
                     return Ok(match a.as_slice() {
                         Ok(_) => PcmArg::F32Array(a),
-                        Err(_) => PcmArg::F32(a.as_array().to_vec()),
+                        Err(_) => PcmArg::F32(strided_copy(&a, name)?),
                     });
                 }
             }
@@ -120,7 +155,7 @@ impl<'py> PcmArg<'py> {
         if obj.is_instance_of::<PyString>() {
             return Err(not_pcm());
         }
-        let bytes = buffer_bytes(obj).ok_or_else(not_pcm)?;
+        let bytes = buffer_bytes(obj, name)?.ok_or_else(not_pcm)?;
         let samples = pcm::le_bytes_to_i16(&bytes).map_err(errors::to_py)?;
         Ok(PcmArg::I16(samples))
     }
@@ -152,16 +187,17 @@ impl<'py> PcmArg<'py> {
         !matches!(self, PcmArg::SmallI16(_) | PcmArg::SmallF32(_))
     }
 
-    /// The samples as int16 (float input converted: ×32768, rounded, clipped).
-    pub fn to_i16(&self) -> Cow<'_, [i16]> {
-        match self.samples() {
+    /// The samples as int16 (float input converted: ×32768, rounded, clipped); an
+    /// `ArgumentError` naming `name` if the converted copy does not fit in memory.
+    pub fn to_i16(&self, name: &str) -> PyResult<Cow<'_, [i16]>> {
+        Ok(match self.samples() {
             Samples::I16(s) => Cow::Borrowed(s),
             Samples::F32(f) => {
-                let mut out = vec![0i16; f.len()];
+                let mut out = alloc::filled(f.len(), 0i16, name).map_err(errors::to_py)?;
                 pcm::f32_to_i16_slice(f, &mut out);
                 Cow::Owned(out)
             }
-        }
+        })
     }
 }
 
@@ -188,9 +224,7 @@ impl<'py> BytesArg<'py> {
         }
         if !obj.is_instance_of::<PyString>() {
             if let Ok(buffer) = PyBuffer::<u8>::get(obj) {
-                if let Ok(v) = buffer.to_vec(obj.py()) {
-                    return Ok(BytesArg::Owned(v));
-                }
+                return Ok(BytesArg::Owned(buffer_copy(obj, &buffer, name)?));
             }
         }
         Err(PyTypeError::new_err(format!(

@@ -100,7 +100,7 @@ impl PyResampler {
         Ok(())
     }
 
-    /// How many samples the next ``process`` of ``input_len`` samples returns (``FormatError``
+    /// How many samples the next ``process`` of ``input_len`` samples returns (``ArgumentError``
     /// if more than a buffer can hold).
     fn output_len(slf: &Bound<'_, Self>, input_len: InputLen) -> PyResult<usize> {
         shared(slf)?

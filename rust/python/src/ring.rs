@@ -51,7 +51,7 @@ impl PyRing {
         let pcm = PcmArg::extract(pcm, "pcm")?;
         // Writes always release the GIL (the lock may be contended): copy what may not be
         // read without it.
-        let samples = match pcm.to_i16() {
+        let samples = match pcm.to_i16("pcm")? {
             Cow::Borrowed(s) if !pcm.readable_without_gil() => Cow::Owned(s.to_vec()),
             samples => samples,
         };

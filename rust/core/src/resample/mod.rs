@@ -69,7 +69,7 @@ impl Quality {
             "default" => Ok(Quality::Default),
             "high" => Ok(Quality::High),
             _ => Err(Error::Format(format!(
-                "quality must be \"default\" or \"high\", not {name:?}"
+                "{name:?} is not a quality; expected \"default\" or \"high\""
             ))),
         }
     }
@@ -174,22 +174,24 @@ impl Resampler {
     }
 
     /// How many samples the next `process` of `input_len` samples would append, exactly;
-    /// [`Error::Format`] naming `input_len` when that count does not fit in `usize` (as for
+    /// [`Error::Argument`] naming `input_len` when that count does not fit in `usize` (as for
     /// 2^62 samples at 8 -> 48 kHz, far more than any buffer holds).
     pub fn checked_output_len(&self, input_len: usize) -> Result<usize> {
         let len = match &self.stream {
             Some(s) => s.checked_output_len(input_len),
             None => Some(input_len),
         };
-        len.ok_or_else(|| {
-            Error::Format(format!(
-                "input_len {input_len} at {} -> {} Hz gives more output samples than a buffer \
-                 can hold ({} at most)",
-                self.in_rate,
-                self.out_rate,
-                usize::MAX
-            ))
-        })
+        len.ok_or_else(|| self.too_long(input_len))
+    }
+
+    fn too_long(&self, input_len: usize) -> Error {
+        Error::Argument(format!(
+            "input_len {input_len} at {} -> {} Hz gives more output samples than a buffer can \
+             hold ({} at most)",
+            self.in_rate,
+            self.out_rate,
+            usize::MAX
+        ))
     }
 
     /// Delay in output samples (a whole number): an impulse at input time 0 peaks at output
@@ -222,7 +224,10 @@ impl Resampler {
         self.process_into(input, &mut out[start..]);
     }
 
-    /// Resample int16 `input`, appending [`Resampler::output_len`] samples to `out`.
+    /// Resample int16 `input`, appending [`Resampler::output_len`] samples to `out`. `out`
+    /// grows as `Vec` does, aborting if memory runs out: for input of any size from
+    /// elsewhere, reserve first ([`Resampler::checked_output_len`], then `try_reserve`), or
+    /// use [`Resampler::process_i16_into`].
     pub fn process_i16(&mut self, input: &[i16], out: &mut Vec<i16>) {
         self.process_append(input, out);
     }
@@ -250,7 +255,7 @@ impl Resampler {
     fn check_len(&self, input: usize, output: usize) -> Result<()> {
         let want = self.output_len(input);
         if output != want {
-            return Err(Error::Format(format!(
+            return Err(Error::Argument(format!(
                 "output buffer holds {output} samples; {input} input samples produce {want}"
             )));
         }
@@ -281,7 +286,7 @@ impl Resampler {
         }
     }
 
-    fn oneshot<S: Sample>(mut self, input: &[S]) -> Vec<S> {
+    fn oneshot<S: Sample>(mut self, input: &[S]) -> Result<Vec<S>> {
         let delay = self.delay_samples();
         let len = rounded_len(input.len(), self.in_rate, self.out_rate);
         // The first `delay` outputs are dropped: the inputs that produce them go through a
@@ -291,20 +296,33 @@ impl Resampler {
         let mut first = Vec::with_capacity(self.output_len(head.len()));
         self.process_append(head, &mut first);
         let dropped = delay.min(first.len());
-        let mut out = Vec::with_capacity(first.len() + self.output_len(rest.len()) + delay);
+        // Everything the input makes is reserved up front, so nothing below allocates.
+        let room = self
+            .checked_output_len(rest.len())
+            .ok()
+            .zip(len)
+            .and_then(|(rest_len, len)| {
+                let made = (first.len() - dropped).checked_add(rest_len)?;
+                Some(made.checked_add(delay)?.max(len))
+            });
+        let (Some(room), Some(len)) = (room, len) else {
+            return Err(self.too_long(input.len()));
+        };
+        let mut out = Vec::new();
+        crate::alloc::reserve(&mut out, room, "resampled output")?;
         out.extend_from_slice(&first[dropped..]);
         self.process_append(rest, &mut out);
         self.flush_append(&mut out);
         out.drain(..(delay - dropped).min(out.len()));
         out.resize(len, S::from_f32(0.0));
-        out
+        Ok(out)
     }
 }
 
-/// `round(len * out / in)`, halves up.
-fn rounded_len(len: usize, in_rate: u32, out_rate: u32) -> usize {
+/// `round(len * out / in)`, halves up; `None` if that does not fit in `usize`.
+fn rounded_len(len: usize, in_rate: u32, out_rate: u32) -> Option<usize> {
     let num = 2 * len as u128 * u128::from(out_rate) + u128::from(in_rate);
-    (num / (2 * u128::from(in_rate))) as usize
+    usize::try_from(num / (2 * u128::from(in_rate))).ok()
 }
 
 /// Resample a whole int16 signal at once, delay compensated: the output is aligned with the
@@ -315,7 +333,7 @@ pub fn resample_i16(
     out_rate: u32,
     quality: Quality,
 ) -> Result<Vec<i16>> {
-    Ok(Resampler::new(in_rate, out_rate, quality)?.oneshot(input))
+    Resampler::new(in_rate, out_rate, quality)?.oneshot(input)
 }
 
 /// Float version of [`resample_i16`].
@@ -325,7 +343,7 @@ pub fn resample_f32(
     out_rate: u32,
     quality: Quality,
 ) -> Result<Vec<f32>> {
-    Ok(Resampler::new(in_rate, out_rate, quality)?.oneshot(input))
+    Resampler::new(in_rate, out_rate, quality)?.oneshot(input)
 }
 
 #[cfg(test)]

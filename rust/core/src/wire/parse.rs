@@ -163,15 +163,9 @@ fn read_start<'a>(reader: &mut Reader<'a>, bad: &mut TypeError) -> ReadResult<Ra
             "streamId" => start.stream_id = typed(bad, "start.streamId", r.string())?,
             "accountId" => start.account_id = typed(bad, "start.accountId", r.string())?,
             "tracks" => {
-                // An element of the wrong type is recorded and the rest of the array still
-                // read, so the text is checked to be JSON to its end.
+                // The reader checks the rest of the array after an element of the wrong type.
                 let mut tracks = Vec::new();
-                let read = r.array(|r| {
-                    if let Some(track) = typed(bad, "start.tracks", r.string())? {
-                        tracks.push(track);
-                    }
-                    Ok(())
-                });
+                let read = r.array(|r| r.string().map(|track| tracks.push(track)));
                 start.tracks = typed(bad, "start.tracks", read)?.map(|()| tracks);
             }
             "mediaFormat" => {

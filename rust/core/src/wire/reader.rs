@@ -7,7 +7,8 @@
 //! `scan`) and borrowed from the input, and compact strings and plain integers skip the
 //! general path (its speed against jiter and serde_json: `docs/performance.md`). It accepts
 //! exactly RFC 8259 JSON — the `wire_parse` fuzz target checks it against serde_json — with a
-//! nesting limit.
+//! nesting limit, whatever its callers do with type errors: an object or array whose callback
+//! reports one is still read and checked to its end.
 
 mod scan;
 
@@ -145,7 +146,9 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// Read an object, calling `entry` with each key; `entry` must read the value.
+    /// Read an object, calling `entry` with each key; `entry` reads the value. A type error
+    /// from `entry` is returned once the rest of the object is read and checked (see
+    /// [`Reader::rest_after_type_error`]), so a container is never left half-read.
     pub fn object(
         &mut self,
         mut entry: impl FnMut(&mut Self, Cow<'a, str>) -> ReadResult<()>,
@@ -164,7 +167,10 @@ impl<'a> Reader<'a> {
             }
             let key = self.string_contents()?;
             self.expect(b':')?;
-            entry(self, key)?;
+            let value_start = self.pos;
+            if let Err(error) = entry(self, key) {
+                return self.rest_after_type_error(error, value_start, b'}');
+            }
             match self.peek_byte()? {
                 b',' => self.pos += 1,
                 b'}' => {
@@ -177,7 +183,8 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Read an array, calling `item` for each element; `item` must read the element.
+    /// Read an array, calling `item` for each element; `item` reads the element. Type errors
+    /// are returned as in [`Reader::object`].
     pub fn array(&mut self, mut item: impl FnMut(&mut Self) -> ReadResult<()>) -> ReadResult<()> {
         self.expect_kind(Kind::Array)?;
         self.enter()?;
@@ -188,7 +195,10 @@ impl<'a> Reader<'a> {
             return Ok(());
         }
         loop {
-            item(self)?;
+            let value_start = self.pos;
+            if let Err(error) = item(self) {
+                return self.rest_after_type_error(error, value_start, b']');
+            }
             match self.peek_byte()? {
                 b',' => self.pos += 1,
                 b']' => {
@@ -197,6 +207,53 @@ impl<'a> Reader<'a> {
                     return Ok(());
                 }
                 _ => return self.syntax("expected ',' or ']'"),
+            }
+        }
+    }
+
+    /// After a callback of [`Reader::object`] or [`Reader::array`] failed with `error` on the
+    /// value that starts at `value_start`: a syntax error stands; a type error is returned
+    /// only after that value (if the callback left it unread) and the rest of the container,
+    /// up to its `close` byte, are read and checked. The reader's own reads leave a wrongly
+    /// typed value read whole, so a value is either read or untouched: the reader validates
+    /// everything it accepts whatever a caller does with type errors, and a caller that goes
+    /// on after one finds the cursor after the container.
+    #[cold]
+    #[inline(never)]
+    fn rest_after_type_error(
+        &mut self,
+        error: ReadError,
+        value_start: usize,
+        close: u8,
+    ) -> ReadResult<()> {
+        if !matches!(error, ReadError::Type(_)) {
+            return Err(error);
+        }
+        let untouched = self.text.as_bytes()[value_start..self.pos]
+            .iter()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+        if untouched {
+            self.skip_value()?;
+        }
+        loop {
+            match self.peek_byte()? {
+                b',' => {
+                    self.pos += 1;
+                    if close == b'}' {
+                        if self.peek_byte()? != b'"' {
+                            return self.syntax("expected a string key");
+                        }
+                        self.string_contents()?;
+                        self.expect(b':')?;
+                    }
+                    self.skip_value()?;
+                }
+                byte if byte == close => {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    return Err(error);
+                }
+                _ => return self.syntax(format!("expected ',' or '{}'", close as char)),
             }
         }
     }
@@ -582,6 +639,74 @@ mod tests {
         assert!(skip("01").is_err());
         assert!(skip(&format!("{}{}", "[".repeat(128), "]".repeat(128))).is_ok());
         assert!(skip(&format!("{}{}", "[".repeat(129), "]".repeat(129))).is_err());
+    }
+
+    /// Reads `text` as an object of strings (or an array of them), as a caller would that
+    /// reports only the first wrong type; the error, and whether the text was read to its end.
+    fn strings_only(text: &str) -> (ReadResult<()>, bool) {
+        let mut reader = Reader::new(text);
+        let result = match reader.kind() {
+            Ok(Kind::Array) => reader.array(|r| r.string().map(drop)),
+            _ => reader.object(|r, _| r.string().map(drop)),
+        };
+        let whole = result.is_err() && reader.finish().is_ok();
+        (result, whole)
+    }
+
+    #[test]
+    fn a_wrong_type_still_reads_and_checks_the_rest_of_its_container() {
+        let invalid = [
+            r#"{"a": 5, "b": [1}"#,
+            r#"{"a": 5, "b": "x""#,
+            r#"{"a": 5 "b": "x"}"#,
+            r#"{"a": 5,}"#,
+            r#"{"a": 5, "b": tru}"#,
+            r#"{"a": 5, 7: "x"}"#,
+            r#"{"a": {"x": 1, "y": [}, "b": "c"}"#,
+            r#"{"a": {"x": 1}"#,
+            r#"["x", 1, [}]"#,
+            r#"["x", 1, "y""#,
+            r#"[1, "x",]"#,
+            r#"[[1], "x" "y"]"#,
+        ];
+        for text in invalid {
+            let (result, _) = strings_only(text);
+            assert!(
+                matches!(result, Err(ReadError::Syntax { .. })),
+                "{text}: {result:?}"
+            );
+        }
+        let valid = [
+            r#"{"a": 5, "b": "x"}"#,
+            r#"{"a": 5, "b": {"c": [1, {"d": null}]}, "e": "f"}"#,
+            r#"{"a": {"x": 1, "y": [2]}, "b": "c"}"#,
+            r#"["x", 1, [2, {"y": 3}], "z"]"#,
+            r#"[[1], "x"]"#,
+        ];
+        for text in valid {
+            let (result, whole) = strings_only(text);
+            assert!(
+                matches!(result, Err(ReadError::Type(_))),
+                "{text}: {result:?}"
+            );
+            assert!(whole, "{text}: not read to its end");
+        }
+    }
+
+    #[test]
+    fn a_type_error_before_reading_the_value_skips_it() {
+        let refuse = |text: &str| {
+            let mut reader = Reader::new(text);
+            let result = reader.object(|_, _| Err(ReadError::Type("no".into())));
+            (result, reader.finish())
+        };
+        let (result, end) = refuse(r#"{"a": [1, {"b": 2}], "c": 3}"#);
+        assert_eq!((result, end), (Err(ReadError::Type("no".into())), Ok(())));
+        let (result, _) = refuse(r#"{"a": [1, {"b": 2], "c": 3}"#);
+        assert!(
+            matches!(result, Err(ReadError::Syntax { .. })),
+            "{result:?}"
+        );
     }
 
     #[test]

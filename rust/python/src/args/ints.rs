@@ -13,6 +13,7 @@ use pyo3::exceptions::{PyOverflowError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt};
 
+use super::wrong_type;
 use crate::errors;
 
 /// `obj` as an integer in `min..=max`, or an error from `kind` naming `name` and the range.
@@ -24,12 +25,15 @@ fn int_in_range(
     kind: fn(String) -> Error,
 ) -> PyResult<i128> {
     if obj.is_instance_of::<PyBool>() {
-        return Err(PyTypeError::new_err("expected an int, got bool"));
+        return Err(wrong_type(obj, Some(name), "an int"));
     }
     let value = match obj.extract::<i64>() {
         Ok(value) => Some(i128::from(value)),
         Err(error) if error.is_instance_of::<PyOverflowError>(obj.py()) => {
             obj.extract::<u64>().ok().map(i128::from)
+        }
+        Err(error) if error.is_instance_of::<PyTypeError>(obj.py()) => {
+            return Err(wrong_type(obj, Some(name), "an int"));
         }
         Err(error) => return Err(error),
     };

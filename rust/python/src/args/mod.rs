@@ -9,3 +9,19 @@ mod text;
 pub use ints::*;
 pub use names::*;
 pub use text::*;
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+
+use crate::input::type_name;
+
+/// `TypeError`: `name: expected <expected>, got <type of obj>`, the parameter named in the
+/// message itself (PyO3 names it only in a note, `while processing 'name'`). Without `name`
+/// (an argument type shared by several parameters), just `expected ..., got ...`.
+fn wrong_type(obj: &Bound<'_, PyAny>, name: Option<&str>, expected: &str) -> PyErr {
+    let prefix = name.map(|name| format!("{name}: ")).unwrap_or_default();
+    PyTypeError::new_err(format!(
+        "{prefix}expected {expected}, got {}",
+        type_name(obj)
+    ))
+}

@@ -6,14 +6,13 @@ use audiofork_core::resample::Quality;
 use audiofork_core::ring::Overflow;
 use audiofork_core::wire::Track;
 use audiofork_core::ByteOrder;
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use std::convert::Infallible;
 
 use pyo3::types::PyString;
 
+use super::wrong_type;
 use crate::errors;
-use crate::input::type_name;
 
 /// Declares an argument type read from a `str` by a core `parse` function; errors read
 /// `parameter: reason`.
@@ -27,9 +26,9 @@ macro_rules! named_arg {
             type Error = PyErr;
 
             fn extract(obj: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
-                let text = obj.cast::<PyString>().map_err(|_| {
-                    PyTypeError::new_err(format!("expected a str, got {}", type_name(&obj)))
-                })?;
+                let text = obj
+                    .cast::<PyString>()
+                    .map_err(|_| wrong_type(&obj, Some($param), "a str"))?;
                 <$core>::parse(&text.to_string_lossy())
                     .map($name)
                     .map_err(|error| errors::to_py(error.in_field($param)))

@@ -2,17 +2,19 @@
 //! `ArgumentError` naming the parameter, not `UnicodeEncodeError`.
 
 use audiofork_core::Error;
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
+use super::wrong_type;
 use crate::errors;
-use crate::input::type_name;
 
-/// `obj` as a `str`, or a `TypeError`.
-fn py_str<'a, 'py>(obj: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, PyString>> {
+/// `obj` as a `str`, or a `TypeError` naming `name` when known.
+fn py_str<'a, 'py>(
+    obj: &'a Bound<'py, PyAny>,
+    name: Option<&str>,
+) -> PyResult<&'a Bound<'py, PyString>> {
     obj.cast::<PyString>()
-        .map_err(|_| PyTypeError::new_err(format!("expected a str, got {}", type_name(obj))))
+        .map_err(|_| wrong_type(obj, name, "a str"))
 }
 
 fn not_utf8(name: &str) -> PyErr {
@@ -23,7 +25,7 @@ fn not_utf8(name: &str) -> PyErr {
 
 /// `obj` as a `str` whose UTF-8 form exists.
 fn utf8_str<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, PyString>> {
-    let text = py_str(obj)?;
+    let text = py_str(obj, Some(name))?;
     if text.to_str().is_err() {
         return Err(not_utf8(name));
     }
@@ -45,7 +47,7 @@ impl<'py> FromPyObject<'_, 'py> for StrArg {
     type Error = PyErr;
 
     fn extract(obj: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
-        Ok(StrArg(py_str(&obj)?.to_str().ok().map(str::to_owned)))
+        Ok(StrArg(py_str(&obj, None)?.to_str().ok().map(str::to_owned)))
     }
 }
 

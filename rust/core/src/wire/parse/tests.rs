@@ -360,6 +360,30 @@ fn unknown_events_ignore_field_types() {
             event: "mark".into()
         }
     );
+    // A wrongly typed field deep inside: the rest of its object is still read as such.
+    for text in [
+        r#"{"event":"x","start":{"tracks":5,"a":[1,{"b":2}]},"c":3}"#,
+        r#"{"event":"x","start":{"mediaFormat":{"sampleRate":[1],"a":1},"b":2}}"#,
+        r#"{"start":{"tracks":[1,2],"a":{}},"event":"x"}"#,
+    ] {
+        assert_eq!(ok(text), Message::Unknown { event: "x".into() }, "{text}");
+    }
+    // ...and invalid JSON after it is refused, wherever it is.
+    for text in [
+        r#"{"event":"x","start":{"tracks":5}"#,
+        r#"{"event":"x","start":{"tracks":5,"a":[1}}"#,
+        r#"{"event":"x","start":{"tracks":[1,}}"#,
+        r#"{"event":"x","start":{"tracks":[1,"a"}}"#,
+        r#"{"start":{"tracks":[1,"a"],"event":"x"}"#,
+        r#"{"event":"x","start":{"mediaFormat":{"sampleRate":[1],"a":}}}"#,
+        r#"{"event":"x","media":{"payload":5,"a":tru}}"#,
+    ] {
+        assert!(
+            err(text).contains("not valid JSON"),
+            "{text}: {}",
+            err(text)
+        );
+    }
 }
 
 #[test]

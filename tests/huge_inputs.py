@@ -1,0 +1,102 @@
+"""Inputs that describe far more samples than memory holds, through every public call that
+copies or sizes an output from its input.
+
+Run as a script by ``test_no_abort.py`` in a subprocess, so an abort fails that test instead
+of killing the test runner. Two kinds of input cost no memory: numpy views with a stride of 0
+(``np.broadcast_to``; any copy of them is larger than an address space) and read-only,
+anonymous mappings (contiguous, read as zeros, 32 TiB long). Each call must raise
+``ArgumentError`` before touching more than a few samples.
+
+The mapped inputs make outputs that exceed the memory the kernel allows in one allocation
+(its default heuristic and strict modes refuse them); with ``vm.overcommit_memory = 1`` such
+an allocation can succeed and the call would run for days, so those cases run only when the
+mode is not 1, and the script says which ran.
+"""
+
+from __future__ import annotations
+
+import mmap
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+import audiofork as af
+
+ULAW8K = af.MediaFormat("mulaw", 8000)
+L16 = af.MediaFormat("l16", 8000)
+
+
+def mapping() -> mmap.mmap:
+    """32 TiB of read-only zeros that use no memory (a read-only mapping commits none)."""
+    flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS
+    return mmap.mmap(-1, 2**45, flags=flags, prot=mmap.PROT_READ)
+
+
+def mapped(dtype: type[np.generic]) -> npt.NDArray[np.generic]:
+    """A contiguous read-only array over a fresh ``mapping()``."""
+    return np.frombuffer(mapping(), dtype)
+
+
+def strided(dtype: type[np.generic]) -> npt.NDArray[np.generic]:
+    """A 1-D array of 2**60 zeros with a stride of 0: any copy exceeds an address space."""
+    return np.broadcast_to(np.zeros(1, dtype), (2**60,))
+
+
+def pcm_calls(x: object) -> dict[str, Callable[[], object]]:
+    """Every call taking PCM, on input ``x``."""
+    return {
+        "resample": lambda: af.resample(x, 8000, 48000),
+        "Resampler.process": lambda: af.Resampler(8000, 48000).process(x),
+        "ulaw_encode": lambda: af.ulaw_encode(x),
+        "alaw_encode": lambda: af.alaw_encode(x),
+        "l16_encode": lambda: af.l16_encode(x),
+        "encode_payload(mulaw)": lambda: af.encode_payload(x, ULAW8K),
+        "encode_payload(l16)": lambda: af.encode_payload(x, L16),
+        "Ring.write": lambda: af.Ring(16).write(x),
+        "OutboundEncoder.push": lambda: af.OutboundEncoder(ULAW8K, "s").push(x, 8000),
+    }
+
+
+def bytes_calls(data: object) -> dict[str, Callable[[], object]]:
+    """Every call taking bytes-like data, on ``data``."""
+    return {
+        "ulaw_decode": lambda: af.ulaw_decode(data),
+        "alaw_decode": lambda: af.alaw_decode(data),
+        "l16_decode": lambda: af.l16_decode(data),
+        "resample(bytes-like)": lambda: af.resample(data, 8000, 16000),
+    }
+
+
+def cases() -> dict[str, Callable[[], object]]:
+    found: dict[str, Callable[[], object]] = {}
+    for dtype in (np.int16, np.float32):
+        found |= {f"{k} strided {dtype.__name__}": f for k, f in pcm_calls(strided(dtype)).items()}
+    view = memoryview(strided(np.uint8))  # type: ignore[arg-type]
+    found |= {f"{k} strided memoryview": f for k, f in bytes_calls(view).items()}
+    if Path("/proc/sys/vm/overcommit_memory").read_text().strip() != "1":
+        found |= {
+            f"{k} mapped memoryview": f for k, f in bytes_calls(memoryview(mapping())).items()
+        }
+        for dtype in (np.int16, np.float32):
+            for name, call in pcm_calls(mapped(dtype)).items():
+                if name != "Ring.write":  # a ring's memory grows only as far as its capacity
+                    found[f"{name} mapped {dtype.__name__}"] = call
+    return found
+
+
+def main() -> None:
+    checked = cases()
+    for name, call in checked.items():
+        try:
+            call()
+        except af.ArgumentError:
+            continue
+        raise AssertionError(f"{name}: no ArgumentError")
+    sys.stdout.write(f"checked {len(checked)} huge inputs: {', '.join(checked)}\n")
+
+
+if __name__ == "__main__":
+    main()
