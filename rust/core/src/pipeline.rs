@@ -5,6 +5,7 @@
 //! [`OutboundEncoder`]: PCM of any chunk size and rate → resampled to the wire rate, cut into
 //! exact frames, encoded, base64'd and written as `playAudio` JSON into one buffer.
 
+use crate::alloc;
 use crate::error::{Error, Result};
 use crate::format::MediaFormat;
 use crate::payload::PayloadCodec;
@@ -215,11 +216,7 @@ fn reserve_output<T>(resampler: &Resampler, len: usize, buffer: &mut Vec<T>) -> 
         return Ok(());
     }
     let more = resampler.checked_output_len(len)?;
-    buffer.try_reserve(more).map_err(|_| {
-        Error::Argument(format!(
-            "cannot hold {more} more samples: the input is too large for memory"
-        ))
-    })
+    alloc::reserve(buffer, more, "pcm")
 }
 
 /// Encodes app PCM into `playAudio` messages of exact frames.
