@@ -31,11 +31,13 @@ def test_unknown_command_exits_with_usage(capsys: pytest.CaptureFixture[str]) ->
     assert "usage" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("missing", ["aiohttp", "httpx"])
 @pytest.mark.parametrize("argv", [["demo"], ["emulator", "--account", "MA_A:t"]])
-def test_platform_commands_without_aiohttp_name_the_extra(argv: list[str]) -> None:
-    # A real subprocess in which aiohttp cannot be imported, as after `pip install audiofork`.
+def test_platform_commands_without_their_extra_name_it(argv: list[str], missing: str) -> None:
+    # A real subprocess in which a package of the extra cannot be imported, as after a bare
+    # `pip install audiofork`.
     script = (
-        "import sys; sys.modules['aiohttp'] = None; from audiofork.cli import main; "
+        f"import sys; sys.modules[{missing!r}] = None; from audiofork.cli import main; "
         f"sys.exit(main({argv!r}))"
     )
     done = subprocess.run(

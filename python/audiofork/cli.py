@@ -14,9 +14,11 @@ from audiofork.errors import AudioforkError, ValidationError
 
 
 def _require_emulator_extra(command: str) -> None:
-    """Exit with the install line when aiohttp, which the emulator runs on, is missing."""
+    """Exit with the install line when a package of the emulator extra is missing: aiohttp,
+    which the emulator runs on, or httpx, through which the demo reads its stream back."""
     try:
         import aiohttp  # noqa: F401
+        import httpx  # noqa: F401
     except ImportError:
         sys.exit(f"audiofork {command} needs the emulator extra: pip install 'audiofork[emulator]'")
 
