@@ -15,7 +15,8 @@ import numpy.typing as npt
 
 from audiofork._call_demo import echo_delay_ms
 
-PYTHONPATH = str(Path(__file__).resolve().parents[1] / "python")
+#: The child imports audiofork exactly as this process does (source tree or installed wheel).
+PYTHONPATH = os.pathsep.join(sys.path)
 
 
 def test_echo_delay_is_the_cross_correlation_peak(speech_16k: npt.NDArray[np.int16]) -> None:
@@ -30,7 +31,7 @@ def test_echo_delay_is_the_cross_correlation_peak(speech_16k: npt.NDArray[np.int
 
 
 def test_demo_calls_the_echo_app_and_reports(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": PYTHONPATH + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = {**os.environ, "PYTHONPATH": PYTHONPATH}
     done = subprocess.run(
         [
             sys.executable,
@@ -76,7 +77,7 @@ def test_demo_calls_the_echo_app_and_reports(tmp_path: Path) -> None:
 
 
 def test_demo_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": PYTHONPATH + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = {**os.environ, "PYTHONPATH": PYTHONPATH}
     command = [sys.executable, "-m", "audiofork.cli", "demo", "--record-dir", str(tmp_path)]
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env

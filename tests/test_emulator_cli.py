@@ -13,11 +13,12 @@ from pathlib import Path
 
 from emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp, http_client, within
 
-PYTHONPATH = str(Path(__file__).resolve().parents[1] / "python")
+#: The child imports audiofork exactly as this process does (source tree or installed wheel).
+PYTHONPATH = os.pathsep.join(sys.path)
 
 
 async def start_cli(*args: str) -> asyncio.subprocess.Process:
-    env = {**os.environ, "PYTHONPATH": PYTHONPATH + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = {**os.environ, "PYTHONPATH": PYTHONPATH}
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
