@@ -234,6 +234,7 @@ def test_lone_surrogates_in_builder_arguments_name_the_argument(
         ("payload", lambda s: af.Media(payload=s)),
         ("stream_id", lambda s: af.Media(payload="", stream_id=s)),
         ("payload", lambda s: af.PlayAudio(media_format=ULAW8K, payload=s)),
+        ("event", lambda s: af.UnknownEvent(s, {})),
     ],
 )
 def test_lone_surrogates_in_event_fields_name_the_field(

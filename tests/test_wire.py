@@ -457,6 +457,10 @@ def test_reprs_are_python() -> None:
     long = repr(Media(payload="A" * 100, track="outbound", pcm=np.zeros(3, np.int16)))
     assert "payload='" + "A" * 24 + "'… (100 chars)" in long and "pcm=<3 samples>" in long
     assert "Some(" not in repr(PlayedStream(name="x", stream_id="s", sequence_number=2))
+    unknown = af.parse_message('{"event":"a\\u0001\\"","x":1}')
+    name = 'a\x01"'
+    raw = {"event": name, "x": 1}
+    assert repr(unknown) == f"UnknownEvent(event={name!r}, raw={raw!r})"
 
 
 def test_media_pcm_is_an_array_or_none() -> None:

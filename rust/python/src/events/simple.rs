@@ -227,8 +227,11 @@ pub struct UnknownEvent {
 #[pymethods]
 impl UnknownEvent {
     #[new]
-    fn py_new(event: String, raw: Py<PyAny>) -> Self {
-        UnknownEvent { event, raw }
+    fn py_new(event: StrArg, raw: Py<PyAny>) -> PyResult<Self> {
+        Ok(UnknownEvent {
+            event: String::from_arg(event, "event")?,
+            raw,
+        })
     }
 
     #[classattr]
@@ -245,10 +248,10 @@ impl UnknownEvent {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!(
-            "UnknownEvent(event={:?}, raw={})",
-            self.event,
-            self.raw.bind(py).repr()?
-        ))
+        let fields = field_reprs(vec![
+            ("event", self.event.clone().into_bound_py_any(py)),
+            ("raw", Ok(self.raw.bind(py).clone())),
+        ])?;
+        Ok(format!("UnknownEvent({fields})"))
     }
 }
