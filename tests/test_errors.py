@@ -103,6 +103,25 @@ def test_conflicting_rates_name_both_fields() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("parameter", "call"),
+    [
+        ("sample_rate", lambda: af.OutboundEncoder(ULAW8K, "s").push(np.zeros(4, np.int16), 12345)),
+        (
+            "sample_rate",
+            lambda: af.OutboundEncoder(ULAW8K, "s").push(np.zeros(4, np.float32), 12345),
+        ),
+        ("in_rate", lambda: af.Resampler(12345, 8000)),
+        ("out_rate", lambda: af.resample(np.zeros(4, np.int16), 8000, 12345)),
+    ],
+)
+def test_unsupported_rates_are_format_errors_naming_the_argument(
+    parameter: str, call: Callable[[], object]
+) -> None:
+    with pytest.raises(FormatError, match=f"^{parameter} 12345 Hz is not supported"):
+        call()
+
+
 # --- integers out of range: one rule for every integer parameter --------------------------
 
 _PCM = np.zeros(160, np.int16)
