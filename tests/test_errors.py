@@ -18,6 +18,7 @@ from audiofork import (
     FormatError,
     MediaFormat,
     ProtocolError,
+    _core,
     wire,
 )
 
@@ -119,6 +120,19 @@ def test_unsupported_rates_are_format_errors_naming_the_argument(
     parameter: str, call: Callable[[], object]
 ) -> None:
     with pytest.raises(FormatError, match=f"^{parameter} 12345 Hz is not supported"):
+        call()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: af.encode_payload(np.zeros(2, np.int16), "bogus"),
+        lambda: af.decode_payload("", "bogus"),
+        lambda: _core.allowed_rates_for("bogus"),
+    ],
+)
+def test_unknown_encoding_arguments_name_the_argument(call: Callable[[], object]) -> None:
+    with pytest.raises(FormatError, match=r'^encoding: unknown encoding "bogus"'):
         call()
 
 

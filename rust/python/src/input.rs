@@ -314,7 +314,8 @@ pub fn encoding_arg(
     byteorder: ByteOrder,
 ) -> PyResult<(Encoding, ByteOrder)> {
     if let Ok(text) = obj.cast::<PyString>() {
-        let content_type = ContentType::parse(&text.to_string_lossy()).map_err(errors::to_py)?;
+        let content_type = ContentType::parse(&text.to_string_lossy())
+            .map_err(|error| errors::to_py(error.in_field("encoding")))?;
         return Ok((content_type.encoding, byteorder));
     }
     if let Ok(format) = obj.cast::<PyMediaFormat>() {
