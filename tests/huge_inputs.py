@@ -1,6 +1,9 @@
 """Inputs that describe far more samples than memory holds, through every public call that
 copies or sizes an output from its input.
 
+With the argument ``limited``, it instead checks bytes-like PCM under an address-space limit
+(``check_limited``).
+
 Run as a script by ``test_no_abort.py`` in a subprocess, so an abort fails that test instead
 of killing the test runner. Two kinds of input cost no memory: numpy views with a stride of 0
 (``np.broadcast_to``; any copy of them is larger than an address space) and read-only,
@@ -16,6 +19,7 @@ mode is not 1, and the script says which ran.
 from __future__ import annotations
 
 import mmap
+import resource
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -87,7 +91,44 @@ def cases() -> dict[str, Callable[[], object]]:
     return found
 
 
+def vm_size() -> int:
+    """This process's address space, in bytes."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmSize in /proc/self/status")
+
+
+def check_limited() -> None:
+    """Bytes-like PCM of ``N`` bytes under an address-space limit with room for ``1.75 N``
+    more: enough for the samples (``N``) and the μ-law output (``N / 2``), not for a second
+    copy besides. ``bytes`` and ``bytearray`` are decoded in place, so they encode; a
+    ``memoryview`` is copied first, so it must be refused with ``ArgumentError``. A
+    copy taken without a checked allocation would abort instead."""
+    size = 256 * 2**20
+    for kind in (bytes, bytearray, memoryview):
+        data = kind(bytes(size))
+        limit = vm_size() + size * 7 // 4
+        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.RLIM_INFINITY))
+        try:
+            encoded = af.ulaw_encode(data)
+        except af.ArgumentError:
+            if kind is not memoryview:
+                raise
+        else:
+            assert kind is not memoryview, "memoryview encoded beyond its limit"
+            assert len(encoded) == size // 2
+            del encoded
+        finally:
+            resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY,) * 2)
+        del data
+    sys.stdout.write("checked bytes-like PCM under an address-space limit\n")
+
+
 def main() -> None:
+    if sys.argv[1:] == ["limited"]:
+        check_limited()
+        return
     checked = cases()
     for name, call in checked.items():
         try:

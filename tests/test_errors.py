@@ -18,6 +18,7 @@ from audiofork import (
     FormatError,
     MediaFormat,
     ProtocolError,
+    _core,
     wire,
 )
 
@@ -101,6 +102,38 @@ def test_conflicting_rates_name_both_fields() -> None:
     assert str(info.value) == (
         "playAudio.media.sampleRate: 8000 conflicts with rate=16000 in playAudio.media.contentType"
     )
+
+
+@pytest.mark.parametrize(
+    ("parameter", "call"),
+    [
+        ("sample_rate", lambda: af.OutboundEncoder(ULAW8K, "s").push(np.zeros(4, np.int16), 12345)),
+        (
+            "sample_rate",
+            lambda: af.OutboundEncoder(ULAW8K, "s").push(np.zeros(4, np.float32), 12345),
+        ),
+        ("in_rate", lambda: af.Resampler(12345, 8000)),
+        ("out_rate", lambda: af.resample(np.zeros(4, np.int16), 8000, 12345)),
+    ],
+)
+def test_unsupported_rates_are_format_errors_naming_the_argument(
+    parameter: str, call: Callable[[], object]
+) -> None:
+    with pytest.raises(FormatError, match=f"^{parameter} 12345 Hz is not supported"):
+        call()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: af.encode_payload(np.zeros(2, np.int16), "bogus"),
+        lambda: af.decode_payload("", "bogus"),
+        lambda: _core.allowed_rates_for("bogus"),
+    ],
+)
+def test_unknown_encoding_arguments_name_the_argument(call: Callable[[], object]) -> None:
+    with pytest.raises(FormatError, match=r'^encoding: unknown encoding "bogus"'):
+        call()
 
 
 # --- integers out of range: one rule for every integer parameter --------------------------
@@ -234,6 +267,7 @@ def test_lone_surrogates_in_builder_arguments_name_the_argument(
         ("payload", lambda s: af.Media(payload=s)),
         ("stream_id", lambda s: af.Media(payload="", stream_id=s)),
         ("payload", lambda s: af.PlayAudio(media_format=ULAW8K, payload=s)),
+        ("event", lambda s: af.UnknownEvent(s, {})),
     ],
 )
 def test_lone_surrogates_in_event_fields_name_the_field(

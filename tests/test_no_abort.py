@@ -9,11 +9,15 @@ import sys
 from pathlib import Path
 
 
-def run_script(name: str) -> str:
+def run_script(name: str, *args: str) -> str:
     """Run ``tests/<name>`` in a fresh interpreter; its stdout, after asserting it exited 0."""
     script = Path(__file__).with_name(name)
     result = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=600, check=False
+        [sys.executable, str(script), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
@@ -25,3 +29,7 @@ def test_no_integer_argument_aborts_the_process() -> None:
 
 def test_no_input_larger_than_memory_aborts_the_process() -> None:
     assert "checked" in run_script("huge_inputs.py")
+
+
+def test_bytes_like_pcm_under_a_memory_limit_does_not_abort_the_process() -> None:
+    assert "checked" in run_script("huge_inputs.py", "limited")

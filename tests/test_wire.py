@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -316,6 +317,8 @@ def test_builders_emit_newest_form() -> None:
         ),
         ('{"event":"dtmf","dtmf":{"track":"inbound"}}', "dtmf.digit: missing"),
         ('{"streamId":"s"}', 'no "event"'),
+        ('{"event":1}', "event: expected a string, found a number"),
+        ('{"streamId":7,"event":{}}', "event: expected a string, found an object"),
         ("[1, 2]", "must be a JSON object"),
         ("", "not valid JSON: unexpected end of text at byte 0"),
         ('{"event":"stop"} trailing', "not valid JSON: trailing characters at byte 17"),
@@ -457,6 +460,10 @@ def test_reprs_are_python() -> None:
     long = repr(Media(payload="A" * 100, track="outbound", pcm=np.zeros(3, np.int16)))
     assert "payload='" + "A" * 24 + "'… (100 chars)" in long and "pcm=<3 samples>" in long
     assert "Some(" not in repr(PlayedStream(name="x", stream_id="s", sequence_number=2))
+    unknown = af.parse_message('{"event":"a\\u0001\\"","x":1}')
+    name = 'a\x01"'
+    raw = {"event": name, "x": 1}
+    assert repr(unknown) == f"UnknownEvent(event={name!r}, raw={raw!r})"
 
 
 def test_media_pcm_is_an_array_or_none() -> None:
@@ -495,9 +502,21 @@ def test_track_arguments_are_checked() -> None:
         wire.media("s", "", sequence_number=1, chunk=1, timestamp_ms=1, track="x")  # type: ignore[arg-type]
 
 
-def test_play_audio_builder_refuses_what_play_audio_cannot_carry() -> None:
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda fmt: wire.play_audio("s", fmt, ""),
+        lambda fmt: PlayAudio(media_format=fmt, payload=""),
+    ],
+)
+@pytest.mark.parametrize(
+    "fmt", [MediaFormat("alaw", 8000), MediaFormat("mulaw", 16000, strict=False)]
+)
+def test_play_audio_refuses_what_play_audio_cannot_carry(
+    make: Callable[[MediaFormat], object], fmt: MediaFormat
+) -> None:
     with pytest.raises(af.FormatError, match="playAudio carries audio/x-l16"):
-        wire.play_audio("s", MediaFormat("alaw", 8000), "")
+        make(fmt)
 
 
 def test_default_message_limit_comes_from_the_core() -> None:

@@ -1,5 +1,6 @@
 //! 16-bit linear PCM: L16 bytes in either byte order, and float32 conversion.
 
+use crate::alloc;
 use crate::error::{Error, Result};
 use crate::format::ByteOrder;
 
@@ -106,9 +107,11 @@ pub fn i16_to_f32_slice(samples: &[i16], out: &mut [f32]) {
         .for_each(|(o, &x)| *o = i16_to_f32(x));
 }
 
-/// Little-endian int16 bytes (any alignment) to samples; the length must be even.
-pub fn le_bytes_to_i16(bytes: &[u8]) -> Result<Vec<i16>> {
-    let mut out = vec![0i16; l16_sample_count(bytes.len())?];
+/// Little-endian int16 bytes (any alignment) to samples; the length must be even. The
+/// samples' memory is taken as [`alloc::filled`] takes it, an error naming `what` if it
+/// cannot be had.
+pub fn le_bytes_to_i16(bytes: &[u8], what: &str) -> Result<Vec<i16>> {
+    let mut out = alloc::filled(l16_sample_count(bytes.len())?, 0i16, what)?;
     l16_decode(bytes, ByteOrder::Little, &mut out)?;
     Ok(out)
 }

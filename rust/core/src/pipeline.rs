@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::format::MediaFormat;
 use crate::payload::PayloadCodec;
 use crate::pcm;
-use crate::resample::{Quality, Resampler};
+use crate::resample::{self, Quality, Resampler};
 use crate::wire::{self, Batch, Message, ParseOptions, Track};
 
 /// Longest outbound frame, in milliseconds: bounds the one-frame buffers an encoder holds.
@@ -290,11 +290,14 @@ impl OutboundEncoder {
         self.pending.len() as f64 * 1000.0 / f64::from(self.format.sample_rate)
     }
 
-    /// Index of the resampler from `rate` to the wire rate (equal rates pass through).
+    /// Index of the resampler from `rate` to the wire rate (equal rates pass through); an
+    /// unsupported `rate` is an [`Error::Format`] naming `sample_rate`, the argument
+    /// it came in.
     fn resampler(&mut self, rate: u32) -> Result<usize> {
         if let Some(index) = self.resamplers.iter().position(|r| r.in_rate() == rate) {
             return Ok(index);
         }
+        resample::check_rate("sample_rate", i64::from(rate))?;
         let resampler = Resampler::new(rate, self.format.sample_rate, self.quality)?;
         self.resamplers.push(resampler);
         Ok(self.resamplers.len() - 1)

@@ -167,7 +167,7 @@ impl PyMediaFormat {
 fn allowed_rates_for(encoding: &Bound<'_, PyString>) -> PyResult<Vec<u32>> {
     Encoding::parse(&encoding.to_string_lossy())
         .map(|e| allowed_rates(e).to_vec())
-        .map_err(errors::to_py)
+        .map_err(|error| errors::to_py(error.in_field("encoding")))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use audiofork_core::{alloc, pcm, ByteOrder, ContentType, Encoding};
 use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::buffer::PyBuffer;
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 
@@ -31,8 +31,8 @@ pub fn detach_if_large<T: Send>(py: Python<'_>, size: usize, work: impl FnOnce()
 const PCM_ACCEPTED: &str = "a 1-D int16 or float32 numpy array, or a bytes-like object of \
                             little-endian int16 samples";
 
-/// PCM as the library accepts it everywhere: contiguous numpy arrays are borrowed, anything
-/// else (strided arrays, bytes-like objects) is copied once.
+/// PCM as the library accepts it everywhere: contiguous, aligned numpy arrays are borrowed,
+/// anything else (strided or misaligned arrays, bytes-like objects) is copied once.
 ///
 /// Small arrays (a 20 ms frame) skip numpy's dynamic borrow registry, which costs ~75 ns a
 /// call; they are read only while this call holds the GIL (see [`detach_if_large`]), so no
@@ -82,47 +82,62 @@ fn buffer_copy<T: pyo3::buffer::Element + Copy + Default>(
     Ok(items)
 }
 
-/// A copy of a strided (non-contiguous) numpy array, as [`buffer_copy`] takes it.
+/// A copy of a numpy array that cannot be borrowed as a slice (strided, or its data not
+/// aligned for its dtype), its memory taken as [`buffer_copy`] takes it. Each item is read
+/// unaligned at its byte offset, so any stride and any data address are read correctly.
 fn strided_copy<T: numpy::Element + Copy + Default>(
     array: &PyReadonlyArray1<'_, T>,
     name: &str,
 ) -> PyResult<Vec<T>> {
-    let view = array.as_array();
-    let mut items = alloc::filled(view.len(), T::default(), name).map_err(errors::to_py)?;
-    items
-        .iter_mut()
-        .zip(view.iter())
-        .for_each(|(to, from)| *to = *from);
+    let mut items = alloc::filled(array.len(), T::default(), name).map_err(errors::to_py)?;
+    let data = array.data().cast::<u8>().cast_const();
+    let stride = array.strides()[0];
+    for (index, item) in items.iter_mut().enumerate() {
+        // SAFETY: numpy guarantees that `data + index * stride` for `index < len` is the
+        // address of an item inside the array's memory; `read_unaligned` needs no alignment,
+        // and the readonly borrow keeps Rust writers out while we read (the GIL keeps out
+        // Python ones).
+        *item = unsafe {
+            data.offset(index as isize * stride)
+                .cast::<T>()
+                .read_unaligned()
+        };
+    }
     Ok(items)
 }
 
-/// Copy the bytes of any buffer-protocol object (bytes, bytearray, memoryview, array);
-/// `None` if it is not one, an error if its copy does not fit in memory.
-fn buffer_bytes(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<Vec<u8>>> {
-    if let Ok(buffer) = PyBuffer::<u8>::get(obj) {
-        return buffer_copy(obj, &buffer, name).map(Some);
+/// Samples from a buffer-protocol object: little-endian int16 bytes (`bytes` and
+/// `bytearray` decoded in place, any other byte buffer copied once first) or native int16
+/// items (array.array('h'), memoryview.cast('h')). `None` if `obj` is neither; an error if
+/// the memory needed cannot be had.
+fn buffer_samples(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<Vec<i16>>> {
+    let decode = |bytes: &[u8]| pcm::le_bytes_to_i16(bytes, name).map_err(errors::to_py);
+    if let Ok(bytes) = obj.cast::<PyBytes>() {
+        return decode(bytes.as_bytes()).map(Some);
     }
-    // array.array('h') and memoryview.cast('h'): native-endian int16 items.
+    if let Ok(array) = obj.cast::<PyByteArray>() {
+        // SAFETY: the GIL is held until the decode returns and no Python code runs
+        // meanwhile, so nothing can resize or write the bytearray while it is read.
+        return decode(unsafe { array.as_bytes() }).map(Some);
+    }
+    if let Ok(buffer) = PyBuffer::<u8>::get(obj) {
+        return decode(&buffer_copy(obj, &buffer, name)?).map(Some);
+    }
     let Ok(buffer) = PyBuffer::<i16>::get(obj) else {
         return Ok(None);
     };
-    let items = buffer_copy(obj, &buffer, name)?;
-    let mut bytes = alloc::filled(2 * items.len(), 0u8, name).map_err(errors::to_py)?;
-    for (to, from) in bytes.chunks_exact_mut(2).zip(&items) {
-        to.copy_from_slice(&from.to_le_bytes());
-    }
-    Ok(Some(bytes))
+    buffer_copy(obj, &buffer, name).map(Some)
 }
 
 impl<'py> PcmArg<'py> {
     pub fn extract(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Self> {
         if let Ok(a) = obj.cast::<PyArray1<i16>>() {
-            if a.is_c_contiguous() && 2 * a.len() < DETACH_BYTES {
+            if a.is_c_contiguous() && a.is_aligned() && 2 * a.len() < DETACH_BYTES {
                 return Ok(PcmArg::SmallI16(a.clone()));
             }
         }
         if let Ok(a) = obj.cast::<PyArray1<f32>>() {
-            if a.is_c_contiguous() && 4 * a.len() < DETACH_BYTES {
+            if a.is_c_contiguous() && a.is_aligned() && 4 * a.len() < DETACH_BYTES {
                 return Ok(PcmArg::SmallF32(a.clone()));
             }
         }
@@ -155,31 +170,32 @@ impl<'py> PcmArg<'py> {
         if obj.is_instance_of::<PyString>() {
             return Err(not_pcm());
         }
-        let bytes = buffer_bytes(obj, name)?.ok_or_else(not_pcm)?;
-        let samples = pcm::le_bytes_to_i16(&bytes).map_err(errors::to_py)?;
+        let samples = buffer_samples(obj, name)?.ok_or_else(not_pcm)?;
         Ok(PcmArg::I16(samples))
     }
 
     /// The samples in the type they came in. Arrays kept borrowed were checked contiguous
-    /// at extraction, so their slices always exist.
-    pub fn samples(&self) -> Samples<'_> {
-        match self {
-            // SAFETY: contiguous (checked at extraction), so the slice covers exactly the
-            // array's memory. What keeps writers out while the slice lives is the GIL: this
-            // call holds it from extraction until the slice is dropped (small inputs are never
-            // detached, see `detach_if_large`), and the module is declared `gil_used`, so a
-            // free-threaded interpreter runs it with the GIL enabled too. No Python code and
-            // no extension code that holds the GIL can write the array meanwhile. numpy's
-            // borrow registry is not consulted: native code that writes numpy memory with the
-            // GIL released, or keeps a mutable borrow across a call into us, is not guarded
-            // against, as with any extension that reads arrays under the GIL.
-            PcmArg::SmallI16(a) => Samples::I16(unsafe { a.as_slice() }.unwrap_or_default()),
-            PcmArg::SmallF32(a) => Samples::F32(unsafe { a.as_slice() }.unwrap_or_default()),
-            PcmArg::I16Array(a) => Samples::I16(a.as_slice().unwrap_or_default()),
-            PcmArg::F32Array(a) => Samples::F32(a.as_slice().unwrap_or_default()),
+    /// and aligned at extraction, so their slices exist; should one not, this is an error,
+    /// never an empty slice.
+    pub fn samples(&self) -> PyResult<Samples<'_>> {
+        Ok(match self {
+            // SAFETY: contiguous and aligned (checked at extraction), so the slice covers
+            // exactly the array's memory. What keeps writers out while the slice lives is the
+            // GIL: this call holds it from extraction until the slice is dropped (small inputs
+            // are never detached, see `detach_if_large`), and the module is declared
+            // `gil_used`, so a free-threaded interpreter runs it with the GIL enabled too. No
+            // Python code and no extension code that holds the GIL can write the array
+            // meanwhile. numpy's borrow registry is not consulted: native code that writes
+            // numpy memory with the GIL released, or keeps a mutable borrow across a call into
+            // us, is not guarded against, as with any extension that reads arrays under the
+            // GIL.
+            PcmArg::SmallI16(a) => Samples::I16(borrowed(unsafe { a.as_slice() })?),
+            PcmArg::SmallF32(a) => Samples::F32(borrowed(unsafe { a.as_slice() })?),
+            PcmArg::I16Array(a) => Samples::I16(borrowed(a.as_slice())?),
+            PcmArg::F32Array(a) => Samples::F32(borrowed(a.as_slice())?),
             PcmArg::I16(v) => Samples::I16(v),
             PcmArg::F32(v) => Samples::F32(v),
-        }
+        })
     }
 
     /// Whether the samples may be read with the GIL released.
@@ -190,7 +206,7 @@ impl<'py> PcmArg<'py> {
     /// The samples as int16 (float input converted: ×32768, rounded, clipped); an
     /// `ArgumentError` naming `name` if the converted copy does not fit in memory.
     pub fn to_i16(&self, name: &str) -> PyResult<Cow<'_, [i16]>> {
-        Ok(match self.samples() {
+        Ok(match self.samples()? {
             Samples::I16(s) => Cow::Borrowed(s),
             Samples::F32(f) => {
                 let mut out = alloc::filled(f.len(), 0i16, name).map_err(errors::to_py)?;
@@ -199,6 +215,12 @@ impl<'py> PcmArg<'py> {
             }
         })
     }
+}
+
+/// A borrowed array's slice; numpy refusing it (not contiguous or not aligned, which
+/// extraction rules out) is an error rather than silently no samples.
+fn borrowed<T>(slice: Result<&[T], numpy::AsSliceError>) -> PyResult<&[T]> {
+    slice.map_err(|err| PyRuntimeError::new_err(format!("PCM array not readable: {err}")))
 }
 
 pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
@@ -292,7 +314,8 @@ pub fn encoding_arg(
     byteorder: ByteOrder,
 ) -> PyResult<(Encoding, ByteOrder)> {
     if let Ok(text) = obj.cast::<PyString>() {
-        let content_type = ContentType::parse(&text.to_string_lossy()).map_err(errors::to_py)?;
+        let content_type = ContentType::parse(&text.to_string_lossy())
+            .map_err(|error| errors::to_py(error.in_field("encoding")))?;
         return Ok((content_type.encoding, byteorder));
     }
     if let Ok(format) = obj.cast::<PyMediaFormat>() {

@@ -199,7 +199,7 @@ impl PyOutboundEncoder {
         let pcm = PcmArg::extract(pcm, "pcm")?;
         let this = &mut *this;
         let (inner, batch) = (&mut this.inner, &mut this.batch);
-        match pcm.samples() {
+        match pcm.samples()? {
             Samples::I16(s) => {
                 detach_if_large(py, s.len() * 2, || inner.push_i16(s, sample_rate, batch))
             }

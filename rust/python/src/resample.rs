@@ -60,7 +60,7 @@ impl PyResampler {
         let pcm = PcmArg::extract(chunk, "chunk")?;
         let this = &mut *this;
         let inner = &mut this.inner;
-        match pcm.samples() {
+        match pcm.samples()? {
             Samples::I16(x) => {
                 this.dtype = Dtype::Int16;
                 let n = inner.output_len(x.len());
@@ -161,7 +161,7 @@ fn resample<'py>(
     let (in_rate, out_rate) = (rate("in_rate", in_rate.0)?, rate("out_rate", out_rate.0)?);
     let quality = quality.0;
     let pcm = PcmArg::extract(x, "x")?;
-    Ok(match pcm.samples() {
+    Ok(match pcm.samples()? {
         Samples::I16(x) => {
             let y = detach_if_large(py, 2 * x.len(), || {
                 core::resample_i16(x, in_rate, out_rate, quality)

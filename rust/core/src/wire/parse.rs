@@ -39,6 +39,8 @@ type Text<'a> = Option<Cow<'a, str>>;
 #[derive(Default)]
 struct RawMessage<'a> {
     event: Text<'a>,
+    /// Why `event` was not read, when it was there but not a string.
+    event_error: TypeError,
     sequence_number: Option<u64>,
     stream_id: Text<'a>,
     name: Text<'a>,
@@ -122,7 +124,7 @@ fn read_message<'a>(reader: &mut Reader<'a>, bad: &mut TypeError) -> ReadResult<
     let mut raw = RawMessage::default();
     reader.object(|r, key| {
         match key.as_ref() {
-            "event" => raw.event = typed(bad, "event", r.string())?,
+            "event" => raw.event = typed(&mut raw.event_error, "event", r.string())?,
             "sequenceNumber" => {
                 raw.sequence_number = typed(bad, "sequenceNumber", r.flexible_u64())?
             }
@@ -301,10 +303,11 @@ pub fn parse<'a>(text: &'a str, options: &ParseOptions) -> Result<Message<'a>> {
     let mut bad = None;
     let raw = read_message(&mut reader, &mut bad).map_err(syntax_error)?;
     reader.finish().map_err(syntax_error)?;
-    let event = raw
-        .event
-        .as_deref()
-        .ok_or_else(|| Error::Protocol("message has no \"event\" field".into()))?;
+    let event = match (raw.event.as_deref(), &raw.event_error) {
+        (Some(event), _) => event,
+        (None, Some((path, message))) => return Err(Error::Protocol(format!("{path}: {message}"))),
+        (None, None) => return Err(Error::Protocol("message has no \"event\" field".into())),
+    };
     let Some(kind) = EventKind::of(event) else {
         return Ok(Message::Unknown {
             event: event.to_owned(),

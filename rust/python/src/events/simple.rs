@@ -101,9 +101,10 @@ stored_fields!(
 
 /// Declares an event class: a frozen pyclass with a keyword constructor (fields without a
 /// default are required, as on the wire), getters, equality, hashing, `__match_args__`, a
-/// repr in dataclass style and its wire `event` name.
+/// repr in dataclass style and its wire `event` name. `check = f` has the constructor
+/// refuse what `f(&event)` refuses.
 macro_rules! event_class {
-    ($(#[$doc:meta])* $name:ident = $event:literal { $($field:ident : $ty:ty $(= $default:expr)?),* $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident = $event:literal $(check = $check:path,)? { $($field:ident : $ty:ty $(= $default:expr)?),* $(,)? }) => {
         $(#[$doc])*
         #[pyclass(module = "audiofork._core", frozen, get_all, eq, hash)]
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -117,7 +118,9 @@ macro_rules! event_class {
             #[pyo3(signature = (*, $($field $(= $default)?),*))]
             #[allow(clippy::too_many_arguments)]
             fn py_new($($field: <$ty as Field>::Arg),*) -> PyResult<Self> {
-                Ok(Self { $($field: <$ty as Field>::from_arg($field, stringify!($field))?),* })
+                let event = Self { $($field: <$ty as Field>::from_arg($field, stringify!($field))?),* };
+                $($check(&event)?;)?
+                Ok(event)
             }
 
             /// The message's `event` value on the wire.
@@ -190,9 +193,14 @@ event_class! {
     }
 }
 
+/// A `PlayAudio`'s format is one the platform plays, as `wire.play_audio` requires.
+fn play_audio_format(event: &PlayAudio) -> PyResult<()> {
+    wire::check_play_audio_format(&event.media_format.0).map_err(crate::errors::to_py)
+}
+
 event_class! {
     /// ``playAudio``: audio the app queues for the caller (what the platform receives).
-    PlayAudio = "playAudio" {
+    PlayAudio = "playAudio" check = play_audio_format, {
         media_format: PyMediaFormat,
         payload: String,
         stream_id: Option<String> = None,
@@ -227,8 +235,11 @@ pub struct UnknownEvent {
 #[pymethods]
 impl UnknownEvent {
     #[new]
-    fn py_new(event: String, raw: Py<PyAny>) -> Self {
-        UnknownEvent { event, raw }
+    fn py_new(event: StrArg, raw: Py<PyAny>) -> PyResult<Self> {
+        Ok(UnknownEvent {
+            event: String::from_arg(event, "event")?,
+            raw,
+        })
     }
 
     #[classattr]
@@ -245,10 +256,10 @@ impl UnknownEvent {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!(
-            "UnknownEvent(event={:?}, raw={})",
-            self.event,
-            self.raw.bind(py).repr()?
-        ))
+        let fields = field_reprs(vec![
+            ("event", self.event.clone().into_bound_py_any(py)),
+            ("raw", Ok(self.raw.bind(py).clone())),
+        ])?;
+        Ok(format!("UnknownEvent({fields})"))
     }
 }
