@@ -492,6 +492,23 @@ def test_hold_after_clear_releases_after_a_second_without_cleared_audio() -> Non
     assert len(sent(session)) == 5
 
 
+def test_has_data_to_send_says_whether_the_outbox_may_yield() -> None:
+    session, clock = streaming(hold_after_clear=True)
+    assert not session.has_data_to_send  # nothing played yet
+    session.receive(media_message(l16(tone(20)), 1))
+    assert not session.has_data_to_send  # inbound media leaves nothing to send
+    session.play(tone(20), 16000)
+    assert session.has_data_to_send
+    sent(session)
+    assert not session.has_data_to_send
+    session.clear()
+    sent(session)
+    session.play(tone(20), 16000)
+    assert session.has_data_to_send  # held: its release may come due
+    clock.now += HOLD_AFTER_CLEAR_S
+    assert len(sent(session)) == 1 and not session.has_data_to_send
+
+
 def test_a_late_played_stream_cannot_confirm_a_checkpoint_still_held() -> None:
     session, _ = streaming(hold_after_clear=True)
     session.play(tone(100), 16000)

@@ -177,7 +177,8 @@ class AudioStream:
                     logger.warning("refused a platform message: %s", exc)
                     continue
                 self._dispatch(events)
-                await self._send_outbox()
+                if self.session.has_data_to_send:  # most media frames leave nothing to send
+                    await self._send_outbox()
         except Exception:
             logger.warning("the WebSocket failed; ending the stream", exc_info=True)
         finally:

@@ -276,6 +276,12 @@ class StreamSession:
         return self._requested_format
 
     @property
+    def has_data_to_send(self) -> bool:
+        """Whether :meth:`data_to_send` may return anything: the outbox has messages, or
+        audio is held after a clear (its release may be due)."""
+        return bool(self._outbox) or self._hold_until is not None
+
+    @property
     def hold_deadline(self) -> float | None:
         """Clock time at which audio held after a clear is released anyway, while holding.
 
