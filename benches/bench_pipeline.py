@@ -19,11 +19,11 @@ import soxr
 
 import audiofork as af
 from audiofork import InboundDecoder, MediaFormat, OutboundEncoder, wire
-from audiofork._samples import speech_16k
+from audiofork.samples import speech
 
 FRAMES = 3000
 ULAW8K = MediaFormat("audio/x-mulaw", 8000)
-_speech = np.tile(speech_16k(), 7)
+_speech = np.tile(speech(16000)[0], 7)
 _speech8k = af.resample(_speech, 16000, 8000)[: FRAMES * 160]
 _codes = af.ulaw_encode(_speech8k)
 MEDIA = [

@@ -27,14 +27,14 @@ import soxr
 from scipy import signal
 
 import audiofork as af
-from audiofork._samples import speech_16k
+from audiofork.samples import speech
 
 FRAME_PAIRS = [(8000, 16000), (24000, 8000), (16000, 8000)]
 BULK_PAIRS = [(8000, 16000), (24000, 8000), (16000, 24000), (48000, 16000), (44100, 48000)]
 OUT = Path(__file__).parent / "out"
 
 Int16 = npt.NDArray[np.int16]
-_speech = speech_16k()
+_speech, _ = speech(16000)
 
 
 def speech(rate: int, seconds: float) -> Int16:

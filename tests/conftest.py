@@ -1,21 +1,22 @@
-"""Shared fixtures: the bundled speech sample; the emulator tests' app (a plugin). On Python
-3.10, ``asyncio.timeout`` for the tests (the package itself never uses it)."""
+"""Shared fixtures: the bundled speech sample (``audiofork.samples``); the emulator tests'
+app (a plugin). On Python 3.10, ``asyncio.timeout`` for the tests (the package itself never
+uses it)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import sys
-import wave
 from collections.abc import AsyncIterator
-from importlib import resources
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 
+from audiofork.samples import speech
+
 #: The emulator tests' voice app and its ``app`` fixture.
-pytest_plugins = ["emulator_platform_apps"]
+pytest_plugins = ["support.emulator_platform_apps"]
 
 if sys.version_info < (3, 11):
     import async_timeout
@@ -36,8 +37,5 @@ if sys.version_info < (3, 11):
 
 @pytest.fixture(scope="session")
 def speech_16k() -> npt.NDArray[np.int16]:
-    """Ten seconds of real (synthesised) speech, mono 16 kHz int16."""
-    path = resources.files("audiofork") / "data" / "speech_16k.wav"
-    with path.open("rb") as f, wave.open(f) as w:
-        assert (w.getnchannels(), w.getsampwidth(), w.getframerate()) == (1, 2, 16000)
-        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.int16)
+    """Ten seconds of real (synthesised) speech, mono 16 kHz int16 (the bundled sample)."""
+    return speech(16000)[0]

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from app_servers import serve_asgi
-from scripted_platform import ScriptedPlatform, tone
+from support.app_servers import serve_asgi
+from support.scripted_platform import ScriptedPlatform, tone
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -9,7 +9,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from audiofork import _demo
 from audiofork.errors import AudioforkError, ValidationError
 
 
@@ -140,12 +139,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "emulator":
         return _run_emulator(args)
     if args.codecs:
-        _demo.run(repeat=args.repeat, out=sys.stdout)
+        from audiofork.demo import codecs
+
+        codecs.run(repeat=args.repeat, out=sys.stdout)
         return 0
     _require_emulator_extra("demo")
-    from audiofork import _call_demo
+    from audiofork.demo import call
 
-    return _call_demo.run(sys.stdout, speed=args.speed, record_dir=args.record_dir)
+    return call.run(sys.stdout, speed=args.speed, record_dir=args.record_dir)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ import numpy as np
 import numpy.typing as npt
 
 from audiofork import resample
-from audiofork._samples import read_wav, speech_16k
 from audiofork.errors import ValidationError
+from audiofork.samples import read_wav, speech
 
 __all__ = ["AudioReader", "AudioSource"]
 
@@ -75,7 +75,7 @@ class AudioSource:
         if not isinstance(spec, str):
             raise TypeError(f"audio spec must be a string, got {spec!r}")
         if spec == "speech":
-            return cls(speech_16k(), 16000)
+            return cls(*speech())
         if spec == "silence":
             return cls()
         if spec == "tone" or spec.startswith("tone:"):

@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pytest
 
 import audiofork as af
-from scripted_platform import l16, media_message, start_message, tone
+from support.scripted_platform import l16, media_message, start_message, tone
 
 SESSIONS = 1000
 # Far above the ~40 KiB measured (docs/session.md): catches a leak or a per-session table

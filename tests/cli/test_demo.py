@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from audiofork._call_demo import echo_delay_ms
+from audiofork.demo.call import echo_delay_ms
 
 #: The child imports audiofork exactly as this process does (source tree or installed wheel).
 PYTHONPATH = os.pathsep.join(sys.path)

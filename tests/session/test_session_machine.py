@@ -16,7 +16,13 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 import audiofork as af
 from audiofork import CheckpointResolved, StreamClosed, StreamSession, StreamState
-from scripted_platform import cleared_message, l16, media_message, played_message, start_message
+from support.scripted_platform import (
+    cleared_message,
+    l16,
+    media_message,
+    played_message,
+    start_message,
+)
 
 
 class Clock:

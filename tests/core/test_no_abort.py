@@ -11,7 +11,7 @@ from pathlib import Path
 
 def run_script(name: str, *args: str) -> str:
     """Run ``tests/<name>`` in a fresh interpreter; its stdout, after asserting it exited 0."""
-    script = Path(__file__).with_name(name)
+    script = Path(__file__).parents[1] / "support" / name
     result = subprocess.run(
         [sys.executable, str(script), *args],
         capture_output=True,

@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 import audiofork as af
 from audiofork import InboundDecoder, Media, MediaFormat, OutboundEncoder, Resampler, wire
-from audiofork._samples import speech_8k_ulaw, speech_16k
+from audiofork.samples import speech, speech_ulaw
 
 Pcm = npt.NDArray[np.int16]
 
@@ -95,7 +95,7 @@ def _phone_line(pcm: Pcm, repeat: int, out: TextIO) -> None:
 
 def run(repeat: int, out: TextIO) -> None:
     """Print one line per codec for the bundled speech sample."""
-    pcm = speech_16k()
+    pcm, _ = speech(16000)
     seconds = len(pcm) / 16000
     out.write(
         f"audiofork {af.__version__} demo: {seconds:.2f} s of speech, 16 kHz mono int16 "
@@ -134,7 +134,7 @@ def run(repeat: int, out: TextIO) -> None:
 
     _phone_line(pcm, repeat, out)
 
-    line = speech_8k_ulaw()
+    line = speech_ulaw()
     phone = af.ulaw_decode(line)
     level = 20 * np.log10(np.sqrt(np.mean(phone.astype(np.float64) ** 2)) / 32768)
     out.write(

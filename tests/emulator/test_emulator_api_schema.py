@@ -30,7 +30,7 @@ from audiofork.emulator import Emulator, EmulatorConfig
 from audiofork.emulator.openapi import openapi_document
 from audiofork.errors import ValidationError
 from audiofork.vobiz import _params
-from emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp, http_client
+from support.emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp, http_client
 
 T = TypeVar("T")
 schema = schemathesis.openapi.from_dict(openapi_document())

@@ -25,7 +25,7 @@ from audiofork import (
     StreamState,
 )
 from audiofork.session import HOLD_AFTER_CLEAR_S, MAX_EARLY_MEDIA
-from scripted_platform import (
+from support.scripted_platform import (
     STREAM_ID,
     cleared_message,
     dtmf_message,

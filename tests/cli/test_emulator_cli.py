@@ -11,7 +11,7 @@ import sys
 import wave
 from pathlib import Path
 
-from emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp, http_client, within
+from support.emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp, http_client, within
 
 #: The child imports audiofork exactly as this process does (source tree or installed wheel).
 PYTHONPATH = os.pathsep.join(sys.path)

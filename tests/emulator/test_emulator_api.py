@@ -19,7 +19,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from audiofork.emulator import Emulator, EmulatorConfig, Tariff
 from audiofork.errors import ApiError, ValidationError
 from audiofork.vobiz import AsyncStreamsClient
-from emulator_platform_apps import (
+from support.emulator_platform_apps import (
     ACCOUNT,
     AUTH,
     TOKEN,

@@ -17,9 +17,9 @@ from aiohttp import web
 from websockets.exceptions import ConnectionClosed
 
 import audiofork as af
-from app_servers import SERVERS, Handler, Server
 from audiofork import AudioStream, CheckpointOutcome, CheckpointResolved, StreamClosed
-from scripted_platform import (
+from support.app_servers import SERVERS, Handler, Server
+from support.scripted_platform import (
     ScriptedPlatform,
     dtmf_message,
     l16,

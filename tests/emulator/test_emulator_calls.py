@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from audiofork.emulator import Emulator, EmulatorConfig
-from emulator_platform_apps import (
+from support.emulator_platform_apps import (
     ACCOUNT,
     AUTH,
     TOKEN,

@@ -19,11 +19,11 @@ import httpx
 import numpy as np
 import pytest
 
-from app_servers import serve_aiohttp_app, serve_asgi
 from audiofork import vobiz
-from scripted_platform import ScriptedPlatform, tone
+from support.app_servers import serve_aiohttp_app, serve_asgi
+from support.scripted_platform import ScriptedPlatform, tone
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TIMEOUT = 30
 
 

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from audiofork.emulator import Emulator, EmulatorConfig, RetrySchedule
 from audiofork.emulator.callbacks import MAX_PENDING_PER_KEY, CallbackSender
-from emulator_platform_apps import (
+from support.emulator_platform_apps import (
     ACCOUNT,
     AUTH,
     TOKEN,

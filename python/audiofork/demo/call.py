@@ -1,6 +1,6 @@
 """``audiofork demo``: a phone call on this machine.
 
-The emulator (the Vobiz platform) calls the example echo app (:mod:`audiofork._echo_app`)
+The emulator (the Vobiz platform) calls the example echo app (:mod:`audiofork.demo.echo_app`)
 with the bundled speech sample as the caller; the app plays every frame back. Live
 progress while the call runs, then a summary: frames each way, the app's per-frame
 processing time, checkpoints acknowledged, the echo round trip measured by
@@ -19,7 +19,7 @@ import aiohttp
 import numpy as np
 import numpy.typing as npt
 
-from audiofork._echo_app import EchoApp
+from audiofork.demo.echo_app import EchoApp
 from audiofork.emulator import Emulator, EmulatorConfig
 from audiofork.emulator.calls import Call
 from audiofork.emulator.forks import Fork
