@@ -249,3 +249,16 @@ def test_decoder_state_is_bounded_by_the_two_tracks() -> None:
         with pytest.raises(ProtocolError, match=r"^media\.track: "):
             decoder.decode_message(text)
     assert decoder.stats["frames_decoded"] == 0
+
+
+def test_a_decoder_that_does_not_follow_start_keeps_its_format() -> None:
+    ulaw = af.MediaFormat.parse("audio/x-mulaw;rate=8000")
+    decoder = af.InboundDecoder(ulaw, 16000, follow_start=False)
+    l16 = af.MediaFormat.parse("audio/x-l16;rate=16000")
+    start = af.wire.start("s", l16, call_id="c", account_id="a", tracks=["inbound"])
+    assert isinstance(decoder.decode_message(start), af.Start)
+    assert decoder.media_format == ulaw
+    payload = af.encode_payload(np.zeros(160, np.int16), "mulaw")
+    media = af.wire.media("s", payload, sequence_number=1, chunk=1, timestamp_ms=0)
+    event = decoder.decode_message(media)
+    assert isinstance(event, af.Media) and event.pcm is not None and len(event.pcm) == 320

@@ -56,6 +56,8 @@ pub struct InboundDecoder {
     unwritten: Option<(Track, usize)>,
     options: ParseOptions,
     counters: InboundCounters,
+    /// Whether a `start` switches the decoder to the format it announces.
+    follow_start: bool,
 }
 
 impl InboundDecoder {
@@ -76,7 +78,15 @@ impl InboundDecoder {
                 ..ParseOptions::default()
             },
             counters: InboundCounters::default(),
+            follow_start: true,
         })
+    }
+
+    /// Whether a `start` makes the decoder follow the format it announces (the default). A
+    /// caller that decides for itself whether a `start` is accepted (a stream session that
+    /// refuses a second one) turns this off, so that parsing a `start` changes nothing.
+    pub fn set_follow_start(&mut self, follow: bool) {
+        self.follow_start = follow;
     }
 
     /// The wire format this decoder reads.
@@ -123,7 +133,7 @@ impl InboundDecoder {
     /// Parse one message; for `media`, also [`Self::read_payload`] it ([`Self::unwritten_len`]
     /// then says how many samples to write). Payload errors become protocol errors naming the
     /// field. A `start` begins a new stream: the decoder follows the format it announces and
-    /// forgets resampler history.
+    /// forgets resampler history (unless [`Self::set_follow_start`] turned that off).
     pub fn read_message<'a>(&mut self, text: &'a str) -> Result<Message<'a>> {
         self.unwritten = None;
         let message = wire::parse(text, &self.options)?;
@@ -134,7 +144,7 @@ impl InboundDecoder {
                     return Err(Error::Protocol(format!("media.payload: {error}")));
                 }
             }
-            Message::Start(start) => self.follow(start.media_format)?,
+            Message::Start(start) if self.follow_start => self.follow(start.media_format)?,
             _ => {}
         }
         Ok(message)
@@ -493,6 +503,23 @@ mod tests {
         let again = r#"{"event":"start","start":{"streamId":"s","mediaFormat":{"encoding":"audio/x-l16","sampleRate":24000}}}"#;
         assert!(decoder.read_message(again).is_ok());
         assert_eq!(decoder.format(), format(Encoding::L16, 24000));
+    }
+
+    #[test]
+    fn inbound_can_leave_a_start_to_its_caller() {
+        let ulaw = format(Encoding::Mulaw, 8000);
+        let mut decoder = InboundDecoder::new(ulaw, 16000, Quality::Default).unwrap();
+        decoder.set_follow_start(false);
+        let start = r#"{"event":"start","start":{"streamId":"s","mediaFormat":{"encoding":"audio/x-l16","sampleRate":16000}}}"#;
+        assert!(matches!(decoder.read_message(start), Ok(Message::Start(_))));
+        assert_eq!(decoder.format(), ulaw);
+        // A μ-law frame still decodes as μ-law: 160 bytes at 8 kHz, 320 samples at 16 kHz.
+        let mut payload = String::new();
+        PayloadCodec::new().encode(&[9; 160], Encoding::Mulaw, ByteOrder::Little, &mut payload);
+        decoder
+            .read_message(&media_text(&payload, Track::Inbound))
+            .unwrap();
+        assert_eq!(decoder.unwritten_len(), Some(320));
     }
 
     #[test]

@@ -34,7 +34,9 @@ fn stats_dict<'py>(py: Python<'py>, pairs: [(&str, u64); 3]) -> PyResult<Bound<'
 /// already base64-decoded, G.711/L16-decoded and resampled to ``out_rate`` (resampler state
 /// is kept per track across frames). ``out_dtype`` is ``"int16"`` or ``"float32"``.
 /// ``max_message_size`` (1 to 2**30 bytes, default 1 MiB) refuses longer messages. A
-/// ``start`` message switches the decoder to the format it announces.
+/// ``start`` message switches the decoder to the format it announces, unless
+/// ``follow_start`` is false (for a caller that decides itself whether a ``start`` counts,
+/// as :class:`~audiofork.session.StreamSession` does: parsing one then changes nothing).
 #[pyclass(module = "audiofork._core", name = "InboundDecoder")]
 pub struct PyInboundDecoder {
     inner: InboundDecoder,
@@ -58,18 +60,20 @@ impl PyInboundDecoder {
 #[pymethods]
 impl PyInboundDecoder {
     #[new]
-    #[pyo3(signature = (media_format, out_rate = None, out_dtype = SampleTypeArg(SampleType::Int16), *, quality = QualityArg(Quality::Default), max_message_size = MaxMessageSize(DEFAULT_MAX_MESSAGE_BYTES)))]
+    #[pyo3(signature = (media_format, out_rate = None, out_dtype = SampleTypeArg(SampleType::Int16), *, quality = QualityArg(Quality::Default), max_message_size = MaxMessageSize(DEFAULT_MAX_MESSAGE_BYTES), follow_start = true))]
     fn new(
         media_format: PyMediaFormat,
         out_rate: Option<OutRate>,
         out_dtype: SampleTypeArg,
         quality: QualityArg,
         max_message_size: MaxMessageSize,
+        follow_start: bool,
     ) -> PyResult<Self> {
         let format = media_format.0;
         let out_rate = out_rate.map_or(format.sample_rate, |rate| rate.0);
         let mut inner = InboundDecoder::new(format, out_rate, quality.0).map_err(errors::to_py)?;
         inner.set_max_message_bytes(max_message_size.0);
+        inner.set_follow_start(follow_start);
         Ok(PyInboundDecoder {
             inner,
             dtype: out_dtype.0,
