@@ -22,7 +22,8 @@ def run_eagerly(coro: Coroutine[Any, None, None]) -> asyncio.Task[None] | None:
 
     Returns ``None`` if it finished without waiting (an exception it raised propagates), else
     the task that runs the rest of it. The rest belongs to that task: cancelling the caller
-    does not interrupt it. Its first step ran in the caller's task, so ``coro`` must not hold
+    does not interrupt it; cancelling the task does (before its first step, by closing
+    ``coro``). Its first step ran in the caller's task, so ``coro`` must not hold
     anything bound to the current task (``asyncio.timeout``, a cancel scope) across its first
     wait.
     """
@@ -30,7 +31,10 @@ def run_eagerly(coro: Coroutine[Any, None, None]) -> asyncio.Task[None] | None:
         yielded = coro.send(None)
     except StopIteration:
         return None
-    return asyncio.get_running_loop().create_task(_finish(coro, yielded))
+    task = asyncio.get_running_loop().create_task(_finish(coro, yielded))
+    # Cancelled before its first step, the task never resumes ``coro``: end it then.
+    task.add_done_callback(lambda _: coro.close())
+    return task
 
 
 async def _finish(coro: Coroutine[Any, None, None], yielded: Any) -> None:
