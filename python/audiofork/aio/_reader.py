@@ -79,7 +79,8 @@ class Reader:
 
     async def wait(self) -> None:
         """For a consumer with nothing left to take: read a message, or wait for one."""
-        self.require_running()
+        if self._task is None:
+            self.require_running()
         try:
             if self._consumers_read and not self._reading:
                 await self._read_one()
@@ -130,20 +131,17 @@ class Reader:
         if message is None:
             self._on_lost()
             return False
-        self._take(message)
-        return True
-
-    def _take(self, message: str | bytes) -> None:
         session = self._session
         try:
             events = session.receive(message)
         except AudioforkError as exc:
             self._refused(exc)
             self._inbox.arrived.fire()  # whoever waits for this message looks again
-            return
+            return True
         self._inbox.deliver(events, len(message))
         if session.has_data_to_send:  # most messages leave nothing to send
             self._sender.send_soon()
+        return True
 
     def _refused(self, exc: AudioforkError) -> None:
         self.protocol_errors += 1

@@ -66,10 +66,9 @@ class Sender:
         """Send what the session has queued; return once the transport has taken it (or the
         socket is gone)."""
         self.send_soon()
-        target = self._queued
-        if self._pump is not None and self._sent < target:  # the transport made it wait
+        if self._pump is not None and self._sent < self._queued:  # the transport made it wait
             waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._waiters.append((target, waiter))
+            self._waiters.append((self._queued, waiter))
             await waiter
 
     async def close(self) -> None:
@@ -105,7 +104,8 @@ class Sender:
             if not completed:  # the socket is gone, or the stream closed under the pump
                 queue.clear()
                 self._sent = self._queued
-            self._wake_waiters()
+            if self._waiters:
+                self._wake_waiters()
         if not completed:
             self._on_lost()
 

@@ -46,11 +46,14 @@ class AudioStream:
             events are dropped, and counted in :attr:`dropped_events`.
         **session_options: passed to :class:`~audiofork.session.StreamSession`.
 
-    A task of the stream's own reads the socket while the stream is open, so checkpoints
-    resolve whether or not the app iterates. Malformed platform messages are logged and
-    counted in :attr:`protocol_errors`; they do not end the stream. Nothing outlives the
-    ``async with``: leaving it (or :meth:`aclose`) closes the socket, resolves every pending
-    checkpoint as ``closed`` and ends every iterator.
+    The socket is read all the while the stream is open, so checkpoints resolve whether or
+    not the app iterates: by the app's task waiting in ``async for`` when the socket allows
+    (no hand-over between tasks per frame), else by a task of the stream's own. Malformed
+    platform messages are logged and counted in :attr:`protocol_errors`; they do not end the
+    stream. Messages go out in the order they were queued, and a task cancelled while
+    sending loses none of them. Nothing outlives the ``async with``: leaving it (or
+    :meth:`aclose`) closes the socket, resolves every pending checkpoint as ``closed`` and
+    ends every iterator.
     """
 
     def __init__(
@@ -153,7 +156,8 @@ class AudioStream:
         the rest is dropped and it returns. On a stream that already ended it does nothing:
         events read after a hang-up can still be answered without a race.
         """
-        check_int("sample_rate", sample_rate, 1)
+        if type(sample_rate) is not int or sample_rate < 1:
+            check_int("sample_rate", sample_rate, 1)  # a numpy integer passes, the rest raises
         session = self.session
         if session.closed:
             return
@@ -165,7 +169,7 @@ class AudioStream:
         generation = self._generation
         step_ms = _STEP_MS if self.pace_ms is None else min(_PACED_STEP_MS, self.pace_ms)
         step = max(sample_rate * step_ms // 1000, 1)
-        for offset in range(0, len(samples), step):
+        for offset in range(0, max(len(samples), 1), step):
             await asyncio.sleep(0)  # a long reply lets the loop run at every step
             if generation != self._generation or session.closed:
                 return
