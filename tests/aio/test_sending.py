@@ -7,6 +7,7 @@ import asyncio
 import base64
 import json
 from collections.abc import Callable
+from socket import SO_SNDBUF, SOL_SOCKET
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,8 @@ from memory_sockets import GatedSocket, MemorySocket
 
 import audiofork as af
 from audiofork import AudioStream, CheckpointOutcome
-from support.scripted_platform import played_message, start_message, tone
+from support.app_servers import serve_websockets
+from support.scripted_platform import ScriptedPlatform, played_message, start_message, tone
 
 TIMEOUT = 10
 
@@ -166,3 +168,52 @@ async def test_messages_go_out_in_order_across_tasks_while_the_socket_makes_them
         assert await marked == CheckpointOutcome.CLEARED
         await stream.aclose()
     assert kinds(socket.wire) == ["playAudio", "playAudio", "checkpoint", "playAudio", "clearAudio"]
+
+
+async def test_a_barge_in_during_backpressure_on_a_real_socket_loses_no_frame() -> None:
+    """websockets on loopback with small buffers and a platform that stops reading: the reply's
+    sends really wait for the socket. The speaking task is cancelled then; every frame the
+    session counted as sent reaches the platform once, in order, before the checkpoint another
+    task placed meanwhile, and that checkpoint resolves ``played`` at the audio's end."""
+    reply = tone(20_000)
+    result: asyncio.Future[tuple[CheckpointOutcome, float]] = (
+        asyncio.get_running_loop().create_future()
+    )
+
+    async def app(ws: Any) -> None:
+        ws.transport.get_extra_info("socket").setsockopt(SOL_SOCKET, SO_SNDBUF, 4096)
+        async with AudioStream(ws) as stream:
+            async for event in stream:
+                if isinstance(event, af.Start):
+                    speaking = asyncio.create_task(stream.play(reply, 16000))
+                    _, high = ws.transport.get_write_buffer_limits()
+                    while ws.transport.get_write_buffer_size() <= high:
+                        await asyncio.sleep(0.01)  # until the socket makes the reply wait
+                    marking = asyncio.create_task(stream.checkpoint("mark"))
+                    await asyncio.sleep(0)
+                    speaking.cancel()
+                    result.set_result((await marking, stream.session.played_ms))
+                    return
+
+    async with (
+        asyncio.timeout(TIMEOUT * 3),
+        serve_websockets(app) as url,
+        ScriptedPlatform.connect(url) as platform,
+    ):
+        await platform.start()
+        await asyncio.sleep(0.3)  # not reading: the app's writes back up
+        sent = await platform.until("checkpoint")
+        await platform.played(sent[-1]["name"])
+        outcome, played_ms = await result
+    frames = [m for m in sent if m["event"] == "playAudio"]
+    assert [m["event"] for m in sent] == ["playAudio"] * len(frames) + ["checkpoint"]
+    np.testing.assert_array_equal(decoded(frames), reply[: len(frames) * 320])
+    assert outcome == CheckpointOutcome.PLAYED
+    assert played_ms == len(frames) * 20  # nothing the session counted went missing
+    assert 0 < len(frames) < 1000  # the reply was cut
+
+
+def decoded(messages: list[dict[str, Any]]) -> np.ndarray:
+    return np.concatenate(
+        [np.frombuffer(base64.b64decode(m["media"]["payload"]), "<i2") for m in messages]
+    )
