@@ -74,8 +74,20 @@ async def lines_until(stream: asyncio.StreamReader, text: str) -> list[str]:
     return lines
 
 
-async def test_echo_bot_echoes_with_a_checkpoint_each_second() -> None:
-    async with asyncio.timeout(TIMEOUT), example_process("echo_bot.py") as (url, process):
+ECHO_BOT_SERVERS = [
+    ("websockets",),
+    ("websockets", "--uvloop"),
+    ("aiohttp",),
+    ("picows",),
+    ("picows", "--uvloop"),
+]
+
+
+@pytest.mark.parametrize("server", ECHO_BOT_SERVERS, ids=" ".join)
+async def test_echo_bot_echoes_with_a_checkpoint_each_second(server: tuple[str, ...]) -> None:
+    args = ("echo_bot.py", "--server", *server)
+    async with asyncio.timeout(TIMEOUT), example_process(*args) as (url, process):
+        assert url.endswith("/ws")
         speech = tone(1200)
         async with ScriptedPlatform.connect(url) as platform:
             await platform.start()

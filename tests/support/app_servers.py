@@ -18,6 +18,8 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 from websockets.asyncio.server import ServerConnection, serve
 
+from audiofork.adapters import picows
+
 Handler = Callable[[Any], Awaitable[None]]
 Server = Callable[[Handler], AbstractAsyncContextManager[str]]
 
@@ -110,9 +112,18 @@ async def serve_aiohttp(handler: Handler) -> AsyncIterator[str]:
         yield base.replace("http://", "ws://") + "/ws"
 
 
+@asynccontextmanager
+async def serve_picows(handler: Handler) -> AsyncIterator[str]:
+    server = await picows.serve(handler, "127.0.0.1", 0)
+    async with server:
+        port = server.sockets[0].getsockname()[1]
+        yield f"ws://127.0.0.1:{port}/ws"
+
+
 SERVERS: dict[str, Server] = {
     "websockets": serve_websockets,
     "starlette": serve_starlette,
     "aiohttp": serve_aiohttp,
     "generic": serve_generic,
+    "picows": serve_picows,
 }

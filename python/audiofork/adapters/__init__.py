@@ -1,7 +1,8 @@
 """One small transport per WebSocket library, chosen by the connection's type.
 
 :func:`transport_for` wraps a websockets connection, a Starlette (FastAPI) ``WebSocket``, an
-aiohttp ``WebSocketResponse``, or any object with ``async send_text(str)`` and
+aiohttp ``WebSocketResponse``, a picows :class:`~audiofork.adapters.picows.PicowsConnection`,
+or any object with ``async send_text(str)`` and
 ``async receive_text()``, in a :class:`Transport`: text out, text or bytes in, ``None`` once
 the socket is gone. The libraries are imported only when such a connection is passed.
 """
@@ -45,7 +46,7 @@ class Transport(Protocol):
 def _library(ws: object) -> str:
     for cls in type(ws).__mro__:
         root = cls.__module__.partition(".")[0]
-        if root in ("websockets", "starlette", "aiohttp"):
+        if root in ("websockets", "starlette", "aiohttp", "picows"):
             return root
     return ""
 
@@ -65,11 +66,17 @@ def transport_for(ws: Any) -> Transport:
         from audiofork.adapters.aiohttp import AiohttpTransport
 
         return AiohttpTransport(ws)
+    if library == "picows":
+        from audiofork.adapters.picows import PicowsConnection, PicowsTransport
+
+        if isinstance(ws, PicowsConnection):
+            return PicowsTransport(ws)
     if callable(getattr(ws, "send_text", None)) and callable(getattr(ws, "receive_text", None)):
         from audiofork.adapters.generic import GenericTransport
 
         return GenericTransport(ws)
     raise TypeError(
         "ws must be a websockets connection, a Starlette/FastAPI WebSocket, an aiohttp"
-        f" WebSocketResponse, or have async send_text() and receive_text(); got {type(ws)!r}"
+        " WebSocketResponse, an audiofork.adapters.picows.PicowsConnection, or have async"
+        f" send_text() and receive_text(); got {type(ws)!r}"
     )

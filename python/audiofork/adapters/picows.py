@@ -1,0 +1,204 @@
+"""Transport over a picows connection, and a server that hands each one to an app.
+
+picows calls a listener back for every frame instead of offering an awaitable
+``recv()``. :class:`PicowsConnection` is that listener: it keeps the text and binary
+frames the app has not read yet, at most ``max_queue`` of them (it stops reading the
+socket meanwhile, as websockets does, so a peer cannot fill memory), and
+:class:`PicowsTransport` reads them for :class:`~audiofork.aio.AudioStream`::
+
+    async def handler(connection: PicowsConnection) -> None:
+        async with af.AudioStream(connection) as stream:
+            ...
+
+    server = await serve(handler, "127.0.0.1", 8765)  # ws://127.0.0.1:8765/ws
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport, ws_create_server
+from picows.common import WSUpgradeRequest
+
+from audiofork.adapters import TransportClosed
+
+__all__ = ["PicowsConnection", "PicowsTransport", "serve"]
+
+logger = logging.getLogger(__name__)
+
+#: Frames kept for the app by default before the socket stops being read.
+MAX_QUEUE = 16
+#: The largest frame accepted by default (bytes); picows disconnects past it.
+MAX_FRAME_BYTES = 1 << 20
+
+
+def _wake(waiter: asyncio.Future[None] | None) -> None:
+    if waiter is not None and not waiter.done():
+        waiter.set_result(None)
+
+
+class PicowsConnection(WSListener):  # type: ignore[misc]  # picows ships no stubs for subclassing
+    """One WebSocket connection: the frames the app has not read (at most ``max_queue``),
+    and whether the socket may be written to."""
+
+    def __init__(
+        self,
+        handler: Callable[[PicowsConnection], Awaitable[None]] | None = None,
+        *,
+        max_queue: int = MAX_QUEUE,
+        path: str = "",
+    ) -> None:
+        if max_queue < 1:
+            raise ValueError(f"max_queue must be at least 1, got {max_queue}")
+        self.path = path
+        self.transport: WSTransport | None = None
+        self.closed = False
+        self._handler = handler
+        self._task: asyncio.Task[None] | None = None
+        self._max_queue = max_queue
+        self._frames: deque[str | bytes] = deque()
+        self._reading_paused = False
+        self._receiver: asyncio.Future[None] | None = None
+        self._writable: asyncio.Future[None] | None = None
+
+    # --- picows callbacks -------------------------------------------------------------------
+
+    def on_ws_connected(self, transport: WSTransport) -> None:
+        self.transport = transport
+        if self._handler is not None:
+            self._task = asyncio.get_running_loop().create_task(self._run(self._handler))
+
+    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        kind = frame.msg_type
+        if kind is WSMsgType.TEXT:
+            self._keep(frame.get_payload_as_utf8_text())
+        elif kind is WSMsgType.BINARY:
+            self._keep(frame.get_payload_as_bytes())
+        elif kind is WSMsgType.CLOSE:
+            transport.send_close(frame.get_close_code(), frame.get_close_message())
+            transport.disconnect()
+        # Fragmented messages are not sent by telephony platforms; a continuation frame is
+        # refused the way a binary one is by the session (it never reaches it).
+
+    def on_ws_disconnected(self, transport: WSTransport) -> None:
+        self.closed = True
+        _wake(self._receiver)
+        _wake(self._writable)
+
+    def pause_writing(self) -> None:
+        if self._writable is None or self._writable.done():
+            self._writable = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        _wake(self._writable)
+
+    # --- what the transport uses -----------------------------------------------------------
+
+    def _keep(self, message: str | bytes) -> None:
+        self._frames.append(message)
+        if len(self._frames) >= self._max_queue and not self._reading_paused:
+            self._reading_paused = True
+            assert self.transport is not None
+            self.transport.underlying_transport.pause_reading()
+        _wake(self._receiver)
+
+    async def receive(self) -> str | bytes | None:
+        """The next frame's data, or ``None`` once the socket is gone and all is read."""
+        while not self._frames:
+            if self.closed:
+                return None
+            self._receiver = asyncio.get_running_loop().create_future()
+            try:
+                await self._receiver
+            finally:
+                self._receiver = None
+        message = self._frames.popleft()
+        if self._reading_paused and len(self._frames) < self._max_queue // 2 + 1:
+            self._reading_paused = False
+            if not self.closed and self.transport is not None:
+                self.transport.underlying_transport.resume_reading()
+        return message
+
+    async def send(self, text: str) -> None:
+        """Send ``text``; waits while the write buffer is full. :class:`TransportClosed`
+        once the socket is gone or closing."""
+        transport = self.transport
+        if transport is None or self.closed or transport.is_close_frame_sent:
+            raise TransportClosed("the picows connection is closed")
+        transport.send(WSMsgType.TEXT, text.encode())
+        writable = self._writable
+        if writable is not None and not writable.done():
+            await asyncio.shield(writable)
+            if self.closed:
+                raise TransportClosed("the picows connection closed while sending")
+
+    async def close(self) -> None:
+        """Send a close frame and disconnect; nothing for a socket already gone."""
+        transport = self.transport
+        if transport is None or self.closed:
+            return
+        if not transport.is_close_frame_sent:
+            transport.send_close(WSCloseCode.OK)
+        transport.disconnect()
+        await transport.wait_disconnected()
+
+    async def _run(self, handler: Callable[[PicowsConnection], Awaitable[None]]) -> None:
+        try:
+            await handler(self)
+        except Exception:
+            logger.exception("the handler of %s failed", self.path or "a connection")
+        finally:
+            await self.close()
+
+
+class PicowsTransport:
+    """The :class:`~audiofork.adapters.Transport` of a :class:`PicowsConnection`.
+
+    ``receive()`` is safe to cancel (the frame stays queued), and ``send()`` hands its
+    message to the socket before it waits for the write buffer.
+    """
+
+    close_ends_receive = True
+
+    def __init__(self, connection: PicowsConnection) -> None:
+        self._connection = connection
+
+    async def open(self) -> None:
+        """Nothing to do: the connection is open when its handler runs."""
+
+    async def send(self, text: str) -> None:
+        await self._connection.send(text)
+
+    async def receive(self) -> str | bytes | None:
+        return await self._connection.receive()
+
+    async def close(self) -> None:
+        await self._connection.close()
+
+
+async def serve(
+    handler: Callable[[PicowsConnection], Awaitable[None]],
+    host: str | None,
+    port: int,
+    *,
+    path: str = "/ws",
+    max_queue: int = MAX_QUEUE,
+    max_frame_bytes: int = MAX_FRAME_BYTES,
+    reuse_port: bool = False,
+) -> asyncio.Server:
+    """A picows server that runs ``handler(connection)`` in a task of its own for each
+    WebSocket opened on ``path`` (other paths: 404), and closes the connection when the
+    handler returns."""
+
+    def listener(request: WSUpgradeRequest) -> PicowsConnection | None:
+        if request.path.partition(b"?")[0].decode("latin-1") != path:
+            return None
+        return PicowsConnection(handler, max_queue=max_queue, path=path)
+
+    server: asyncio.Server = await ws_create_server(
+        listener, host, port, max_frame_size=max_frame_bytes, reuse_port=reuse_port or None
+    )
+    return server
