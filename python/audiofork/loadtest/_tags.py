@@ -1,0 +1,146 @@
+"""Frame tags: each 20 ms frame the caller sends carries its own number in its audio, so
+every frame an echo app sends back can be matched to the frame it echoes.
+
+A tag is 32 symbols of ``frame_samples // 32`` samples each, ``+LEVEL`` for a 1 bit and
+``-LEVEL`` for a 0: the frame's number modulo 2**16, then a 16-bit check word. Only the
+sign of each symbol's middle sample is read back, so the tag survives what an echo does to
+audio on the way (G.711, resampling to another rate and back, a few samples of filter
+delay, the re-cutting of frames). A frame of silence, a shifted frame or a mix of two
+frames fails the check word.
+
+:class:`TagReader` reads tags from the audio the caller heard, in order: it finds where
+the tags start once (the echo's delay is unknown), then reads one tag per frame; a frame it
+cannot read makes it search again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["LEVEL", "TagReader", "tag_frame"]
+
+#: The amplitude of a tag's symbols (int16).
+LEVEL = 8000
+_BITS = 32
+_WEIGHTS = 1 << np.arange(_BITS - 1, -1, -1, dtype=np.int64)
+
+
+def _check(number: npt.ArrayLike) -> np.int64 | npt.NDArray[np.int64]:
+    """The check word of ``number`` (16 bits): a bijective mix that neither all zeros nor
+    all ones satisfy."""
+    return ((np.asarray(number, dtype=np.int64) * 0x9E37) & 0xFFFF) ^ 0x5A6B  # type: ignore[no-any-return]
+
+
+def tag_frame(number: int, frame_samples: int) -> npt.NDArray[np.int16]:
+    """The audio of frame ``number`` (``frame_samples`` int16 samples, a multiple of 32)."""
+    if frame_samples % _BITS or frame_samples <= 0:
+        raise ValueError(f"frame_samples must be a positive multiple of 32, got {frame_samples}")
+    number &= 0xFFFF
+    word = (number << 16) | int(_check(number))
+    bits = (word >> np.arange(_BITS - 1, -1, -1, dtype=np.int64)) & 1
+    symbols = np.where(bits == 1, LEVEL, -LEVEL).astype(np.int16)
+    return np.repeat(symbols, frame_samples // _BITS)
+
+
+def _valid(words: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Which 32-bit ``words`` are tags (number, then its check word)."""
+    return (words & 0xFFFF) == _check(words >> 16)
+
+
+def _read(frame: npt.NDArray[np.int16], middles: npt.NDArray[np.intp]) -> int | None:
+    """The number tagged in ``frame`` (16 bits), or ``None`` if it carries no tag."""
+    word = int.from_bytes(np.packbits(frame[middles] > 0).tobytes(), "big")
+    number = word >> 16
+    return number if (word & 0xFFFF) == _check(number) else None
+
+
+@dataclass
+class TagCounts:
+    """What a :class:`TagReader` found."""
+
+    read: int = 0  # tags read
+    skipped_samples: int = 0  # audio between tags that carried none (cut, mixed, silence)
+
+
+class TagReader:
+    """Reads the tags of an echoed stream of ``frame_samples``-sample frames, in order.
+
+    :meth:`feed` takes the audio as heard (app audio only, no silence inserted for gaps) and
+    returns ``(position, number)`` for each tag completed, ``position`` being the sample
+    (counted from the first fed) where its frame ends, and ``number`` the full frame
+    number, unwrapped from 16 bits near the last one read.
+    """
+
+    def __init__(self, frame_samples: int) -> None:
+        if frame_samples % _BITS or frame_samples <= 0:
+            raise ValueError(
+                f"frame_samples must be a positive multiple of 32, got {frame_samples}"
+            )
+        self.frame = frame_samples
+        symbol = frame_samples // _BITS
+        self._middles = np.arange(_BITS, dtype=np.intp) * symbol + symbol // 2
+        # the middles of a frame at every offset (rows), for the search
+        self._at_offsets = np.arange(frame_samples, dtype=np.intp)[:, None] + self._middles
+        self._buffer = np.zeros(0, dtype=np.int16)
+        self._start = 0  # position of _buffer[0] in the stream
+        self._locked = False
+        self._last = -1
+        self.counts = TagCounts()
+
+    def feed(self, pcm: npt.NDArray[np.int16]) -> list[tuple[int, int]]:
+        self._buffer = np.concatenate((self._buffer, pcm)) if len(self._buffer) else pcm
+        found: list[tuple[int, int]] = []
+        frame = self.frame
+        while True:
+            if not self._locked and not self._lock():
+                return found
+            if len(self._buffer) < frame:
+                return found
+            number = _read(self._buffer[:frame], self._middles)
+            if number is None:
+                self._locked = False
+                self._drop(1)
+                continue
+            found.append((self._start + frame, self._unwrap(number)))
+            self.counts.read += 1
+            self._drop(frame, skipped=False)
+
+    def _lock(self) -> bool:
+        """Find the offset where two consecutive tags can be read; drop what is before it."""
+        frame = self.frame
+        while True:
+            last = len(self._buffer) - 2 * frame  # the last offset with two frames after it
+            if last < 0:
+                return False
+            rows = self._at_offsets[: min(last + 1, frame)]
+            words = (self._buffer[rows] > 0).astype(np.int64) @ _WEIGHTS
+            later = (self._buffer[rows + frame] > 0).astype(np.int64) @ _WEIGHTS
+            found = np.flatnonzero(_valid(words) & _valid(later))
+            if len(found):
+                self._drop(int(found[0]))
+                self._locked = True
+                return True
+            if last < frame:
+                return False
+            self._drop(frame)  # a whole frame of offsets searched: it carried no tag
+
+    def _drop(self, samples: int, *, skipped: bool = True) -> None:
+        self._buffer = self._buffer[samples:]
+        self._start += samples
+        if skipped and self._last >= 0:  # inside the stream of tags, not before the first
+            self.counts.skipped_samples += samples
+
+    def _unwrap(self, number: int) -> int:
+        base = max(self._last, 0)
+        candidate = (base & ~0xFFFF) | number
+        if candidate - base > 0x8000:
+            candidate -= 0x10000
+        elif base - candidate > 0x8000:
+            candidate += 0x10000
+        if candidate < 0:  # frames are numbered from 0
+            candidate += 0x10000
+        self._last = max(self._last, candidate)
+        return candidate
