@@ -2,9 +2,12 @@
 
 picows calls a listener back for every frame instead of offering an awaitable
 ``recv()``. :class:`PicowsConnection` is that listener: it keeps the text and binary
-frames the app has not read yet, at most ``max_queue`` of them (it stops reading the
-socket meanwhile, as websockets does, so a peer cannot fill memory), and
-:class:`PicowsTransport` reads them for :class:`~audiofork.aio.AudioStream`::
+frames the app has not read yet, and :class:`PicowsTransport` reads them for
+:class:`~audiofork.aio.AudioStream`. Once ``max_queue`` frames are held it stops reading
+the socket until the app has taken half of them, as websockets does, so a peer cannot fill
+memory: it holds at most ``max_queue`` frames of at most ``max_frame_bytes`` each, plus
+the frames of the socket read that reached the limit (one read is at most 256 KiB on
+asyncio's loop, 64 KiB on uvloop)::
 
     async def handler(connection: PicowsConnection) -> None:
         async with af.AudioStream(connection) as stream:

@@ -45,14 +45,18 @@ def tag_frame(number: int, frame_samples: int) -> npt.NDArray[np.int16]:
     return np.repeat(symbols, frame_samples // _BITS)
 
 
-def _valid(words: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-    """Which 32-bit ``words`` are tags (number, then its check word)."""
-    return (words & 0xFFFF) == _check(words >> 16)
+def _valid(samples: npt.NDArray[np.int16]) -> npt.NDArray[np.bool_]:
+    """Which rows of symbol ``samples`` (one row of 32 per offset) are tags."""
+    words = (samples > 0).astype(np.int64) @ _WEIGHTS
+    return ((words & 0xFFFF) == _check(words >> 16)) & samples.all(axis=1)
 
 
 def _read(frame: npt.NDArray[np.int16], middles: npt.NDArray[np.intp]) -> int | None:
     """The number tagged in ``frame`` (16 bits), or ``None`` if it carries no tag."""
-    word = int.from_bytes(np.packbits(frame[middles] > 0).tobytes(), "big")
+    samples = frame[middles]
+    if not samples.all():  # a zero is silence, neither bit
+        return None
+    word = int.from_bytes(np.packbits(samples > 0).tobytes(), "big")
     number = word >> 16
     return number if (word & 0xFFFF) == _check(number) else None
 
@@ -80,7 +84,7 @@ class TagReader:
                 f"frame_samples must be a positive multiple of 32, got {frame_samples}"
             )
         self.frame = frame_samples
-        symbol = frame_samples // _BITS
+        symbol = self._symbol = frame_samples // _BITS
         self._middles = np.arange(_BITS, dtype=np.intp) * symbol + symbol // 2
         # the middles of a frame at every offset (rows), for the search
         self._at_offsets = np.arange(frame_samples, dtype=np.intp)[:, None] + self._middles
@@ -116,11 +120,21 @@ class TagReader:
             if last < 0:
                 return False
             rows = self._at_offsets[: min(last + 1, frame)]
-            words = (self._buffer[rows] > 0).astype(np.int64) @ _WEIGHTS
-            later = (self._buffer[rows + frame] > 0).astype(np.int64) @ _WEIGHTS
-            found = np.flatnonzero(_valid(words) & _valid(later))
+            first, second = self._buffer[rows], self._buffer[rows + frame]
+            valid = _valid(first) & _valid(second)
+            found = np.flatnonzero(valid)
             if len(found):
-                self._drop(int(found[0]))
+                # the tag reads at a few offsets around its symbols' middles: take the middle
+                first = int(found[0])
+                run = first + 1
+                while run < len(valid) and valid[run]:
+                    run += 1
+                if run == len(valid) < frame:  # the run may go on: wait for more audio
+                    return False
+                # the middle of the run; a run cut at offset 0 ends where a middle is
+                # the last sample of its symbol's first half
+                half = self._symbol - 1 - self._symbol // 2
+                self._drop(max(0, run - 1 - half) if first == 0 else (first + run - 1) // 2)
                 self._locked = True
                 return True
             if last < frame:
