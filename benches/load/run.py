@@ -17,6 +17,7 @@ table in ``benches/results/load.md`` (``report.py`` in this folder).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -55,7 +56,11 @@ APPS = [
     App("echo_bot aiohttp uvloop", _echo_bot("aiohttp", "--uvloop")),
     App("echo_bot picows uvloop", _echo_bot("picows", "--uvloop")),
     App("fastapi_app uvicorn", (PY, str(ROOT / "examples" / "fastapi_app.py"))),
-    App("StreamSession on picows uvloop", (PY, str(HERE / "apps" / "session_echo.py"), "--uvloop"), "floor"),
+    App(
+        "StreamSession on picows uvloop",
+        (PY, str(HERE / "apps" / "session_echo.py"), "--uvloop"),
+        "floor",
+    ),
     App("raw picows uvloop echo", (PY, str(HERE / "apps" / "raw_echo.py"), "--uvloop"), "floor"),
     App("pipecat way by hand", (PY, str(HERE / "apps" / "pipecat_style_echo.py")), "reference"),
     App("pipecat echo bot", (PIPECAT_PY, str(HERE / "apps" / "pipecat_echo.py")), "reference"),
@@ -140,7 +145,7 @@ def sample(pids: list[int]) -> tuple[float, float, int]:
 
 def interpolate(samples: list[tuple[float, float, int]], at: float) -> tuple[float, float]:
     """CPU seconds and RSS at time ``at``, from the samples around it."""
-    for (t1, c1, r1), (t2, c2, r2) in zip(samples, samples[1:], strict=False):
+    for (t1, c1, r1), (t2, c2, r2) in itertools.pairwise(samples):
         if t1 <= at <= t2:
             share = (at - t1) / (t2 - t1) if t2 > t1 else 0.0
             return c1 + share * (c2 - c1), r1 + share * (r2 - r1)
@@ -158,7 +163,16 @@ def run_calls(
     command = [PY, "-m", "audiofork.loadtest.generator", url, "--ramp", str(ramp)]
     procs = [
         subprocess.Popen(
-            ["taskset", "-c", GENERATOR_CORE, *command, "--calls", str(n), "--seconds", str(seconds)],
+            [
+                "taskset",
+                "-c",
+                GENERATOR_CORE,
+                *command,
+                "--calls",
+                str(n),
+                "--seconds",
+                str(seconds),
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -187,23 +201,44 @@ def run_calls(
 
 def merge(reports: list[dict[str, Any]]) -> dict[str, Any]:
     """One row from the generators' reports (percentiles: the worst generator's)."""
-    total = {key: sum(r[key] for r in reports) for key in (
-        "calls_completed", "failure_count", "frames_sent", "frames_echoed", "lost",
-        "duplicated", "reordered", "refused", "degraded", "gaps", "generator_cpu_s",
-    )}
+    total = {
+        key: sum(r[key] for r in reports)
+        for key in (
+            "calls_completed",
+            "failure_count",
+            "frames_sent",
+            "frames_echoed",
+            "lost",
+            "duplicated",
+            "reordered",
+            "refused",
+            "degraded",
+            "gaps",
+            "generator_cpu_s",
+        )
+    }
     worst = {
         key: max((r[key] for r in reports if r[key] is not None), default=None)
         for key in (
-            "latency_p50_ms", "latency_p99_ms", "latency_max_ms", "gap_p90_ms",
-            "gap_longest_ms", "first_audio_p50_ms", "tick_late_p99_ms",
+            "latency_p50_ms",
+            "latency_p99_ms",
+            "latency_max_ms",
+            "gap_p90_ms",
+            "gap_longest_ms",
+            "first_audio_p50_ms",
+            "tick_late_p99_ms",
         )
     }
     wall = max(r["generator_wall_s"] for r in reports)
-    return total | worst | {
-        "p99_ms": worst["latency_p99_ms"],
-        "generator_busy": round(total["generator_cpu_s"] / wall, 3),
-        "failures": [f for r in reports for f in r["failures"]][:5],
-    }
+    return (
+        total
+        | worst
+        | {
+            "p99_ms": worst["latency_p99_ms"],
+            "generator_busy": round(total["generator_cpu_s"] / wall, 3),
+            "failures": [f for r in reports for f in r["failures"]][:5],
+        }
+    )
 
 
 def saturated(row: dict[str, Any]) -> str:
@@ -279,10 +314,23 @@ def environment() -> dict[str, Any]:
         out = subprocess.run([PIPECAT_PY, "-c", code], capture_output=True, text=True)
         return dict(json.loads(out.stdout)) if out.returncode == 0 else {}
 
-    packages = ("audiofork", "websockets", "aiohttp", "picows", "uvloop", "uvicorn", "fastapi", "numpy", "soxr")
+    packages = (
+        "audiofork",
+        "websockets",
+        "aiohttp",
+        "picows",
+        "uvloop",
+        "uvicorn",
+        "fastapi",
+        "numpy",
+        "soxr",
+    )
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
         platform.processor(),
     )
     return {

@@ -32,6 +32,7 @@ async def test_unread_frames_are_bounded_and_reading_resumes() -> None:
             port = server.sockets[0].getsockname()[1]
             async with connect(f"ws://127.0.0.1:{port}/ws", write_limit=1024) as client:
                 connection = await connected.get()
+
                 async def send_all() -> None:
                     for i in range(200):
                         await client.send(f"m{i}")

@@ -76,4 +76,3 @@ def test_master_and_two_workers_place_calls_without_failures(tmp_path: Path) -> 
     for name in ("connect", "time to first audio", "frame latency p99", "lost frames"):
         assert int(rows[name]["Request Count"]) >= calls, (name, output)
     assert int(rows["Aggregated"]["Failure Count"]) == 0, output
-

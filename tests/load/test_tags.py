@@ -30,7 +30,9 @@ def through_soxr_vhq(frames: list[np.ndarray]) -> list[np.ndarray]:
 @pytest.mark.parametrize("echo", [through_our_echo, through_soxr_vhq])
 def test_tags_are_read_back_in_order_through_g711_and_resampling(echo) -> None:  # type: ignore[no-untyped-def]
     reader = TagReader(160)
-    numbers = [n for out in echo([tag_frame(k, 160) for k in range(200)]) for _, n in reader.feed(out)]
+    numbers = [
+        n for out in echo([tag_frame(k, 160) for k in range(200)]) for _, n in reader.feed(out)
+    ]
     # the filters hold back the last frame or so; everything before it is read, in order
     assert numbers == list(range(len(numbers))) and len(numbers) >= 190
     assert reader.counts.skipped_samples == 0
@@ -38,7 +40,9 @@ def test_tags_are_read_back_in_order_through_g711_and_resampling(echo) -> None: 
 
 def test_positions_mark_where_each_tagged_frame_ends() -> None:
     reader = TagReader(160)
-    found = reader.feed(np.concatenate([np.zeros(37, np.int16), *(tag_frame(k, 160) for k in range(3))]))
+    found = reader.feed(
+        np.concatenate([np.zeros(37, np.int16), *(tag_frame(k, 160) for k in range(3))])
+    )
     assert found == [(37 + 160, 0), (37 + 320, 1), (37 + 480, 2)]
 
 

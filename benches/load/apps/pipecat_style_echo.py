@@ -61,14 +61,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     print(f"listening on ws://{args.host}:{args.port}/ws", flush=True)
-    uvicorn.run(
-        "pipecat_style_echo:app" if args.workers > 1 else app,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="warning",
-        app_dir=str(__import__("pathlib").Path(__file__).parent),
-    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")

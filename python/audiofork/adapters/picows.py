@@ -43,7 +43,7 @@ def _wake(waiter: asyncio.Future[None] | None) -> None:
         waiter.set_result(None)
 
 
-class PicowsConnection(WSListener):  # type: ignore[misc]  # picows ships no stubs for subclassing
+class PicowsConnection(WSListener):
     """One WebSocket connection: the frames the app has not read (at most ``max_queue``),
     and whether the socket may be written to."""
 

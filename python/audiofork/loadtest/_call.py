@@ -76,9 +76,7 @@ class EchoCall:
     ``tail_frames`` frames have passed (:attr:`done`).
     """
 
-    def __init__(
-        self, seconds: float, *, stream_id: str = "load", tail_frames: int = 50
-    ) -> None:
+    def __init__(self, seconds: float, *, stream_id: str = "load", tail_frames: int = 50) -> None:
         frames = max(1, round(seconds * 50))
         self.voice = TaggedVoice(frames)
         self.stream = PlatformStream(

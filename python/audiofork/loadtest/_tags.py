@@ -31,7 +31,7 @@ _WEIGHTS = 1 << np.arange(_BITS - 1, -1, -1, dtype=np.int64)
 def _check(number: npt.ArrayLike) -> np.int64 | npt.NDArray[np.int64]:
     """The check word of ``number`` (16 bits): a bijective mix that neither all zeros nor
     all ones satisfy."""
-    return ((np.asarray(number, dtype=np.int64) * 0x9E37) & 0xFFFF) ^ 0x5A6B  # type: ignore[no-any-return]
+    return ((np.asarray(number, dtype=np.int64) * 0x9E37) & 0xFFFF) ^ 0x5A6B
 
 
 def tag_frame(number: int, frame_samples: int) -> npt.NDArray[np.int16]:
@@ -48,7 +48,8 @@ def tag_frame(number: int, frame_samples: int) -> npt.NDArray[np.int16]:
 def _valid(samples: npt.NDArray[np.int16]) -> npt.NDArray[np.bool_]:
     """Which rows of symbol ``samples`` (one row of 32 per offset) are tags."""
     words = (samples > 0).astype(np.int64) @ _WEIGHTS
-    return ((words & 0xFFFF) == _check(words >> 16)) & samples.all(axis=1)
+    valid: npt.NDArray[np.bool_] = ((words & 0xFFFF) == _check(words >> 16)) & samples.all(axis=1)
+    return valid
 
 
 def _read(frame: npt.NDArray[np.int16], middles: npt.NDArray[np.intp]) -> int | None:

@@ -24,7 +24,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
@@ -37,7 +37,7 @@ FRAME_S = 0.02
 PHASES = 20
 
 
-class _CallSocket(WSListener):  # type: ignore[misc]  # picows ships no stubs for subclassing
+class _CallSocket(WSListener):
     """One call's connection: app messages go to the call, its replies straight back."""
 
     def __init__(self, call: EchoCall, clock: Callable[[], float]) -> None:
@@ -153,11 +153,12 @@ async def run(url: str, calls: int, seconds: float, ramp: float) -> GeneratorRep
         await asyncio.sleep(max(0.0, start + index * ramp / max(calls, 1) - loop.time()))
         call = EchoCall(seconds, stream_id=f"load-{os.getpid()}-{index}")
         try:
-            _, socket = await ws_connect(lambda: _CallSocket(call, time.monotonic), url)
+            _, listener = await ws_connect(lambda: _CallSocket(call, time.monotonic), url)
         except Exception as exc:  # OSError, a timeout, picows' WSError family
             report.failures.append(f"connect: {type(exc).__name__}: {exc}")
             report.results.append(call.finish())
             return
+        socket = cast(_CallSocket, listener)
         socket.send(call.start())
         pacer.join(socket, index % PHASES)
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import time
 from typing import Any, ClassVar
 
-import gevent
+import gevent  # type: ignore[import-untyped]
 from locust import User, constant, task
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
@@ -46,7 +46,7 @@ class CallFailed(Exception):
     """What a failed ``call`` statistics entry carries."""
 
 
-class EchoCallUser(User):  # type: ignore[misc]  # locust is untyped
+class EchoCallUser(User):
     """Places one echo call per task; subclass it in a locustfile (see the module doc)."""
 
     abstract = True
@@ -119,7 +119,9 @@ class EchoCallUser(User):  # type: ignore[misc]  # locust is untyped
         if result.latencies_ms:
             ordered = sorted(result.latencies_ms)
             self._fire("frame latency p50", ordered[len(ordered) // 2])
-            self._fire("frame latency p99", ordered[min(len(ordered) - 1, len(ordered) * 99 // 100)])
+            self._fire(
+                "frame latency p99", ordered[min(len(ordered) - 1, len(ordered) * 99 // 100)]
+            )
         for gap in result.gaps_ms:
             self._fire("gap", gap)
         if self.max_gap_ms is not None and result.longest_gap_ms > self.max_gap_ms:
