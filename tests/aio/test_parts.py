@@ -1,13 +1,19 @@
-"""The asyncio layer's small parts on their own: ``run_eagerly`` and ``Wakeup``."""
+"""The asyncio layer's small parts on their own: ``run_eagerly``, ``Wakeup``, and the
+``Sender`` over a transport that takes messages without waiting."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
+from audiofork import StreamSession
+from audiofork.adapters import TransportClosed
 from audiofork.aio._eager import run_eagerly
+from audiofork.aio._sender import Sender
 from audiofork.aio._wakeup import Wakeup
+from support.scripted_platform import start_message, tone
 
 TIMEOUT = 10
 
@@ -130,3 +136,95 @@ async def test_wakeup_times_out_and_leaves_no_waiter_behind() -> None:
         with pytest.raises(asyncio.CancelledError):
             await waiting
     assert not wakeup._waiters
+
+
+class NowaitTransport:
+    """A transport with ``send_nowait``: it takes ``room`` messages at once, then only what
+    ``send()`` writes after waiting for :attr:`gate`; ``gone`` makes both raise."""
+
+    close_ends_receive = False
+
+    def __init__(self, room: int) -> None:
+        self.room = room
+        self.wire: list[str] = []
+        self.waited_sends = 0
+        self.gone = False
+        self.gate: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def send_nowait(self, text: str) -> bool:
+        if self.gone:
+            raise TransportClosed("gone")
+        if self.room == 0:
+            return False
+        self.room -= 1
+        self.wire.append(text)
+        return True
+
+    async def send(self, text: str) -> None:
+        self.waited_sends += 1
+        await self.gate
+        if self.gone:
+            raise TransportClosed("gone")
+        self.wire.append(text)
+
+    async def open(self) -> None: ...
+    async def receive(self) -> str | bytes | None: ...
+    async def close(self) -> None: ...
+
+
+def streaming_session() -> StreamSession:
+    session = StreamSession(app_rate=16000)
+    session.receive(start_message())
+    return session
+
+
+async def test_a_transport_that_takes_messages_at_once_gets_them_without_a_coroutine() -> None:
+    session, transport, lost = streaming_session(), NowaitTransport(room=100), []
+    sender = Sender(session, transport, lambda: lost.append(True))
+    session.play(tone(60), 16000)
+    session.checkpoint("mark")
+    tasks_before = len(asyncio.all_tasks())
+    await sender.flush()
+    assert [json.loads(t)["event"] for t in transport.wire] == ["playAudio"] * 3 + ["checkpoint"]
+    assert transport.waited_sends == 0 and not lost
+    assert len(asyncio.all_tasks()) == tasks_before
+
+
+async def test_once_the_transport_is_full_send_takes_over_in_order_whoever_is_cancelled() -> None:
+    session, transport, lost = streaming_session(), NowaitTransport(room=1), []
+    sender = Sender(session, transport, lambda: lost.append(True))
+    session.play(tone(60), 16000)
+    speaking = asyncio.create_task(sender.flush())
+    await asyncio.sleep(0)
+    session.checkpoint("mark")
+    marking = asyncio.create_task(sender.flush())
+    await asyncio.sleep(0)
+    assert len(transport.wire) == 1 and transport.waited_sends == 1
+    speaking.cancel()  # a barge-in: what it queued still goes out
+    transport.room = 100
+    transport.gate.set_result(None)
+    async with asyncio.timeout(TIMEOUT):
+        await marking
+    assert [json.loads(t)["event"] for t in transport.wire] == ["playAudio"] * 3 + ["checkpoint"]
+    assert not lost
+
+
+async def test_send_nowait_failing_ends_the_stream_and_every_wait() -> None:
+    session, transport, lost = streaming_session(), NowaitTransport(room=0), []
+    sender = Sender(session, transport, lambda: lost.append(True))
+    session.play(tone(40), 16000)
+    waiting = asyncio.create_task(sender.flush())  # waits in send()
+    await asyncio.sleep(0)
+    transport.gone = True
+    session.checkpoint("mark")
+    sender.send_soon()  # the pump is busy: nothing is handed over now
+    transport.gate.set_result(None)
+    async with asyncio.timeout(TIMEOUT):
+        await waiting
+    assert lost and transport.wire == []
+    session2, transport2, lost2 = streaming_session(), NowaitTransport(room=5), []
+    sender2 = Sender(session2, transport2, lambda: lost2.append(True))
+    transport2.gone = True
+    session2.play(tone(20), 16000)
+    await sender2.flush()  # fails at once, returns
+    assert lost2 == [True] and transport2.wire == []

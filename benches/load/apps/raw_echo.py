@@ -18,7 +18,7 @@ TAIL = b'"}}'
 KEY = b'"payload":"'
 
 
-class RawEcho(WSListener):  # type: ignore[misc]
+class RawEcho(WSListener):
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         if frame.msg_type is WSMsgType.CLOSE:
             transport.send_close(frame.get_close_code())

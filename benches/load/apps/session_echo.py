@@ -17,9 +17,12 @@ import audiofork as af
 RATE = 16000
 
 
-class SessionEcho(WSListener):  # type: ignore[misc]
+class SessionEcho(WSListener):
+    """Echoes each inbound frame, with a checkpoint after each second (as echo_bot.py)."""
+
     def __init__(self) -> None:
         self.session = af.StreamSession(app_rate=RATE)
+        self.since_checkpoint = 0
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         if frame.msg_type is WSMsgType.CLOSE:
@@ -36,6 +39,10 @@ class SessionEcho(WSListener):  # type: ignore[misc]
         for event in events:
             if isinstance(event, af.Media) and event.track == "inbound":
                 session.play(event.pcm, RATE)
+                self.since_checkpoint += len(event.pcm)
+                if self.since_checkpoint >= RATE:
+                    self.since_checkpoint = 0
+                    session.checkpoint()
         if session.has_data_to_send:
             for text in session.data_to_send():
                 transport.send(WSMsgType.TEXT, text)

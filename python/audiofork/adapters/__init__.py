@@ -36,6 +36,11 @@ class Transport(Protocol):
     async def send(self, text: str) -> None:
         """Send one text message; :class:`TransportClosed` if the socket is gone."""
 
+    # Optional: ``send_nowait(text) -> bool`` hands ``text`` to the socket and returns
+    # ``True`` if it can do so without waiting, else returns ``False`` and sends nothing
+    # (``send()`` then does); :class:`TransportClosed` if the socket is gone. A transport
+    # that has it is spared a coroutine per message.
+
     async def receive(self) -> str | bytes | None:
         """The next message, or ``None`` once the socket closed."""
 
@@ -67,10 +72,10 @@ def transport_for(ws: Any) -> Transport:
 
         return AiohttpTransport(ws)
     if library == "picows":
-        from audiofork.adapters.picows import PicowsConnection, PicowsTransport
+        from audiofork.adapters.picows import PicowsConnection
 
         if isinstance(ws, PicowsConnection):
-            return PicowsTransport(ws)
+            return ws  # the listener is its own transport
     if callable(getattr(ws, "send_text", None)) and callable(getattr(ws, "receive_text", None)):
         from audiofork.adapters.generic import GenericTransport
 

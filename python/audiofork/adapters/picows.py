@@ -1,9 +1,9 @@
 """Transport over a picows connection, and a server that hands each one to an app.
 
 picows calls a listener back for every frame instead of offering an awaitable
-``recv()``. :class:`PicowsConnection` is that listener: it keeps the text and binary
-frames the app has not read yet, and :class:`PicowsTransport` reads them for
-:class:`~audiofork.aio.AudioStream`. Once ``max_queue`` frames are held it stops reading
+``recv()``. :class:`PicowsConnection` is that listener, and the
+:class:`~audiofork.adapters.Transport` that :class:`~audiofork.aio.AudioStream` reads it
+through: it keeps the text and binary frames the app has not read yet. Once ``max_queue`` frames are held it stops reading
 the socket until the app has taken half of them, as websockets does, so a peer cannot fill
 memory: it holds at most ``max_queue`` frames of at most ``max_frame_bytes`` each, plus
 the frames of the socket read that reached the limit (one read is at most 256 KiB on
@@ -28,7 +28,7 @@ from picows.common import WSUpgradeRequest
 
 from audiofork.adapters import TransportClosed
 
-__all__ = ["PicowsConnection", "PicowsTransport", "serve"]
+__all__ = ["PicowsConnection", "serve"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,14 @@ def _wake(waiter: asyncio.Future[None] | None) -> None:
 
 class PicowsConnection(WSListener):
     """One WebSocket connection: the frames the app has not read (at most ``max_queue``),
-    and whether the socket may be written to."""
+    and whether the socket may be written to.
+
+    As a transport: ``receive()`` is safe to cancel (the frame stays queued); ``send()``
+    hands its message to the socket before it waits for the write buffer; ``send_nowait()``
+    sends unless the write buffer is full.
+    """
+
+    close_ends_receive = True
 
     def __init__(
         self,
@@ -98,7 +105,10 @@ class PicowsConnection(WSListener):
     def resume_writing(self) -> None:
         _wake(self._writable)
 
-    # --- what the transport uses -----------------------------------------------------------
+    # --- the transport ---------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Nothing to do: the connection is open when its handler runs."""
 
     def _keep(self, message: str | bytes) -> None:
         self._frames.append(message)
@@ -125,18 +135,31 @@ class PicowsConnection(WSListener):
                 self.transport.underlying_transport.resume_reading()
         return message
 
+    def send_nowait(self, text: str) -> bool:
+        """Send ``text`` unless the write buffer is full (then ``False``, nothing sent).
+        :class:`TransportClosed` once the socket is gone or closing."""
+        transport = self._open_transport()
+        writable = self._writable
+        if writable is not None and not writable.done():
+            return False
+        transport.send(WSMsgType.TEXT, text)
+        return True
+
     async def send(self, text: str) -> None:
         """Send ``text``; waits while the write buffer is full. :class:`TransportClosed`
         once the socket is gone or closing."""
-        transport = self.transport
-        if transport is None or self.closed or transport.is_close_frame_sent:
-            raise TransportClosed("the picows connection is closed")
-        transport.send(WSMsgType.TEXT, text.encode())
+        self._open_transport().send(WSMsgType.TEXT, text)
         writable = self._writable
         if writable is not None and not writable.done():
             await asyncio.shield(writable)
             if self.closed:
                 raise TransportClosed("the picows connection closed while sending")
+
+    def _open_transport(self) -> WSTransport:
+        transport = self.transport
+        if transport is None or self.closed or transport.is_close_frame_sent:
+            raise TransportClosed("the picows connection is closed")
+        return transport
 
     async def close(self) -> None:
         """Send a close frame and disconnect; nothing for a socket already gone."""
@@ -155,31 +178,6 @@ class PicowsConnection(WSListener):
             logger.exception("the handler of %s failed", self.path or "a connection")
         finally:
             await self.close()
-
-
-class PicowsTransport:
-    """The :class:`~audiofork.adapters.Transport` of a :class:`PicowsConnection`.
-
-    ``receive()`` is safe to cancel (the frame stays queued), and ``send()`` hands its
-    message to the socket before it waits for the write buffer.
-    """
-
-    close_ends_receive = True
-
-    def __init__(self, connection: PicowsConnection) -> None:
-        self._connection = connection
-
-    async def open(self) -> None:
-        """Nothing to do: the connection is open when its handler runs."""
-
-    async def send(self, text: str) -> None:
-        await self._connection.send(text)
-
-    async def receive(self) -> str | bytes | None:
-        return await self._connection.receive()
-
-    async def close(self) -> None:
-        await self._connection.close()
 
 
 async def serve(

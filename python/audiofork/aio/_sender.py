@@ -24,9 +24,11 @@ class Sender:
     """Moves the session's outbox to the transport.
 
     Messages taken from the session wait in one queue, in order, and leave it only once the
-    transport has taken them. One pump sends the queue: it starts in the task that queued
-    something and, if the transport makes it wait, goes on in a task of its own
-    (:func:`~audiofork.aio._eager.run_eagerly`). So cancelling a task that is sending (a
+    transport has taken them. A transport that can take a message without waiting
+    (``send_nowait``, see :class:`~audiofork.adapters.Transport`) is handed the queue at
+    once, with no coroutine per message. Otherwise, or once it cannot take more, one pump
+    sends the queue: it starts in the task that queued something and, if the transport makes
+    it wait, goes on in a task of its own (:func:`~audiofork.aio._eager.run_eagerly`). So cancelling a task that is sending (a
     barge-in that cancels the speaking task) never loses a message, another task's checkpoint
     included; the other messages still go out, in order. A send that raises
     :class:`~audiofork.adapters.TransportClosed` (or anything else) ends the stream through
@@ -49,6 +51,7 @@ class Sender:
         self._waiters: deque[tuple[int, asyncio.Future[None]]] = deque()
         self._pump: asyncio.Task[None] | None = None  # the pump, once it had to wait
         self._release: asyncio.Task[None] | None = None
+        self._send_nowait: Callable[[str], bool] | None = getattr(transport, "send_nowait", None)
 
     def send_soon(self) -> None:
         """Take what the session has queued and start sending it; returns at once."""
@@ -60,7 +63,10 @@ class Sender:
             if session.hold_deadline is not None and self._release is None:
                 self._release = asyncio.get_running_loop().create_task(self._release_when_due())
         if self._queue and self._pump is None:
-            self._pump = run_eagerly(self._drain())
+            if self._send_nowait is not None and not self._hand_over():
+                return
+            if self._queue:
+                self._pump = run_eagerly(self._drain())
 
     async def flush(self) -> None:
         """Send what the session has queued; return once the transport has taken it (or the
@@ -108,6 +114,28 @@ class Sender:
                 self._wake_waiters()
         if not completed:
             self._on_lost()
+
+    def _hand_over(self) -> bool:
+        """Give queued messages to the transport while it takes them without waiting;
+        ``False`` if that ended the stream (the socket is gone)."""
+        queue, send_nowait = self._queue, self._send_nowait
+        assert send_nowait is not None
+        try:
+            while queue and send_nowait(queue[0]):
+                queue.popleft()
+                self._sent += 1
+        except Exception as exc:
+            if not isinstance(exc, TransportClosed):
+                logger.warning("sending failed; ending the stream", exc_info=True)
+            queue.clear()
+            self._sent = self._queued
+            if self._waiters:
+                self._wake_waiters()
+            self._on_lost()
+            return False
+        if self._waiters:
+            self._wake_waiters()
+        return True
 
     def _wake_waiters(self) -> None:
         waiters, sent = self._waiters, self._sent
