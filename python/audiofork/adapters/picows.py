@@ -1,13 +1,13 @@
 """Transport over a picows connection, and a server that hands each one to an app.
 
-picows calls a listener back for every frame instead of offering an awaitable
-``recv()``. :class:`PicowsConnection` is that listener, and the
-:class:`~audiofork.adapters.Transport` that :class:`~audiofork.aio.AudioStream` reads it
-through: it keeps the text and binary frames the app has not read yet. Once ``max_queue`` frames are held it stops reading
-the socket until the app has taken half of them, as websockets does, so a peer cannot fill
-memory: it holds at most ``max_queue`` frames of at most ``max_frame_bytes`` each, plus
-the frames of the socket read that reached the limit (one read is at most 256 KiB on
-asyncio's loop, 64 KiB on uvloop)::
+picows calls a listener back for every frame instead of offering an awaitable ``recv()``.
+:class:`PicowsConnection` is that listener, and the :class:`~audiofork.adapters.Transport`
+that :class:`~audiofork.aio.AudioStream` reads it through: it keeps the text and binary
+frames the app has not read yet. Once ``max_queue`` frames are held it stops reading the
+socket until the app has taken half of them, as websockets does, so a peer cannot fill
+memory: it holds at most ``max_queue`` frames of at most ``max_frame_bytes`` each, plus the
+frames of the socket read that reached the limit (one read is at most 256 KiB on asyncio's
+loop, 64 KiB on uvloop)::
 
     async def handler(connection: PicowsConnection) -> None:
         async with af.AudioStream(connection) as stream:

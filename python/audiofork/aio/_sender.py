@@ -28,11 +28,11 @@ class Sender:
     (``send_nowait``, see :class:`~audiofork.adapters.Transport`) is handed the queue at
     once, with no coroutine per message. Otherwise, or once it cannot take more, one pump
     sends the queue: it starts in the task that queued something and, if the transport makes
-    it wait, goes on in a task of its own (:func:`~audiofork.aio._eager.run_eagerly`). So cancelling a task that is sending (a
-    barge-in that cancels the speaking task) never loses a message, another task's checkpoint
-    included; the other messages still go out, in order. A send that raises
-    :class:`~audiofork.adapters.TransportClosed` (or anything else) ends the stream through
-    ``on_lost``.
+    it wait, goes on in a task of its own (:func:`~audiofork.aio._eager.run_eagerly`). So
+    cancelling a task that is sending (a barge-in that cancels the speaking task) never
+    loses a message, another task's checkpoint included; the other messages still go out, in
+    order. A send that raises :class:`~audiofork.adapters.TransportClosed` (or anything
+    else) ends the stream through ``on_lost``.
 
     It also releases audio held after a clear when the hold's deadline passes
     (:attr:`StreamSession.hold_deadline`), with no traffic needed to trigger it.
