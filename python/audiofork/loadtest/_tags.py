@@ -16,6 +16,7 @@ cannot read makes it search again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -28,34 +29,46 @@ _BITS = 32
 _WEIGHTS = 1 << np.arange(_BITS - 1, -1, -1, dtype=np.int64)
 
 
-def _check(number: npt.ArrayLike) -> np.int64 | npt.NDArray[np.int64]:
+_MIX, _FLIP = 0x9E37, 0x5A6B
+
+
+def _check(number: int) -> int:
     """The check word of ``number`` (16 bits): a bijective mix that neither all zeros nor
     all ones satisfy."""
-    return ((np.asarray(number, dtype=np.int64) * 0x9E37) & 0xFFFF) ^ 0x5A6B
+    return ((number * _MIX) & 0xFFFF) ^ _FLIP
 
 
 def tag_frame(number: int, frame_samples: int) -> npt.NDArray[np.int16]:
-    """The audio of frame ``number`` (``frame_samples`` int16 samples, a multiple of 32)."""
+    """The audio of frame ``number`` (``frame_samples`` int16 samples, a multiple of 32);
+    read-only, and shared: the calls of a load generator send the same numbers about the
+    same time."""
     if frame_samples % _BITS or frame_samples <= 0:
         raise ValueError(f"frame_samples must be a positive multiple of 32, got {frame_samples}")
-    number &= 0xFFFF
-    word = (number << 16) | int(_check(number))
+    return _tag_frame(number & 0xFFFF, frame_samples)
+
+
+@lru_cache(maxsize=4096)
+def _tag_frame(number: int, frame_samples: int) -> npt.NDArray[np.int16]:
+    word = (number << 16) | _check(number)
     bits = (word >> np.arange(_BITS - 1, -1, -1, dtype=np.int64)) & 1
     symbols = np.where(bits == 1, LEVEL, -LEVEL).astype(np.int16)
-    return np.repeat(symbols, frame_samples // _BITS)
+    frame = np.repeat(symbols, frame_samples // _BITS)
+    frame.flags.writeable = False
+    return frame
 
 
 def _valid(samples: npt.NDArray[np.int16]) -> npt.NDArray[np.bool_]:
     """Which rows of symbol ``samples`` (one row of 32 per offset) are tags."""
     words = (samples > 0).astype(np.int64) @ _WEIGHTS
-    valid: npt.NDArray[np.bool_] = ((words & 0xFFFF) == _check(words >> 16)) & samples.all(axis=1)
+    checks = (((words >> 16) * _MIX) & 0xFFFF) ^ _FLIP
+    valid: npt.NDArray[np.bool_] = ((words & 0xFFFF) == checks) & samples.all(axis=1)
     return valid
 
 
 def _read(frame: npt.NDArray[np.int16], middles: npt.NDArray[np.intp]) -> int | None:
     """The number tagged in ``frame`` (16 bits), or ``None`` if it carries no tag."""
     samples = frame[middles]
-    if not samples.all():  # a zero is silence, neither bit
+    if np.count_nonzero(samples) != _BITS:  # a zero is silence, neither bit
         return None
     word = int.from_bytes(np.packbits(samples > 0).tobytes(), "big")
     number = word >> 16
