@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 RUST_SOURCES := $(shell find rust -name '*.rs' -not -path '*/fuzz/*') Cargo.toml rust/core/Cargo.toml rust/python/Cargo.toml
 BUILT := $(VENV)/.built
 
-.PHONY: demo test lint rust-test py-test stubtest bench fmt dev clean fuzz wheel wheel-check test-versions
+.PHONY: demo test lint rust-test py-test stubtest bench load fmt dev clean fuzz wheel wheel-check test-versions
 
 demo: $(BUILT)
 	$(BIN)/audiofork demo
@@ -74,6 +74,20 @@ test-versions: wheel
 bench: $(BUILT)
 	$(PY) -m pytest benches -q --benchmark-only --benchmark-columns=min,median,mean,ops --benchmark-sort=name
 	cargo bench -p audiofork-core
+
+# Calls per core (opt-in, about half an hour; not part of make test): real-time echo calls
+# against every echo app and two pipecat references, app and generator pinned to their own
+# cores; py-spy profiles. pipecat runs in a venv of its own. Writes benches/results/load.*
+PIPECAT_VENV := .venv-pipecat
+$(PIPECAT_VENV)/.installed:
+	$(PYTHON) -m venv $(PIPECAT_VENV)
+	$(PIPECAT_VENV)/bin/pip install -q "pipecat-ai[websocket]==1.14.*" "pipecat-vobiz==0.0.3" fastapi uvicorn
+	touch $@
+
+load: $(BUILT) $(PIPECAT_VENV)/.installed
+	$(PY) benches/load/run.py
+	$(PY) benches/load/profile.py --out benches/results/load.json
+	$(PY) benches/load/report.py
 
 # Coverage-guided fuzzing of the wire parser and payload decoders (opt-in; minutes each).
 # The normal test run has a short deterministic version (rust/core/tests/fuzz_smoke.rs).

@@ -101,12 +101,15 @@ def free_port() -> int:
         return port
 
 
-def start_app(command: tuple[str, ...], port: int, core: str) -> subprocess.Popen[str]:
+def start_app(
+    command: tuple[str, ...], port: int, core: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
     process = subprocess.Popen(
         ["taskset", "-c", core, *command, "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         text=True,
+        env=env,
     )
     try:
         wait_for_port(port)
