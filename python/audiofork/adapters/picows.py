@@ -73,13 +73,16 @@ class PicowsConnection(WSListener):
         self._reading_paused = False
         self._receiver: asyncio.Future[None] | None = None
         self._writable: asyncio.Future[None] | None = None
+        # the connection's loop, set on connect: asking asyncio each time costs a getpid()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # --- picows callbacks -------------------------------------------------------------------
 
     def on_ws_connected(self, transport: WSTransport) -> None:
         self.transport = transport
+        self._loop = asyncio.get_running_loop()
         if self._handler is not None:
-            self._task = asyncio.get_running_loop().create_task(self._run(self._handler))
+            self._task = self._loop.create_task(self._run(self._handler))
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         kind = frame.msg_type
@@ -100,10 +103,15 @@ class PicowsConnection(WSListener):
 
     def pause_writing(self) -> None:
         if self._writable is None or self._writable.done():
-            self._writable = asyncio.get_running_loop().create_future()
+            self._writable = self._running_loop().create_future()
 
     def resume_writing(self) -> None:
         _wake(self._writable)
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        return self._loop
 
     # --- the transport ---------------------------------------------------------------------
 
@@ -123,7 +131,7 @@ class PicowsConnection(WSListener):
         while not self._frames:
             if self.closed:
                 return None
-            self._receiver = asyncio.get_running_loop().create_future()
+            self._receiver = self._running_loop().create_future()
             try:
                 await self._receiver
             finally:

@@ -53,6 +53,7 @@ class Reader:
         self._on_lost = on_lost
         self._consumers_read = transport.close_ends_receive
         self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop it started on
         self._reading = False  # a coroutine is in transport.receive()
         self._waiting = 0  # consumers waiting for what another reads
         self._parked: asyncio.Future[None] | None = None  # the stream's task, stepping aside
@@ -61,7 +62,8 @@ class Reader:
 
     def start(self) -> None:
         """Start reading (``async with`` entered)."""
-        self._task = asyncio.get_running_loop().create_task(self._run())
+        self._loop = asyncio.get_running_loop()
+        self._task = self._loop.create_task(self._run())
 
     async def stop(self) -> None:
         """Stop the stream's reading task and wait for it to end."""
@@ -92,7 +94,9 @@ class Reader:
                     self._waiting -= 1
         finally:
             if self._parked is not None:  # it takes over unless this consumer reads again
-                asyncio.get_running_loop().call_soon(self._unpark)
+                # (the loop it was parked on: asking asyncio for it costs a getpid() call)
+                assert self._loop is not None
+                self._loop.call_soon(self._unpark)
 
     def _unpark(self) -> None:
         if not self._reading and self._parked is not None and not self._parked.done():
