@@ -124,3 +124,12 @@ def test_refused_app_messages_are_counted() -> None:
     call.receive("not json", 0.001)
     call.receive('{"event":"playAudio"}', 0.001)
     assert call.finish().refused == 2
+
+
+def test_messages_after_the_hang_up_are_ignored() -> None:
+    call, echo = EchoCall(0.2), SessionEcho()
+    echo(call.start())
+    late = echo(call.tick(0.0))
+    assert call.hang_up()[-1].startswith('{"event":"stop"')
+    assert call.receive(late[0], 0.01) == []
+    assert call.finish().frames_echoed == 0

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from audiofork.loadtest._tags import TagReader, tag_frame
-from audiofork.platform import AudioQueued, BadInput, Degraded, PlatformStream
+from audiofork.platform import AudioQueued, BadInput, Degraded, PlatformState, PlatformStream
 
 __all__ = ["CallResult", "EchoCall", "TaggedVoice"]
 
@@ -129,7 +129,10 @@ class EchoCall:
         return self.stream.data_to_send()
 
     def receive(self, message: str | bytes, now: float) -> list[str]:
-        """An app message arrived at ``now`` (s): the messages to send in reply."""
+        """An app message arrived at ``now`` (s): the messages to send in reply (none once
+        the call has hung up: what is still in flight then is not measured)."""
+        if self.stream.state is PlatformState.CLOSED:
+            return []
         for notice in self.stream.receive(message):
             if isinstance(notice, AudioQueued):
                 samples = round(notice.duration_ms / self._ms_per_sample)
