@@ -106,6 +106,30 @@ async def test_audio_stream_takes_a_picows_connection_and_the_app_closes_it() ->
             assert client.close_code == 1000
 
 
+async def test_fragmented_messages_are_put_together_up_to_the_size_limit() -> None:
+    got: asyncio.Queue[str | bytes | None] = asyncio.Queue()
+
+    async def handler(connection: PicowsConnection) -> None:
+        while True:
+            message = await connection.receive()
+            await got.put(message)
+            if message is None:
+                return
+
+    async with asyncio.timeout(TIMEOUT):
+        server = await serve(handler, "127.0.0.1", 0, max_frame_bytes=1000)
+        async with server:
+            port = server.sockets[0].getsockname()[1]
+            async with connect(f"ws://127.0.0.1:{port}/ws") as client:
+                await client.send(["ab", "cd", "é"])
+                await client.send([b"\x00", b"\x01"])
+                assert await got.get() == "abcdé"
+                assert await got.get() == b"\x00\x01"
+                await client.send(["x" * 600, "y" * 600])  # 1200 bytes > 1000
+                assert await got.get() is None
+            assert client.close_code == 1009
+
+
 def test_max_queue_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_queue"):
         PicowsConnection(max_queue=0)

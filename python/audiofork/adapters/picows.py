@@ -5,9 +5,10 @@ picows calls a listener back for every frame instead of offering an awaitable ``
 that :class:`~audiofork.aio.AudioStream` reads it through: it keeps the text and binary
 frames the app has not read yet. Once ``max_queue`` frames are held it stops reading the
 socket until the app has taken half of them, as websockets does, so a peer cannot fill
-memory: it holds at most ``max_queue`` frames of at most ``max_frame_bytes`` each, plus the
-frames of the socket read that reached the limit (one read is at most 256 KiB on asyncio's
-loop, 64 KiB on uvloop)::
+memory: it holds at most ``max_queue`` messages of at most ``max_frame_bytes`` each (a
+fragmented message is put together up to that size; past it the connection is closed with
+1009), plus the messages of the socket read that reached the limit (one read is at most 256
+KiB on asyncio's loop, 64 KiB on uvloop)::
 
     async def handler(connection: PicowsConnection) -> None:
         async with af.AudioStream(connection) as stream:
@@ -59,11 +60,15 @@ class PicowsConnection(WSListener):
         handler: Callable[[PicowsConnection], Awaitable[None]] | None = None,
         *,
         max_queue: int = MAX_QUEUE,
+        max_frame_bytes: int = MAX_FRAME_BYTES,
         path: str = "",
     ) -> None:
         if max_queue < 1:
             raise ValueError(f"max_queue must be at least 1, got {max_queue}")
         self.path = path
+        self._max_frame_bytes = max_frame_bytes
+        self._partial: bytearray | None = None  # a fragmented message so far
+        self._partial_text = False
         self.transport: WSTransport | None = None
         self.closed = False
         self._handler = handler
@@ -86,15 +91,40 @@ class PicowsConnection(WSListener):
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         kind = frame.msg_type
-        if kind is WSMsgType.TEXT:
+        if kind is WSMsgType.TEXT and frame.fin:
             self._keep(frame.get_payload_as_utf8_text())
-        elif kind is WSMsgType.BINARY:
-            self._keep(frame.get_payload_as_bytes())
         elif kind is WSMsgType.CLOSE:
             transport.send_close(frame.get_close_code(), frame.get_close_message())
             transport.disconnect()
-        # Fragmented messages are not sent by telephony platforms; a continuation frame is
-        # refused the way a binary one is by the session (it never reaches it).
+        elif kind is WSMsgType.BINARY and frame.fin:
+            self._keep(frame.get_payload_as_bytes())
+        elif kind in (WSMsgType.TEXT, WSMsgType.BINARY, WSMsgType.CONTINUATION):
+            self._fragment(transport, frame)
+
+    def _fragment(self, transport: WSTransport, frame: WSFrame) -> None:
+        """A part of a fragmented message: kept until its last part, bounded in bytes."""
+        if frame.msg_type is not WSMsgType.CONTINUATION:
+            self._partial_text = frame.msg_type is WSMsgType.TEXT
+            self._partial = bytearray()
+        elif self._partial is None:
+            transport.send_close(WSCloseCode.PROTOCOL_ERROR, b"continuation without a start")
+            transport.disconnect()
+            return
+        self._partial += frame.get_payload_as_memoryview()
+        if len(self._partial) > self._max_frame_bytes:
+            self._partial = None
+            transport.send_close(WSCloseCode.MESSAGE_TOO_BIG)
+            transport.disconnect()
+        elif frame.fin:
+            data, self._partial = bytes(self._partial), None
+            if not self._partial_text:
+                self._keep(data)
+                return
+            try:
+                self._keep(data.decode())
+            except UnicodeDecodeError:
+                transport.send_close(WSCloseCode.INVALID_TEXT)
+                transport.disconnect()
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
         self.closed = True
@@ -205,7 +235,9 @@ async def serve(
     def listener(request: WSUpgradeRequest) -> PicowsConnection | None:
         if request.path.partition(b"?")[0].decode("latin-1") != path:
             return None
-        return PicowsConnection(handler, max_queue=max_queue, path=path)
+        return PicowsConnection(
+            handler, max_queue=max_queue, max_frame_bytes=max_frame_bytes, path=path
+        )
 
     server: asyncio.Server = await ws_create_server(
         listener, host, port, max_frame_size=max_frame_bytes, reuse_port=reuse_port or None
