@@ -4,9 +4,8 @@ Each app runs pinned to one core (``taskset``), the generator
 (``python -m audiofork.loadtest.generator``) to the other. For N = 50, 100, 200, … calls
 the app's CPU time and RSS are read from ``/proc/<pid>`` while every call is up, and the
 generator reports latency, gaps and lost/duplicated/reordered frames. An app is saturated
-once its core is 90 % busy, p99 latency passes 100 ms or frames are lost; the ladder also
-stops if the generator's own core is 90 % busy (then the generator, not the app, is the
-limit, and the row says so).
+once its core is 90 % busy or frames are lost; the ladder also stops if the generator's own
+core is 90 % busy (then the generator, not the app, is the limit, and the row says so).
 
     python benches/load/run.py [--apps NAME ...] [--hold 10] [--max-calls 1600]
 
@@ -245,12 +244,13 @@ def merge(reports: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def saturated(row: dict[str, Any]) -> str:
-    """Why a run counts as saturated ('' if it does not)."""
+    """Why the ladder stops after this run ('' if it goes on): the app's core 90 % busy,
+    frames or calls lost, or the generator's core 90 % busy (then the generator is the
+    limit). Latency is reported, not used: on a shared machine other work delays both
+    processes, and the CPU figures are what tell capacity."""
     reasons = []
     if row["app_busy"] >= 0.9:
         reasons.append("app core busy")
-    if row["p99_ms"] is None or row["p99_ms"] > 100:
-        reasons.append("p99 > 100 ms")
     if row["lost"] > 0.001 * max(row["frames_sent"], 1) or row["failure_count"]:
         reasons.append("calls or frames lost")
     if row["generator_busy"] >= 0.9:
