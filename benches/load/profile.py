@@ -173,7 +173,8 @@ def main() -> None:
     for app in apps:
         if app.command[0] == run.PIPECAT_PY and not Path(run.PIPECAT_PY).exists():
             continue
-        for label, pythonpath in versions:
+        ours = app.kind == "audiofork" or "StreamSession" in app.name
+        for label, pythonpath in versions if ours else versions[-1:]:
             result = {"label": label} | profile(
                 app, args.calls, args.seconds, args.rate, pythonpath
             )
