@@ -121,6 +121,8 @@ def profile(
     try:
         time.sleep(1.0)
         ramp = max(2.0, calls / 100)
+        pids = run.family(process.pid)
+        cpu0 = sum(run.Proc(p).cpu_s() for p in pids)
         generator = subprocess.Popen(
             ["taskset", "-c", run.GENERATOR_CORE, run.PY, "-m", "audiofork.loadtest.generator",
              f"ws://127.0.0.1:{port}/ws", "--calls", str(calls), "--ramp", str(ramp),
@@ -128,21 +130,21 @@ def profile(
             stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
         time.sleep(ramp + 0.5)
-        pids = run.family(process.pid)
-        cpu0, t0 = sum(run.Proc(p).cpu_s() for p in pids), time.monotonic()
         subprocess.run(
             [str(Path(run.PY).with_name("py-spy")), "record", "--pid", str(process.pid),
              "--duration", str(int(seconds)), "--rate", str(rate), "--format", "raw",
              "--native", "--subprocesses", "--output", str(out)],
             check=True, capture_output=True,
         )  # fmt: skip
-        busy = (sum(run.Proc(p).cpu_s() for p in pids) - cpu0) / (time.monotonic() - t0)
         summary = json.loads(generator.communicate()[0])
+        cpu = sum(run.Proc(p).cpu_s() for p in pids) - cpu0
     finally:
         run.stop(process)
     counts = split(out.read_text())
     total = sum(counts.values())
-    per_call_s = busy * 1000 / calls
+    # the whole run's CPU over the call-seconds carried (py-spy's pauses included: the
+    # shares are what the profile is for; run.py's figures are the clean ones)
+    per_call_s = cpu * 1000 / (summary["media_sent"] / 50)
     return {
         "app": app.name,
         "calls": calls,

@@ -5,7 +5,10 @@ Each app runs pinned to one core (``taskset``), the generator
 the app's CPU time and RSS are read from ``/proc/<pid>`` while every call is up, and the
 generator reports latency, gaps and lost/duplicated/reordered frames. An app is saturated
 once its core is 90 % busy or frames are lost; the ladder also stops if the generator's own
-core is 90 % busy (then the generator, not the app, is the limit, and the row says so).
+core is 90 % busy or its ticks run over 50 ms late at p99 (then the generator, not the app,
+is the limit, or the machine's other work is, and the row says so). CPU per call-second is
+the app's CPU while every call is up over the call-seconds carried meanwhile (the frames
+the generator sent then / 50).
 
     python benches/load/run.py [--apps NAME ...] [--hold 10] [--max-calls 1600]
 
@@ -162,7 +165,11 @@ def run_calls(
     seconds = ramp + hold + 1.0
     per = [calls // generators + (i < calls % generators) for i in range(generators)]
     idle = sample(pids)
-    command = [PY, "-m", "audiofork.loadtest.generator", url, "--ramp", str(ramp)]
+    window = (ramp + 0.5, seconds - 0.5)  # after t0: every call is up
+    command = [
+        *(PY, "-m", "audiofork.loadtest.generator", url, "--ramp", str(ramp)),
+        *("--window", str(window[0]), str(window[1])),
+    ]
     procs = [
         subprocess.Popen(
             [
@@ -185,17 +192,22 @@ def run_calls(
         time.sleep(0.25)
         samples.append(sample(pids))
     reports = [json.loads(p.communicate()[0]) for p in procs]
-    start = max(r["t0"] for r in reports) + ramp + 0.5
-    end = min(r["t0"] for r in reports) + seconds - 0.5
+    row = merge(reports)
+    # the app's CPU while every call was up, over the frames the generators sent meanwhile
+    # (each its own window, one after another's start: their union is close enough)
+    start = min(r["window"][0] for r in reports)
+    end = max(r["window"][1] for r in reports)
     cpu1, rss1 = interpolate(samples, start)
     cpu2, rss2 = interpolate(samples, end)
     busy = (cpu2 - cpu1) / (end - start)
-    return merge(reports) | {
+    call_seconds = sum(r["window_frames"] for r in reports) / 50
+    per_call_s = (cpu2 - cpu1) * 1000 / call_seconds if call_seconds else None
+    return row | {
         "calls": calls,
         "window_s": round(end - start, 2),
         "app_busy": round(busy, 3),
-        "cpu_ms_per_call_s": round(busy * 1000 / calls, 3),
-        "calls_per_core": round(calls / busy) if busy > 0 else None,
+        "cpu_ms_per_call_s": round(per_call_s, 3) if per_call_s else None,
+        "calls_per_core": round(1000 / per_call_s) if per_call_s else None,
         "rss_kib_per_call": round(((rss1 + rss2) / 2 - idle[2]) / calls, 1),
         "rss_idle_kib": idle[2],
     }
@@ -209,6 +221,7 @@ def merge(reports: list[dict[str, Any]]) -> dict[str, Any]:
             "calls_completed",
             "failure_count",
             "frames_sent",
+            "media_sent",
             "frames_echoed",
             "lost",
             "duplicated",
@@ -255,6 +268,8 @@ def saturated(row: dict[str, Any]) -> str:
         reasons.append("calls or frames lost")
     if row["generator_busy"] >= 0.9:
         reasons.append("generator core busy")
+    if (row["tick_late_p99_ms"] or 0) > 50:
+        reasons.append("generator behind real time")
     return ", ".join(reasons)
 
 

@@ -53,6 +53,7 @@ class CallResult:
     """What one call measured; times in ms."""
 
     frames_sent: int = 0  # tagged frames sent
+    media_sent: int = 0  # media messages sent, the silence after the tags included
     frames_echoed: int = 0  # distinct tagged frames read back
     lost: int = 0
     duplicated: int = 0
@@ -155,6 +156,7 @@ class EchoCall:
         """The measurements, once the call is over (also after a lost connection)."""
         result = self.result
         result.frames_sent = min(len(self._sent_at), self.voice.frames)
+        result.media_sent = self.stream.stats.media_sent["inbound"]
         result.frames_echoed = int(self._seen[: result.frames_sent].sum())
         result.lost = result.frames_sent - result.frames_echoed
         result.skipped_ms = self._reader.counts.skipped_samples * self._ms_per_sample

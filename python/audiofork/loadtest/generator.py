@@ -83,6 +83,8 @@ class GeneratorReport:
     failures: list[str] = field(default_factory=list)  # calls that could not connect or dropped
     lateness_ms: list[float] = field(default_factory=list)  # how late each phase tick ran
     t0: float = 0.0  # time.monotonic() when the first call was placed
+    window: tuple[float, float] = (0.0, 0.0)  # a span of time.monotonic() to count frames in
+    window_frames: int = 0  # media frames sent in that span
     cpu_s: float = 0.0  # the generator's own CPU time (user + system)
     wall_s: float = 0.0
 
@@ -110,8 +112,8 @@ class _Pacer:
     def _tick(self, phase: int, deadline: float) -> None:
         now = self.loop.time()
         self.report.lateness_ms.append((now - deadline) * 1000)
-        stamp = time.monotonic()  # finer than the loop's clock (uvloop's counts whole ms)
         calls = self.phases[phase]
+        report = self.report
         still: list[_CallSocket] = []
         for socket in calls:
             call = socket.call
@@ -121,7 +123,11 @@ class _Pacer:
                 socket.send(call.hang_up())
                 self._end(socket, None)
             else:
+                # the loop's clock counts whole ms on uvloop: stamp each frame finer
+                stamp = time.monotonic()
                 socket.send(call.tick(stamp))
+                if report.window[0] <= stamp < report.window[1]:
+                    report.window_frames += 1
                 still.append(socket)
         self.phases[phase] = still
         if still:
@@ -140,13 +146,17 @@ class _Pacer:
             self.idle.set()
 
 
-async def run(url: str, calls: int, seconds: float, ramp: float) -> GeneratorReport:
-    """Place ``calls`` calls to ``url`` over ``ramp`` seconds, each ``seconds`` long."""
+async def run(
+    url: str, calls: int, seconds: float, ramp: float, window: tuple[float, float] = (0, 0)
+) -> GeneratorReport:
+    """Place ``calls`` calls to ``url`` over ``ramp`` seconds, each ``seconds`` long; count
+    the frames sent between ``window`` seconds after the first call was placed."""
     loop = asyncio.get_running_loop()
     report = GeneratorReport(calls=calls)
     pacer = _Pacer(loop, report)
     cpu0 = time.process_time()
     report.t0 = time.monotonic()
+    report.window = (report.t0 + window[0], report.t0 + window[1])
     start = loop.time()
 
     async def place(index: int) -> None:
@@ -192,6 +202,7 @@ def summarize(report: GeneratorReport) -> dict[str, Any]:
         "failures": report.failures[:20],
         "failure_count": len(report.failures),
         "frames_sent": sum(r.frames_sent for r in results),
+        "media_sent": sum(r.media_sent for r in results),
         "frames_echoed": sum(r.frames_echoed for r in results),
         "lost": sum(r.lost for r in results),
         "duplicated": sum(r.duplicated for r in results),
@@ -210,6 +221,8 @@ def summarize(report: GeneratorReport) -> dict[str, Any]:
         "tick_late_p50_ms": late50,
         "tick_late_p99_ms": late99,
         "t0": report.t0,
+        "window": list(report.window),
+        "window_frames": report.window_frames,
         "pid": os.getpid(),
     }
 
@@ -221,10 +234,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each call")
     parser.add_argument("--ramp", type=float, default=5.0, help="seconds to place all calls")
     parser.add_argument("--no-uvloop", action="store_true", help="run on asyncio's own loop")
+    parser.add_argument(
+        "--window", type=float, nargs=2, default=(0.0, 0.0), metavar=("FROM", "TO"),
+        help="count the frames sent from FROM to TO seconds after the first call",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.calls < 1 or args.seconds <= 0 or args.ramp < 0:
         parser.error("--calls must be >= 1, --seconds > 0 and --ramp >= 0")
-    coroutine = run(args.url, args.calls, args.seconds, args.ramp)
+    coroutine = run(args.url, args.calls, args.seconds, args.ramp, tuple(args.window))
     if args.no_uvloop:
         report = asyncio.run(coroutine)
     else:
