@@ -63,7 +63,7 @@ def capacity(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def markdown(data: dict[str, Any]) -> str:
     env = data["environment"]
-    rows = data["rows"]
+    rows = data["rows"] + data.get("unmeasured_rows", [])
     apps = by_app(rows)
     loads = env.get("loadavg_during", [])
     packages = ", ".join(f"{k} {v}" for k, v in env.get("packages", {}).items())
