@@ -1,0 +1,111 @@
+"""The app's messages as the platform accepts them: each is read into a command, or refused
+with a machine-readable kind.
+
+Reading changes no state (a ``playAudio`` is decoded here, before anything is queued), so a
+refused message leaves no trace. Kinds of refusal:
+
+- ``binary``: a binary WebSocket frame;
+- from the parser and codec: ``not_json``, ``too_large``, ``wrong_format`` (an encoding
+  or rate ``playAudio`` cannot carry), ``bad_base64``, ``odd_length`` (L16 with an odd
+  number of bytes) and ``malformed`` (anything else the parser refused);
+- ``unexpected_event``: a message only the platform sends, or an unknown event;
+- ``not_bidirectional``: ``playAudio``, ``checkpoint`` or ``clearAudio`` on a one-way stream.
+
+The stream adds ``checkpoint_limit`` and ``answer_limit`` (see
+:class:`~audiofork.platform.PlatformLimits`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeAlias
+
+from audiofork import wire
+from audiofork.codec import decode_payload
+from audiofork.errors import AudioforkError
+from audiofork.events import Checkpoint, ClearAudio, PlayAudio, Stop, UnknownEvent
+from audiofork.formats import MediaFormat
+from audiofork.platform._notices import Pcm
+
+__all__ = ["AppCommand", "AudioCommand", "Refusal", "error_kind", "read_app_message"]
+
+#: What an app may send (PROTOCOL §3).
+APP_COMMANDS = (PlayAudio, Checkpoint, ClearAudio, Stop)
+#: The longest ``detail`` of a refusal (characters).
+MAX_DETAIL_CHARS = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why an app message was refused."""
+
+    kind: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class AudioCommand:
+    """A ``playAudio``, decoded: int16 samples at ``media_format.sample_rate``."""
+
+    pcm: Pcm
+    media_format: MediaFormat
+
+
+AppCommand: TypeAlias = AudioCommand | Checkpoint | ClearAudio | Stop
+
+
+def error_kind(exc: AudioforkError) -> str:
+    """The machine-readable kind of the error that refused an app message."""
+    text = str(exc)
+    if "not valid JSON" in text:
+        return "not_json"
+    if text.startswith("message is ") and "limit" in text:
+        return "too_large"
+    if ".contentType" in text or ".sampleRate" in text:
+        return "wrong_format"
+    if "base64" in text:
+        return "bad_base64"
+    if "even number of bytes" in text:
+        return "odd_length"
+    return "malformed"
+
+
+def shorten(text: str, limit: int = MAX_DETAIL_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"
+
+
+def _refused(exc: AudioforkError) -> Refusal:
+    return Refusal(error_kind(exc), shorten(str(exc)))
+
+
+def read_app_message(
+    message: str | bytes | bytearray | memoryview, *, max_bytes: int, bidirectional: bool
+) -> AppCommand | Refusal:
+    """``message`` (a WebSocket frame's data) as a command, or why it is refused."""
+    if isinstance(message, (bytes, bytearray, memoryview)):
+        return Refusal("binary", f"binary WebSocket frame ({memoryview(message).nbytes} bytes)")
+    if not isinstance(message, str):
+        raise TypeError(f"message must be str or bytes, got {type(message).__name__}")
+    try:
+        event = wire.parse_message(message, max_size=max_bytes)
+    except AudioforkError as exc:
+        return _refused(exc)
+    if isinstance(event, Stop):
+        return event
+    if not isinstance(event, APP_COMMANDS):
+        what = event.event if isinstance(event, UnknownEvent) else type(event).__name__
+        return Refusal(
+            "unexpected_event", f"unexpected message from the app: {shorten(what, 80)!r}"
+        )
+    if not bidirectional:
+        return Refusal("not_bidirectional", f"{type(event).__name__} on a one-way stream")
+    if isinstance(event, PlayAudio):
+        try:
+            pcm = decode_payload(event.payload, event.media_format)
+        except AudioforkError as exc:
+            return _refused(exc)
+        return AudioCommand(pcm, event.media_format)
+    return event
