@@ -1,8 +1,9 @@
 """One forked stream of a call as the platform keeps it: configuration, lifecycle, billing,
 status callbacks and its REST representation (PROTOCOL §1 "Stream object", §5).
 
-The media itself (WebSocket, pacing, playout, recordings) is the :class:`StreamRunner`'s; a
-:class:`Fork` starts one, turns its notices into status callbacks and log lines, and bills
+The media itself (WebSocket, pacing, playout, recordings) is the :class:`StreamRunner`'s,
+which also logs its notices; a :class:`Fork` starts one, turns its notices into status
+callbacks, and bills
 from the stream's time 0 (its first ``StartStream``: audio flowing) to its stop or end on the
 virtual clock.
 """
@@ -94,17 +95,8 @@ class Fork:
         self._billed_from: float | None = None
         self._billed_to: float | None = None
         self.done = asyncio.Event()
-        spec = StreamSpec(
-            stream_id=first_id,
-            call_uuid=call.call_uuid,
-            account_id=call.account_id,
-            service_url=element.url,
-            audio_track=element.audio_track,
-            bidirectional=element.bidirectional,
-            content_type=element.content_type,
-            stream_timeout=float(element.stream_timeout),
-            max_retries=element.max_retries,
-            extra_headers=element.extra_headers,
+        spec = StreamSpec.from_element(
+            element, stream_id=first_id, call_uuid=call.call_uuid, account_id=call.account_id
         )
         self.runner = StreamRunner(
             spec,
@@ -194,15 +186,6 @@ class Fork:
         if notice.event == "StartStream" and self._billed_from is None:
             self._billed_from = self.runner.started_at  # the stream's time 0
             self._on_audio()
-        details = f" {notice.name!r}" if notice.name is not None else ""
-        details += f" error: {notice.error}" if notice.error else ""
-        _log.info(
-            "stream %s of call %s: %s%s",
-            notice.stream_id,
-            self.call.call_uuid,
-            notice.event,
-            details,
-        )
         url = self.element.status_callback_url
         if url is not None:
             self._services.callbacks.send(
