@@ -12,7 +12,9 @@ import base64
 import contextlib
 import itertools
 import json
+import logging
 import pathlib
+import re
 import socket
 import wave
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -25,9 +27,19 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from audiofork.emulator import EmulatorConfig
 from audiofork.emulator.audio import AudioSource
-from audiofork.emulator.clock import VirtualClock
+from audiofork.emulator.clock import ManualTime, VirtualClock
 from audiofork.emulator.stream import StreamEnd, StreamNotice, StreamRunner, StreamSpec
+from support.emulator_platform_apps import (
+    ACCOUNT,
+    AUTH,
+    TOKEN,
+    VoiceApp,
+    http_client,
+    started_emulator,
+    within,
+)
 
 SPEED = 20.0
 TIMEOUT_S = 20.0  # real seconds any one test may take
@@ -86,12 +98,20 @@ async def app_server(handler: Handler) -> AsyncIterator[str]:
 
 
 class Harness:
-    """A runner with its notices, on a fast clock."""
+    """A runner with its notices, on a fast clock (or, with ``manual``, on a clock the test
+    steps by hand: :meth:`step_to`)."""
 
     def __init__(
-        self, url: str, tmp: pathlib.Path | None = None, *, speed: float = SPEED, **spec: Any
+        self,
+        url: str,
+        tmp: pathlib.Path | None = None,
+        *,
+        speed: float = SPEED,
+        manual: bool = False,
+        **spec: Any,
     ) -> None:
-        self.clock = VirtualClock(speed)
+        self.time = ManualTime()
+        self.clock = VirtualClock(time_source=self.time) if manual else VirtualClock(speed)
         self.notices: list[StreamNotice] = []
         ids = (f"stream-{n}" for n in itertools.count(2))
         fields: dict[str, Any] = {
@@ -126,6 +146,14 @@ class Harness:
 
     def events(self) -> list[tuple[str, str]]:
         return [(n.event, n.stream_id) for n in self.notices if n.event != "DegradedStream"]
+
+    async def step_to(self, frame: int, media_seen: Callable[[], int]) -> None:
+        """Move the manual clock just past the end of ``frame``'s period (the stream's time
+        0 is the clock's) and wait until the app has received that frame's media."""
+        self.time.advance(max(0.0, frame * 0.02 + 1e-6 - self.time.now()))
+        async with asyncio.timeout(TIMEOUT_S):
+            while media_seen() < frame:
+                await asyncio.sleep(0.001)
 
 
 async def collect(ws: ServerConnection, into: list[dict[str, Any]]) -> None:
@@ -738,3 +766,167 @@ async def test_message_over_the_size_limit_drops_the_stream() -> None:
     assert "exceeds limit" in end.error
     assert h.runner.stats.play_audio_received == 0
     assert h.events() == [("StartStream", "stream-1"), ("DroppedStream", "stream-1")]
+
+
+# --- on a clock stepped by hand ------------------------------------------------------------
+
+
+class RecordingApp:
+    """An app that sends ``on_start`` after ``start`` and records, in order, what it
+    receives: ``("media", chunk)``, ``("playedStream", name)``, ``(event, None)``."""
+
+    def __init__(self, on_start: list[str]) -> None:
+        self.on_start = on_start
+        self.log: list[tuple[str, Any]] = []
+        self.media = 0
+
+    async def __call__(self, ws: ServerConnection) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            async for text in ws:
+                message = json.loads(text)
+                event = message["event"]
+                if event == "media":
+                    self.media += 1
+                    self.log.append(("media", message["media"]["chunk"]))
+                else:
+                    self.log.append((event, message.get("name")))
+                if event == "start":
+                    for reply in self.on_start:
+                        await ws.send(reply)
+
+    def played(self) -> list[str]:
+        return [name for event, name in self.log if event == "playedStream"]
+
+
+async def wait_until(predicate: Callable[[], bool]) -> None:
+    async with asyncio.timeout(TIMEOUT_S):
+        while not predicate():
+            await asyncio.sleep(0.001)
+
+
+async def test_a_manual_clock_steps_the_stream_frame_by_frame() -> None:
+    """Five frames of app audio queued before the first boundary play in frames 1-5; the
+    checkpoint after them is answered at the sixth boundary, right after its media."""
+    reply = ramp_pcm(800)
+    app = RecordingApp([play_audio(reply, 8000), checkpoint_message("c")])
+    async with app_server(app) as url:
+        h = Harness(url, bidirectional=True, stream_timeout=60.0, manual=True, caller="tone")
+        task = asyncio.ensure_future(h.run())
+        await wait_until(lambda: h.runner.stats.checkpoints_received == 1)
+        assert h.runner.started_at == 0.0 and app.media == 0
+        for frame in range(1, 9):
+            await h.step_to(frame, lambda: app.media)
+        await wait_until(lambda: len(app.log) == 10)
+        h.runner.stop("hangup")
+        async with asyncio.timeout(TIMEOUT_S):
+            end = await task
+    assert end == StreamEnd("completed", "hangup")
+    assert app.log == [
+        ("start", None),
+        *[("media", k) for k in range(1, 7)],
+        ("playedStream", "c"),
+        ("media", 7),
+        ("media", 8),
+    ]
+    played = h.runner.played_audio
+    assert len(played) == len(h.runner.sent_audio) == 8 * 160
+    assert not played[:160].any() and not played[960:].any()
+    assert np.array_equal(played[160:960], reply)
+    assert h.runner.stats.played_ms == 100.0
+
+
+def ramp_pcm(n: int) -> Pcm:
+    return np.arange(1, n + 1, dtype=np.int16)
+
+
+def checkpoint_message(name: str) -> str:
+    return json.dumps({"event": "checkpoint", "streamId": "s", "name": name})
+
+
+async def test_a_burst_of_checkpoints_is_answered_paced_while_media_flows(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """50,000 checkpoints behind a second of audio. What the stream owes stays within its
+    budget: the checkpoints past it are refused at once and reported once; every accepted
+    one is answered, in order, at most 200 per frame and never ahead of that frame's media;
+    no media frame is dropped; and the log has a summary line, not a line per answer."""
+    caplog.set_level(logging.INFO, logger="audiofork.emulator")
+    flood = [checkpoint_message(f"cp-{i:05d}") for i in range(50_000)]
+    app = RecordingApp([play_audio(np.zeros(8000, dtype=np.int16), 8000), *flood])
+    async with app_server(app) as url:
+        h = Harness(url, bidirectional=True, stream_timeout=600.0, manual=True)
+        task = asyncio.ensure_future(h.run())
+
+        def handled() -> int:
+            stats = h.runner.stats
+            return stats.checkpoints_received + stats.bad_frames.get("checkpoint_limit", 0)
+
+        await wait_until(lambda: handled() == 50_000)
+        accepted = h.runner.stats.checkpoints_received
+        frame = 0
+        while len(app.played()) < accepted:
+            frame += 1
+            assert frame < 1000
+            await h.step_to(frame, lambda: app.media)
+        h.runner.stop("hangup")
+        async with asyncio.timeout(TIMEOUT_S):
+            end = await task
+    assert end == StreamEnd("completed", "hangup")
+    stats = h.runner.stats
+    assert 0 < accepted < 50_000
+    assert stats.bad_frames == {"checkpoint_limit": 50_000 - accepted}
+    assert app.played() == [f"cp-{i:05d}" for i in range(accepted)]
+    assert stats.checkpoints_acknowledged == accepted and stats.checkpoints_dropped == 0
+    media = [chunk for event, chunk in app.log if event == "media"]
+    assert media == list(range(1, len(media) + 1)) and stats.media_dropped == 0
+    between: list[int] = []  # answers between one media frame and the next
+    for event, _ in app.log[2:]:
+        if event == "media":
+            between.append(0)
+        elif event == "playedStream":
+            between[-1] += 1
+    assert max(between) == 200
+    degraded = [n.error for n in h.notices if n.event == "DegradedStream"]
+    assert len(degraded) == 1 and "checkpoint_limit" in degraded[0]
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) < 100
+    assert any("not logged one by one" in line and "PlayedStream" in line for line in lines)
+
+
+async def test_the_emulator_logs_a_flood_in_summary_and_cuts_long_names(
+    app: VoiceApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Through the whole emulator: 2,000 checkpoints and one with a 3 MB name. Each
+    checkpoint has its status-callback notice, but the log holds the first few in full,
+    then counts, and no line carries the name whole."""
+    caplog.set_level(logging.INFO, logger="audiofork.emulator")
+    big = "N" * 3_000_000
+    audio = base64.b64encode(bytes(16000)).decode()  # 1 s of L16 at 8 kHz
+    app.on_start = [
+        {"event": "playAudio", "media": {"contentType": "audio/x-l16", "sampleRate": 8000}},
+        *({"event": "checkpoint", "name": f"cp-{i}"} for i in range(2000)),
+        {"event": "checkpoint", "name": big},
+    ]
+    app.on_start[0]["media"]["payload"] = audio
+    app.xml = (
+        f'<Response><Stream bidirectional="true">{app.ws_url}</Stream><Wait length="2"/></Response>'
+    )
+    config = EmulatorConfig({ACCOUNT: TOKEN}, speed=20, caller_audio="silence")
+    async with started_emulator(config) as emulator, http_client(headers=AUTH) as http:
+        base = f"{emulator.url}/api/v1/Account/{ACCOUNT}/Call/"
+        body = {"from": "+1", "to": "+2", "answer_url": app.url + "/answer"}
+        async with http.post(base, json=body) as reply:
+            call = emulator.exchange.calls[(await reply.json())["call_uuid"]]
+        await within(call.finished())
+    played = [m["name"] for m in app.sockets[0].messages if m["event"] == "playedStream"]
+    assert played == [*(f"cp-{i}" for i in range(2000)), big]
+    lines = [r.getMessage() for r in caplog.records]
+    assert max(len(line) for line in lines) < 1000
+    full = [line for line in lines if "PlayedStream" in line and "not logged" not in line]
+    held = sum(
+        int(n.replace(",", ""))
+        for line in lines
+        for n in re.findall(r"([\d,]+) PlayedStream", line)
+        if "not logged" in line
+    )
+    assert len(full) + held == 2001 and len(full) <= 20
