@@ -206,6 +206,18 @@ async def test_emulator_port_out_of_range_is_a_validation_error(port: int) -> No
     await within(emulator.close())
 
 
+@pytest.mark.parametrize(("host", "warned"), [("127.0.0.1", False), ("0.0.0.0", True)])
+async def test_serving_beyond_loopback_is_warned_about(
+    host: str, warned: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator = Emulator(EmulatorConfig({ACCOUNT: TOKEN}))
+    try:
+        await within(emulator.start(host))
+    finally:
+        await within(emulator.close())
+    assert ("reachable beyond this machine" in caplog.text) is warned
+
+
 async def test_emulator_failing_to_bind_closes_what_it_opened() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

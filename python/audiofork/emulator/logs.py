@@ -40,7 +40,10 @@ class RedactingFilter(logging.Filter):
     logger when this module is imported)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: the handler reports it, as it would anyway
+            return True
         record.msg = redact_urls(message)
         record.args = None
         if record.exc_info and not record.exc_text:
