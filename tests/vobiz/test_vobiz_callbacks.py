@@ -437,8 +437,9 @@ def starlette_request(receive: ChunkedAsgiBody, headers: dict[str, str]) -> Requ
 async def test_starlette_helper_stops_reading_past_the_bound() -> None:
     receive = ChunkedAsgiBody(_BIG)
     request = starlette_request(receive, signed_headers(URL))
-    with pytest.raises(ProtocolError, match=f"at most {MAX_BODY_BYTES} bytes"):
+    with pytest.raises(ProtocolError, match=f"at most {MAX_BODY_BYTES} bytes") as info:
         await read_starlette_callback(request, TOKEN, nonce_cache=None)
+    assert info.value.kind == "too_large"
     assert receive.pulled <= MAX_BODY_BYTES // _CHUNK + 1  # not the 128 chunks sent
 
 

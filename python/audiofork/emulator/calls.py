@@ -260,12 +260,14 @@ class Call:
         if live >= MAX_LIVE_STREAMS_PER_CALL:
             raise ValidationError(
                 f"call {self.uuid} already runs {live} streams, the most a call runs at once "
-                f"(MAX_LIVE_STREAMS_PER_CALL); stop one first"
+                f"(MAX_LIVE_STREAMS_PER_CALL); stop one first",
+                kind="too_large",
             )
         if len(self.forks) >= MAX_STREAMS_PER_CALL:
             raise ValidationError(
                 f"call {self.uuid} has started {len(self.forks)} streams, the most a call "
-                f"starts (MAX_STREAMS_PER_CALL)"
+                f"starts (MAX_STREAMS_PER_CALL)",
+                kind="too_large",
             )
         fork = Fork(
             self.party,

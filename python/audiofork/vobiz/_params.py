@@ -126,7 +126,8 @@ def integer(field: str, value: object, low: int, high: int | None = None) -> int
 
     A value of more than :data:`MAX_INTEGER_DIGITS` digits is refused (text before it is
     converted), whatever the bounds. Every refusal is a :class:`ValidationError` naming
-    ``field``."""
+    ``field``, of kind ``out_of_range`` (``wrong_type`` for a value that is neither text nor
+    an int, ``bad_value`` for text that is not an integer)."""
     bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
     if isinstance(value, str):
         match = _INTEGER_TEXT.fullmatch(value)
@@ -136,20 +137,22 @@ def integer(field: str, value: object, low: int, high: int | None = None) -> int
         if len(digits) > MAX_INTEGER_DIGITS:
             raise ValidationError(
                 f"{field} must be {bounds} (at most {MAX_INTEGER_DIGITS} digits), "
-                f"got {shown(value)}"
+                f"got {shown(value)}",
+                kind="out_of_range",
             )
         number = int(sign + digits)
     elif isinstance(value, int) and not isinstance(value, bool):
         if abs(value) >= _INTEGER_CEILING:
             raise ValidationError(
                 f"{field} must be {bounds} (at most {MAX_INTEGER_DIGITS} digits), "
-                f"got {shown(value)}"
+                f"got {shown(value)}",
+                kind="out_of_range",
             )
         number = value
     else:
-        raise ValidationError(f"{field} must be an integer, got {shown(value)}")
+        raise ValidationError(f"{field} must be an integer, got {shown(value)}", kind="wrong_type")
     if number < low or (high is not None and number > high):
-        raise ValidationError(f"{field} must be {bounds}, got {shown(value)}")
+        raise ValidationError(f"{field} must be {bounds}, got {shown(value)}", kind="out_of_range")
     return number
 
 

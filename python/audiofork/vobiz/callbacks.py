@@ -146,7 +146,8 @@ def _json_depth(text: str) -> int:
 def _body_fields(body: bytes | str, content_type: str | None) -> list[tuple[str, str]]:
     if len(body) > MAX_BODY_BYTES:
         raise ProtocolError(
-            f"status callback body must be at most {MAX_BODY_BYTES} bytes, got {len(body)}"
+            f"status callback body must be at most {MAX_BODY_BYTES} bytes, got {len(body)}",
+            kind="too_large",
         )
     mime, _, params = (content_type or "").partition(";")
     mime = mime.strip().lower()
@@ -304,14 +305,16 @@ async def _read_body(chunks: AsyncIterator[bytes], declared_length: str | None) 
     if _DIGITS.fullmatch(declared) and (len(declared) > 20 or int(declared) > MAX_BODY_BYTES):
         raise ProtocolError(
             f"status callback body must be at most {MAX_BODY_BYTES} bytes, "
-            f"got Content-Length {shown(declared)}"
+            f"got Content-Length {shown(declared)}",
+            kind="too_large",
         )
     body = bytearray()
     async for chunk in chunks:
         body += chunk
         if len(body) > MAX_BODY_BYTES:
             raise ProtocolError(
-                f"status callback body must be at most {MAX_BODY_BYTES} bytes, got more"
+                f"status callback body must be at most {MAX_BODY_BYTES} bytes, got more",
+                kind="too_large",
             )
     return bytes(body)
 
