@@ -57,6 +57,6 @@ def test_redact_urls_redacts_urls_in_text_and_only_them() -> None:
 @given(st.from_regex(r"[A-Za-z0-9._~-]{16,40}", fullmatch=True), st.text(max_size=30))
 def test_a_secret_never_survives_in_the_query_or_the_last_segment(secret: str, prefix: str) -> None:
     for url in (f"wss://a.example/ws?token={secret}", f"wss://a.example/ws/{secret}"):
-        redacted = redact_urls(f"{prefix} {url}")
-        assert not redacted.endswith(secret)
-        assert redacted.endswith("***")
+        for after in ("", ".", ")."):
+            redacted = redact_urls(f"{prefix} {url}{after}")
+            assert redacted.endswith("***" + after.lstrip(".")), redacted

@@ -64,9 +64,13 @@ def redact_url(url: str) -> str:
 
 
 def _redact_match(match: re.Match[str]) -> str:
+    """Punctuation after a URL (``(see wss://…).``) is text, except dots right after it:
+    a secret may end with dots, and they are redacted with it."""
     text = match.group()
     url = text.rstrip(_TRAILING)
-    return redact_url(url) + text[len(url) :]
+    tail = text[len(url) :]
+    dots = len(tail) - len(tail.lstrip("."))
+    return redact_url(url + tail[:dots]) + tail[dots:]
 
 
 def redact_urls(text: str) -> str:
