@@ -288,18 +288,21 @@ async def test_callbacks_waiting_are_bounded_in_bytes_per_stream() -> None:
         return web.Response()
 
     name = "n" * (MAX_CALLBACK_BYTES // 2)
+    sent = 2 * MAX_PENDING_BYTES_PER_KEY // len(name)  # twice what may wait
     async with callback_server(hold) as url, http_client() as http:
         sender = CallbackSender(http, RetrySchedule(attempts=1, timeout_s=30.0))
-        for _ in range(100):  # 100 callbacks of 32 KiB: 3.2 MiB
+        for _ in range(sent):
             sender.send(url, "POST", {"Event": "PlayedStream", "Name": name}, TOKEN, order_key="a")
+        waiting = sender.pending
+        assert sender.dropped == sent - waiting > 0
+        # Full to within one callback, never past the bound.
+        assert MAX_PENDING_BYTES_PER_KEY - 2 * len(name) < sender.pending_bytes
+        assert sender.pending_bytes <= MAX_PENDING_BYTES_PER_KEY
         sender.send(url, "POST", {"Event": "StartStream"}, TOKEN, order_key="b")
-        waiting = MAX_PENDING_BYTES_PER_KEY // (len(name) + 200)
-        assert waiting - 1 <= sender.pending - 1 <= waiting  # key "a" at its byte bound
-        assert sender.dropped == 100 - (sender.pending - 1)
-        assert sender.pending_bytes <= MAX_PENDING_BYTES_PER_KEY + 200
+        assert sender.pending == waiting + 1  # another stream's callbacks still wait
         release.set()
         await within(sender.flush(20))
-        assert sender.pending_bytes == 0 and sender.delivered == 100 - sender.dropped + 1
+        assert sender.pending_bytes == 0 and sender.delivered == waiting + 1
 
 
 def emulator_lines(caplog: pytest.LogCaptureFixture) -> list[str]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -52,10 +53,11 @@ _log = logging.getLogger("audiofork.emulator")
 
 #: Callbacks of one ``order_key`` (one stream) waiting for delivery, at most.
 MAX_PENDING_PER_KEY = 1000
-#: Bytes (URL and form) of the callbacks of one ``order_key`` waiting, at most.
-MAX_PENDING_BYTES_PER_KEY = 1 << 20
+#: Bytes (the memory of their URLs and fields) of the callbacks of one ``order_key``
+#: waiting, at most.
+MAX_PENDING_BYTES_PER_KEY = 4 << 20
 #: Bytes of all callbacks waiting, at most.
-MAX_PENDING_BYTES = 16 << 20
+MAX_PENDING_BYTES = 32 << 20
 #: The largest callback sent (URL and form, in bytes): what a receiver reads at most
 #: (:data:`audiofork.vobiz.callbacks.MAX_BODY_BYTES`).
 MAX_CALLBACK_BYTES = MAX_BODY_BYTES
@@ -112,12 +114,17 @@ class CallbackSender:
         order_key: str,
     ) -> None:
         """Queue one callback; it leaves after every earlier one with the same key. It is
-        refused (:attr:`refused`) over :data:`MAX_CALLBACK_BYTES`, and dropped
-        (:attr:`dropped`) while the key's or all waiting callbacks are at their bound (see
-        the module doc); either is logged, a burst summarised."""
+        dropped (:attr:`dropped`) while the key's or all waiting callbacks are at their
+        bound, else refused (:attr:`refused`) over :data:`MAX_CALLBACK_BYTES` (see the module
+        doc); either is logged, a burst summarised."""
         event = fields.get("Event", "?")
-        size = len(url.encode("utf-8", "surrogateescape")) + len(urlencode(fields))
-        if size > MAX_CALLBACK_BYTES:
+        waiting = self._waiting.get(order_key, 0)
+        waiting_bytes = self._waiting_bytes.get(order_key, 0)
+        if waiting >= MAX_PENDING_PER_KEY:  # first: the cheap check, for a flood
+            self._drop(url, event, order_key, waiting, waiting_bytes)
+            return
+        sent_bytes = _sent_bytes(url, fields)
+        if sent_bytes > MAX_CALLBACK_BYTES:
             self.refused += 1
             self._log.log(
                 _log_key(order_key, "too large"),
@@ -125,29 +132,16 @@ class CallbackSender:
                 "status callback %s of stream %s not sent: %d bytes, over the %d a receiver reads",
                 event,
                 order_key,
-                size,
+                sent_bytes,
                 MAX_CALLBACK_BYTES,
             )
             return
-        waiting = self._waiting.get(order_key, 0)
-        waiting_bytes = self._waiting_bytes.get(order_key, 0)
+        size = _held_bytes(url, fields)
         if (
-            waiting >= MAX_PENDING_PER_KEY
-            or waiting_bytes + size > MAX_PENDING_BYTES_PER_KEY
+            waiting_bytes + size > MAX_PENDING_BYTES_PER_KEY
             or self.pending_bytes + size > MAX_PENDING_BYTES
         ):
-            self.dropped += 1
-            self._log.log(
-                _log_key(order_key, "dropped"),
-                logging.WARNING,
-                "status callback %s of stream %s dropped: %d callbacks (%d bytes) of the "
-                "stream are waiting for %s",
-                event,
-                order_key,
-                waiting,
-                waiting_bytes,
-                url,
-            )
+            self._drop(url, event, order_key, waiting, waiting_bytes)
             return
         self._waiting[order_key] = waiting + 1
         self._waiting_bytes[order_key] = waiting_bytes + size
@@ -159,6 +153,20 @@ class CallbackSender:
         self._tails[order_key] = task
         self._tasks.add(task)
         task.add_done_callback(lambda done: self._forget(order_key, size, done))
+
+    def _drop(self, url: str, event: str, order_key: str, waiting: int, waiting_bytes: int) -> None:
+        self.dropped += 1
+        self._log.log(
+            _log_key(order_key, "dropped"),
+            logging.WARNING,
+            "status callback %s of stream %s dropped: %d callbacks (%d bytes) of the stream "
+            "are waiting for %s",
+            event,
+            order_key,
+            waiting,
+            waiting_bytes,
+            url,
+        )
 
     def _forget(self, order_key: str, size: int, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
@@ -256,6 +264,26 @@ class CallbackSender:
 
 
 _LOGGED = ("too large", "dropped", "failed", "replies cut")
+#: The most bytes one character of a field becomes on the wire: 4 in UTF-8, each written
+#: as 3 (``%XX``) in a form or query.
+_WIRE_BYTES_PER_CHAR = 12
+
+
+def _sent_bytes(url: str, fields: Mapping[str, str]) -> int:
+    """The callback's size on the wire (URL and form), at least: exact when it could be
+    near :data:`MAX_CALLBACK_BYTES`, else the character count (encoding a form for every
+    callback would cost more than sending the ones that fit)."""
+    chars = len(url) + sum(len(key) + len(value) + 2 for key, value in fields.items())
+    if chars * _WIRE_BYTES_PER_CHAR <= MAX_CALLBACK_BYTES:
+        return chars
+    return len(url.encode("utf-8", "surrogateescape")) + len(urlencode(fields))
+
+
+def _held_bytes(url: str, fields: Mapping[str, str]) -> int:
+    """The memory a queued callback holds: its URL's and fields' string objects."""
+    return sys.getsizeof(url) + sum(
+        sys.getsizeof(key) + sys.getsizeof(value) for key, value in fields.items()
+    )
 
 
 def _log_key(order_key: str, what: str) -> str:
