@@ -236,19 +236,21 @@ def test_overflow_drops_a_play_audio_whole() -> None:
 @pytest.mark.parametrize(
     ("message", "kind"),
     [
-        ("not json at all {", "not_json"),
+        ("not json at all {", "bad_json"),
+        ("[" * 200, "too_deep"),
         (b"\x00\x01binary", "binary"),
         ("x" * 5000, "too_large"),
-        (play_audio(ramp(4), 8000, "audio/x-wav"), "wrong_format"),
-        (play_audio(ramp(4), 11025), "wrong_format"),
-        (play_audio(ramp(4), 16000, "audio/x-mulaw"), "wrong_format"),
+        (play_audio(ramp(4), 8000, "audio/x-wav"), "bad_encoding"),
+        (play_audio(ramp(4), 11025), "bad_rate"),
+        (play_audio(ramp(4), 16000, "audio/x-mulaw"), "bad_rate"),
         (play_audio(ramp(4)).replace("AQACAAMABAA=", "AQACAAMABA=="), "odd_length"),
         (play_audio(ramp(4)).replace("AQACAAMABAA=", "@@@@"), "bad_base64"),
         (json.dumps({"event": "dance"}), "unexpected_event"),
-        (json.dumps({"event": "media", "media": {}}), "malformed"),
+        (json.dumps({"event": "media", "media": {}}), "field_missing"),
         (json.dumps({"event": "playedStream", "name": "x"}), "unexpected_event"),
-        (json.dumps({"event": "checkpoint", "streamId": "s1"}), "malformed"),
-        ("[1, 2]", "malformed"),
+        (json.dumps({"event": "checkpoint", "streamId": "s1"}), "field_missing"),
+        (json.dumps({"event": "checkpoint", "streamId": "s1", "name": 5}), "wrong_type"),
+        ("[1, 2]", "wrong_type"),
     ],
 )
 def test_bad_input_is_refused_by_kind_and_leaves_no_trace(message: str | bytes, kind: str) -> None:

@@ -1,79 +1,122 @@
-"""A stream's log lines under a flood: the first few of each kind in full, then counts.
+"""The emulator's log: secrets redacted, long values clipped, floods summarised.
 
-An app can make a stream report thousands of events a second (a burst of checkpoints, a
-storm of bad frames). :class:`FloodLog` writes the first :data:`BURST` lines of each kind per
-window of :data:`WINDOW_S` seconds of the stream's clock; past that it counts, and writes one
-summary line with the counts when the window ends (:meth:`FloodLog.tick`) or the stream
-does (:meth:`FloodLog.flush`). Names quoted in lines are cut to :data:`NAME_CHARS` characters.
+Every record of the ``audiofork.emulator`` logger passes :class:`RedactingFilter`, which
+redacts the URLs in its message and traceback (:func:`audiofork.vobiz.redact_url`), so a
+stream secret never reaches the log, whichever module or library wrote the text.
+:func:`clip` bounds what a peer sent (a checkpoint name, an error) before it is logged, and
+:class:`FloodLog` turns a burst of like events into a few lines and a summary with counts.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
-__all__ = ["BURST", "NAME_CHARS", "WINDOW_S", "FloodLog", "quoted"]
+from audiofork.vobiz import redact_urls
 
-#: Lines of one kind written in full per window.
-BURST = 10
-#: The window (seconds of the stream's clock).
-WINDOW_S = 1.0
-#: Characters of a name (a checkpoint's) quoted in a log line.
-NAME_CHARS = 80
+__all__ = ["CLIP_CHARS", "FLOOD_BURST", "FLOOD_WINDOW_S", "FloodLog", "RedactingFilter", "clip"]
+
+LOGGER_NAME = "audiofork.emulator"
+#: The most characters of a peer's value (a checkpoint name, an error) a log line quotes.
+CLIP_CHARS = 120
+#: Lines of one kind (one stream's ``PlayedStream``, say) logged per window; the rest are
+#: counted and summarised in one line when the window ends.
+FLOOD_BURST = 20
+#: The window of :data:`FLOOD_BURST`, in real seconds.
+FLOOD_WINDOW_S = 10.0
 
 
-def quoted(name: str, limit: int = NAME_CHARS) -> str:
-    """``repr(name)``, cut to ``limit`` characters of the name with its length appended."""
-    if len(name) <= limit:
-        return repr(name)
-    return f"{name[:limit]!r}… ({len(name)} characters)"
+def clip(text: str, limit: int = CLIP_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts the URLs in a record's message and traceback (installed on the emulator's
+    logger when this module is imported)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: the handler reports it, as it would anyway
+            return True
+        record.msg = redact_urls(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact_urls(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+def _install() -> None:
+    logger = logging.getLogger(LOGGER_NAME)
+    if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+        logger.addFilter(RedactingFilter())
+
+
+_install()
+
+
+@dataclass
+class _Window:
+    started: float
+    logged: int = 0
+    suppressed: int = 0
 
 
 class FloodLog:
-    """Lines of one stream to ``logger``, each prefixed with ``prefix``, rate-limited per
-    kind on ``clock`` (seconds)."""
+    """At most ``burst`` lines per key per ``window_s`` seconds; past that, lines are
+    counted, and the count is logged as one summary line when the key's window has ended
+    (at its next event) or when :meth:`flush` is called for it. ``clock`` (seconds,
+    monotonic) is injectable for tests."""
 
     def __init__(
         self,
         logger: logging.Logger,
-        prefix: str,
-        clock: Callable[[], float],
         *,
-        burst: int = BURST,
-        window_s: float = WINDOW_S,
+        burst: int = FLOOD_BURST,
+        window_s: float = FLOOD_WINDOW_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._logger = logger
-        self._prefix = prefix
-        self._clock = clock
         self._burst = burst
         self._window_s = window_s
-        self._window_start = clock()
-        self._written: dict[str, int] = {}
-        self._held: dict[str, int] = {}
+        self._clock = clock
+        self._windows: dict[str, _Window] = {}
+        self.suppressed = 0  # lines not written, over all keys
 
-    def log(self, level: int, kind: str, message: str) -> None:
-        """Write ``message`` unless ``kind`` has had its :data:`BURST` lines this window."""
-        self.tick()
-        written = self._written.get(kind, 0)
-        if written < self._burst:
-            self._written[kind] = written + 1
-            self._logger.log(level, "%s: %s", self._prefix, message)
+    def log(self, key: str, level: int, message: str, *args: object) -> None:
+        """Log ``message % args`` unless ``key`` has had ``burst`` lines this window."""
+        now = self._clock()
+        window = self._windows.get(key)
+        if window is not None and now - window.started >= self._window_s:
+            self.flush(key)
+            window = None
+        if window is None:
+            window = self._windows[key] = _Window(now)
+        if window.logged < self._burst:
+            window.logged += 1
+            self._logger.log(level, message, *args, stacklevel=2)
         else:
-            self._held[kind] = self._held.get(kind, 0) + 1
+            window.suppressed += 1
+            self.suppressed += 1
 
-    def tick(self) -> None:
-        """Start a new window if this one has ended (summarising what it held back)."""
-        if self._clock() - self._window_start >= self._window_s:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write the summary of what was held back, if anything, and start a new window."""
-        if self._held:
-            counts = ", ".join(f"{n:,} {kind}" for kind, n in sorted(self._held.items()))
-            elapsed = self._clock() - self._window_start
-            self._logger.info(
-                "%s: not logged one by one in the last %.1f s: %s", self._prefix, elapsed, counts
+    def flush(self, key: str) -> None:
+        """End ``key``'s window: log how many of its lines were left out, if any."""
+        window = self._windows.pop(key, None)
+        if window is not None and window.suppressed:
+            seconds = self._clock() - window.started
+            self._logger.warning(
+                "%s: %d more like this in the last %.1f s, not logged one by one",
+                key,
+                window.suppressed,
+                seconds,
             )
-        self._window_start = self._clock()
-        self._written.clear()
-        self._held.clear()
+
+    def flush_all(self) -> None:
+        """:meth:`flush` every key."""
+        for key in list(self._windows):
+            self.flush(key)

@@ -23,9 +23,6 @@ it reconnects at once with a new ``streamId`` (from ``new_stream_id``) and the s
 ``callId``; a failed attempt is retried a virtual second later with the id it never used.
 At the end of a connection what is queued is sent (for at most :data:`CLOSE_TIMEOUT_S`)
 before the socket closes.
-
-The runner logs each notice (status callback) of the stream through a :class:`FloodLog`:
-under a flood, a summary line with counts instead of a line per event.
 """
 
 from __future__ import annotations
@@ -44,7 +41,6 @@ import numpy.typing as npt
 
 from audiofork.emulator.audio import AudioReader, AudioSource
 from audiofork.emulator.clock import VirtualClock
-from audiofork.emulator.logs import FloodLog, quoted
 from audiofork.emulator.recorder import WavRecorder, recording_dir
 from audiofork.formats import MediaFormat
 from audiofork.platform import (
@@ -170,12 +166,10 @@ class _Link:
         ws: aiohttp.ClientWebSocketResponse,
         stream: PlatformStream,
         recorder: WavRecorder | None,
-        log: FloodLog,
     ) -> None:
         self.ws = ws
         self.stream = stream
         self.recorder = recorder
-        self.log = log
         self.wake = asyncio.Event()  # the stream has something to send
         self.idle = asyncio.Event()  # the writer has sent everything it took
         self.idle.set()
@@ -312,7 +306,7 @@ class StreamRunner:
 
     def _failed(self, outcome: _Outcome) -> StreamEnd:
         if outcome.reason == "unreachable":
-            self._emit(StreamNotice("DroppedStream", self._stream_id, error=outcome.error))
+            self._notify(StreamNotice("DroppedStream", self._stream_id, error=outcome.error))
             return StreamEnd("failed", "unreachable", outcome.error)
         status: Literal["completed", "failed"] = "failed" if outcome.broken else "completed"
         return StreamEnd(status, "dropped", outcome.error)
@@ -376,10 +370,10 @@ class StreamRunner:
         except BaseException:
             await ws.close()
             raise
-        link = self._link = _Link(ws, self._platform_stream(readers), recorder, self._flood_log())
+        link = self._link = _Link(ws, self._platform_stream(readers), recorder)
         link.stream.start(self._clock.wall_ms(self._origin + self._next_frame * FRAME_S))
         link.kick()
-        self._emit(StreamNotice("StartStream", self._stream_id), link)
+        self._notify(StreamNotice("StartStream", self._stream_id))
         tasks: dict[asyncio.Future[object], str] = {
             asyncio.ensure_future(self._pace(link, timeout_frames)): "pacer",
             asyncio.ensure_future(self._receive(link, timeout_frames)): "receiver",
@@ -410,10 +404,6 @@ class StreamRunner:
             limits=self._limits,
             clock=lambda: self._clock.wall().timestamp(),
         )
-
-    def _flood_log(self) -> FloodLog:
-        prefix = f"stream {self._stream_id} of call {self.spec.call_uuid}"
-        return FloodLog(logger, prefix, self._clock.now)
 
     def _outcome(self, done: dict[str, asyncio.Future[object]]) -> _Outcome:
         if "stop" in done and self._stop_reason is not None:
@@ -455,10 +445,9 @@ class StreamRunner:
         self._ended_stats.add(link.stream.stats)
         self._link = None
         if outcome.reason == "dropped":
-            self._emit(StreamNotice("DroppedStream", link.stream_id, error=outcome.error), link)
+            self._notify(StreamNotice("DroppedStream", link.stream_id, error=outcome.error))
         else:
-            self._emit(StreamNotice("StopStream", link.stream_id), link)
-        link.log.flush()
+            self._notify(StreamNotice("StopStream", link.stream_id))
 
     def _open_recorder(self) -> WavRecorder | None:
         if self._record_dir is None:
@@ -482,7 +471,6 @@ class StreamRunner:
             if link.stream.state is not PlatformState.STREAMING:  # the app's stop came first
                 return _Outcome("app_stop")
             self._catch_up(link, timeout_frames)
-            link.log.tick()
             link.kick()
 
     def _catch_up(self, link: _Link, timeout_frames: int) -> None:
@@ -553,9 +541,9 @@ class StreamRunner:
         """Turn the stream's notices into status-callback notices."""
         for notice in notices:
             if isinstance(notice, CheckpointAnswered):
-                self._emit(StreamNotice("PlayedStream", link.stream_id, name=notice.name), link)
+                self._notify(StreamNotice("PlayedStream", link.stream_id, name=notice.name))
             elif isinstance(notice, ClearAnswered):
-                self._emit(StreamNotice("ClearedAudio", link.stream_id), link)
+                self._notify(StreamNotice("ClearedAudio", link.stream_id))
             elif isinstance(notice, BadInput):
                 detail = f"bad frame from the app ({notice.kind}): {notice.detail}"
                 self._degraded(link, notice.kind, detail)
@@ -567,18 +555,7 @@ class StreamRunner:
         if kind not in link.degraded:
             link.degraded.add(kind)
             logger.warning("stream %s: %s", link.stream_id, error)
-            self._emit(StreamNotice("DegradedStream", link.stream_id, error=error), link)
-
-    def _emit(self, notice: StreamNotice, link: _Link | None = None) -> None:
-        """Log ``notice`` (rate-limited per connection) and pass it on."""
-        details = f" {quoted(notice.name)}" if notice.name is not None else ""
-        details += f" error: {notice.error}" if notice.error else ""
-        line = f"{notice.event}{details}"
-        if link is not None:
-            link.log.log(logging.INFO, notice.event, line)
-        else:
-            logger.info("stream %s of call %s: %s", notice.stream_id, self.spec.call_uuid, line)
-        self._notify(notice)
+            self._notify(StreamNotice("DegradedStream", link.stream_id, error=error))
 
 
 def extra_header_pairs(extra_headers: str | None) -> dict[str, str]:

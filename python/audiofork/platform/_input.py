@@ -5,9 +5,10 @@ Reading changes no state (a ``playAudio`` is decoded here, before anything is qu
 refused message leaves no trace. Kinds of refusal:
 
 - ``binary``: a binary WebSocket frame;
-- from the parser and codec: ``not_json``, ``too_large``, ``wrong_format`` (an encoding
-  or rate ``playAudio`` cannot carry), ``bad_base64``, ``odd_length`` (L16 with an odd
-  number of bytes) and ``malformed`` (anything else the parser refused);
+- what the parser or codec refused, by the error's :attr:`~audiofork.AudioforkError.kind`:
+  ``bad_json``, ``too_large``, ``bad_encoding`` or ``bad_rate`` (a format ``playAudio``
+  cannot carry), ``bad_base64``, ``odd_length`` (L16 with an odd number of bytes),
+  ``field_missing``, ``wrong_type`` and the rest of :data:`~audiofork.errors.ErrorKind`;
 - ``unexpected_event``: a message only the platform sends, or an unknown event;
 - ``not_bidirectional``: ``playAudio``, ``checkpoint`` or ``clearAudio`` on a one-way stream.
 
@@ -27,7 +28,7 @@ from audiofork.events import Checkpoint, ClearAudio, PlayAudio, Stop, UnknownEve
 from audiofork.formats import MediaFormat
 from audiofork.platform._notices import Pcm
 
-__all__ = ["AppCommand", "AudioCommand", "Refusal", "error_kind", "read_app_message"]
+__all__ = ["AppCommand", "AudioCommand", "Refusal", "read_app_message", "shorten"]
 
 #: What an app may send (PROTOCOL §3).
 APP_COMMANDS = (PlayAudio, Checkpoint, ClearAudio, Stop)
@@ -54,22 +55,6 @@ class AudioCommand:
 AppCommand: TypeAlias = AudioCommand | Checkpoint | ClearAudio | Stop
 
 
-def error_kind(exc: AudioforkError) -> str:
-    """The machine-readable kind of the error that refused an app message."""
-    text = str(exc)
-    if "not valid JSON" in text:
-        return "not_json"
-    if text.startswith("message is ") and "limit" in text:
-        return "too_large"
-    if ".contentType" in text or ".sampleRate" in text:
-        return "wrong_format"
-    if "base64" in text:
-        return "bad_base64"
-    if "even number of bytes" in text:
-        return "odd_length"
-    return "malformed"
-
-
 def shorten(text: str, limit: int = MAX_DETAIL_CHARS) -> str:
     """``text`` cut to ``limit`` characters, saying how long it was."""
     if len(text) <= limit:
@@ -78,7 +63,7 @@ def shorten(text: str, limit: int = MAX_DETAIL_CHARS) -> str:
 
 
 def _refused(exc: AudioforkError) -> Refusal:
-    return Refusal(error_kind(exc), shorten(str(exc)))
+    return Refusal(exc.kind, shorten(str(exc)))
 
 
 def read_app_message(

@@ -83,7 +83,7 @@ class StopReceived:
 @dataclass(frozen=True, slots=True)
 class BadInput:
     """An app message was refused and left no trace. ``kind`` is machine-readable
-    (``not_json``, ``wrong_format``, ``checkpoint_limit``, …, see the package doc);
+    (``bad_json``, ``bad_rate``, ``checkpoint_limit``, …, see ``audiofork.platform._input``);
     ``detail`` is for people, at most a few hundred characters."""
 
     kind: str
