@@ -45,6 +45,7 @@ from audiofork.events import (
     UnknownEvent,
 )
 from audiofork.formats import MediaFormat
+from audiofork.platform import PlatformStream
 from audiofork.session import (
     CheckpointOutcome,
     CheckpointResolved,
@@ -80,6 +81,7 @@ __all__ = [
     "MediaFormat",
     "OutboundEncoder",
     "OutboundStats",
+    "PlatformStream",
     "PlayAudio",
     "PlayedStream",
     "ProtocolError",

@@ -28,6 +28,7 @@ from websockets.exceptions import ConnectionClosed
 from audiofork.emulator.audio import AudioSource
 from audiofork.emulator.clock import ManualTime, VirtualClock
 from audiofork.emulator.stream import StreamEnd, StreamNotice, StreamRunner, StreamSpec
+from audiofork.vobiz.xml import StreamElement
 
 SPEED = 20.0
 TIMEOUT_S = 20.0  # real seconds any one test may take
@@ -873,3 +874,36 @@ async def test_a_burst_of_checkpoints_is_answered_paced_while_media_flows() -> N
     assert max(between) == 200
     degraded = [n.error for n in h.notices if n.event == "DegradedStream"]
     assert len(degraded) == 1 and "checkpoint_limit" in degraded[0]
+
+
+def test_spec_from_a_stream_element() -> None:
+    element = StreamElement(
+        "wss://app.example/ws",
+        bidirectional=True,
+        audio_track="inbound",
+        stream_timeout=90,
+        content_type="audio/x-mulaw;rate=8000",
+        extra_headers="k=v",
+        max_retries=2,
+    )
+    spec = StreamSpec.from_element(element, stream_id="s", call_uuid="c", account_id="a")
+    assert spec == StreamSpec(
+        stream_id="s",
+        call_uuid="c",
+        account_id="a",
+        service_url="wss://app.example/ws",
+        audio_track="inbound",
+        bidirectional=True,
+        content_type="audio/x-mulaw;rate=8000",
+        stream_timeout=90.0,
+        max_retries=2,
+        extra_headers="k=v",
+    )
+    assert spec.tracks == ("inbound",)
+    both = StreamSpec.from_element(
+        StreamElement("wss://a/ws", audio_track="both"),
+        stream_id="s",
+        call_uuid="c",
+        account_id="a",
+    )
+    assert both.tracks == ("inbound", "outbound")

@@ -1,19 +1,9 @@
 """The app's messages as the platform accepts them: each is read into a command, or refused
-with a machine-readable kind.
+with a machine-readable kind (listed in :mod:`audiofork.platform`).
 
 Reading changes no state (a ``playAudio`` is decoded here, before anything is queued), so a
-refused message leaves no trace. Kinds of refusal:
-
-- ``binary``: a binary WebSocket frame;
-- what the parser or codec refused, by the error's :attr:`~audiofork.AudioforkError.kind`:
-  ``bad_json``, ``too_large``, ``bad_encoding`` or ``bad_rate`` (a format ``playAudio``
-  cannot carry), ``bad_base64``, ``odd_length`` (L16 with an odd number of bytes),
-  ``field_missing``, ``wrong_type`` and the rest of :data:`~audiofork.errors.ErrorKind`;
-- ``unexpected_event``: a message only the platform sends, or an unknown event;
-- ``not_bidirectional``: ``playAudio``, ``checkpoint`` or ``clearAudio`` on a one-way stream.
-
-The stream adds ``checkpoint_limit`` and ``answer_limit`` (see
-:class:`~audiofork.platform.PlatformLimits`).
+refused message leaves no trace. The refusals that depend on the stream's state
+(``checkpoint_limit``, ``answer_limit``) are the stream's.
 """
 
 from __future__ import annotations

@@ -83,7 +83,8 @@ class StopReceived:
 @dataclass(frozen=True, slots=True)
 class BadInput:
     """An app message was refused and left no trace. ``kind`` is machine-readable
-    (``bad_json``, ``bad_rate``, ``checkpoint_limit``, …, see ``audiofork.platform._input``);
+    (``bad_json``, ``bad_rate``, ``checkpoint_limit``, …: the kinds are listed in
+    :mod:`audiofork.platform`);
     ``detail`` is for people, at most a few hundred characters."""
 
     kind: str
