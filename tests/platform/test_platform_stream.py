@@ -293,6 +293,12 @@ def test_checkpoints_past_the_owed_budget_are_refused_at_once() -> None:
     names = [m["name"][0] for m in sent(stream) if m["event"] == "playedStream"]
     assert names == ["0", "1", "2"]
     assert isinstance(stream.receive(checkpoint(name))[0], CheckpointReceived)  # room again
+    stream.receive(play_audio(ramp(800)))
+    while isinstance(stream.receive(checkpoint(name))[0], CheckpointReceived):
+        pass  # fill the budget again
+    stream.receive(CLEAR)  # drops the pending ones: their room is free at once
+    assert stream.checkpoints_pending == 0
+    assert isinstance(stream.receive(checkpoint(name))[0], CheckpointReceived)
 
 
 def test_a_flood_of_answers_is_paced_behind_media() -> None:
