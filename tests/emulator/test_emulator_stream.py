@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import itertools
 import json
 import pathlib
@@ -167,6 +168,20 @@ def media_of(messages: list[dict[str, Any]], track: str = "inbound") -> list[dic
     return [m for m in messages if m["event"] == "media" and m["media"]["track"] == track]
 
 
+async def wait_until(predicate: Callable[[], bool]) -> None:
+    async with asyncio.timeout(TIMEOUT_S):
+        while not predicate():
+            await asyncio.sleep(0.001)
+
+
+def ramp_pcm(n: int) -> Pcm:
+    return np.arange(1, n + 1, dtype=np.int16)
+
+
+def checkpoint_message(name: str) -> str:
+    return json.dumps({"event": "checkpoint", "streamId": "s", "name": name})
+
+
 @pytest.mark.parametrize(
     ("content_type", "encoding", "rate", "frame_bytes"),
     [
@@ -276,14 +291,18 @@ async def test_pacing_follows_the_virtual_clock() -> None:
 
 
 async def test_bidirectional_echo_checkpoint_and_clear(tmp_path: pathlib.Path) -> None:
+    """On a clock stepped by hand, each step taken once the app and the runner have handled
+    everything the other sent, so what plays when is exact."""
     received: list[dict[str, Any]] = []
     echoed: list[str] = []
+    replies_sent = 0
 
     async def app(ws: ServerConnection) -> None:
+        nonlocal replies_sent
         async for text in ws:
             message = json.loads(text)
-            received.append(message)
             event = message["event"]
+            replies: list[str] = []
             if event == "media":
                 chunk = message["media"]["chunk"]
                 echo = {
@@ -297,20 +316,35 @@ async def test_bidirectional_echo_checkpoint_and_clear(tmp_path: pathlib.Path) -
                 }
                 if chunk <= 10:
                     echoed.append(message["media"]["payload"])
-                    await ws.send(json.dumps(echo))
+                    replies.append(json.dumps(echo))
                 if chunk == 10:
-                    await ws.send(
-                        json.dumps({"event": "checkpoint", "streamId": "s", "name": "ten"})
-                    )
+                    replies.append(checkpoint_message("ten"))
             elif event == "playedStream" and message["name"] == "ten":
                 # Queue 3 s, checkpoint it, then barge in: the checkpoint must never come back.
-                await ws.send(play_audio(tone(700, 8000, 3.0), 8000))
-                await ws.send(json.dumps({"event": "checkpoint", "streamId": "s", "name": "lost"}))
-                await ws.send(json.dumps({"event": "clearAudio", "streamId": "s"}))
+                replies.append(play_audio(tone(700, 8000, 3.0), 8000))
+                replies.append(checkpoint_message("lost"))
+                replies.append(json.dumps({"event": "clearAudio", "streamId": "s"}))
             elif event == "clearedAudio":
-                await ws.send(json.dumps({"event": "checkpoint", "streamId": "s", "name": "empty"}))
+                replies.append(checkpoint_message("empty"))
             elif event == "playedStream" and message["name"] == "empty":
-                await ws.send(json.dumps({"event": "stop", "streamId": "s"}))
+                replies.append(json.dumps({"event": "stop", "streamId": "s"}))
+            replies_sent += len(replies)  # counted before it is seen as received
+            received.append(message)
+            for reply in replies:
+                await ws.send(reply)
+
+    def settled(frame: int) -> bool:
+        """The runner has passed ``frame``'s boundary, and each side has handled all the
+        other sent (or the stream has ended)."""
+        if task.done():
+            return True
+        stats = h.runner.stats
+        if stats.media_sent["inbound"] < frame:
+            return False
+        queued = 1 + stats.media_sent["inbound"]  # start, media
+        queued += stats.checkpoints_acknowledged + stats.clears_answered
+        handled = stats.play_audio_received + stats.checkpoints_received + stats.clears
+        return len(received) == queued and handled == replies_sent
 
     async with app_server(app) as url:
         h = Harness(
@@ -320,8 +354,16 @@ async def test_bidirectional_echo_checkpoint_and_clear(tmp_path: pathlib.Path) -
             content_type="audio/x-mulaw;rate=8000",
             stream_timeout=30.0,
             caller="tone:450",
+            manual=True,
         )
-        end = await h.run()
+        task = asyncio.ensure_future(h.run())
+        frame = 0
+        while not task.done():
+            await wait_until(functools.partial(settled, frame))
+            frame += 1
+            h.time.advance(frame * 0.02 + 1e-6 - h.time.now())
+            assert frame < 200
+        end = await task
 
     assert end == StreamEnd("completed", "app_stop")
     answers = [m for m in received if m["event"] in ("playedStream", "clearedAudio")]
@@ -787,12 +829,6 @@ class RecordingApp:
         return [name for event, name in self.log if event == "playedStream"]
 
 
-async def wait_until(predicate: Callable[[], bool]) -> None:
-    async with asyncio.timeout(TIMEOUT_S):
-        while not predicate():
-            await asyncio.sleep(0.001)
-
-
 async def test_a_manual_clock_steps_the_stream_frame_by_frame() -> None:
     """Five frames of app audio queued before the first boundary play in frames 1-5; the
     checkpoint after them is answered at the sixth boundary, right after its media."""
@@ -822,14 +858,6 @@ async def test_a_manual_clock_steps_the_stream_frame_by_frame() -> None:
     assert not played[:160].any() and not played[960:].any()
     assert np.array_equal(played[160:960], reply)
     assert h.runner.stats.played_ms == 100.0
-
-
-def ramp_pcm(n: int) -> Pcm:
-    return np.arange(1, n + 1, dtype=np.int16)
-
-
-def checkpoint_message(name: str) -> str:
-    return json.dumps({"event": "checkpoint", "streamId": "s", "name": name})
 
 
 async def test_a_burst_of_checkpoints_is_answered_paced_while_media_flows() -> None:

@@ -31,7 +31,7 @@ def test_playout_plays_a_frame_per_tick_then_silence() -> None:
     playout = Playout(8000, 160)
     assert playout.push(ramp(400), 8000) == 400
     first = playout.tick()  # nothing was playing before the first tick
-    assert (first.audio_samples, first.chunk.any(), first.finished) == (0, False, [])
+    assert (first.audio_samples, bool(first.chunk.any()), first.finished) == (0, False, [])
     chunks = [playout.tick() for _ in range(4)]
     assert [c.audio_samples for c in chunks] == [160, 160, 80, 0]
     played = np.concatenate([c.chunk for c in chunks])
