@@ -70,15 +70,16 @@ def peak_bytes(call: Callable[[], Any]) -> int:
         tracemalloc.stop()
 
 
-def work(build: Callable[[int], tuple[StreamSession, Callable[[], Any]]], n: int) -> tuple[int, int]:
+# Builds a session holding n items and returns the call to measure on it.
+Build = Callable[[int], Callable[[], Any]]
+
+
+def work(build: Build, n: int) -> tuple[int, int]:
     """(lines, peak bytes) of one call on a session built to hold ``n`` items."""
-    session, call = build(n)
-    lines = lines_run(call)
-    session, call = build(n)
-    return lines, peak_bytes(call)
+    return lines_run(build(n)), peak_bytes(build(n))
 
 
-def assert_constant(build: Callable[[int], tuple[StreamSession, Callable[[], Any]]]) -> None:
+def assert_constant(build: Build) -> None:
     small, large = work(build, N), work(build, 10 * N)
     assert large[0] <= 3 * small[0] + 20, f"lines: {small[0]} at {N}, {large[0]} at {10 * N}"
     assert large[1] <= 3 * small[1] + 4096, f"bytes: {small[1]} at {N}, {large[1]} at {10 * N}"
@@ -108,9 +109,9 @@ def with_held(n: int) -> StreamSession:
 
 
 def test_an_in_order_played_stream_is_constant_work() -> None:
-    def build(n: int) -> tuple[StreamSession, Callable[[], Any]]:
+    def build(n: int) -> Callable[[], Any]:
         session = with_pending(n)
-        return session, lambda: session.receive(played_message("cp-1"))
+        return lambda: session.receive(played_message("cp-1"))
 
     assert_constant(build)
 
@@ -144,9 +145,9 @@ def test_confirming_every_checkpoint_in_turn_is_linear_in_all() -> None:
     ],
 )
 def test_reading_the_timeline_while_holding_is_constant_work(read: Callable[[Any], Any]) -> None:
-    def build(n: int) -> tuple[StreamSession, Callable[[], Any]]:
+    def build(n: int) -> Callable[[], Any]:
         session = with_held(n)
-        return session, lambda: read(session)
+        return lambda: read(session)
 
     assert_constant(build)
 
@@ -166,13 +167,13 @@ def test_reading_the_timeline_while_holding_is_constant_work(read: Callable[[Any
     ],
 )
 def test_a_call_while_holding_is_constant_work(call: Callable[[Any], Any]) -> None:
-    def build(n: int) -> tuple[StreamSession, Callable[[], Any]]:
+    def build(n: int) -> Callable[[], Any]:
         session = with_held(n)
         session.clear()  # a second clear: the first answer does not release the hold
         for _ in range(n):
             session.play(FRAME, 16000)
             session.checkpoint()
-        return session, lambda: call(session)
+        return lambda: call(session)
 
     assert_constant(build)
 
@@ -190,20 +191,20 @@ def test_a_call_while_holding_is_constant_work(call: Callable[[Any], Any]) -> No
 def test_a_call_with_many_pending_checkpoints_is_constant_work(
     call: Callable[[Any], Any],
 ) -> None:
-    def build(n: int) -> tuple[StreamSession, Callable[[], Any]]:
+    def build(n: int) -> Callable[[], Any]:
         session = with_pending(n)
-        return session, lambda: call(session)
+        return lambda: call(session)
 
     assert_constant(build)
 
 
 def test_media_before_start_is_constant_work_per_message() -> None:
-    def build(n: int) -> tuple[StreamSession, Callable[[], Any]]:
+    def build(n: int) -> Callable[[], Any]:
         session = StreamSession(playback_format=af.MediaFormat("audio/x-l16", 16000))
         for i in range(n):
             session.receive(media_message(l16(np.zeros(8, np.int16)), i + 1))
             session.play(FRAME, 16000)
             session.checkpoint()
-        return session, lambda: (session.receive(MEDIA), session.queued_ms, session.playable_ms)
+        return lambda: (session.receive(MEDIA), session.queued_ms, session.playable_ms)
 
     assert_constant(build)
