@@ -15,6 +15,13 @@ class Clock:
         return self.now
 
 
+def take(box: Outbox) -> list[str]:
+    """Drain the outbox as the session does."""
+    box.release_if_due()
+    out, box.messages = box.messages, []
+    return out
+
+
 def outbox() -> tuple[Outbox, Playback, Clock]:
     clock = Clock()
     playback = Playback(clock)
@@ -28,8 +35,8 @@ def test_frames_and_checkpoints_leave_in_order_and_frames_advance_the_timeline()
     box.add_frames([])
     box.add_stop("stop")
     assert box.frames == 2 and playback.sent_ms == 40.0
-    assert box.take() == ["f1", "f2", "cp", "stop"]
-    assert box.take() == [] and box.messages == []
+    assert take(box) == ["f1", "f2", "cp", "stop"]
+    assert take(box) == [] and box.messages == []
 
 
 def test_after_a_clear_audio_is_held_until_the_clear_is_answered() -> None:
@@ -39,12 +46,12 @@ def test_after_a_clear_audio_is_held_until_the_clear_is_answered() -> None:
     box.add_frames(["f1", "f2", "f3"])
     assert box.add_checkpoint("cp") is False
     playback.mark("cp", 60.0, sent=False)
-    assert box.take() == ["clear"]
+    assert take(box) == ["clear"]
     assert (box.held_ms, box.frames, playback.sent_ms) == (60.0, 0, 0.0)
     assert playback.confirm("cp") == []  # held: it cannot have played
     box.clear_answered()
     assert not box.holding and box.held_ms == 0.0
-    assert box.take() == ["f1", "f2", "f3", "cp"]
+    assert take(box) == ["f1", "f2", "f3", "cp"]
     assert (box.frames, playback.sent_ms) == (3, 60.0)
     assert playback.confirm("cp") == [("cp", 60.0)]
 
@@ -57,7 +64,7 @@ def test_the_hold_waits_for_an_answer_to_every_clear() -> None:
     box.clear_answered()
     assert box.holding and box.clears_unanswered == 1
     box.clear_answered()
-    assert not box.holding and box.take() == ["clear", "clear", "f"]
+    assert not box.holding and take(box) == ["clear", "clear", "f"]
     box.clear_answered()  # an answer nobody waits for changes nothing
     assert box.clears_unanswered == 0
 
@@ -70,7 +77,7 @@ def test_the_hold_ends_at_the_deadline_and_a_late_answer_does_not_count() -> Non
     box.release_if_due()
     assert box.holding
     clock.now += 0.001
-    assert box.take() == ["clear", "f"] and not box.holding
+    assert take(box) == ["clear", "f"] and not box.holding
     assert box.clears_unanswered == 0
     box.add_clear("again", HOLD_AFTER_CLEAR_S)
     box.clear_answered()
@@ -91,7 +98,7 @@ def test_without_a_hold_a_clear_only_counts_the_answer_it_waits_for() -> None:
     box.add_clear("clear", None)
     assert not box.holding and box.clears_unanswered == 1
     box.add_frames(["f"])
-    assert box.take() == ["clear", "f"]
+    assert take(box) == ["clear", "f"]
 
 
 def test_dropping_held_audio_reports_it_and_counts_no_frames() -> None:
@@ -100,7 +107,7 @@ def test_dropping_held_audio_reports_it_and_counts_no_frames() -> None:
     box.add_frames(["f1", "f2"])
     assert box.drop_held() == 40.0 and box.held_ms == 0.0
     box.clear_answered()
-    assert box.take() == ["clear"] and box.frames == 0 and playback.sent_ms == 0.0
+    assert take(box) == ["clear"] and box.frames == 0 and playback.sent_ms == 0.0
 
 
 def test_the_end_drops_held_audio_and_a_lost_connection_the_unsent_messages() -> None:
@@ -112,4 +119,4 @@ def test_the_end_drops_held_audio_and_a_lost_connection_the_unsent_messages() ->
     assert not box.holding and box.held_ms == 0.0
     assert box.messages == ["sent", "clear"]
     box.drop()
-    assert box.take() == []
+    assert take(box) == []

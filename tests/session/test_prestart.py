@@ -122,7 +122,7 @@ def test_audio_and_checkpoints_are_counted_at_once_and_sent_in_order_at_start() 
     assert prestart.checkpoint("second") == 100.0
     box = outbox()
     assert prestart.begin(STREAM_ID, box) is encoder  # one encoder, now addressed
-    events = [json.loads(text) for text in box.take()]
+    events = [json.loads(text) for text in box.messages]
     assert [m["event"] for m in events] == ["playAudio"] * 2 + ["checkpoint"] + [
         "playAudio"
     ] * 3 + ["checkpoint"]
@@ -141,7 +141,7 @@ def test_audio_kept_before_start_is_the_audio_an_addressed_encoder_sends() -> No
         sent += direct.push(chunk, 24000)
     box = outbox()
     early.begin(STREAM_ID, box)
-    assert box.take() == sent
+    assert box.messages == sent
 
 
 def test_a_name_the_message_cannot_carry_is_refused_before_anything_is_kept() -> None:
@@ -152,7 +152,7 @@ def test_a_name_the_message_cannot_carry_is_refused_before_anything_is_kept() ->
     assert (prestart.queued_ms, prestart.playable_ms) == (30.0, 20.0)
     box = outbox()
     prestart.begin(STREAM_ID, box)
-    assert [json.loads(t)["event"] for t in box.take()] == ["playAudio"]
+    assert [json.loads(t)["event"] for t in box.messages] == ["playAudio"]
 
 
 def test_clear_drops_the_audio_and_checkpoints_kept() -> None:
@@ -164,14 +164,14 @@ def test_clear_drops_the_audio_and_checkpoints_kept() -> None:
     assert prestart.queued_ms == 0.0
     box = outbox()
     prestart.begin(STREAM_ID, box)
-    assert box.take() == []
+    assert box.messages == []
 
 
 def test_without_a_format_nothing_is_kept_and_start_hands_over_no_encoder() -> None:
     prestart = PreStart(None, 20)
     assert (prestart.queued_ms, prestart.playable_ms, prestart.clear()) == (0.0, 0.0, 0.0)
     box = outbox()
-    assert prestart.begin(STREAM_ID, box) is None and box.take() == []
+    assert prestart.begin(STREAM_ID, box) is None and box.messages == []
 
 
 def test_discard_forgets_everything() -> None:

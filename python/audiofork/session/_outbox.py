@@ -42,7 +42,8 @@ class Outbox:
         self._playback = playback
         self._frame_ms = frame_ms
         self._clock = clock
-        #: Messages to send, oldest first.
+        #: Messages to send, oldest first; the session drains it (after
+        #: :meth:`release_if_due`).
         self.messages: list[str] = []
         #: ``playAudio`` frames put in :attr:`messages` so far.
         self.frames = 0
@@ -124,13 +125,6 @@ class Outbox:
         if frames:
             self.frames += len(frames)
             self._playback.send(len(frames) * self._frame_ms)
-
-    def take(self) -> list[str]:
-        """The messages to send, in order; releases held audio first if due."""
-        if self.hold_until is not None:
-            self.release_if_due()
-        out, self.messages = self.messages, []
-        return out
 
     def end(self) -> None:
         """The stream ended: held audio is dropped, nothing is held any more."""

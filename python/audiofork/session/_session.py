@@ -495,4 +495,8 @@ class StreamSession:
 
     def data_to_send(self) -> list[str]:
         """Wire messages to send, in order; drains the outbox."""
-        return self._outbox.take()
+        outbox = self._outbox
+        if outbox.hold_until is not None:
+            outbox.release_if_due()
+        out, outbox.messages = outbox.messages, []
+        return out
