@@ -42,7 +42,7 @@ def test_frames_and_checkpoints_leave_in_order_and_frames_advance_the_timeline()
 def test_after_a_clear_audio_is_held_until_the_clear_is_answered() -> None:
     box, playback, clock = outbox()
     box.add_clear("clear", HOLD_AFTER_CLEAR_S)
-    assert box.holding and box.hold_until == clock.now + HOLD_AFTER_CLEAR_S
+    assert box.hold_until == clock.now + HOLD_AFTER_CLEAR_S
     box.add_frames(["f1", "f2", "f3"])
     assert box.add_checkpoint("cp") is False
     playback.mark("cp", 60.0, sent=False)
@@ -50,7 +50,7 @@ def test_after_a_clear_audio_is_held_until_the_clear_is_answered() -> None:
     assert (box.held_ms, box.frames, playback.sent_ms) == (60.0, 0, 0.0)
     assert playback.confirm("cp") == []  # held: it cannot have played
     box.clear_answered()
-    assert not box.holding and box.held_ms == 0.0
+    assert box.hold_until is None and box.held_ms == 0.0
     assert take(box) == ["f1", "f2", "f3", "cp"]
     assert (box.frames, playback.sent_ms) == (3, 60.0)
     assert playback.confirm("cp") == [("cp", 60.0)]
@@ -62,9 +62,9 @@ def test_the_hold_waits_for_an_answer_to_every_clear() -> None:
     box.add_clear("clear", HOLD_AFTER_CLEAR_S)
     box.add_frames(["f"])
     box.clear_answered()
-    assert box.holding and box.clears_unanswered == 1
+    assert box.hold_until is not None and box.clears_unanswered == 1
     box.clear_answered()
-    assert not box.holding and take(box) == ["clear", "clear", "f"]
+    assert box.hold_until is None and take(box) == ["clear", "clear", "f"]
     box.clear_answered()  # an answer nobody waits for changes nothing
     assert box.clears_unanswered == 0
 
@@ -75,13 +75,13 @@ def test_the_hold_ends_at_the_deadline_and_a_late_answer_does_not_count() -> Non
     box.add_frames(["f"])
     clock.now += HOLD_AFTER_CLEAR_S - 0.001
     box.release_if_due()
-    assert box.holding
+    assert box.hold_until is not None
     clock.now += 0.001
-    assert take(box) == ["clear", "f"] and not box.holding
+    assert take(box) == ["clear", "f"] and box.hold_until is None
     assert box.clears_unanswered == 0
     box.add_clear("again", HOLD_AFTER_CLEAR_S)
     box.clear_answered()
-    assert not box.holding
+    assert box.hold_until is None
 
 
 def test_frames_added_past_the_deadline_release_the_held_ones_first() -> None:
@@ -96,7 +96,7 @@ def test_frames_added_past_the_deadline_release_the_held_ones_first() -> None:
 def test_without_a_hold_a_clear_only_counts_the_answer_it_waits_for() -> None:
     box, _, _ = outbox()
     box.add_clear("clear", None)
-    assert not box.holding and box.clears_unanswered == 1
+    assert box.hold_until is None and box.clears_unanswered == 1
     box.add_frames(["f"])
     assert take(box) == ["clear", "f"]
 
@@ -116,7 +116,7 @@ def test_the_end_drops_held_audio_and_a_lost_connection_the_unsent_messages() ->
     box.add_clear("clear", HOLD_AFTER_CLEAR_S)
     box.add_frames(["held"])
     box.end()
-    assert not box.holding and box.held_ms == 0.0
+    assert box.hold_until is None and box.held_ms == 0.0
     assert box.messages == ["sent", "clear"]
     box.drop()
     assert take(box) == []

@@ -30,6 +30,7 @@ class Outbox:
         "_clock",
         "_frame_ms",
         "_held",
+        "_held_frames",
         "_playback",
         "clears_unanswered",
         "frames",
@@ -53,21 +54,18 @@ class Outbox:
         self.held_ms = 0.0
         #: ``clearAudio`` messages sent that no ``clearedAudio`` answered yet.
         self.clears_unanswered = 0
-        # Held messages, oldest first: (text, ms of audio; 0 for a checkpoint).
-        self._held: list[tuple[str, float]] = []
-
-    @property
-    def holding(self) -> bool:
-        return self.hold_until is not None
+        # Held messages (frames and checkpoints), oldest first, and the frames among them.
+        self._held: list[str] = []
+        self._held_frames = 0
 
     def add_frames(self, frames: list[str]) -> None:
         """``playAudio`` frames: sent, or held while holding."""
         if self.hold_until is not None:
             self.release_if_due()
             if self.hold_until is not None:
-                ms = float(self._frame_ms)
-                self._held += [(frame, ms) for frame in frames]
-                self.held_ms += ms * len(frames)
+                self._held += frames
+                self._held_frames += len(frames)
+                self.held_ms = float(self._held_frames * self._frame_ms)
                 return
         count = len(frames)
         if count:
@@ -79,7 +77,7 @@ class Outbox:
         """A ``checkpoint`` message, after the frames added before it; whether it is sent
         now (``False``: held)."""
         if self.hold_until is not None:
-            self._held.append((text, 0.0))
+            self._held.append(text)
             return False
         self.messages.append(text)
         return True
@@ -107,6 +105,7 @@ class Outbox:
         """Forget the audio held (a clear, or the end of the stream); returns its ms."""
         dropped, self.held_ms = self.held_ms, 0.0
         self._held.clear()
+        self._held_frames = 0
         return dropped
 
     def release_if_due(self) -> None:
@@ -117,14 +116,11 @@ class Outbox:
     def _release(self) -> None:
         self.hold_until = None
         self.clears_unanswered = 0  # past the deadline, a late answer must not count
-        held, self._held = self._held, []
-        self.held_ms = 0.0
-        frames = [text for text, ms in held if ms]
-        self.messages += [text for text, _ in held]
+        self.messages += self._held
+        self.frames += self._held_frames
+        self._playback.send(self._held_frames * self._frame_ms)
         self._playback.all_sent()
-        if frames:
-            self.frames += len(frames)
-            self._playback.send(len(frames) * self._frame_ms)
+        self.drop_held()
 
     def end(self) -> None:
         """The stream ended: held audio is dropped, nothing is held any more."""

@@ -284,7 +284,7 @@ class StreamSession:
         return self._on_event(event)
 
     def _on_event(self, message: Event) -> list[SessionEvent]:
-        """Any message but ``media`` after start, and ``media`` before it."""
+        """Any message but ``media``: refused if only the app sends it, else handled."""
         event = check_inbound(message)
         if type(event) is Start:
             return self._on_start(event)

@@ -8,7 +8,7 @@ message or call leaves no trace, and moves its :class:`Lifecycle` only through t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
 from typing import Final, Literal, TypeAlias
@@ -99,10 +99,12 @@ class Lifecycle:
 
     state: StreamState = StreamState.AWAITING_START
     close_reason: CloseReason | None = None
+    #: ``state`` is ``CLOSED``: a plain attribute, read once per message by a driver
+    #: (an Enum member lookup is a descriptor call on Python 3.11).
+    closed: bool = field(init=False)
 
-    @property
-    def closed(self) -> bool:
-        return self.state is StreamState.CLOSED
+    def __post_init__(self) -> None:
+        self.closed = self.state is StreamState.CLOSED
 
     def check(self, trigger: Trigger) -> StreamState:
         """The state ``trigger`` leads to; ``ProtocolError`` if the table does not allow it
@@ -117,6 +119,7 @@ class Lifecycle:
     def move(self, trigger: Trigger) -> None:
         """Take the transition for ``trigger``, checked as :meth:`check` does."""
         self.state = self.check(trigger)
+        self.closed = self.state is StreamState.CLOSED
         if isinstance(trigger, CloseReason):
             self.close_reason = trigger
 
