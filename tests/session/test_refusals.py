@@ -265,13 +265,16 @@ def test_an_unencodable_checkpoint_name_before_start_is_refused_at_once() -> Non
     assert [m["event"] for m in out] == ["playAudio"] * 4
 
 
-@pytest.mark.parametrize("name", ["", "cp-\ud800"])
+@pytest.mark.parametrize(("name", "kind"), [("", "bad_value"), ("cp-\ud800", "bad_utf8")])
 @pytest.mark.parametrize("started", [False, True])
-def test_a_bad_checkpoint_name_from_the_app_is_an_argument_error(name: str, started: bool) -> None:
+def test_a_bad_checkpoint_name_from_the_app_is_an_argument_error(
+    name: str, kind: str, started: bool
+) -> None:
     session = StreamSession(playback_format=L16_16K)
     if started:
         session.receive(start_message())
     with pytest.raises(af.ArgumentError, match="name") as caught:
         session.checkpoint(name)
     assert not isinstance(caught.value, af.ProtocolError)
+    assert caught.value.kind == kind
     assert session.pending_checkpoints == ()

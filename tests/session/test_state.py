@@ -52,8 +52,9 @@ def test_a_trigger_the_table_does_not_allow_is_refused_and_changes_nothing(
         reason = trigger if isinstance(trigger, CloseReason) else None
         assert lifecycle.close_reason is reason
         return
-    with pytest.raises(af.ProtocolError, match=f"not allowed in state {state.value}"):
+    with pytest.raises(af.ProtocolError, match=f"not allowed in state {state.value}") as caught:
         lifecycle.move(trigger)
+    assert caught.value.kind == "wrong_state"
     assert (lifecycle.state, lifecycle.close_reason) == (state, None)
 
 

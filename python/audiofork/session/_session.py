@@ -89,7 +89,8 @@ class StreamSession:
         if playback_format is not None and not _playable(playback_format):
             raise FormatError(
                 f"playback_format: {playback_format.content_type} cannot be sent in playAudio"
-                " (L16 at 8000, 16000 or 24000 Hz, or μ-law at 8000 Hz)"
+                " (L16 at 8000, 16000 or 24000 Hz, or μ-law at 8000 Hz)",
+                kind="bad_encoding",
             )
         check_int("app_rate", app_rate, 1)
         check_int("frame_ms", frame_ms, 1)

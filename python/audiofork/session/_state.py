@@ -113,7 +113,8 @@ class Lifecycle:
             return TRANSITIONS[(self.state, trigger)]
         except KeyError:
             raise ProtocolError(
-                f"event: {trigger!s} is not allowed in state {self.state.value}"
+                f"event: {trigger!s} is not allowed in state {self.state.value}",
+                kind="wrong_state",
             ) from None
 
     def move(self, trigger: Trigger) -> None:
