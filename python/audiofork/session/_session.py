@@ -122,7 +122,8 @@ class StreamSession:
         self._prestart = PreStart(early if playback_format is not None else None, frame_ms)
         self._next_checkpoint = 1
         self._expected_sequence: int | None = None
-        self._messages = self._media = 0
+        # Messages counted: media, and the rest (their sum is stats["messages"]).
+        self._media = self._other_messages = 0
         self._stats = dict.fromkeys(
             ("sequence_gaps", "sequence_duplicates", "unmatched_played", "ignored_after_close"),
             0,
@@ -190,7 +191,7 @@ class StreamSession:
         """
         stats = self._stats
         return {
-            "messages": self._messages,
+            "messages": self._media + self._other_messages,
             "media": self._media,
             "frames": self._outbox.frames,
             "sequence_gaps": stats["sequence_gaps"],
@@ -263,7 +264,6 @@ class StreamSession:
             outbox = self._outbox
             if outbox.hold_until is not None:
                 outbox.release_if_due()
-            self._messages += 1
             self._media += 1
             sequence = event.sequence_number
             if sequence is not None:
@@ -304,9 +304,10 @@ class StreamSession:
         return events
 
     def _count(self, event: SessionEvent) -> None:
-        self._messages += 1
         if type(event) is Media:
             self._media += 1
+        else:
+            self._other_messages += 1
         sequence = getattr(event, "sequence_number", None)
         if sequence is not None:
             self._check_sequence(sequence)
