@@ -14,7 +14,7 @@ import audiofork as af
 from support.scripted_platform import l16, media_message, start_message, tone
 
 SESSIONS = 1000
-# Far above the ~40 KiB measured (docs/session.md): catches a leak or a per-session table
+# Far above the ~50 KiB measured (docs/session.md): catches a leak or a per-session table
 # blow-up, not small drift.
 MAX_BYTES_PER_SESSION = 256 * 1024
 
