@@ -47,7 +47,7 @@ fn frame(c: &mut Criterion) {
                 |bench| {
                     bench.iter(|| {
                         appended.clear();
-                        r.process_i16(black_box(&x), &mut appended);
+                        r.process_i16(black_box(&x), &mut appended).unwrap();
                     })
                 },
             );
