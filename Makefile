@@ -21,9 +21,11 @@ $(PY):
 	$(PY) -m pip install -q --upgrade pip
 
 # Test and bench dependencies, installed once per change of pyproject.toml.
+# Requirements whose markers do not match this Python are left out (pip would print a line
+# for each).
 $(INSTALLED): pyproject.toml | $(PY)
-	$(PY) -m pip install -q "maturin>=1.9,<2"
-	$(PY) -c 'import tomllib; d = tomllib.load(open("pyproject.toml", "rb")); o = d["project"]["optional-dependencies"]; print("\n".join(d["project"]["dependencies"] + [r for k in o for r in o[k] if not r.startswith("audiofork")]))' > $(VENV)/requirements.txt
+	$(PY) -m pip install -q "maturin>=1.9,<2" "packaging>=23"
+	$(PY) -c 'import tomllib; from packaging.requirements import Requirement as R; d = tomllib.load(open("pyproject.toml", "rb")); o = d["project"]["optional-dependencies"]; rs = d["project"]["dependencies"] + [r for k in o for r in o[k] if not r.startswith("audiofork")]; print("\n".join(r for r in rs if R(r).marker is None or R(r).marker.evaluate()))' > $(VENV)/requirements.txt
 	$(PY) -m pip install -q -r $(VENV)/requirements.txt
 	touch $@
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Check the abi3 wheel as a user gets it: installed with the emulator extra into a fresh venv
-# outside the source tree, imported, `audiofork demo` (a call through the emulator) run; and
+# outside the source tree, imported, `audiofork demo` (a call through the emulator) run; with
+# only the fastapi extra in another, the FastAPI example serving a stream; and
 # every wheel in dist/ checked by auditwheel to need nothing newer than manylinux2014 (glibc 2.17).
 # Usage: tools/check-wheel.sh VENV_BIN   (a venv's bin/ holding auditwheel)
 set -euo pipefail
@@ -19,6 +20,9 @@ trap 'rm -rf "$work"' EXIT
   venv/bin/python -c 'import audiofork, sys; print("imported", audiofork.__version__, "from", audiofork.__file__); sys.exit("site-packages" not in audiofork.__file__)'
   venv/bin/audiofork demo --speed 4
 )
+"$python" -m venv "$work/fastapi"
+"$work/fastapi/bin/python" -m pip install -q "$wheel[fastapi]"
+"$work/fastapi/bin/python" tools/fastapi-extra-check.py examples/fastapi_app.py
 for whl in dist/*.whl; do
   report=$("$bin/auditwheel" show "$whl" | tr '\n' ' ')
   glibc=$(grep -oP 'consistent with the following platform tag: "manylinux_2_\K[0-9]+' <<<"$report" || true)
