@@ -221,8 +221,9 @@ impl InboundDecoder {
 }
 
 /// Inputs at least this many samples long have room for their output reserved first, so a
-/// push too large for memory is an error rather than an abort; shorter ones (every per-frame
-/// push) cannot exhaust memory and skip the check.
+/// push too large for memory is an error naming `pcm`, the argument it came in, and the
+/// float path's conversion into the queue cannot abort; shorter ones (every per-frame push)
+/// cannot exhaust memory and skip the check.
 const RESERVE_FROM: usize = 1 << 16;
 
 /// Room in `buffer` for what `resampler` makes of `len` input samples, or an error when the
@@ -347,7 +348,7 @@ impl OutboundEncoder {
     pub fn push_i16(&mut self, samples: &[i16], rate: u32, out: &mut Batch) -> Result<()> {
         let index = self.resampler(rate)?;
         reserve_output(&self.resamplers[index], samples.len(), &mut self.pending)?;
-        self.resamplers[index].process_i16(samples, &mut self.pending);
+        self.resamplers[index].process_i16(samples, &mut self.pending)?;
         self.emit_frames(out);
         Ok(())
     }
@@ -358,7 +359,7 @@ impl OutboundEncoder {
         self.floats.clear();
         reserve_output(&self.resamplers[index], samples.len(), &mut self.floats)?;
         reserve_output(&self.resamplers[index], samples.len(), &mut self.pending)?;
-        self.resamplers[index].process_f32(samples, &mut self.floats);
+        self.resamplers[index].process_f32(samples, &mut self.floats)?;
         let start = self.pending.len();
         self.pending.resize(start + self.floats.len(), 0);
         pcm::f32_to_i16_slice(&self.floats, &mut self.pending[start..]);
