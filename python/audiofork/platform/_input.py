@@ -14,14 +14,12 @@ from typing import TypeAlias
 from audiofork import wire
 from audiofork.codec import decode_payload
 from audiofork.errors import AudioforkError
-from audiofork.events import Checkpoint, ClearAudio, PlayAudio, Stop, UnknownEvent
+from audiofork.events import APP_COMMANDS, Checkpoint, ClearAudio, PlayAudio, Stop, UnknownEvent
 from audiofork.formats import MediaFormat
 from audiofork.platform._notices import Pcm
 
-__all__ = ["AppCommand", "AudioCommand", "Refusal", "read_app_message", "shorten"]
+__all__ = ["AudioCommand", "Command", "Refusal", "read_app_message", "shorten"]
 
-#: What an app may send (PROTOCOL §3).
-APP_COMMANDS = (PlayAudio, Checkpoint, ClearAudio, Stop)
 #: The longest ``detail`` of a refusal (characters).
 MAX_DETAIL_CHARS = 300
 
@@ -42,7 +40,7 @@ class AudioCommand:
     media_format: MediaFormat
 
 
-AppCommand: TypeAlias = AudioCommand | Checkpoint | ClearAudio | Stop
+Command: TypeAlias = AudioCommand | Checkpoint | ClearAudio | Stop
 
 
 def shorten(text: str, limit: int = MAX_DETAIL_CHARS) -> str:
@@ -58,7 +56,7 @@ def _refused(exc: AudioforkError) -> Refusal:
 
 def read_app_message(
     message: str | bytes | bytearray | memoryview, *, max_bytes: int, bidirectional: bool
-) -> AppCommand | Refusal:
+) -> Command | Refusal:
     """``message`` (a WebSocket frame's data) as a command, or why it is refused."""
     if isinstance(message, (bytes, bytearray, memoryview)):
         return Refusal("binary", f"binary WebSocket frame ({memoryview(message).nbytes} bytes)")
