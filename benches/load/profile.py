@@ -6,7 +6,7 @@ while the generator places N calls, each sample put in one part of the stack.
 
 ``--before REV`` profiles each app a second time with the package as it was at git
 revision ``REV`` (its ``python/`` tree, with this tree's built extension), to show what a
-change did.
+change did; ``--before-tree DIR`` with the package in the ``python/`` folder ``DIR``.
 
 Samples of a loop waiting in epoll are left out. A sample belongs to the innermost frame
 that names a part (frames of libc, the kernel or CPython's own object code name none, so
@@ -124,7 +124,8 @@ def profile(
         pids = run.family(process.pid)
         cpu0 = sum(run.Proc(p).cpu_s() for p in pids)
         generator = subprocess.Popen(
-            ["taskset", "-c", run.GENERATOR_CORE, run.PY, "-m", "audiofork.loadtest.generator",
+            [*run.NICE, "taskset", "-c", run.GENERATOR_CORE, run.PY,
+             "-m", "audiofork.loadtest.generator",
              f"ws://127.0.0.1:{port}/ws", "--calls", str(calls), "--ramp", str(ramp),
              "--seconds", str(ramp + seconds + 2)],
             stdout=subprocess.PIPE, text=True,
@@ -165,12 +166,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--rate", type=int, default=250, help="samples per second")
     parser.add_argument("--out", type=Path, help="append the results to this JSON file")
-    parser.add_argument("--before", help="also profile the package at this git revision")
+    before = parser.add_mutually_exclusive_group()
+    before.add_argument("--before", help="also profile the package at this git revision")
+    before.add_argument(
+        "--before-tree", type=Path, help="also profile the package in this python/ folder"
+    )
     args = parser.parse_args()
     apps = [a for a in run.APPS if not args.apps or any(s in a.name for s in args.apps)]
     versions: list[tuple[str, Path | None]] = [("this tree", None)]
     if args.before:
         versions.insert(0, (f"before ({args.before})", package_at(args.before)))
+    elif args.before_tree:
+        versions.insert(0, ("before", args.before_tree.resolve()))
     results = []
     for app in apps:
         if app.command[0] == run.PIPECAT_PY and not Path(run.PIPECAT_PY).exists():
