@@ -37,9 +37,14 @@ PY = sys.executable
 PIPECAT_PY = str(ROOT / ".venv-pipecat" / "bin" / "python")
 TICKS = os.sysconf("SC_CLK_TCK")
 APP_CORE, GENERATOR_CORE = "0", "1"
-# Priority of the app and the generator (nice): ahead of other work on a shared machine, so
-# that the figures are theirs; only where allowed (root), else the default.
-NICE = ["nice", "-n", os.environ.get("LOAD_NICE", "-10")] if os.geteuid() == 0 else []
+# The app and the generator run ahead of other work on a shared machine (round-robin
+# real-time priority 1, which the kernel caps at 95 % of each core), so that what is
+# measured is theirs; only where allowed (root) and unless LOAD_REALTIME=0.
+NICE = (
+    ["chrt", "--rr", "1"]
+    if os.geteuid() == 0 and os.environ.get("LOAD_REALTIME", "1") != "0"
+    else []
+)
 LADDER = (50, 100, 200, 400, 800, 1600, 3200)
 
 
