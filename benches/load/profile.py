@@ -18,6 +18,8 @@ they count for their caller):
 - ``plumbing``: ``AudioStream`` (``audiofork/aio``) and the transport adapters;
 - ``app``: the app's own code (the echo handler);
 - ``transport``: the WebSocket library and its HTTP and socket layers;
+- ``socket I/O``: the kernel's side of reading and writing sockets (a sample in a
+  ``send``/``recv``/``write``/``read`` system call, whoever made it);
 - ``event loop``: asyncio, uvloop and libuv.
 
 Prints one JSON object per app: the share of busy samples per part, and the same in CPU-ms
@@ -73,6 +75,11 @@ PARTS: list[tuple[str, tuple[str, ...]]] = [
 
 
 IDLE = ("epoll_wait", "epoll_pwait", "select.epoll.poll", "(selectors.py")
+#: System calls that move a socket's bytes: the kernel's share, whoever made the call.
+SOCKET_IO = tuple(
+    f"{call} (libc"
+    for call in ("send", "sendmsg", "sendto", "write", "writev", "recv", "recvmsg", "read")
+)
 
 
 def part_of(stack: list[str]) -> str:
@@ -80,6 +87,8 @@ def part_of(stack: list[str]) -> str:
     waiting in epoll (py-spy counts a native stack there as running)."""
     if any(mark in stack[-1] for mark in IDLE):
         return "idle"
+    if stack[-1].startswith(SOCKET_IO):
+        return "socket I/O"
     for frame in reversed(stack):
         for part, marks in PARTS:
             if any(mark in frame for mark in marks):
@@ -132,7 +141,7 @@ def profile(
         )  # fmt: skip
         time.sleep(ramp + 0.5)
         subprocess.run(
-            [str(Path(run.PY).with_name("py-spy")), "record", "--pid", str(process.pid),
+            [*run.NICE, str(Path(run.PY).with_name("py-spy")), "record", "--pid", str(process.pid),
              "--duration", str(int(seconds)), "--rate", str(rate), "--format", "raw",
              "--native", "--subprocesses", "--output", str(out)],
             check=True, capture_output=True,

@@ -152,8 +152,8 @@ def markdown(data: dict[str, Any]) -> str:
         ]
     profiles = data.get("profiles", [])
     if profiles:
-        parts = ["core", "session", "plumbing", "app", "transport", "event loop", "codec libs",
-                 "pipecat", "other"]  # fmt: skip
+        parts = ["core", "session", "plumbing", "app", "transport", "event loop", "socket I/O",
+                 "codec libs", "pipecat", "other"]  # fmt: skip
         lines += [
             "## Where the CPU goes (py-spy)",
             "",
