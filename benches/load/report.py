@@ -85,7 +85,12 @@ def markdown(data: dict[str, Any]) -> str:
         "",
         "Load average (1, 5, 15 min) at the start and after each app: "
         + "; ".join("/".join(f"{x:.2f}" for x in load) for load in loads)
-        + ". The machine is shared: absolute figures move with its load, the ratios less.",
+        + ". The machine is shared: absolute figures move with its load, the ratios less."
+        + "".join(
+            f" {r['app']} was run again at {r['when']} (load average "
+            f"{'/'.join(f'{x:.2f}' for x in r['loadavg'][0])}): {r['why']}."
+            for r in env.get("reruns", [])
+        ),
         "",
         "Each app ran pinned to core 0, the generator to core 1 "
         "(`python -m audiofork.loadtest.generator`). Calls are real-time μ-law 8 kHz echo "
