@@ -1,0 +1,481 @@
+"""The benchmark report: a pytest-benchmark JSON run turned into ratio tables, Markdown and plots.
+
+    python benches/report.py RUN.json [--out benches/results]
+
+writes ``report.md`` and the PNG figures into ``--out`` (``make bench`` does both steps).
+The same ratio table is printed at the end of every timed pytest run (benches/conftest.py).
+
+Every benchmark belongs to a group: the same work done by audiofork and by its peers. The
+reference of a group is its first benchmark whose name contains ``audiofork``; each entry's
+ratio is its median time over the reference's, from the same run (above 1: audiofork is
+faster). Times are per frame where a benchmark handles many (``extra_info["frames"]``).
+Groups come from any bench module, so suites added later appear without changes here.
+
+The load curve is drawn from ``benches/results/load.json`` when that file exists (the load
+generator writes it), in this form; anything else is reported as unreadable, never guessed::
+
+    {"rows": [{"app": "echo_bot websockets", "calls": 200, "cpu_ms_per_call_s": 4.9,
+               "p99_ms": 8.1}, ...]}
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+RESULTS = Path(__file__).parent / "results"
+LOAD_JSON = RESULTS / "load.json"
+PACKAGES = (
+    "audiofork",
+    "numpy",
+    "soxr",
+    "scipy",
+    "orjson",
+    "pybase64",
+    "audioop-lts",
+    "websockets",
+    "aiohttp",
+    "starlette",
+    "uvicorn",
+    "pytest-benchmark",
+    "matplotlib",
+)
+SIMD_FLAGS = ("sse2", "ssse3", "sse4_1", "sse4_2", "avx", "avx2", "fma", "bmi2", "avx512f")
+MODULES = {
+    "bench_codec.py": (
+        "Codec",
+        "G.711 and base64 payloads against `audioop`, numpy tables and the standard library.",
+    ),
+    "bench_pipeline.py": (
+        "Per-frame pipelines",
+        "3,000 `media` messages in and 60 s of TTS out, against the pipecat-style path "
+        "(json + base64 + audioop + soxr) and the fastest Python glue (orjson + pybase64); "
+        "parsing against `json.loads`.",
+    ),
+    "bench_latency.py": (
+        "Per-frame latency",
+        "Each 20 ms step timed on its own (`perf_counter_ns`, about 0.1 µs, included).",
+    ),
+    "bench_resample.py": (
+        "Resampler",
+        "The streaming resampler against soxr HQ/VHQ streams, per-frame `soxr.resample` and "
+        "`scipy.signal.resample_poly`, and `audioop.ratecv`; per 20 ms frame and in bulk.",
+    ),
+    "bench_session.py": (
+        "Session overhead",
+        "`StreamSession` over the bare pipelines it wraps: Δ is the session's cost per frame.",
+    ),
+    "bench_aio.py": ("AudioStream", "`AudioStream`'s plumbing over the session it drives."),
+    "bench_transport.py": (
+        "Transports",
+        "One 20 ms `media` message in flight over loopback, its answer awaited: the bare echo "
+        "(the transport's own cost) against `AudioStream` echoing the audio, per transport.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One benchmark of a run, timed per unit (frame or call)."""
+
+    name: str
+    module: str
+    group: str
+    median_s: float
+    q1_s: float
+    q3_s: float
+    rounds: int
+    frames: int
+    extra: dict[str, Any]
+
+    @classmethod
+    def from_json(cls, bench: dict[str, Any]) -> Entry:
+        stats, extra = bench["stats"], bench.get("extra_info", {})
+        frames = int(extra.get("frames", 1))
+        return cls(
+            name=bench["name"].removeprefix("test_"),
+            module=Path(bench["fullname"].partition("::")[0]).name,
+            group=bench.get("group") or bench["name"],
+            median_s=stats["median"] / frames,
+            q1_s=stats["q1"] / frames,
+            q3_s=stats["q3"] / frames,
+            rounds=int(stats["rounds"]),
+            frames=frames,
+            extra=extra,
+        )
+
+    @property
+    def label(self) -> str:
+        """The parameters when the name has them (`inbound[audiofork]` -> `audiofork`)."""
+        return self.name.partition("[")[2].rstrip("]") or self.name
+
+    @property
+    def ours(self) -> bool:
+        return "audiofork" in self.name
+
+    @property
+    def unit(self) -> str:
+        return "frame" if self.frames > 1 else "call"
+
+    def throughput(self) -> str:
+        samples = self.extra.get("out_samples") or self.extra.get("samples")
+        if samples:
+            return f"{samples / (self.median_s * self.frames) / 1e6:,.1f} M samples/s"
+        return f"{1 / self.median_s:,.0f} {self.unit}s/s"
+
+
+@dataclass
+class Group:
+    name: str
+    module: str
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def reference(self) -> Entry | None:
+        return next((e for e in self.entries if e.ours), None)
+
+    def ratio(self, entry: Entry) -> float | None:
+        ref = self.reference
+        return entry.median_s / ref.median_s if ref is not None else None
+
+
+def group(entries: Iterable[Entry]) -> list[Group]:
+    """Entries by group, groups and entries in the order they ran."""
+    groups: dict[str, Group] = {}
+    for entry in entries:
+        groups.setdefault(entry.group, Group(entry.group, entry.module)).entries.append(entry)
+    return list(groups.values())
+
+
+def timed(benchmarks: Iterable[dict[str, Any]]) -> list[Entry]:
+    return [Entry.from_json(b) for b in benchmarks if b.get("stats")]
+
+
+def us(seconds: float) -> str:
+    value = seconds * 1e6
+    return f"{value:,.3f}" if value < 10 else f"{value:,.1f}" if value < 1000 else f"{value:,.0f}"
+
+
+def ratio_lines(groups: Sequence[Group]) -> list[str]:
+    """The ratio table as text: each group's reference, then every other entry's median and
+    its ratio to the reference."""
+    lines = [
+        "audiofork vs peers, one run (median per frame, or per call; ratio = time / "
+        "audiofork's: above 1, audiofork is faster)"
+    ]
+    for g in groups:
+        ref = g.reference
+        head = f"{ref.name} {us(ref.median_s)} µs/{ref.unit}" if ref else "no audiofork entry"
+        lines.append(f"  {g.name}  [{head}]")
+        for entry in g.entries:
+            if entry is ref:
+                continue
+            ratio = g.ratio(entry)
+            shown = f"{ratio:8.2f}x" if ratio is not None else ""
+            lines.append(f"    {entry.name:<58} {us(entry.median_s):>12} µs {shown}")
+    return lines
+
+
+# --- the run's environment ------------------------------------------------------------------
+
+
+def loadavg() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def environment() -> dict[str, Any]:
+    """What the run ran on, beside pytest-benchmark's own machine_info (read at the end of
+    the run): CPU model and SIMD flags, cores, load average, package versions."""
+    cpuinfo = Path("/proc/cpuinfo")
+    fields: dict[str, str] = {}
+    for line in cpuinfo.read_text().splitlines() if cpuinfo.exists() else []:
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+    flags = fields.get("flags", "").split()
+    versions = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return {
+        "cpu_model": fields.get("model name", platform.processor()),
+        "cores": os.cpu_count(),
+        "simd_flags": sorted({f for f in flags if f in SIMD_FLAGS or f.startswith("avx512")}),
+        "cpu_flag_count": len(flags),
+        "kernel": platform.release(),
+        "python": sys.version.split()[0],
+        "packages": versions,
+        "loadavg_end": loadavg(),
+    }
+
+
+# --- Markdown -------------------------------------------------------------------------------
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" for _ in header) + "|",
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+
+
+def group_table(g: Group) -> list[str]:
+    ref = g.reference
+    rows = []
+    for e in g.entries:
+        ratio = g.ratio(e)
+        name = f"**{e.name}**" if e is ref else e.name
+        rows.append(
+            [
+                name,
+                f"{us(e.median_s)} µs/{e.unit}",
+                f"{us(e.q1_s)} to {us(e.q3_s)}",
+                e.throughput(),
+                "reference" if e is ref else f"{ratio:.2f}x" if ratio is not None else "",
+                f"{(e.median_s - ref.median_s) * 1e6:+,.3f} µs" if ref and e is not ref else "",
+                str(e.rounds),
+            ]
+        )
+    header = ["", "median", "IQR, µs", "throughput", "x audiofork", "Δ", "rounds"]
+    return [f"**{g.name}**", "", *table(header, rows), ""]
+
+
+def summary_table(groups: Sequence[Group]) -> list[str]:
+    rows = []
+    for g in groups:
+        ref = g.reference
+        if ref is None:
+            continue
+        for e in g.entries:
+            if e is not ref:
+                ratio = g.ratio(e)
+                rows.append(
+                    [
+                        g.name,
+                        f"{us(ref.median_s)} µs",
+                        e.name,
+                        f"{us(e.median_s)} µs",
+                        f"{ratio:.2f}x",
+                    ]
+                )
+    return table(["work (per frame or call)", "audiofork", "against", "its time", "ratio"], rows)
+
+
+def latency_section(groups: Sequence[Group]) -> list[str]:
+    rows = []
+    for g in groups:
+        for e in g.entries:
+            times = np.asarray(e.extra.get("per_frame_ns", []), np.float64) / 1000
+            if len(times):
+                p = np.percentile(times, [50, 90, 99, 99.9])
+                rows.append(
+                    [
+                        g.name.partition(": ")[0],
+                        e.label,
+                        *(f"{x:,.2f}" for x in p),
+                        f"{times.max():,.1f}",
+                    ]
+                )
+    if not rows:
+        return []
+    return [
+        *table(["", "path", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs", "max µs"], rows),
+        "",
+        "![per-frame latency](latency.png)",
+        "",
+    ]
+
+
+def transport_section(groups: Sequence[Group]) -> list[str]:
+    rows = []
+    for g in groups:
+        for e in g.entries:
+            if "transport" in e.extra:
+                rows.append(
+                    [
+                        e.extra["transport"],
+                        "AudioStream echo" if e.extra["app"] == "audiofork" else "bare echo",
+                        f"{1 / e.median_s:,.0f}",
+                        f"{us(e.median_s)}",
+                        f"{e.extra['server_cpu_us']:,.0f}",
+                        f"{e.extra['client_cpu_us']:,.0f}",
+                    ]
+                )
+    if not rows:
+        return []
+    header = [
+        "transport",
+        "server",
+        "round trips/s",
+        "µs per round trip",
+        "server CPU µs",
+        "client CPU µs",
+    ]
+    return [
+        *table(header, rows),
+        "",
+        "CPU time per round trip over the whole benchmark (calibration included), from "
+        "`/proc` at the clock tick's resolution (10 ms over thousands of round trips).",
+        "",
+    ]
+
+
+def resampler_section() -> list[str]:
+    """Streaming behaviour, measured rather than timed, and the response figure."""
+    from bench_resample import FRAME_PAIRS, STREAMS, behaviour
+
+    header = ["20 ms frames", *(f"{a} -> {b}" for a, b in FRAME_PAIRS)]
+    rows = []
+    for name in STREAMS:
+        cells = []
+        for a, b in FRAME_PAIRS:
+            beh = behaviour(name, a, b)
+            seams = "none" if beh.seam_db < -200 else f"{beh.seam_db:.0f} dB"
+            cells.append(f"{beh.delay_ms:.2f} ms; {beh.empty_calls} of {beh.calls}; {seams}")
+        rows.append([name, *cells])
+    return [
+        "Streaming behaviour (measured): delay as played; calls that returned nothing; "
+        "error at frame seams against the same signal in one call.",
+        "",
+        *table(header, rows),
+        "",
+        "Magnitude response, audiofork against soxr (computed: 8 -> 16 kHz from the impulse "
+        "response, 16 -> 8 kHz from a sine sweep):",
+        "",
+        "![resampler magnitude response](resample_response.png)",
+        "",
+    ]
+
+
+def read_load(path: Path) -> tuple[dict[str, list[dict[str, Any]]] | None, str]:
+    """The load runs by app, or None and why not."""
+    if not path.exists():
+        return (
+            None,
+            f"`{path.name}` does not exist yet (the load generator writes it): "
+            "no load curve is drawn.",
+        )
+    try:
+        rows = json.loads(path.read_text())["rows"]
+        series: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            for key in ("calls", "cpu_ms_per_call_s", "p99_ms"):
+                float(row[key])
+            series.setdefault(str(row["app"]), []).append(row)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return (
+            None,
+            f"`{path.name}` exists but is not in the form report.py reads ({error!r}): "
+            "no load curve is drawn.",
+        )
+    if not series:
+        return None, f"`{path.name}` has no rows: no load curve is drawn."
+    return series, f"From `{path.name}` ({sum(map(len, series.values()))} runs)."
+
+
+def markdown(
+    run: dict[str, Any], groups: Sequence[Group], load_note: str, figures: set[str]
+) -> str:
+    env = run.get("environment", {})
+    machine, commit = run.get("machine_info", {}), run.get("commit_info", {})
+    when = run.get("datetime", datetime.now(timezone.utc).isoformat())[:19].replace("T", " ")
+    start, end, span = (
+        env.get("loadavg_start"),
+        env.get("loadavg_end"),
+        env.get("loadavg_1min_range"),
+    )
+    packages = ", ".join(f"{k} {v}" for k, v in env.get("packages", {}).items())
+    lines = [
+        "# Benchmark report",
+        "",
+        f"`make bench`, {when} UTC, commit `{commit.get('id', '?')[:12]}`"
+        f"{' (with uncommitted changes)' if commit.get('dirty') else ''}. Every peer ran in the "
+        "same run as audiofork: the ratios are what counts. This machine is shared and noisy, "
+        "so absolute times vary from run to run by 10-20 % or more.",
+        "",
+        f"- machine: {env.get('cpu_model', machine.get('processor', '?'))}, "
+        f"{env.get('cores', '?')} cores, {machine.get('system', '')} {env.get('kernel', '')}",
+        f"- CPU flags: {' '.join(env.get('simd_flags', []))} "
+        f"({env.get('cpu_flag_count', '?')} flags in all)",
+        f"- load average (1, 5, 15 min): {start} at the start, {end} at the end"
+        + (f"; the 1-minute figure ranged {span[0]} to {span[1]} during the run" if span else ""),
+        f"- Python {machine.get('python_version', env.get('python', '?'))} "
+        f"({machine.get('python_implementation', '')}); {packages}",
+        "",
+        "## Ratio table",
+        "",
+        "Median per frame (or per call); ratio = the peer's time over audiofork's.",
+        "",
+        *summary_table(groups),
+        "",
+    ]
+    by_module: dict[str, list[Group]] = {}
+    for g in groups:
+        by_module.setdefault(g.module, []).append(g)
+    order = [m for m in MODULES if m in by_module] + [m for m in by_module if m not in MODULES]
+    for module in order:
+        title, about = MODULES.get(module, (module, ""))
+        lines += [f"## {title} (`benches/{module}`)", "", about, ""]
+        if module == "bench_latency.py" and "latency.png" in figures:
+            lines += latency_section(by_module[module])
+        if module == "bench_transport.py":
+            lines += transport_section(by_module[module])
+        for g in by_module[module]:
+            lines += group_table(g)
+        if module == "bench_resample.py" and "resample_response.png" in figures:
+            lines += resampler_section()
+    lines += ["## Load curve", "", load_note, ""]
+    if "load.png" in figures:
+        lines += ["![load curve](load.png)", ""]
+    return "\n".join(lines)
+
+
+def write(run: dict[str, Any], out: Path) -> Path:
+    """report.md and the figures into `out`."""
+    import plots
+
+    out.mkdir(parents=True, exist_ok=True)
+    groups = group(timed(run["benchmarks"]))
+    figures = set()
+    panels = {
+        g.name: {e.label: e.extra["per_frame_ns"] for e in g.entries if e.extra.get("per_frame_ns")}
+        for g in groups
+    }
+    panels = {name: paths for name, paths in panels.items() if paths}
+    if panels:
+        figures.add(plots.latency(panels, out / "latency.png").name)
+    if any(g.module == "bench_resample.py" for g in groups):
+        figures.add(plots.resampler_response(out / "resample_response.png").name)
+    series, load_note = read_load(LOAD_JSON)
+    if series is not None:
+        figures.add(plots.load_curve(series, out / "load.png").name)
+    path = out / "report.md"
+    path.write_text(markdown(run, groups, load_note, figures))
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
+    parser.add_argument("run", type=Path, help="pytest-benchmark --benchmark-json output")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    run = json.loads(args.run.read_text())
+    path = write(run, args.out)
+    print(f"wrote {path} and its figures")
+
+
+if __name__ == "__main__":
+    main()
