@@ -1,10 +1,14 @@
 //! What the fuzz targets check, shared with the short smoke run in `tests/fuzz_smoke.rs`:
-//! any input gives a value or an error, never a panic, and what parses builds back.
+//! any input gives a value or an error, never a panic, and what parses builds back; the
+//! resampler gives the same samples however its input is cut.
+
+// Each fuzz target uses one of these.
+#![allow(dead_code)]
 
 use audiofork_core::format::{ByteOrder, Encoding, MediaFormat};
 use audiofork_core::payload::PayloadCodec;
 use audiofork_core::pipeline::InboundDecoder;
-use audiofork_core::resample::Quality;
+use audiofork_core::resample::{Quality, Resampler, RATES};
 use audiofork_core::wire::{self, Message, ParseOptions, Track};
 
 /// Parse arbitrary bytes as a message. The parser must agree with serde_json on what is
@@ -103,4 +107,88 @@ pub fn payload_decode(data: &[u8]) {
             }
         }
     }
+}
+
+/// Resample int16 samples taken from `data` between two rates it picks, in chunks it picks,
+/// against one call on the whole input: bit-identical output, exactly `ceil(n * out / in)`
+/// samples before the flush and `delay_samples()` in it; the same for float input (finite,
+/// from the same samples); and after the flush the stream starts afresh, as new.
+///
+/// Layout of `data`: in rate, out rate, quality (low bit), number of cuts `k` (at most 15),
+/// `k` little-endian u16 chunk lengths, then the samples (little-endian int16).
+pub fn resample_chunks(data: &[u8]) {
+    let [a, b, q, k, rest @ ..] = data else {
+        return;
+    };
+    let (in_rate, out_rate) = (RATES[usize::from(*a) % 8], RATES[usize::from(*b) % 8]);
+    let quality = if q & 1 == 0 {
+        Quality::Default
+    } else {
+        Quality::High
+    };
+    let cuts = usize::from(k % 16);
+    if rest.len() < 2 * cuts {
+        return;
+    }
+    let (lengths, samples) = rest.split_at(2 * cuts);
+    let lengths: Vec<usize> = lengths
+        .chunks_exact(2)
+        .map(|c| usize::from(u16::from_le_bytes([c[0], c[1]])))
+        .collect();
+    let input: Vec<i16> = samples
+        .chunks_exact(2)
+        .map(|c| i16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    let chunks = split(&input, &lengths);
+    let new = || match Resampler::new(in_rate, out_rate, quality) {
+        Ok(r) => r,
+        Err(e) => panic!("{in_rate} -> {out_rate} Hz must build: {e}"),
+    };
+    let owed = (input.len() as u64 * u64::from(out_rate)).div_ceil(u64::from(in_rate));
+
+    let mut one = new();
+    let mut whole = Vec::new();
+    one.process_i16(&input, &mut whole);
+    assert_eq!(whole.len() as u64, owed, "{in_rate} -> {out_rate}: {} in", input.len());
+    let mut chunked = new();
+    let mut pieces = Vec::new();
+    for chunk in &chunks {
+        chunked.process_i16(chunk, &mut pieces);
+    }
+    assert_eq!(pieces, whole, "{in_rate} -> {out_rate} {quality:?}, cut {lengths:?}");
+    let (mut tail, mut pieces_tail) = (Vec::new(), Vec::new());
+    one.flush_i16(&mut tail);
+    chunked.flush_i16(&mut pieces_tail);
+    assert_eq!(tail.len(), one.delay_samples());
+    assert_eq!(pieces_tail, tail);
+    // Flushed: the stream starts afresh, as a new one would.
+    let mut again = Vec::new();
+    for chunk in &chunks {
+        chunked.process_i16(chunk, &mut again);
+    }
+    assert_eq!(again, whole, "after flush, {in_rate} -> {out_rate} {quality:?}");
+
+    let floats: Vec<f32> = input.iter().map(|&s| f32::from(s) / 32768.0).collect();
+    let mut whole_f = Vec::new();
+    new().process_f32(&floats, &mut whole_f);
+    let mut chunked_f = new();
+    let mut pieces_f = Vec::new();
+    for chunk in split(&floats, &lengths) {
+        chunked_f.process_f32(chunk, &mut pieces_f);
+    }
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&pieces_f), bits(&whole_f), "float {in_rate} -> {out_rate} {quality:?}");
+}
+
+/// `input` cut at the given lengths (each capped at what is left), the rest in one chunk.
+fn split<'a, T>(input: &'a [T], lengths: &[usize]) -> Vec<&'a [T]> {
+    let mut chunks = Vec::new();
+    let mut rest = input;
+    for &n in lengths {
+        let (chunk, after) = rest.split_at(n.min(rest.len()));
+        chunks.push(chunk);
+        rest = after;
+    }
+    chunks.push(rest);
+    chunks
 }
