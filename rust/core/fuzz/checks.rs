@@ -149,13 +149,21 @@ pub fn resample_chunks(data: &[u8]) {
     let mut one = new();
     let mut whole = Vec::new();
     one.process_i16(&input, &mut whole);
-    assert_eq!(whole.len() as u64, owed, "{in_rate} -> {out_rate}: {} in", input.len());
+    assert_eq!(
+        whole.len() as u64,
+        owed,
+        "{in_rate} -> {out_rate}: {} in",
+        input.len()
+    );
     let mut chunked = new();
     let mut pieces = Vec::new();
     for chunk in &chunks {
         chunked.process_i16(chunk, &mut pieces);
     }
-    assert_eq!(pieces, whole, "{in_rate} -> {out_rate} {quality:?}, cut {lengths:?}");
+    assert_eq!(
+        pieces, whole,
+        "{in_rate} -> {out_rate} {quality:?}, cut {lengths:?}"
+    );
     let (mut tail, mut pieces_tail) = (Vec::new(), Vec::new());
     one.flush_i16(&mut tail);
     chunked.flush_i16(&mut pieces_tail);
@@ -166,7 +174,10 @@ pub fn resample_chunks(data: &[u8]) {
     for chunk in &chunks {
         chunked.process_i16(chunk, &mut again);
     }
-    assert_eq!(again, whole, "after flush, {in_rate} -> {out_rate} {quality:?}");
+    assert_eq!(
+        again, whole,
+        "after flush, {in_rate} -> {out_rate} {quality:?}"
+    );
 
     let floats: Vec<f32> = input.iter().map(|&s| f32::from(s) / 32768.0).collect();
     let mut whole_f = Vec::new();
@@ -177,7 +188,11 @@ pub fn resample_chunks(data: &[u8]) {
         chunked_f.process_f32(chunk, &mut pieces_f);
     }
     let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-    assert_eq!(bits(&pieces_f), bits(&whole_f), "float {in_rate} -> {out_rate} {quality:?}");
+    assert_eq!(
+        bits(&pieces_f),
+        bits(&whole_f),
+        "float {in_rate} -> {out_rate} {quality:?}"
+    );
 }
 
 /// `input` cut at the given lengths (each capped at what is left), the rest in one chunk.
