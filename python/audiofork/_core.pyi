@@ -7,13 +7,17 @@ import numpy as np
 import numpy.typing as npt
 from typing_extensions import Buffer
 
+from audiofork.errors import CoreErrorKind
 from audiofork.stats import InboundStats, OutboundStats
 
 __version__: str
 #: Messages longer than this are refused with ``ProtocolError`` unless a limit says more.
 DEFAULT_MAX_MESSAGE_BYTES: Final[int]
+#: Every kind of error the core raises, as ``AudioforkError.kind`` holds it.
+ERROR_KINDS: Final[tuple[CoreErrorKind, ...]]
 __all__ = [
     "DEFAULT_MAX_MESSAGE_BYTES",
+    "ERROR_KINDS",
     "Checkpoint",
     "ClearAudio",
     "ClearedAudio",

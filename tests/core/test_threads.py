@@ -89,3 +89,4 @@ def test_a_shared_instance_refuses_a_second_thread(
     assert refusals, "no call overlapped; the test did not exercise sharing"
     assert "not shareable between threads; use one per stream" in str(refusals[0])
     assert isinstance(refusals[0], RuntimeError)
+    assert refusals[0].kind == "wrong_state"

@@ -1,12 +1,13 @@
 //! Memory sized by caller input, taken with `try_reserve`: a size that cannot be had is an
-//! [`Error::Argument`] naming what it was for, never an abort.
+//! [`Error::Argument`] of kind [`ErrorKind::TooLarge`] naming what it was for, never an abort.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 fn too_large(what: &str, more: usize, unit: &str) -> Error {
-    Error::Argument(format!(
-        "{what}: cannot allocate {more} more {unit}: too large for memory"
-    ))
+    Error::Argument(
+        ErrorKind::TooLarge,
+        format!("{what}: cannot allocate {more} more {unit}: too large for memory"),
+    )
 }
 
 /// Room in `buffer` for `more` elements, or [`Error::Argument`] naming `what`.
@@ -41,11 +42,15 @@ mod tests {
     fn impossible_sizes_are_argument_errors_naming_the_purpose() {
         for len in [usize::MAX, usize::MAX / 2, 1 << 62] {
             match filled(len, 0i16, "x") {
-                Err(Error::Argument(m)) => assert!(m.starts_with("x: cannot allocate"), "{m}"),
+                Err(Error::Argument(ErrorKind::TooLarge, m)) => {
+                    assert!(m.starts_with("x: cannot allocate"), "{m}")
+                }
                 other => panic!("{len}: {other:?}"),
             }
         }
-        assert!(matches!(text(usize::MAX, "y"), Err(Error::Argument(m)) if m.starts_with("y: ")));
+        assert!(
+            matches!(text(usize::MAX, "y"), Err(Error::Argument(ErrorKind::TooLarge, m)) if m.starts_with("y: "))
+        );
         assert_eq!(filled(3, 7u8, "x"), Ok(vec![7, 7, 7]));
         assert!(text(10, "y").is_ok_and(|t| t.capacity() >= 10));
     }

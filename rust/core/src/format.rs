@@ -1,6 +1,6 @@
 //! Sample encodings, byte orders and wire content types (`audio/x-l16;rate=16000`).
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::g711::Law;
 
 /// How samples are laid out on the wire.
@@ -77,9 +77,10 @@ impl Encoding {
             .find(|(spelling, _)| spelling.eq_ignore_ascii_case(trimmed));
         match known {
             Some(&(_, encoding)) => Ok(encoding),
-            _ => Err(Error::Format(format!(
-                "unknown encoding {trimmed:?}; allowed: {ENCODING_NAMES}"
-            ))),
+            _ => Err(Error::Format(
+                ErrorKind::BadEncoding,
+                format!("unknown encoding {trimmed:?}; allowed: {ENCODING_NAMES}"),
+            )),
         }
     }
 }
@@ -90,9 +91,10 @@ impl ByteOrder {
         match name {
             "little" => Ok(ByteOrder::Little),
             "big" => Ok(ByteOrder::Big),
-            _ => Err(Error::Format(format!(
-                "{name:?} is not a byte order; expected \"little\" or \"big\""
-            ))),
+            _ => Err(Error::Format(
+                ErrorKind::BadValue,
+                format!("{name:?} is not a byte order; expected \"little\" or \"big\""),
+            )),
         }
     }
 
@@ -125,21 +127,28 @@ impl ContentType {
         for parameter in parts {
             let (key, value) = parameter.split_once('=').unwrap_or((parameter, ""));
             if !key.trim().eq_ignore_ascii_case("rate") {
-                return Err(Error::Format(format!(
-                    "unknown parameter {:?} in {text:?} (the only parameter is rate)",
-                    parameter.trim()
-                )));
+                return Err(Error::Format(
+                    ErrorKind::BadEncoding,
+                    format!(
+                        "unknown parameter {:?} in {text:?} (the only parameter is rate)",
+                        parameter.trim()
+                    ),
+                ));
             }
             if rate.is_some() {
-                return Err(Error::Format(format!("rate is given twice in {text:?}")));
+                return Err(Error::Format(
+                    ErrorKind::BadRate,
+                    format!("rate is given twice in {text:?}"),
+                ));
             }
             let value = value.trim();
             match value.parse::<u32>() {
                 Ok(r) if r > 0 => rate = Some(r),
                 _ => {
-                    return Err(Error::Format(format!(
-                        "rate in {text:?} must be a positive integer, not {value:?}"
-                    )))
+                    return Err(Error::Format(
+                        ErrorKind::BadRate,
+                        format!("rate in {text:?} must be a positive integer, not {value:?}"),
+                    ))
                 }
             }
         }
@@ -165,8 +174,8 @@ pub fn allowed_rates(encoding: Encoding) -> &'static [u32] {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormatProblem {
     /// The content type is not understood: unknown encoding or parameter, bad or repeated
-    /// `rate`.
-    ContentType(String),
+    /// `rate` (the error [`ContentType::parse`] gave).
+    ContentType(Error),
     /// The content type's `;rate=` and the rate field disagree.
     Conflict { in_content_type: u32, rate: u64 },
     /// No rate anywhere, for an encoding without a default (L16).
@@ -178,10 +187,24 @@ pub enum FormatProblem {
 }
 
 impl FormatProblem {
+    /// What was wrong: a missing rate is [`ErrorKind::FieldMissing`], one outside
+    /// 1..=[`MAX_SAMPLE_RATE`] [`ErrorKind::OutOfRange`], other rate problems
+    /// [`ErrorKind::BadRate`]; a content type's problem keeps its own kind.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            FormatProblem::ContentType(error) => error.kind(),
+            FormatProblem::Conflict { .. } | FormatProblem::RateNotAllowed { .. } => {
+                ErrorKind::BadRate
+            }
+            FormatProblem::MissingRate(_) => ErrorKind::FieldMissing,
+            FormatProblem::RateOutOfRange(_) => ErrorKind::OutOfRange,
+        }
+    }
+
     /// `field: reason`, with the caller's names for the content type and the rate fields.
     pub fn message(&self, content_type_field: &str, rate_field: &str) -> String {
         match self {
-            FormatProblem::ContentType(reason) => format!("{content_type_field}: {reason}"),
+            FormatProblem::ContentType(error) => format!("{content_type_field}: {error}"),
             FormatProblem::Conflict {
                 in_content_type,
                 rate,
@@ -230,8 +253,7 @@ pub struct FormatSpec<'a> {
 /// `default_rate`, else 8000 Hz for G.711 (L16 has no default); the rate must lie in
 /// 1..=[`MAX_SAMPLE_RATE`] and, with `strict`, be one of [`allowed_rates`].
 pub fn resolve_format(spec: &FormatSpec<'_>) -> std::result::Result<MediaFormat, FormatProblem> {
-    let content_type = ContentType::parse(spec.content_type)
-        .map_err(|error| FormatProblem::ContentType(error.to_string()))?;
+    let content_type = ContentType::parse(spec.content_type).map_err(FormatProblem::ContentType)?;
     let rate = match (spec.rate, content_type.rate) {
         (Some(rate), Some(stated)) if rate != u64::from(stated) => {
             return Err(FormatProblem::Conflict {
@@ -301,7 +323,9 @@ impl MediaFormat {
             byte_order,
             strict,
         })
-        .map_err(|problem| Error::Format(problem.message("encoding", "sample_rate")))
+        .map_err(|problem| {
+            Error::Format(problem.kind(), problem.message("encoding", "sample_rate"))
+        })
     }
 
     /// The wire content type with its rate: `audio/x-l16;rate=16000`.
@@ -313,13 +337,23 @@ impl MediaFormat {
     pub fn samples_per_ms(&self, ms: u32) -> Result<usize> {
         let total = u64::from(self.sample_rate) * u64::from(ms);
         if ms == 0 || total % 1000 != 0 {
-            return Err(Error::Argument(format!(
-                "{ms} ms is not a whole, positive number of samples at {} Hz",
-                self.sample_rate
-            )));
+            let kind = if ms == 0 {
+                ErrorKind::OutOfRange
+            } else {
+                ErrorKind::BadValue
+            };
+            return Err(Error::Argument(
+                kind,
+                format!(
+                    "{ms} ms is not a whole, positive number of samples at {} Hz",
+                    self.sample_rate
+                ),
+            ));
         }
-        usize::try_from(total / 1000)
-            .map_err(|_| Error::Argument(format!("{ms} ms at {} Hz is too long", self.sample_rate)))
+        usize::try_from(total / 1000).map_err(|_| {
+            let message = format!("{ms} ms at {} Hz is too long", self.sample_rate);
+            Error::Argument(ErrorKind::TooLarge, message)
+        })
     }
 }
 
@@ -436,8 +470,14 @@ mod tests {
         assert!(MediaFormat::new(Encoding::Mulaw, 44100, ByteOrder::Little, false).is_ok());
         assert!(MediaFormat::new(Encoding::L16, 0, ByteOrder::Little, false).is_err());
         let odd = MediaFormat::new(Encoding::L16, 11025, ByteOrder::Little, false).unwrap();
-        assert!(matches!(odd.samples_per_ms(1), Err(Error::Argument(_))));
-        assert!(matches!(odd.samples_per_ms(0), Err(Error::Argument(_))));
+        assert!(matches!(
+            odd.samples_per_ms(1),
+            Err(Error::Argument(ErrorKind::BadValue, _))
+        ));
+        assert!(matches!(
+            odd.samples_per_ms(0),
+            Err(Error::Argument(ErrorKind::OutOfRange, _))
+        ));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! audiofork-core: the sample-level work of a telephony media stream, with no Python in it.
 //!
-//! - [`error`]: the error type every fallible function returns.
+//! - [`error`]: the error type every fallible function returns, with its [`ErrorKind`].
 //! - [`format`]: encodings and wire content types (`audio/x-l16;rate=16000`).
 //! - [`g711`]: μ-law and A-law, bit-exact with ITU-T G.711 (as CPython's `audioop`).
 //! - [`payload`]: base64 text straight to samples and back, in one pass.
@@ -23,5 +23,5 @@ pub mod ring;
 mod simd;
 pub mod wire;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use format::{ByteOrder, ContentType, Encoding, MediaFormat};

@@ -7,7 +7,7 @@
 
 use base64_simd::{STANDARD, STANDARD_NO_PAD};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::format::{ByteOrder, Encoding};
 use crate::{g711, pcm};
 
@@ -33,12 +33,18 @@ fn base64_error(text: &[u8]) -> Error {
         } else {
             format!("byte {bad:#04x}")
         };
-        Error::Codec(format!("invalid base64 at offset {offset} ({shown})"))
+        Error::Codec(
+            ErrorKind::BadBase64,
+            format!("invalid base64 at offset {offset} ({shown})"),
+        )
     } else {
-        Error::Codec(format!(
-            "invalid base64: length {} or padding is not valid",
-            text.len()
-        ))
+        Error::Codec(
+            ErrorKind::BadBase64,
+            format!(
+                "invalid base64: length {} or padding is not valid",
+                text.len()
+            ),
+        )
     }
 }
 
@@ -199,7 +205,7 @@ mod tests {
         let err = PayloadCodec::new()
             .decode(b"AAEC", Encoding::L16, ByteOrder::Little, &mut out)
             .unwrap_err();
-        assert!(matches!(err, Error::Codec(_)));
+        assert!(matches!(err, Error::Codec(ErrorKind::OddLength, _)));
         assert!(err.to_string().contains("got 3"), "{err}");
     }
 }

@@ -1,7 +1,7 @@
 //! 16-bit linear PCM: L16 bytes in either byte order, and float32 conversion.
 
 use crate::alloc;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::format::ByteOrder;
 
 /// The type of the samples a caller reads: 16-bit integers or floats in [-1, 1].
@@ -20,9 +20,10 @@ impl SampleType {
         match name {
             "int16" => Ok(SampleType::Int16),
             "float32" => Ok(SampleType::Float32),
-            _ => Err(Error::Format(format!(
-                "{name:?} is not a sample type; expected \"int16\" or \"float32\""
-            ))),
+            _ => Err(Error::Format(
+                ErrorKind::BadValue,
+                format!("{name:?} is not a sample type; expected \"int16\" or \"float32\""),
+            )),
         }
     }
 
@@ -38,9 +39,10 @@ impl SampleType {
 /// Number of samples in `len` bytes of L16, or a [`Error::Codec`] naming an odd length.
 pub fn l16_sample_count(len: usize) -> Result<usize> {
     if !len.is_multiple_of(2) {
-        return Err(Error::Codec(format!(
-            "L16 data must have an even number of bytes, got {len}"
-        )));
+        return Err(Error::Codec(
+            ErrorKind::OddLength,
+            format!("L16 data must have an even number of bytes, got {len}"),
+        ));
     }
     Ok(len / 2)
 }

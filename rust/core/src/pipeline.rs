@@ -6,7 +6,7 @@
 //! exact frames, encoded, base64'd and written as `playAudio` JSON into one buffer.
 
 use crate::alloc;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::format::MediaFormat;
 use crate::payload::PayloadCodec;
 use crate::pcm;
@@ -141,7 +141,10 @@ impl InboundDecoder {
             Message::Media(media) => {
                 if let Err(error) = self.read_payload(&media.payload, media.track) {
                     self.counters.frames_refused += 1;
-                    return Err(Error::Protocol(format!("media.payload: {error}")));
+                    return Err(Error::Protocol(
+                        error.kind(),
+                        format!("media.payload: {error}"),
+                    ));
                 }
             }
             Message::Start(start) if self.follow_start => self.follow(start.media_format)?,
@@ -152,8 +155,11 @@ impl InboundDecoder {
 
     /// Decode `format` from now on, with fresh resampler state.
     fn follow(&mut self, format: MediaFormat) -> Result<()> {
-        let resampler = Resampler::new(format.sample_rate, self.out_rate, self.quality)
-            .map_err(|error| Error::Protocol(format!("start.mediaFormat.sampleRate: {error}")))?;
+        let resampler =
+            Resampler::new(format.sample_rate, self.out_rate, self.quality).map_err(|error| {
+                let message = format!("start.mediaFormat.sampleRate: {error}");
+                Error::Protocol(error.kind(), message)
+            })?;
         self.format = format;
         self.resamplers = [resampler.clone(), resampler];
         self.unwritten = None;
@@ -167,10 +173,10 @@ impl InboundDecoder {
 
     /// The track of the frame read last, which must not have been written yet.
     fn take_unwritten(&mut self) -> Result<Track> {
-        let (track, _) = self
-            .unwritten
-            .take()
-            .ok_or_else(|| Error::Argument("no decoded frame to write: read one first".into()))?;
+        let (track, _) = self.unwritten.take().ok_or_else(|| {
+            let message = "no decoded frame to write: read one first";
+            Error::Argument(ErrorKind::WrongState, message.into())
+        })?;
         Ok(track)
     }
 
@@ -257,9 +263,10 @@ impl OutboundEncoder {
     ) -> Result<Self> {
         wire::check_play_audio_format(&format)?;
         if !(1..=MAX_FRAME_MS).contains(&frame_ms) {
-            return Err(Error::Argument(format!(
-                "frame_ms must be 1 to {MAX_FRAME_MS}, got {frame_ms}"
-            )));
+            return Err(Error::Argument(
+                ErrorKind::OutOfRange,
+                format!("frame_ms must be 1 to {MAX_FRAME_MS}, got {frame_ms}"),
+            ));
         }
         let frame_samples = format.samples_per_ms(frame_ms)?;
         Ok(OutboundEncoder {
@@ -462,7 +469,10 @@ mod tests {
         let mut decoder = InboundDecoder::new(ulaw, 16000, Quality::Default).unwrap();
         let mut out = [0i16; 324];
         let error = decoder.write_i16(&mut out).unwrap_err();
-        assert!(matches!(error, Error::Argument(_)), "{error}");
+        assert!(
+            matches!(error, Error::Argument(ErrorKind::WrongState, _)),
+            "{error}"
+        );
 
         // 216 base64 characters without padding: 162 μ-law bytes, 324 samples at 16 kHz.
         let payload = "/".repeat(216);
@@ -532,7 +542,10 @@ mod tests {
         let ulaw = format(Encoding::Mulaw, 8000);
         for frame_ms in [0, MAX_FRAME_MS + 5, u32::MAX] {
             let error = OutboundEncoder::new(ulaw, "s", frame_ms, Quality::Default).unwrap_err();
-            assert!(matches!(error, Error::Argument(_)), "{error}");
+            assert!(
+                matches!(error, Error::Argument(ErrorKind::OutOfRange, _)),
+                "{error}"
+            );
         }
         assert!(OutboundEncoder::new(ulaw, "s", MAX_FRAME_MS, Quality::Default).is_ok());
     }

@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// What a write that does not fit does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -25,9 +25,12 @@ impl Overflow {
         match name {
             "drop_oldest" => Ok(Overflow::DropOldest),
             "reject" => Ok(Overflow::Reject),
-            _ => Err(Error::Format(format!(
-                "{name:?} is not an overflow policy; expected \"drop_oldest\" or \"reject\""
-            ))),
+            _ => Err(Error::Format(
+                ErrorKind::BadValue,
+                format!(
+                    "{name:?} is not an overflow policy; expected \"drop_oldest\" or \"reject\""
+                ),
+            )),
         }
     }
 }
@@ -61,9 +64,10 @@ impl Ring {
     /// A ring holding at most `capacity` samples (1 to [`MAX_CAPACITY`]).
     pub fn new(capacity: usize, overflow: Overflow) -> Result<Ring> {
         if !(1..=MAX_CAPACITY).contains(&capacity) {
-            return Err(Error::Argument(format!(
-                "capacity must be 1 to {MAX_CAPACITY} samples, got {capacity}"
-            )));
+            return Err(Error::Argument(
+                ErrorKind::OutOfRange,
+                format!("capacity must be 1 to {MAX_CAPACITY} samples, got {capacity}"),
+            ));
         }
         Ok(Ring {
             samples: VecDeque::new(),
@@ -110,13 +114,16 @@ impl Ring {
             return Ok(Dropped::default());
         }
         match self.overflow {
-            Overflow::Reject => Err(Error::Overflow(format!(
-                "ring full: {} of {} samples do not fit (capacity {}, {} queued)",
-                input.len() - free,
-                input.len(),
-                self.capacity,
-                self.samples.len()
-            ))),
+            Overflow::Reject => Err(Error::Overflow(
+                ErrorKind::Overflow,
+                format!(
+                    "ring full: {} of {} samples do not fit (capacity {}, {} queued)",
+                    input.len() - free,
+                    input.len(),
+                    self.capacity,
+                    self.samples.len()
+                ),
+            )),
             Overflow::DropOldest => {
                 let excess = self.samples.len() + input.len() - self.capacity;
                 let from_queue = excess.min(self.samples.len());
@@ -139,10 +146,13 @@ impl Ring {
     /// Room for `more` samples, or [`Error::Overflow`] if memory for them cannot be had.
     fn reserve(&mut self, more: usize) -> Result<()> {
         self.samples.try_reserve(more).map_err(|_| {
-            Error::Overflow(format!(
-                "ring cannot allocate room for {more} more samples ({} queued)",
-                self.samples.len()
-            ))
+            Error::Overflow(
+                ErrorKind::TooLarge,
+                format!(
+                    "ring cannot allocate room for {more} more samples ({} queued)",
+                    self.samples.len()
+                ),
+            )
         })
     }
 

@@ -4,7 +4,7 @@ use std::cell::RefCell;
 
 use audiofork_core::alloc;
 use audiofork_core::payload::{self, decode_base64, encode_base64, encode_bytes, sample_count};
-use audiofork_core::{g711::Law, pcm, ByteOrder};
+use audiofork_core::{g711::Law, pcm, ByteOrder, Error, ErrorKind};
 use numpy::PyArray1;
 use pyo3::exceptions::PyMemoryError;
 use pyo3::prelude::*;
@@ -43,7 +43,7 @@ fn new_bytes<'py>(
     .map_err(|error| {
         if error.is_instance_of::<PyMemoryError>(py) {
             let message = format!("pcm: cannot allocate {len} bytes: too large for memory");
-            errors::to_py(audiofork_core::Error::Argument(message))
+            errors::to_py(Error::Argument(ErrorKind::TooLarge, message))
         } else {
             error
         }

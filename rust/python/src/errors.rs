@@ -1,56 +1,69 @@
 //! Core errors to Python exceptions. The classes are defined once, in `audiofork.errors`
 //! (they need multiple inheritance, e.g. `CodecError(AudioforkError, ValueError)`, which
-//! `create_exception!` cannot express), and looked up here once per process.
+//! `create_exception!` cannot express), and looked up here once per process. Every
+//! exception raised here carries the core's [`ErrorKind`] as its `kind` attribute.
 
-use audiofork_core::Error;
+use audiofork_core::{Error, ErrorKind};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyType;
+use pyo3::types::{PyDict, PyTuple, PyType};
 
-/// The Python exception class `audiofork.errors.<name>`, imported once.
-fn error_class<'py>(
-    py: Python<'py>,
-    cell: &'static PyOnceLock<Py<PyType>>,
-    name: &str,
-) -> PyResult<Bound<'py, PyType>> {
-    cell.import(py, "audiofork.errors", name).cloned()
+/// An exception class of `audiofork.errors`, imported once.
+struct Class {
+    name: &'static str,
+    cell: PyOnceLock<Py<PyType>>,
 }
 
-/// A `PyErr` of the `audiofork.errors` class `name` with `message`.
-fn raise(
-    py: Python<'_>,
-    cell: &'static PyOnceLock<Py<PyType>>,
-    name: &str,
-    message: String,
-) -> PyErr {
-    match error_class(py, cell, name) {
-        Ok(class) => PyErr::from_type(class, message),
-        Err(import_error) => import_error,
+impl Class {
+    const fn new(name: &'static str) -> Class {
+        Class {
+            name,
+            cell: PyOnceLock::new(),
+        }
+    }
+
+    /// The exception `self(message, kind=kind)`.
+    fn raise(&'static self, py: Python<'_>, kind: ErrorKind, message: String) -> PyErr {
+        let build = || -> PyResult<PyErr> {
+            let class = self.cell.import(py, "audiofork.errors", self.name)?;
+            let kwargs = PyDict::new(py);
+            kwargs.set_item(pyo3::intern!(py, "kind"), kind.name())?;
+            Ok(PyErr::from_value(class.call((message,), Some(&kwargs))?))
+        };
+        build().unwrap_or_else(|failure| failure)
     }
 }
 
-static CODEC_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-static FORMAT_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-static PROTOCOL_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-static OVERFLOW_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-static ARGUMENT_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static CODEC_ERROR: Class = Class::new("CodecError");
+static FORMAT_ERROR: Class = Class::new("FormatError");
+static PROTOCOL_ERROR: Class = Class::new("ProtocolError");
+static OVERFLOW_ERROR: Class = Class::new("BufferOverflowError");
+static ARGUMENT_ERROR: Class = Class::new("ArgumentError");
+static CONCURRENT_USE_ERROR: Class = Class::new("ConcurrentUseError");
 
 /// Map an audiofork-core error to its Python exception: the one mapping every error of the
-/// extension goes through.
+/// extension goes through. The variant picks the class; the kind becomes `.kind`.
 pub fn to_py(err: Error) -> PyErr {
-    Python::attach(|py| match err {
-        Error::Codec(message) => raise(py, &CODEC_ERROR, "CodecError", message),
-        Error::Format(message) => raise(py, &FORMAT_ERROR, "FormatError", message),
-        Error::Protocol(message) => raise(py, &PROTOCOL_ERROR, "ProtocolError", message),
-        Error::Overflow(message) => raise(py, &OVERFLOW_ERROR, "BufferOverflowError", message),
-        Error::Argument(message) => raise(py, &ARGUMENT_ERROR, "ArgumentError", message),
-    })
+    let kind = err.kind();
+    let (class, message) = match err {
+        Error::Codec(_, message) => (&CODEC_ERROR, message),
+        Error::Format(_, message) => (&FORMAT_ERROR, message),
+        Error::Protocol(_, message) => (&PROTOCOL_ERROR, message),
+        Error::Overflow(_, message) => (&OVERFLOW_ERROR, message),
+        Error::Argument(_, message) => (&ARGUMENT_ERROR, message),
+    };
+    Python::attach(|py| class.raise(py, kind, message))
 }
 
-static CONCURRENT_USE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-
-/// `ConcurrentUseError`: an object of one stream used from two threads at once (a binding
-/// error; Rust's borrow rules rule it out in the core).
+/// `ConcurrentUseError` (kind `wrong_state`): an object of one stream used from two threads
+/// at once (a binding error; Rust's borrow rules rule it out in the core).
 pub fn concurrent_use(message: String) -> PyErr {
-    Python::attach(|py| raise(py, &CONCURRENT_USE_ERROR, "ConcurrentUseError", message))
+    Python::attach(|py| CONCURRENT_USE_ERROR.raise(py, ErrorKind::WrongState, message))
+}
+
+/// `ERROR_KINDS`: every kind's name, as `AudioforkError.kind` holds it.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let names = ErrorKind::ALL.iter().map(|kind| kind.name());
+    m.add("ERROR_KINDS", PyTuple::new(m.py(), names)?)?;
+    Ok(())
 }

@@ -39,7 +39,7 @@ impl PyMediaFormat {
             if let FormatProblem::RateNotAllowed { .. } = problem {
                 message.push_str("; pass strict=False for other rates");
             }
-            errors::to_py(Error::Format(message))
+            errors::to_py(Error::Format(problem.kind(), message))
         })
     }
 }

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use audiofork_core::{alloc, pcm, ByteOrder, ContentType, Encoding};
+use audiofork_core::{alloc, pcm, ByteOrder, ContentType, Encoding, Error, ErrorKind};
 use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
@@ -298,9 +298,10 @@ impl<'py> TextArg<'py> {
     pub fn as_bytes(&self, name: &str) -> PyResult<&[u8]> {
         match self {
             TextArg::Str(s) => s.to_str().map(str::as_bytes).map_err(|_| {
-                errors::to_py(audiofork_core::Error::Codec(format!(
-                    "{name}: not valid UTF-8 (it holds a lone surrogate)"
-                )))
+                errors::to_py(Error::Codec(
+                    ErrorKind::BadUtf8,
+                    format!("{name}: not valid UTF-8 (it holds a lone surrogate)"),
+                ))
             }),
             TextArg::Bytes(b) => Ok(b.as_slice()),
         }

@@ -22,6 +22,7 @@ use pyo3::prelude::*;
 #[pymodule(gil_used = true)]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::register(m)?;
     codec::register(m)?;
     format::register(m)?;
     events::register(m)?;

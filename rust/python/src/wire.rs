@@ -1,6 +1,7 @@
 //! `parse_message` and the message builders.
 
 use audiofork_core::wire::{self, MediaFields, ParseOptions, StartFields, Track};
+use audiofork_core::{Error, ErrorKind};
 use pyo3::prelude::*;
 
 use crate::args::{
@@ -14,22 +15,13 @@ use crate::input::TextArg;
 
 /// Text of a message given as `str` or UTF-8 bytes, or a `ProtocolError`.
 pub fn message_text<'a>(text: &'a TextArg<'_>) -> PyResult<&'a str> {
-    let bytes = match text {
-        TextArg::Str(s) => {
-            return s.to_str().map_err(|_| {
-                errors::to_py(audiofork_core::Error::Protocol(
-                    "message is not valid UTF-8: it holds a lone surrogate".into(),
-                ))
-            })
-        }
-        TextArg::Bytes(b) => b.as_slice(),
-    };
-    std::str::from_utf8(bytes).map_err(|e| {
-        errors::to_py(audiofork_core::Error::Protocol(format!(
-            "message is not valid UTF-8 at byte {}",
-            e.valid_up_to()
-        )))
-    })
+    match text {
+        TextArg::Str(s) => s.to_str().map_err(|_| {
+            let message = "message is not valid UTF-8: it holds a lone surrogate";
+            errors::to_py(Error::Protocol(ErrorKind::BadUtf8, message.into()))
+        }),
+        TextArg::Bytes(b) => wire::message_str(b.as_slice()).map_err(errors::to_py),
+    }
 }
 
 /// Parse one stream message (either direction) into its event. Unknown events become

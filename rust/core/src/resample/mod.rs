@@ -46,7 +46,7 @@ mod stream;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 use edges::Sample;
 use plan::Plan;
@@ -68,9 +68,10 @@ impl Quality {
         match name {
             "default" => Ok(Quality::Default),
             "high" => Ok(Quality::High),
-            _ => Err(Error::Format(format!(
-                "{name:?} is not a quality; expected \"default\" or \"high\""
-            ))),
+            _ => Err(Error::Format(
+                ErrorKind::BadValue,
+                format!("{name:?} is not a quality; expected \"default\" or \"high\""),
+            )),
         }
     }
 
@@ -91,10 +92,13 @@ pub const RATES: [u32; 8] = [8000, 11025, 16000, 22050, 24000, 32000, 44100, 480
 pub fn check_rate(what: &str, rate: i64) -> Result<u32> {
     match u32::try_from(rate) {
         Ok(r) if RATES.contains(&r) => Ok(r),
-        _ => Err(Error::Format(format!(
-            "{what} {rate} Hz is not supported; supported rates: {}",
-            RATES.map(|r| r.to_string()).join(", ")
-        ))),
+        _ => Err(Error::Format(
+            ErrorKind::BadRate,
+            format!(
+                "{what} {rate} Hz is not supported; supported rates: {}",
+                RATES.map(|r| r.to_string()).join(", ")
+            ),
+        )),
     }
 }
 
@@ -185,13 +189,16 @@ impl Resampler {
     }
 
     fn too_long(&self, input_len: usize) -> Error {
-        Error::Argument(format!(
-            "input_len {input_len} at {} -> {} Hz gives more output samples than a buffer can \
+        Error::Argument(
+            ErrorKind::TooLarge,
+            format!(
+                "input_len {input_len} at {} -> {} Hz gives more output samples than a buffer can \
              hold ({} at most)",
-            self.in_rate,
-            self.out_rate,
-            usize::MAX
-        ))
+                self.in_rate,
+                self.out_rate,
+                usize::MAX
+            ),
+        )
     }
 
     /// Delay in output samples (a whole number): an impulse at input time 0 peaks at output
@@ -255,9 +262,12 @@ impl Resampler {
     fn check_len(&self, input: usize, output: usize) -> Result<()> {
         let want = self.output_len(input);
         if output != want {
-            return Err(Error::Argument(format!(
-                "output buffer holds {output} samples; {input} input samples produce {want}"
-            )));
+            return Err(Error::Argument(
+                ErrorKind::BadValue,
+                format!(
+                    "output buffer holds {output} samples; {input} input samples produce {want}"
+                ),
+            ));
         }
         Ok(())
     }

@@ -55,6 +55,7 @@ fn quality_parses_and_rejects() {
     assert_eq!(
         Quality::parse("best").unwrap_err().in_field("quality"),
         Error::Format(
+            ErrorKind::BadValue,
             "quality: \"best\" is not a quality; expected \"default\" or \"high\"".into()
         )
     );
@@ -68,7 +69,10 @@ fn unsupported_rates_name_the_rate() {
         (96000, 8000, "96000"),
     ] {
         let err = Resampler::new(a, b, Quality::Default).unwrap_err();
-        assert!(matches!(&err, Error::Format(m) if m.contains(bad)), "{err}");
+        assert!(
+            matches!(&err, Error::Format(ErrorKind::BadRate, m) if m.contains(bad)),
+            "{err}"
+        );
     }
 }
 
@@ -368,10 +372,16 @@ fn slices_of_the_wrong_length_are_refused() {
     for wrong in [0, 3, 5] {
         let mut out = vec![0i16; wrong];
         let err = r.process_i16_into(&[1, 2], &mut out).unwrap_err();
-        assert!(matches!(err, Error::Argument(_)), "{err:?}");
+        assert!(
+            matches!(err, Error::Argument(ErrorKind::BadValue, _)),
+            "{err:?}"
+        );
         let mut out = vec![0.0f32; wrong];
         let err = r.process_f32_into(&[1.0, 2.0], &mut out).unwrap_err();
-        assert!(matches!(err, Error::Argument(_)), "{err:?}");
+        assert!(
+            matches!(err, Error::Argument(ErrorKind::BadValue, _)),
+            "{err:?}"
+        );
     }
     let mut out = [0i16; 4];
     assert!(r.process_i16_into(&[1, 2], &mut out).is_ok());
@@ -395,7 +405,7 @@ fn output_len_is_exact_or_an_error() {
         Ok(16_947_946_117_720_650_546)
     );
     let err = r.checked_output_len(1 << 62).unwrap_err();
-    assert!(matches!(err, Error::Argument(_)));
+    assert!(matches!(err, Error::Argument(ErrorKind::TooLarge, _)));
     assert!(
         err.to_string().contains("input_len 4611686018427387904"),
         "{err}"

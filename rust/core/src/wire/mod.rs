@@ -4,7 +4,8 @@
 //! Parsing is liberal (every documented variant: nested and flat `start`, timestamps and
 //! rates as numbers or strings, optional ids) and borrows the large fields (`payload`) from
 //! the input. Writing emits the newest documented form. Errors are
-//! [`Error::Protocol`](crate::Error::Protocol) and name the field by [`field_path`]'s rule,
+//! [`Error::Protocol`], with the [`ErrorKind`] of what was wrong, and
+//! name the field by [`field_path`]'s rule,
 //! e.g. `start.mediaFormat.sampleRate: 44100 is not allowed for audio/x-mulaw (allowed: 8000)`.
 
 mod batch;
@@ -25,7 +26,7 @@ pub use headers::parse_extra_headers;
 pub use json::push_escaped;
 pub use parse::{parse, ParseOptions};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::format::{allowed_rates, Encoding, MediaFormat};
 
 /// Default limit on one message's size, checked before any parsing.
@@ -49,6 +50,15 @@ pub fn field_path(event: &str, path: &str) -> String {
     }
 }
 
+/// A message that arrived as bytes (a binary WebSocket frame, say) as text, or a
+/// [`Error::Protocol`] naming the byte where it stops being UTF-8.
+pub fn message_str(bytes: &[u8]) -> Result<&str> {
+    std::str::from_utf8(bytes).map_err(|error| {
+        let message = format!("message is not valid UTF-8 at byte {}", error.valid_up_to());
+        Error::Protocol(ErrorKind::BadUtf8, message)
+    })
+}
+
 /// Whether `playAudio` can carry `format`: L16 at 8000, 16000 or 24000 Hz, or μ-law at
 /// 8000 Hz. The error says what it can carry.
 pub fn check_play_audio_format(format: &MediaFormat) -> Result<()> {
@@ -57,11 +67,18 @@ pub fn check_play_audio_format(format: &MediaFormat) -> Result<()> {
     if allowed {
         return Ok(());
     }
-    Err(Error::Format(format!(
+    let kind = match format.encoding {
+        Encoding::Alaw => ErrorKind::BadEncoding,
+        Encoding::Mulaw | Encoding::L16 => ErrorKind::BadRate,
+    };
+    Err(Error::Format(
+        kind,
+        format!(
         "playAudio carries audio/x-l16 at 8000, 16000 or 24000 Hz or audio/x-mulaw at 8000 Hz, \
          not {}",
         format.content_type()
-    )))
+    ),
+    ))
 }
 
 /// One direction of a call's audio: the caller (`inbound`) or the callee (`outbound`). Media
@@ -84,9 +101,10 @@ impl Track {
         match name {
             "inbound" => Ok(Track::Inbound),
             "outbound" => Ok(Track::Outbound),
-            _ => Err(Error::Protocol(format!(
-                "{name:?} is not a track; expected \"inbound\" or \"outbound\""
-            ))),
+            _ => Err(Error::Protocol(
+                ErrorKind::BadValue,
+                format!("{name:?} is not a track; expected \"inbound\" or \"outbound\""),
+            )),
         }
     }
 

@@ -6,12 +6,12 @@
 
 use std::borrow::Cow;
 
-use super::reader::{ReadError, ReadResult, Reader};
+use super::reader::{ReadError, ReadResult, Reader, MAX_DEPTH};
 use super::{
     check_play_audio_format, field_path, Checkpoint, ClearAudio, ClearedAudio, Dtmf, Media,
     Message, PlayAudio, PlayedStream, Start, Stop, Track, DEFAULT_MAX_MESSAGE_BYTES,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::format::{resolve_format, ByteOrder, FormatSpec, MediaFormat};
 
 /// Limits and checks applied by [`parse`].
@@ -225,18 +225,27 @@ fn read_dtmf<'a>(reader: &mut Reader<'a>, bad: &mut TypeError) -> ReadResult<Raw
     Ok(dtmf)
 }
 
-/// An error at `path` (the field's JSON path from the root) of an `event` message.
-fn protocol(event: &str, path: &str, reason: impl std::fmt::Display) -> Error {
-    Error::Protocol(format!("{}: {reason}", field_path(event, path)))
+/// An error of `kind` at `path` (the field's JSON path from the root) of an `event` message.
+fn protocol(kind: ErrorKind, event: &str, path: &str, reason: impl std::fmt::Display) -> Error {
+    Error::Protocol(kind, format!("{}: {reason}", field_path(event, path)))
+}
+
+/// `error` as a protocol error at `path` of an `event` message, keeping its kind.
+fn at_field(error: Error, event: &str, path: &str) -> Error {
+    protocol(error.kind(), event, path, error)
+}
+
+fn missing(event: &str, path: &str) -> Error {
+    protocol(ErrorKind::FieldMissing, event, path, "missing")
 }
 
 fn required<'a>(value: Text<'a>, event: &str, field: &str) -> Result<Cow<'a, str>> {
-    value.ok_or_else(|| protocol(event, field, "missing"))
+    value.ok_or_else(|| missing(event, field))
 }
 
 /// The track named at `path`.
 fn track(name: &str, event: &str, path: &str) -> Result<Track> {
-    Track::parse(name).map_err(|error| protocol(event, path, error))
+    Track::parse(name).map_err(|error| at_field(error, event, path))
 }
 
 /// The track named at `path`, inbound when absent.
@@ -249,13 +258,20 @@ fn owned(value: Text<'_>) -> Option<String> {
 }
 
 fn syntax_error(error: ReadError) -> Error {
+    let not_json = |kind, message: &str, offset| {
+        let message = format!("message is not valid JSON: {message} at byte {offset}");
+        Error::Protocol(kind, message)
+    };
     match error {
-        ReadError::Syntax { message, offset } => Error::Protocol(format!(
-            "message is not valid JSON: {message} at byte {offset}"
-        )),
-        ReadError::Type(message) => {
-            Error::Protocol(format!("message must be a JSON object: {message}"))
+        ReadError::Syntax { message, offset } => not_json(ErrorKind::BadJson, &message, offset),
+        ReadError::TooDeep { offset } => {
+            let message = format!("nesting deeper than {MAX_DEPTH} levels");
+            not_json(ErrorKind::TooDeep, &message, offset)
         }
+        ReadError::Type(message) => Error::Protocol(
+            ErrorKind::WrongType,
+            format!("message must be a JSON object: {message}"),
+        ),
     }
 }
 
@@ -293,11 +309,14 @@ impl EventKind {
 /// Parse one message. See the module docs for what is accepted.
 pub fn parse<'a>(text: &'a str, options: &ParseOptions) -> Result<Message<'a>> {
     if text.len() > options.max_bytes {
-        return Err(Error::Protocol(format!(
-            "message is {} bytes, limit {}",
-            text.len(),
-            options.max_bytes
-        )));
+        return Err(Error::Protocol(
+            ErrorKind::TooLarge,
+            format!(
+                "message is {} bytes, limit {}",
+                text.len(),
+                options.max_bytes
+            ),
+        ));
     }
     let mut reader = Reader::new(text);
     let mut bad = None;
@@ -305,8 +324,16 @@ pub fn parse<'a>(text: &'a str, options: &ParseOptions) -> Result<Message<'a>> {
     reader.finish().map_err(syntax_error)?;
     let event = match (raw.event.as_deref(), &raw.event_error) {
         (Some(event), _) => event,
-        (None, Some((path, message))) => return Err(Error::Protocol(format!("{path}: {message}"))),
-        (None, None) => return Err(Error::Protocol("message has no \"event\" field".into())),
+        (None, Some((path, message))) => {
+            return Err(Error::Protocol(
+                ErrorKind::WrongType,
+                format!("{path}: {message}"),
+            ))
+        }
+        (None, None) => {
+            let message = "message has no \"event\" field";
+            return Err(Error::Protocol(ErrorKind::FieldMissing, message.into()));
+        }
     };
     let Some(kind) = EventKind::of(event) else {
         return Ok(Message::Unknown {
@@ -314,7 +341,7 @@ pub fn parse<'a>(text: &'a str, options: &ParseOptions) -> Result<Message<'a>> {
         });
     };
     if let Some((path, message)) = bad {
-        return Err(protocol(event, &path, message));
+        return Err(protocol(ErrorKind::WrongType, event, &path, message));
     }
     Ok(match kind {
         EventKind::Start => Message::Start(Box::new(start(raw)?)),
@@ -361,10 +388,11 @@ fn media_format(
         strict: true,
     };
     resolve_format(&spec).map_err(|problem| {
-        Error::Protocol(problem.message(
+        let message = problem.message(
             &field_path(event, content_type_field),
             &field_path(event, rate_field),
-        ))
+        );
+        Error::Protocol(problem.kind(), message)
     })
 }
 
@@ -377,7 +405,7 @@ fn start(raw: RawMessage<'_>) -> Result<Start> {
         Some(nested) => {
             let format = nested
                 .media_format
-                .ok_or_else(|| protocol("start", "start.mediaFormat", "missing"))?;
+                .ok_or_else(|| missing("start", "start.mediaFormat"))?;
             let encoding = required(format.encoding, "start", "start.mediaFormat.encoding")?;
             Ok(Start {
                 sequence_number: raw.sequence_number,
@@ -453,13 +481,11 @@ fn headers_text(value: &str) -> Cow<'_, str> {
 }
 
 fn check_payload(payload: &str, event: &str, path: &str) -> Result<()> {
-    crate::payload::check_base64(payload.as_bytes()).map_err(|e| protocol(event, path, e))
+    crate::payload::check_base64(payload.as_bytes()).map_err(|e| at_field(e, event, path))
 }
 
 fn media<'a>(raw: RawMessage<'a>, options: &ParseOptions) -> Result<Media<'a>> {
-    let body = raw
-        .media
-        .ok_or_else(|| protocol("media", "media", "missing"))?;
+    let body = raw.media.ok_or_else(|| missing("media", "media"))?;
     let payload = required(body.payload, "media", "media.payload")?;
     if options.check_payload {
         check_payload(&payload, "media", "media.payload")?;
@@ -476,9 +502,7 @@ fn media<'a>(raw: RawMessage<'a>, options: &ParseOptions) -> Result<Media<'a>> {
 }
 
 fn dtmf(raw: RawMessage<'_>) -> Result<Dtmf> {
-    let body = raw
-        .dtmf
-        .ok_or_else(|| protocol("dtmf", "dtmf", "missing"))?;
+    let body = raw.dtmf.ok_or_else(|| missing("dtmf", "dtmf"))?;
     Ok(Dtmf {
         sequence_number: raw.sequence_number,
         stream_id: owned(raw.stream_id),
@@ -489,9 +513,7 @@ fn dtmf(raw: RawMessage<'_>) -> Result<Dtmf> {
 }
 
 fn play_audio<'a>(raw: RawMessage<'a>, options: &ParseOptions) -> Result<PlayAudio<'a>> {
-    let body = raw
-        .media
-        .ok_or_else(|| protocol("playAudio", "media", "missing"))?;
+    let body = raw.media.ok_or_else(|| missing("playAudio", "media"))?;
     let content_type = required(body.content_type, "playAudio", "media.contentType")?;
     let media_format = media_format(
         &content_type,
@@ -501,7 +523,7 @@ fn play_audio<'a>(raw: RawMessage<'a>, options: &ParseOptions) -> Result<PlayAud
         ("media.contentType", "media.sampleRate"),
     )?;
     check_play_audio_format(&media_format)
-        .map_err(|error| protocol("playAudio", "media.contentType", error))?;
+        .map_err(|error| at_field(error, "playAudio", "media.contentType"))?;
     let payload = required(body.payload, "playAudio", "media.payload")?;
     if options.check_payload {
         check_payload(&payload, "playAudio", "media.payload")?;

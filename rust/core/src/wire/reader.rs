@@ -24,6 +24,8 @@ pub const MAX_DEPTH: usize = 128;
 pub enum ReadError {
     /// The text is not JSON.
     Syntax { message: String, offset: usize },
+    /// Nesting deeper than [`MAX_DEPTH`], at the value that opens one level too many.
+    TooDeep { offset: usize },
     /// A value of the wrong kind, e.g. "expected a string, found a number".
     Type(String),
 }
@@ -141,7 +143,7 @@ impl<'a> Reader<'a> {
     fn enter(&mut self) -> ReadResult<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return self.syntax(format!("nesting deeper than {MAX_DEPTH} levels"));
+            return Err(ReadError::TooDeep { offset: self.pos });
         }
         Ok(())
     }
@@ -638,7 +640,10 @@ mod tests {
         assert!(skip("tru").is_err());
         assert!(skip("01").is_err());
         assert!(skip(&format!("{}{}", "[".repeat(128), "]".repeat(128))).is_ok());
-        assert!(skip(&format!("{}{}", "[".repeat(129), "]".repeat(129))).is_err());
+        assert_eq!(
+            skip(&format!("{}{}", "[".repeat(129), "]".repeat(129))),
+            Err(ReadError::TooDeep { offset: 128 })
+        );
     }
 
     /// Reads `text` as an object of strings (or an array of them), as a caller would that

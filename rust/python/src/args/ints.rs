@@ -8,7 +8,7 @@ use audiofork_core::format::MAX_SAMPLE_RATE;
 use audiofork_core::pipeline::MAX_FRAME_MS;
 use audiofork_core::ring::MAX_CAPACITY;
 use audiofork_core::wire::MAX_MESSAGE_BYTES_LIMIT;
-use audiofork_core::Error;
+use audiofork_core::{Error, ErrorKind};
 use pyo3::exceptions::{PyOverflowError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt};
@@ -16,13 +16,14 @@ use pyo3::types::{PyBool, PyInt};
 use super::wrong_type;
 use crate::errors;
 
-/// `obj` as an integer in `min..=max`, or an error from `kind` naming `name` and the range.
-/// `bool` is refused (it is an `int` in Python, but never meant as a count).
+/// `obj` as an integer in `min..=max`, or an error of `class` (an [`Error`] variant) and
+/// kind [`ErrorKind::OutOfRange`] naming `name` and the range. `bool` is refused (it is an
+/// `int` in Python, but never meant as a count).
 fn int_in_range(
     obj: &Bound<'_, PyAny>,
     name: &str,
     (min, max): (i128, i128),
-    kind: fn(String) -> Error,
+    class: fn(ErrorKind, String) -> Error,
 ) -> PyResult<i128> {
     if obj.is_instance_of::<PyBool>() {
         return Err(wrong_type(obj, Some(name), "an int"));
@@ -45,16 +46,15 @@ fn int_in_range(
                 None if obj.is_instance_of::<PyInt>() => "an integer beyond 64 bits".to_owned(),
                 None => "a value that is not an integer".to_owned(),
             };
-            Err(errors::to_py(kind(format!(
-                "{name}: {shown} is out of range ({min} to {max})"
-            ))))
+            let message = format!("{name}: {shown} is out of range ({min} to {max})");
+            Err(errors::to_py(class(ErrorKind::OutOfRange, message)))
         }
     }
 }
 
-/// Declares an integer argument type: its Python name, Rust type, range and error kind.
+/// Declares an integer argument type: its Python name, Rust type, range and error class.
 macro_rules! int_args {
-    ($($(#[$doc:meta])* $name:ident($ty:ty) $param:literal in $min:expr, $max:expr => $kind:ident;)*) => {$(
+    ($($(#[$doc:meta])* $name:ident($ty:ty) $param:literal in $min:expr, $max:expr => $class:ident;)*) => {$(
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub struct $name(pub $ty);
@@ -64,7 +64,7 @@ macro_rules! int_args {
 
             fn extract(obj: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
                 let range = ($min as i128, $max as i128);
-                let value = int_in_range(&obj, $param, range, Error::$kind)?;
+                let value = int_in_range(&obj, $param, range, Error::$class)?;
                 // In range, so it fits the type.
                 Ok($name(value as $ty))
             }

@@ -1,7 +1,7 @@
 //! String arguments that must be valid UTF-8: a `str` holding a lone surrogate raises
 //! `ArgumentError` naming the parameter, not `UnicodeEncodeError`.
 
-use audiofork_core::Error;
+use audiofork_core::{Error, ErrorKind};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
@@ -18,9 +18,8 @@ fn py_str<'a, 'py>(
 }
 
 fn not_utf8(name: &str) -> PyErr {
-    errors::to_py(Error::Argument(format!(
-        "{name}: not valid UTF-8 (it holds a lone surrogate)"
-    )))
+    let message = format!("{name}: not valid UTF-8 (it holds a lone surrogate)");
+    errors::to_py(Error::Argument(ErrorKind::BadUtf8, message))
 }
 
 /// `obj` as a `str` whose UTF-8 form exists.

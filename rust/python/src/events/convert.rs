@@ -1,7 +1,7 @@
 //! A parsed [`Message`] as its Python event.
 
 use audiofork_core::wire::Message;
-use audiofork_core::Error;
+use audiofork_core::{Error, ErrorKind};
 use pyo3::prelude::*;
 use pyo3::types::{PyCFunction, PyDict, PyInt};
 use pyo3::IntoPyObjectExt;
@@ -115,5 +115,8 @@ fn unknown_raw<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> 
     let kwargs = PyDict::new(py);
     kwargs.set_item("parse_int", parse_int)?;
     json.call_method("loads", (text,), Some(&kwargs))
-        .map_err(|error| errors::to_py(Error::Protocol(format!("message values: {error}"))))
+        .map_err(|error| {
+            let message = format!("message values: {error}");
+            errors::to_py(Error::Protocol(ErrorKind::BadJson, message))
+        })
 }
