@@ -11,7 +11,7 @@ bytes, interleaved with the app's ``play``, ``checkpoint``, ``clear``, ``stop``,
 
 - the only exceptions are the documented ones, the ``AudioforkError`` family (``receive``
   raises ``ProtocolError`` and friends; the app's calls ``StreamStateError`` when the
-  state does not allow them);
+  state does not allow them), each with a kind of the documented set;
 - a refused message leaves no trace: state, counters, queued audio and pending
   checkpoints are as before;
 - after ``clear`` no checkpoint is pending, nor after ``stop``, ``close``,
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, get_args
 
 import atheris
 import numpy as np
@@ -37,6 +37,9 @@ from hypothesis import strategies as st
 with atheris.instrument_imports(include=["audiofork"]):
     import audiofork as af
     from audiofork import wire
+    from audiofork.errors import ErrorKind
+
+KINDS = set(get_args(ErrorKind))
 
 STREAM_ID = "c4dfd815-a92a-4140-ab85-5ff28c004116"
 FORMATS = [
@@ -149,7 +152,8 @@ class Run:
         before = trace(self.session)
         try:
             events = self.session.receive(message)
-        except af.AudioforkError:
+        except af.AudioforkError as error:
+            assert error.kind in KINDS, error
             assert trace(self.session) == before, "a refused message changed the session"
             return
         self.note(events)
@@ -179,8 +183,8 @@ class Run:
                     assert isinstance(event, (af.PlayAudio, af.Checkpoint, af.ClearAudio, af.Stop))
             elif action == "tick":
                 self.now += self.data.draw(st.sampled_from([0.02, 0.5, 1.5]), "seconds")
-        except af.StreamStateError:
-            pass
+        except af.StreamStateError as error:
+            assert error.kind in KINDS, error
 
     def finish(self) -> None:
         self.note(self.session.close())

@@ -88,9 +88,10 @@ fn seeds_and_mutations_never_panic() {
     }
 }
 
-/// The classes of hostile input found by hand, each kept as a case: wrong-typed values inside
-/// arrays followed by invalid JSON (in known and unknown events), track names other than the
-/// two, numbers too large for any integer type, deep nesting, lone surrogate escapes.
+/// The classes of hostile input found by hand or by the fuzzers, each kept as a case:
+/// wrong-typed values inside arrays followed by invalid JSON (in known and unknown events),
+/// track names other than the two, numbers too large for any integer type or for f64 (and
+/// what follows them), deep nesting, lone surrogate escapes.
 #[test]
 fn hostile_cases_are_checked_like_any_input() {
     let deep = format!(
@@ -107,6 +108,11 @@ fn hostile_cases_are_checked_like_any_input() {
         r#"{"event":"media","media":{"track":"inbound\u0000","payload":"AAAA"}}"#,
         r#"{"event":"media","sequenceNumber":99999999999999999999999,"media":{"payload":"AAAA"}}"#,
         r#"{"event":"x","s":"\ud800"}"#,
+        // Found by the wire_parse fuzzer: a number beyond f64's range, then text that is not
+        // JSON (serde_json stops at the number; the check must still see the rest).
+        r#"{"even-": 333333333333333333e33333ber"#,
+        r#"{"event":"x","n":1e400.5}"#,
+        r#"{"event":"x","n":[1e400,-2E+999,0.5e-99999]}"#,
         &deep,
         &long_number,
     ];
