@@ -385,6 +385,7 @@ def main() -> int:
             f"python tests/soak/soak.py --frames {args.frames} --sessions "
             f"{args.sessions} --call-minutes {args.call_minutes:g} --speed {args.speed:g}"
         )
+        args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(markdown(phases, command))
         print(f"wrote {args.out}")
     return 1 if any(p.problems() for p in phases) else 0
