@@ -2,14 +2,12 @@
 
     python benches/report.py RUN.json [--out benches/results]
 
-writes ``report.md`` and the PNG figures into ``--out`` (``make bench`` does both steps).
-The same ratio table is printed at the end of every timed pytest run (benches/conftest.py).
-
-Every benchmark belongs to a group: the same work done by audiofork and by its peers. The
-reference of a group is its first benchmark whose name contains ``audiofork``; each entry's
-ratio is its median time over the reference's, from the same run (above 1: audiofork is
-faster). Times are per frame where a benchmark handles many (``extra_info["frames"]``).
-Groups come from any bench module, so suites added later appear without changes here.
+writes ``report.md`` and the PNG figures into ``--out`` (``make bench`` does both steps):
+the machine and the run's environment (recorded by benches/conftest.py), the ratio table
+(groups and ratios as benches/ratios.py defines them), then per bench module its groups
+with per-frame times, spread, throughput, ratio and difference to audiofork, and the
+sections some modules add (latency percentiles, transports, the resampler's behaviour and
+magnitude response).
 
 The load curve is drawn from ``benches/results/load.json`` when that file exists (the load
 generator writes it), in this form; anything else is reported as unreadable, never guessed::
@@ -21,37 +19,18 @@ generator writes it), in this form; anything else is reported as unreadable, nev
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import json
-import os
-import platform
-import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ratios import Group, group, timed, us
+
 RESULTS = Path(__file__).parent / "results"
 LOAD_JSON = RESULTS / "load.json"
-PACKAGES = (
-    "audiofork",
-    "numpy",
-    "soxr",
-    "scipy",
-    "orjson",
-    "pybase64",
-    "audioop-lts",
-    "websockets",
-    "aiohttp",
-    "starlette",
-    "uvicorn",
-    "pytest-benchmark",
-    "matplotlib",
-)
-SIMD_FLAGS = ("sse2", "ssse3", "sse4_1", "sse4_2", "avx", "avx2", "fma", "bmi2", "avx512f")
 MODULES = {
     "bench_codec.py": (
         "Codec",
@@ -83,142 +62,6 @@ MODULES = {
         "(the transport's own cost) against `AudioStream` echoing the audio, per transport.",
     ),
 }
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One benchmark of a run, timed per unit (frame or call)."""
-
-    name: str
-    module: str
-    group: str
-    median_s: float
-    q1_s: float
-    q3_s: float
-    rounds: int
-    frames: int
-    extra: dict[str, Any]
-
-    @classmethod
-    def from_json(cls, bench: dict[str, Any]) -> Entry:
-        stats, extra = bench["stats"], bench.get("extra_info", {})
-        frames = int(extra.get("frames", 1))
-        return cls(
-            name=bench["name"].removeprefix("test_"),
-            module=Path(bench["fullname"].partition("::")[0]).name,
-            group=bench.get("group") or bench["name"],
-            median_s=stats["median"] / frames,
-            q1_s=stats["q1"] / frames,
-            q3_s=stats["q3"] / frames,
-            rounds=int(stats["rounds"]),
-            frames=frames,
-            extra=extra,
-        )
-
-    @property
-    def label(self) -> str:
-        """The parameters when the name has them (`inbound[audiofork]` -> `audiofork`)."""
-        return self.name.partition("[")[2].rstrip("]") or self.name
-
-    @property
-    def ours(self) -> bool:
-        return "audiofork" in self.name
-
-    @property
-    def unit(self) -> str:
-        return "frame" if self.frames > 1 else "call"
-
-    def throughput(self) -> str:
-        samples = self.extra.get("out_samples") or self.extra.get("samples")
-        if samples:
-            return f"{samples / (self.median_s * self.frames) / 1e6:,.1f} M samples/s"
-        return f"{1 / self.median_s:,.0f} {self.unit}s/s"
-
-
-@dataclass
-class Group:
-    name: str
-    module: str
-    entries: list[Entry] = field(default_factory=list)
-
-    @property
-    def reference(self) -> Entry | None:
-        return next((e for e in self.entries if e.ours), None)
-
-    def ratio(self, entry: Entry) -> float | None:
-        ref = self.reference
-        return entry.median_s / ref.median_s if ref is not None else None
-
-
-def group(entries: Iterable[Entry]) -> list[Group]:
-    """Entries by group, groups and entries in the order they ran."""
-    groups: dict[str, Group] = {}
-    for entry in entries:
-        groups.setdefault(entry.group, Group(entry.group, entry.module)).entries.append(entry)
-    return list(groups.values())
-
-
-def timed(benchmarks: Iterable[dict[str, Any]]) -> list[Entry]:
-    return [Entry.from_json(b) for b in benchmarks if b.get("stats")]
-
-
-def us(seconds: float) -> str:
-    value = seconds * 1e6
-    return f"{value:,.3f}" if value < 10 else f"{value:,.1f}" if value < 1000 else f"{value:,.0f}"
-
-
-def ratio_lines(groups: Sequence[Group]) -> list[str]:
-    """The ratio table as text: each group's reference, then every other entry's median and
-    its ratio to the reference."""
-    lines = [
-        "audiofork vs peers, one run (median per frame, or per call; ratio = time / "
-        "audiofork's: above 1, audiofork is faster)"
-    ]
-    for g in groups:
-        ref = g.reference
-        head = f"{ref.name} {us(ref.median_s)} µs/{ref.unit}" if ref else "no audiofork entry"
-        lines.append(f"  {g.name}  [{head}]")
-        for entry in g.entries:
-            if entry is ref:
-                continue
-            ratio = g.ratio(entry)
-            shown = f"{ratio:8.2f}x" if ratio is not None else ""
-            lines.append(f"    {entry.name:<58} {us(entry.median_s):>12} µs {shown}")
-    return lines
-
-
-# --- the run's environment ------------------------------------------------------------------
-
-
-def loadavg() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
-
-def environment() -> dict[str, Any]:
-    """What the run ran on, beside pytest-benchmark's own machine_info (read at the end of
-    the run): CPU model and SIMD flags, cores, load average, package versions."""
-    cpuinfo = Path("/proc/cpuinfo")
-    fields: dict[str, str] = {}
-    for line in cpuinfo.read_text().splitlines() if cpuinfo.exists() else []:
-        key, _, value = line.partition(":")
-        fields.setdefault(key.strip(), value.strip())
-    flags = fields.get("flags", "").split()
-    versions = {}
-    for package in PACKAGES:
-        try:
-            versions[package] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return {
-        "cpu_model": fields.get("model name", platform.processor()),
-        "cores": os.cpu_count(),
-        "simd_flags": sorted({f for f in flags if f in SIMD_FLAGS or f.startswith("avx512")}),
-        "cpu_flag_count": len(flags),
-        "kernel": platform.release(),
-        "python": sys.version.split()[0],
-        "packages": versions,
-        "loadavg_end": loadavg(),
-    }
 
 
 # --- Markdown -------------------------------------------------------------------------------
