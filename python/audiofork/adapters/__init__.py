@@ -18,7 +18,16 @@ class TransportClosed(Exception):
 
 
 class Transport(Protocol):
-    """What :class:`~audiofork.aio.AudioStream` needs from a WebSocket."""
+    """What :class:`~audiofork.aio.AudioStream` needs from a WebSocket.
+
+    ``receive()`` must be safe to cancel (no message lost), and only one call at a time is
+    made. A ``send()`` that has to wait (a full write buffer) may be finished by a task of
+    the stream's own, so that cancelling the app's task never cuts a message.
+    """
+
+    #: ``close()`` makes a pending ``receive()`` return, so an app's task may await
+    #: ``receive()`` itself (the stream's own task does otherwise).
+    close_ends_receive: bool
 
     async def open(self) -> None:
         """Make the socket ready (e.g. accept a Starlette WebSocket not yet accepted)."""

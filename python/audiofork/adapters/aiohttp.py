@@ -13,6 +13,8 @@ __all__ = ["AiohttpTransport"]
 class AiohttpTransport:
     """``send_str``/``receive`` of a prepared response; close frames and errors mean gone."""
 
+    close_ends_receive = True
+
     def __init__(self, ws: web.WebSocketResponse) -> None:
         self._ws = ws
 

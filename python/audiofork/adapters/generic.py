@@ -18,10 +18,15 @@ class GenericTransport:
 
     The exception ends the stream like a closed socket (it is chained to the
     :class:`TransportClosed` of a send); an optional ``close()`` is awaited on close.
+    ``receive_text()`` must be safe to cancel, as ``asyncio.Queue.get()`` and websockets'
+    ``recv()`` are. If the object has a ``close()``, it must make a pending
+    ``receive_text()`` return; the app's task may then read the socket itself
+    (:attr:`~audiofork.adapters.Transport.close_ends_receive`).
     """
 
     def __init__(self, ws: Any) -> None:
         self._ws = ws
+        self.close_ends_receive = callable(getattr(ws, "close", None))
 
     async def open(self) -> None:
         """Nothing to do: the object is expected to be connected."""

@@ -14,6 +14,8 @@ __all__ = ["StarletteTransport"]
 class StarletteTransport:
     """Raw ASGI messages, so text and bytes both arrive and a disconnect is not an error."""
 
+    close_ends_receive = True
+
     def __init__(self, ws: WebSocket) -> None:
         self._ws = ws
 

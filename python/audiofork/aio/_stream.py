@@ -1,0 +1,241 @@
+"""``AudioStream``: the app's side of one platform stream, over an asyncio WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Coroutine
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+
+from audiofork._checks import check_int
+from audiofork.adapters import TransportClosed, transport_for
+from audiofork.aio._chunks import AudioChunks
+from audiofork.aio._inbox import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_EVENTS, Inbox
+from audiofork.aio._reader import Reader
+from audiofork.aio._sender import Sender
+from audiofork.codec import l16_decode
+from audiofork.session import CheckpointOutcome, Pcm, SessionEvent, StreamSession
+
+__all__ = ["AudioStream"]
+
+# play() hands the session at most this much audio per step, so the loop stays responsive.
+_STEP_MS = 1000
+_PACED_STEP_MS = 100
+
+
+async def _resolved(outcome: CheckpointOutcome) -> CheckpointOutcome:
+    return outcome
+
+
+class AudioStream:
+    """One platform stream over ``ws``: iterate events, play, checkpoint, clear, stop.
+
+    Args:
+        ws: a websockets connection, a Starlette/FastAPI ``WebSocket`` (accepted if it is
+            not yet), a prepared aiohttp ``WebSocketResponse``, or any object with
+            ``async send_text(str)`` and ``async receive_text()``.
+        pace_ms: keep at most this much audio (``playable_ms``) ahead of the estimated
+            playout, so a long reply can be cut cleanly; ``None`` sends audio as fast as it
+            comes.
+        max_events: events kept for ``async for`` while the app does not take them.
+        max_event_bytes: bytes those events may keep alive (their samples and the text of
+            the messages they came from), 4 MiB by default. Past either bound the oldest
+            events are dropped, and counted in :attr:`dropped_events`.
+        **session_options: passed to :class:`~audiofork.session.StreamSession`.
+
+    The socket is read all the while the stream is open, so checkpoints resolve whether or
+    not the app iterates: by the app's task waiting in ``async for`` when the socket allows
+    (no hand-over between tasks per frame), else by a task of the stream's own. Malformed
+    platform messages are logged and counted in :attr:`protocol_errors`; they do not end the
+    stream. Messages go out in the order they were queued, and a task cancelled while
+    sending loses none of them. Nothing outlives the ``async with``: leaving it (or
+    :meth:`aclose`) closes the socket, resolves every pending checkpoint as ``closed`` and
+    ends every iterator.
+    """
+
+    def __init__(
+        self,
+        ws: Any,
+        *,
+        pace_ms: int | None = None,
+        max_events: int = DEFAULT_MAX_EVENTS,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        **session_options: Any,
+    ) -> None:
+        self.session = StreamSession(**session_options)
+        if pace_ms is not None:
+            check_int("pace_ms", pace_ms, 1)
+        check_int("max_events", max_events, 1)
+        check_int("max_event_bytes", max_event_bytes, 1)
+        self.pace_ms = pace_ms
+        self._transport = transport_for(ws)
+        self._inbox = Inbox(max_events, max_event_bytes)
+        self._sender = Sender(self.session, self._transport, self._lost)
+        self._reader = Reader(self._transport, self.session, self._inbox, self._sender, self._lost)
+        # Bumped by clear(): a play() in progress stops.
+        self._generation = 0
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def __aenter__(self) -> AudioStream:
+        await self._transport.open()
+        self._reader.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the session and the socket; wait for the stream's own tasks to end."""
+        self._inbox.deliver(self.session.close())
+        await self._reader.stop()
+        await self._sender.close()
+        with contextlib.suppress(TransportClosed):
+            await self._transport.close()
+
+    @property
+    def closed(self) -> bool:
+        """The stream ended (socket lost, stop, or closed by the app)."""
+        return self.session.closed
+
+    @property
+    def dropped_events(self) -> int:
+        """Events dropped because nobody took them within ``max_events`` / ``max_event_bytes``."""
+        return self._inbox.dropped_events
+
+    @property
+    def protocol_errors(self) -> int:
+        """Platform messages refused as malformed."""
+        return self._reader.protocol_errors
+
+    def _lost(self) -> None:
+        self._inbox.deliver(self.session.connection_lost())
+
+    # --- events ----------------------------------------------------------------------------
+
+    def __aiter__(self) -> AudioStream:
+        return self
+
+    async def __anext__(self) -> SessionEvent:
+        inbox = self._inbox
+        while (event := inbox.next_event()) is None:
+            if inbox.ended:
+                raise StopAsyncIteration
+            await self._reader.wait()
+        return event
+
+    def audio(
+        self, chunk_ms: int = 100, *, track: str = "inbound", buffer_ms: int = 10_000
+    ) -> AudioChunks:
+        """Inbound PCM of ``track`` in chunks of ``chunk_ms``, as int16 at the app rate.
+
+        Ring-backed and bounded: at most ``buffer_ms`` waits (2 bytes a sample); beyond that
+        the oldest audio is dropped (see :attr:`AudioChunks.dropped_ms`). While it is open,
+        ``Media`` events of that track go to it instead of ``async for``. The final chunk may
+        be shorter.
+        """
+        return AudioChunks(
+            self._inbox, self._reader, self.session.app_rate, chunk_ms, track, buffer_ms
+        )
+
+    # --- outbound --------------------------------------------------------------------------
+
+    async def play(self, pcm: Pcm, sample_rate: int) -> None:
+        """Queue audio of any rate and length for the caller.
+
+        Returns once it is sent (with ``pace_ms``: once the last of it is within
+        ``pace_ms`` of the playout). If :meth:`clear` runs or the stream ends meanwhile,
+        the rest is dropped and it returns. On a stream that already ended it does nothing:
+        events read after a hang-up can still be answered without a race.
+        """
+        if type(sample_rate) is not int or sample_rate < 1:
+            check_int("sample_rate", sample_rate, 1)  # a numpy integer passes, the rest raises
+        session = self.session
+        if session.closed:
+            return
+        samples = pcm if isinstance(pcm, np.ndarray) else l16_decode(pcm)
+        if self.pace_ms is None and len(samples) <= sample_rate:  # one step: no loop
+            session.play(samples, sample_rate)
+            await self._sender.flush()
+            return
+        generation = self._generation
+        step_ms = _STEP_MS if self.pace_ms is None else min(_PACED_STEP_MS, self.pace_ms)
+        step = max(sample_rate * step_ms // 1000, 1)
+        for offset in range(0, max(len(samples), 1), step):
+            await asyncio.sleep(0)  # a long reply lets the loop run at every step
+            if generation != self._generation or session.closed:
+                return
+            if self.pace_ms is not None and not await self._room_for(step_ms, generation):
+                return
+            session.play(samples[offset : offset + step], sample_rate)
+            await self._sender.flush()
+
+    async def _room_for(self, step_ms: int, generation: int) -> bool:
+        """Wait until ``step_ms`` more fits within ``pace_ms`` of the playout; ``False`` if a
+        clear or the end of the stream came first."""
+        assert self.pace_ms is not None
+        session, limit = self.session, self.pace_ms - step_ms
+        while generation == self._generation and not session.closed:
+            ahead = session.playable_ms - session.heard_ms()
+            if ahead <= limit:
+                return True
+            await self._inbox.progress.wait((ahead - limit) / 1000.0)
+        return False
+
+    def checkpoint(self, name: str | None = None) -> Coroutine[Any, Any, CheckpointOutcome]:
+        """Mark the end of what is queued now; await it for ``played``, ``cleared`` or ``closed``.
+
+        The mark is placed when this is called, so ``asyncio.create_task(stream.checkpoint())``
+        goes on at once without the mark drifting behind later audio. On a stream that
+        already ended it resolves ``closed`` at once.
+        """
+        self._reader.require_running()
+        if self.closed:
+            return _resolved(CheckpointOutcome.CLOSED)
+        name = self.session.checkpoint(name)
+        return self._resolution(name, self._inbox.watch(name))
+
+    async def _resolution(
+        self, name: str, outcome: asyncio.Future[CheckpointOutcome]
+    ) -> CheckpointOutcome:
+        try:
+            await self._sender.flush()
+            return await outcome
+        finally:
+            self._inbox.forget(name, outcome)
+
+    async def drain(self) -> CheckpointOutcome:
+        """Wait until everything queued so far played, was cleared, or the stream ended.
+
+        The true "bot stopped speaking": flushes (the end of an utterance, see
+        :meth:`~audiofork.session.StreamSession.flush`), sends a checkpoint and waits for it.
+        """
+        self._reader.require_running()
+        if not self.closed:
+            self.session.flush()
+        return await self.checkpoint()
+
+    async def clear(self) -> None:
+        """Barge-in: drop all queued audio; pending checkpoints resolve ``cleared``."""
+        events = self.session.clear()
+        self._generation += 1
+        self._inbox.deliver(events)
+        self._inbox.progress.fire()
+        await self._sender.flush()
+
+    async def stop(self) -> None:
+        """Ask the platform to end the stream; the session closes."""
+        self._inbox.deliver(self.session.stop())
+        await self._sender.flush()
+
+    def heard_ms(self) -> float:
+        """What the caller heard so far, in ms (see :meth:`StreamSession.heard_ms`)."""
+        return self.session.heard_ms()
