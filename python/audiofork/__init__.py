@@ -25,6 +25,7 @@ from audiofork.errors import (
     BufferOverflowError,
     CodecError,
     ConcurrentUseError,
+    ErrorKind,
     FormatError,
     ProtocolError,
     SignatureError,
@@ -32,12 +33,16 @@ from audiofork.errors import (
     ValidationError,
 )
 from audiofork.events import (
+    APP_COMMANDS,
+    PLATFORM_EVENTS,
+    AppCommand,
     Checkpoint,
     ClearAudio,
     ClearedAudio,
     Dtmf,
     Event,
     Media,
+    PlatformEvent,
     PlayAudio,
     PlayedStream,
     Start,
@@ -57,7 +62,10 @@ from audiofork.stats import InboundStats, OutboundStats
 from audiofork.wire import parse_message
 
 __all__ = [
+    "APP_COMMANDS",
+    "PLATFORM_EVENTS",
     "ApiError",
+    "AppCommand",
     "ArgumentError",
     "AudioChunks",
     "AudioStream",
@@ -72,6 +80,7 @@ __all__ = [
     "CodecError",
     "ConcurrentUseError",
     "Dtmf",
+    "ErrorKind",
     "Event",
     "FormatError",
     "InboundDecoder",
@@ -80,6 +89,7 @@ __all__ = [
     "MediaFormat",
     "OutboundEncoder",
     "OutboundStats",
+    "PlatformEvent",
     "PlayAudio",
     "PlayedStream",
     "ProtocolError",

@@ -42,14 +42,24 @@ def _speed(text: str) -> float:
     return value
 
 
-def _port(text: str) -> int:
+def _integer(name: str, text: str, low: int, high: int) -> int:
+    """``text`` read by the package's one checked integer reader (ASCII digits, bounded)."""
+    from audiofork.vobiz import _params
+
     try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be an integer from 0 to 65535, got {text!r}")
-    return value
+        return _params.integer(name, text, low, high)
+    except ValidationError:
+        raise argparse.ArgumentTypeError(
+            f"{name} must be an integer from {low} to {high}, got {_params.shown(text)}"
+        ) from None
+
+
+def _port(text: str) -> int:
+    return _integer("port", text, 0, 65535)
+
+
+def _repeat(text: str) -> int:
+    return _integer("repeat", text, 1, 1_000_000)
 
 
 def _add_emulator(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -106,7 +116,12 @@ def _run_emulator(args: argparse.Namespace) -> int:
         )
 
         def ready(url: str) -> None:
-            print(f"audiofork emulator on {url} (status page {url}/; Ctrl-C stops)", flush=True)
+            print(
+                f"audiofork emulator on {url} (status page {url}/, signed in as an account: "
+                f"user AUTH_ID, password AUTH_TOKEN, e.g. curl -u AUTH_ID:AUTH_TOKEN {url}/; "
+                "Ctrl-C stops)",
+                flush=True,
+            )
 
         asyncio.run(serve(config, args.host, args.port, ready=ready))
     except (AudioforkError, OSError) as exc:
@@ -132,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--codecs", action="store_true", help="the codec tour: sizes, SNR and timings per codec"
     )
     demo.add_argument(
-        "--repeat", type=int, default=20, help="--codecs: timing repetitions per codec (20)"
+        "--repeat", type=_repeat, default=20, help="--codecs: timing repetitions per codec (20)"
     )
     _add_emulator(commands)
     args = parser.parse_args(argv)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import signal
@@ -13,6 +14,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+import audiofork.demo.call
+import audiofork.emulator
+import audiofork.vobiz
 from audiofork.demo.call import echo_delay_ms
 
 #: The child imports audiofork exactly as this process does (source tree or installed wheel).
@@ -28,6 +32,31 @@ def test_echo_delay_is_the_cross_correlation_peak(speech_16k: npt.NDArray[np.int
     assert echo_delay_ms(sent, np.zeros_like(sent), 16000) is None
     assert echo_delay_ms(sent, noise.astype(np.int16), 16000) is None
     assert echo_delay_ms(sent[:0], sent[:0], 16000) is None
+
+
+def test_the_demo_call_uses_only_the_public_api_of_the_emulator() -> None:
+    """It imports the emulator and vobiz packages' public names only: no calls, forks or
+    stream internals (it watches the call through the Emulator's methods)."""
+    public = {
+        "audiofork.emulator": set(audiofork.emulator.__all__),
+        "audiofork.vobiz": set(audiofork.vobiz.__all__),
+    }
+    tree = ast.parse(Path(audiofork.demo.call.__file__).read_text(encoding="utf-8"))
+    imported: list[tuple[str, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            imported += [(node.module, alias.name) for alias in node.names]
+        elif isinstance(node, ast.Import):
+            imported += [(alias.name, "") for alias in node.names]
+    ours = [(module, name) for module, name in imported if module.startswith("audiofork")]
+    assert ours, imported
+    for module, name in ours:
+        if module.startswith("audiofork.demo"):
+            continue
+        assert module in public and name in public[module], (module, name)
+    source = ast.unparse(tree)
+    for private in (".exchange", ".runner", ".forks", "services"):
+        assert private not in source, private
 
 
 def test_demo_calls_the_echo_app_and_reports(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
-"""``audiofork emulator`` as a real subprocess: it serves, shows its status page, logs one line
-per event, and on SIGINT ends its calls, writes the recordings and exits 0."""
+"""``audiofork emulator`` as a real subprocess: it serves, shows its status page to a signed-in
+account, logs one line per event, and on SIGINT ends its calls, writes the recordings and
+exits 0."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ import sys
 import wave
 from pathlib import Path
 
-from support.emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp, http_client, within
+from support.emulator_platform_apps import (
+    ACCOUNT,
+    AUTH,
+    TOKEN,
+    VoiceApp,
+    basic_auth,
+    http_client,
+    within,
+)
 
 #: The child imports audiofork exactly as this process does (source tree or installed wheel).
 PYTHONPATH = os.pathsep.join(sys.path)
@@ -54,6 +63,8 @@ async def test_emulator_serves_logs_and_stops_cleanly_on_sigint(
         url = re.search(r"http://127\.0\.0\.1:\d+", banner)
         assert url is not None, banner
         base = url.group()
+        assert "user AUTH_ID, password AUTH_TOKEN" in banner, banner  # how to sign in
+        sign_in = basic_auth(ACCOUNT, TOKEN)
         app.xml = (
             f'<Response><Stream bidirectional="true" keepCallAlive="true">{app.ws_url}</Stream>'
             "</Response>"
@@ -61,6 +72,8 @@ async def test_emulator_serves_logs_and_stops_cleanly_on_sigint(
         app.echo = True
         async with http_client() as http:
             async with http.get(base + "/") as reply:
+                assert reply.status == 401 and "Basic" in reply.headers["WWW-Authenticate"]
+            async with http.get(base + "/", headers=sign_in) as reply:
                 assert reply.status == 200 and reply.content_type == "text/html"
                 assert "audiofork emulator" in await reply.text()
             body = {"from": "+1", "to": "+2", "answer_url": app.url + "/answer"}
@@ -69,7 +82,7 @@ async def test_emulator_serves_logs_and_stops_cleanly_on_sigint(
                 assert reply.status == 201
                 call_uuid = (await reply.json())["call_uuid"]
             await app.wait_for(lambda: app.sockets and len(app.sockets[0].messages) > 20)
-            async with http.get(base + "/") as reply:
+            async with http.get(base + "/", headers=sign_in) as reply:
                 page = await reply.text()
                 assert call_uuid in page and "in-progress" in page
         process.send_signal(signal.SIGINT)
@@ -108,7 +121,7 @@ async def test_emulator_refuses_a_bad_rate() -> None:
 
 
 async def test_emulator_refuses_a_port_out_of_range() -> None:
-    for port in ("70000", "-1", "http"):
+    for port in ("70000", "-1", "http", "\u0668\u0660", "8" * 5000, " 80"):
         process = await start_cli("emulator", "--account", "MA_X:t", "--port", port)
         _, err = await within(process.communicate())
         assert process.returncode == 2 and b"port must be an integer from 0 to 65535" in err, err

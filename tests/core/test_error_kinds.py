@@ -237,6 +237,7 @@ def test_every_core_kind_is_reached() -> None:
 def test_the_literal_is_the_core_set() -> None:
     assert get_args(CoreErrorKind) == _core.ERROR_KINDS
     assert get_args(ErrorKind) == (*_core.ERROR_KINDS, "request_failed")
+    assert af.ErrorKind == ErrorKind
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import gc
 import json
 import socket
@@ -17,17 +18,20 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
 from audiofork.emulator import Emulator, EmulatorConfig, Tariff
-from audiofork.errors import ApiError, ValidationError
-from audiofork.vobiz import AsyncStreamsClient
+from audiofork.emulator.calls import MAX_LIVE_STREAMS_PER_CALL, MAX_STREAMS_PER_CALL
+from audiofork.errors import ApiError, ArgumentError, ValidationError
+from audiofork.vobiz import AsyncStreamsClient, make_stream_url
 from support.emulator_platform_apps import (
     ACCOUNT,
     AUTH,
     TOKEN,
     VoiceApp,
+    basic_auth,
     http_client,
     started_emulator,
     within,
 )
+from support.hostile_integers import HUGE_DIGITS
 
 OTHER = "MA_OTHERACCOUNT"
 OTHER_AUTH = {"X-Auth-ID": OTHER, "X-Auth-Token": "other-token-abcdef"}
@@ -133,6 +137,12 @@ def api(http: aiohttp.ClientSession, emulator: Emulator) -> Api:
     return Api(http, emulator)
 
 
+def short_id(value: object) -> str:
+    """A test id that stays short for the 5,000-digit values."""
+    text = value if isinstance(value, str) else type(value).__name__
+    return text if len(text) <= 30 else f"{text[:12]}…({len(text)})"
+
+
 def assert_error(status: int, data: Any, expected: int, *words: str) -> None:
     assert status == expected, data
     assert set(data) == {"api_id", "error"} and data["api_id"]
@@ -194,6 +204,18 @@ async def test_emulator_port_out_of_range_is_a_validation_error(port: int) -> No
     with pytest.raises(ValidationError, match="port must be from 0 to 65535"):
         await within(emulator.start(port=port))
     await within(emulator.close())
+
+
+@pytest.mark.parametrize(("host", "warned"), [("127.0.0.1", False), ("0.0.0.0", True)])
+async def test_serving_beyond_loopback_is_warned_about(
+    host: str, warned: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator = Emulator(EmulatorConfig({ACCOUNT: TOKEN}))
+    try:
+        await within(emulator.start(host))
+    finally:
+        await within(emulator.close())
+    assert ("reachable beyond this machine" in caplog.text) is warned
 
 
 async def test_emulator_failing_to_bind_closes_what_it_opened() -> None:
@@ -420,6 +442,9 @@ async def test_stream_start_get_list_stop(api: Api, app: VoiceApp) -> None:
         ({"service_url": "ws://127.0.0.1:9/", "stream_timeout": 0}, "stream_timeout"),
         ({"service_url": "ws://127.0.0.1:9/", "stream_timeout": "soon"}, "stream_timeout"),
         ({"service_url": "ws://127.0.0.1:9/", "stream_timeout": 10**400}, "stream_timeout"),
+        ({"service_url": "ws://127.0.0.1:9/", "stream_timeout": HUGE_DIGITS}, "stream_timeout"),
+        ({"service_url": "ws://127.0.0.1:9/", "stream_timeout": " 60"}, "stream_timeout"),
+        ({"service_url": "ws://127.0.0.1:9/", "stream_timeout": "\u0666\u0660"}, "stream_timeout"),
         ({"service_url": "ws://127.0.0.1:9/", "bidirectional": "maybe"}, "bidirectional"),
         (
             {"service_url": "ws://127.0.0.1:9/", "status_callback_url": "ws://x/"},
@@ -448,7 +473,19 @@ async def test_stream_start_errors_name_the_parameter(
 
 @pytest.mark.parametrize(
     ("query", "named"),
-    [("limit=0", "limit"), ("limit=101", "limit"), ("limit=x", "limit"), ("offset=-1", "offset")],
+    [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("limit=x", "limit"),
+        ("offset=-1", "offset"),
+        (f"limit={HUGE_DIGITS}", "limit"),
+        (f"offset={HUGE_DIGITS}", "offset"),
+        (f"offset=-{HUGE_DIGITS}", "offset"),
+        (f"offset=%2B{HUGE_DIGITS}", "offset"),
+        ("limit=%20%205", "limit"),
+        ("limit=%D9%A1", "limit"),  # Arabic-Indic 1, which int() reads
+    ],
+    ids=short_id,
 )
 async def test_stream_list_errors_name_the_parameter(
     api: Api, app: VoiceApp, query: str, named: str
@@ -456,6 +493,24 @@ async def test_stream_list_errors_name_the_parameter(
     call_uuid = await api.live_call(app)
     status, data = await within(api("GET", f"/Call/{call_uuid}/Stream/?{query}"))
     assert_error(status, data, 400, named)
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-www-form-urlencoded"])
+async def test_a_number_past_pythons_digit_limit_in_a_body_is_400(
+    api: Api, app: VoiceApp, content_type: str
+) -> None:
+    call_uuid = await api.live_call(app)
+    if content_type == "application/json":
+        body = f'{{"service_url": "ws://127.0.0.1:9/", "stream_timeout": {HUGE_DIGITS}}}'
+    else:
+        body = f"service_url=ws%3A%2F%2F127.0.0.1%3A9%2F&stream_timeout={HUGE_DIGITS}"
+    url = f"{api.base}/Call/{call_uuid}/Stream/"
+    headers = {**AUTH, "Content-Type": content_type}
+    async with api.http.post(url, data=body, headers=headers) as reply:
+        data = await reply.json()
+        named = "JSON" if content_type == "application/json" else "stream_timeout"
+        assert_error(reply.status, data, 400, named)
+        assert len(data["error"]) < 400
 
 
 async def test_unknown_stream_is_404(api: Api, app: VoiceApp) -> None:
@@ -552,8 +607,130 @@ async def test_status_page_lists_calls_and_escapes_what_callers_sent(
     body = {"from": "<script>x</script>", "to": "+2", "answer_url": app.url + "/answer"}
     status, data = await within(api("POST", "/Call/", body))
     assert status == 201
-    async with api.http.get(emulator.url + "/") as reply:
+    async with api.http.get(emulator.url + "/", headers=basic_auth(ACCOUNT, TOKEN)) as reply:
         assert reply.status == 200 and reply.content_type == "text/html"
         page = await reply.text()
     assert data["call_uuid"] in page and ACCOUNT in page
     assert "&lt;script&gt;x&lt;/script&gt;" in page and "<script>" not in page
+
+
+# --- the status page ------------------------------------------------------------------------
+
+SECRET = "Zq3-0123456789abcdef_XYZ"
+
+
+async def page_of(
+    api: Api, emulator: Emulator, headers: dict[str, str]
+) -> tuple[int, str, dict[str, str]]:
+    async with api.http.get(emulator.url + "/", headers=headers) as reply:
+        return reply.status, await reply.text(), dict(reply.headers)
+
+
+async def test_the_status_page_shows_an_account_only_its_own_calls(
+    api: Api, app: VoiceApp, emulator: Emulator
+) -> None:
+    call_uuid = await api.live_call(app)
+    no_colon = base64.b64encode(b"MA_TESTACCOUNT").decode()
+    for headers in [
+        {},
+        basic_auth(ACCOUNT, "wrong"),
+        basic_auth("MA_NOBODY", TOKEN),
+        {"Authorization": "Basic !!!"},
+        {"Authorization": f"Basic {no_colon}"},
+        {"Authorization": f"Bearer {TOKEN}"},
+        AUTH,  # the API's headers are not the page's credentials
+    ]:
+        status, text, reply_headers = await within(page_of(api, emulator, headers))
+        assert status == 401 and reply_headers["WWW-Authenticate"].startswith("Basic "), headers
+        assert call_uuid not in text and ACCOUNT not in text
+    other = basic_auth(OTHER, OTHER_AUTH["X-Auth-Token"])
+    status, text, _ = await within(page_of(api, emulator, other))
+    assert status == 200 and OTHER in text
+    assert call_uuid not in text and ACCOUNT not in text
+    status, text, reply_headers = await within(page_of(api, emulator, basic_auth(ACCOUNT, TOKEN)))
+    assert status == 200 and call_uuid in text
+    assert reply_headers["Cache-Control"] == "no-store"
+
+
+async def test_the_status_page_redacts_stream_secrets(
+    api: Api, app: VoiceApp, emulator: Emulator
+) -> None:
+    call_uuid = await api.live_call(app)
+    service_url = make_stream_url(app.ws_url + "?lang=en", SECRET)
+    status, data = await within(
+        api("POST", f"/Call/{call_uuid}/Stream/", {"service_url": service_url})
+    )
+    assert status == 202, data
+    stream = f"/Call/{call_uuid}/Stream/{data['stream_id']}/"
+    await api.until(stream, lambda s: s["bill_duration"] > 0)
+    status, text, _ = await within(page_of(api, emulator, basic_auth(ACCOUNT, TOKEN)))
+    assert status == 200 and data["stream_id"] in text
+    assert SECRET not in text and f"{app.ws_url}?lang=***&amp;token=***" in text
+    # The account's own API still answers the URL it gave.
+    assert (await within(api("GET", stream)))[1]["service_url"] == service_url
+
+
+# --- bounds: streams per call, calls kept ----------------------------------------------------
+
+
+async def test_a_call_runs_at_most_so_many_streams_at_once(api: Api, app: VoiceApp) -> None:
+    call_uuid = await api.live_call(app)
+    streams = f"/Call/{call_uuid}/Stream/"
+    started = []
+    for _ in range(MAX_LIVE_STREAMS_PER_CALL):
+        status, data = await within(api("POST", streams, {"service_url": app.ws_url}))
+        assert status == 202, data
+        started.append(data["stream_id"])
+    status, data = await within(api("POST", streams, {"service_url": app.ws_url}))
+    assert_error(status, data, 400, "MAX_LIVE_STREAMS_PER_CALL", str(MAX_LIVE_STREAMS_PER_CALL))
+    await app.wait_for(lambda: len(app.sockets) == MAX_LIVE_STREAMS_PER_CALL)
+    assert (await within(api("DELETE", streams + started[0] + "/")))[0] == 204
+    await api.until(streams + started[0] + "/", lambda s: s["status"] != "in-progress")
+    status, data = await within(api("POST", streams, {"service_url": app.ws_url}))
+    assert status == 202, data
+
+
+async def test_a_call_starts_at_most_so_many_streams(api: Api, app: VoiceApp) -> None:
+    call_uuid = await api.live_call(app)
+    streams = f"/Call/{call_uuid}/Stream/"
+    unreachable = {"service_url": "ws://127.0.0.1:9/ws"}  # each fails at once
+    for _ in range(MAX_STREAMS_PER_CALL):
+        status, data = await within(api("POST", streams, unreachable))
+        assert status == 202, data
+        await api.until(streams + data["stream_id"] + "/", lambda s: s["status"] == "failed")
+    status, data = await within(api("POST", streams, unreachable))
+    assert_error(status, data, 400, "MAX_STREAMS_PER_CALL")
+    call = (await within(api("GET", f"/Call/{call_uuid}/")))[1]
+    assert call["stream_count"] == MAX_STREAMS_PER_CALL
+
+
+async def test_only_the_last_ended_calls_are_kept(app: VoiceApp) -> None:
+    app.xml = "<Response><Hangup/></Response>"
+    config = EmulatorConfig({ACCOUNT: TOKEN}, speed=20, caller_audio="silence", max_ended_calls=2)
+    async with started_emulator(config) as emulator, http_client(headers=AUTH) as http:
+        api = Api(http, emulator)
+        ended = []
+        for _ in range(4):
+            call_uuid = await api.place_call(app)
+            info = await within(emulator.call_ended(call_uuid))
+            assert (info.call_uuid, info.hangup_cause) == (call_uuid, "xml_hangup")
+            ended.append(call_uuid)
+        app.xml = '<Response><Wait length="100000"/></Response>'
+        live = await api.live_call(app)
+        for call_uuid in ended[:2]:
+            status, data = await within(api("GET", f"/Call/{call_uuid}/"))
+            assert_error(status, data, 404, call_uuid)
+            with pytest.raises(ArgumentError, match="call_uuid"):
+                emulator.call_info(call_uuid)
+        for call_uuid in [*ended[2:], live]:
+            assert (await within(api("GET", f"/Call/{call_uuid}/")))[0] == 200
+        assert list(emulator.exchange.calls) == [*ended[2:], live]
+        assert emulator.exchange.forgotten == 2
+
+
+@pytest.mark.parametrize(
+    "kept", [-1, 10**9 + 1, True, "5", 10**5000], ids=["-1", "1e9+1", "True", "'5'", "huge"]
+)
+def test_the_number_of_ended_calls_kept_is_validated(kept: object) -> None:
+    with pytest.raises(ValidationError, match="max_ended_calls"):
+        EmulatorConfig({ACCOUNT: TOKEN}, max_ended_calls=kept)  # type: ignore[arg-type]

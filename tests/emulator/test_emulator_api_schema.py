@@ -1,6 +1,8 @@
 """schemathesis against the live emulator: for a bounded number of generated requests per
 operation, no 5xx, and every response (status, content type, body) matches the emulator's
-own OpenAPI document.
+own OpenAPI document. The integer parameters are also driven with text no schema generator
+writes (digit strings past Python's 4,300-digit limit, signs, spaces, other scripts' digits):
+a 400 naming the parameter, never a 500.
 
 The emulator runs in a background thread's event loop (schemathesis calls are blocking).
 Requests act for the test account on one live call, so the stream operations are reached;
@@ -12,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -31,6 +34,7 @@ from audiofork.emulator.openapi import openapi_document
 from audiofork.errors import ValidationError
 from audiofork.vobiz import _params
 from support.emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp, http_client
+from support.hostile_integers import INTEGER_TEXT
 
 T = TypeVar("T")
 schema = schemathesis.openapi.from_dict(openapi_document())
@@ -47,6 +51,7 @@ class Running:
     api: str
     app: VoiceApp
     call_uuid: str
+    new_call: Callable[[], str]
 
 
 class LoopThread:
@@ -87,7 +92,8 @@ def running() -> Iterator[Running]:
     thread.run(emulator.start())
     try:
         call_uuid = thread.run(_live_call(emulator, app))
-        yield Running(f"{emulator.url}/api/v1", app, call_uuid)
+        new_call = lambda: thread.run(_live_call(emulator, app))  # noqa: E731
+        yield Running(f"{emulator.url}/api/v1", app, call_uuid, new_call)
     finally:
         thread.run(emulator.close())
         thread.run(app.close())
@@ -122,3 +128,56 @@ def test_every_response_matches_the_openapi_document(case: Any, running: Running
             if key in case.body:
                 case.body[key] = _local(case.body[key], check, local)
     case.call_and_validate(base_url=running.api, headers=AUTH, checks=CHECKS)
+
+
+STREAMS = "/Account/{auth_id}/Call/{call_uuid}/Stream/"
+NAMES = st.sampled_from(["limit", "offset"])
+
+
+@pytest.fixture(scope="module")
+def call_uuid(running: Running) -> str:
+    """A live call of its own (the schema test above may have hung its call up)."""
+    return running.new_call()
+
+
+def _answer(case: Any, running: Running, call_uuid: str) -> Any:
+    case.path_parameters = {"auth_id": ACCOUNT, "call_uuid": call_uuid}
+    response = case.call(base_url=running.api, headers=AUTH)
+    case.validate_response(response, checks=CHECKS)
+    return response
+
+
+@given(case=schema[STREAMS]["GET"].as_strategy(), name=NAMES, text=INTEGER_TEXT)
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_list_parameters_written_any_way_are_a_page_or_a_400_naming_them(
+    case: Any, running: Running, call_uuid: str, name: str, text: str
+) -> None:
+    """Huge digit strings, signs, spaces and other digits in ``limit`` / ``offset``."""
+    case.query = {**(case.query or {}), name: text}
+    response = _answer(case, running, call_uuid)
+    assert response.status_code in (200, 400), response.text
+    if response.status_code == 400:
+        assert name in response.json()["error"]
+
+
+@given(case=schema[STREAMS]["POST"].as_strategy(), text=INTEGER_TEXT)
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_stream_timeout_written_any_way_is_a_start_or_a_400_naming_it(
+    case: Any, running: Running, call_uuid: str, text: str
+) -> None:
+    """The same for ``stream_timeout`` in a start (validated before the call's stream
+    limits, which a valid value may meet after many examples)."""
+    case.body = {"service_url": "ws://127.0.0.1:9/ws", "stream_timeout": text}
+    response = _answer(case, running, call_uuid)
+    assert response.status_code in (202, 400), response.text
+    if response.status_code == 400:
+        error = response.json()["error"]
+        assert "stream_timeout" in error or "STREAMS_PER_CALL" in error, error

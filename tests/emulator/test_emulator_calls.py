@@ -5,11 +5,14 @@ a call decides (XML end, caller audio end, answer failures)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import pytest
 
 from audiofork.emulator import Emulator, EmulatorConfig
+from audiofork.emulator.calls import MAX_LIVE_STREAMS_PER_CALL, MAX_STREAMS_PER_CALL
+from audiofork.vobiz import make_stream_url
 from support.emulator_platform_apps import (
     ACCOUNT,
     AUTH,
@@ -19,6 +22,7 @@ from support.emulator_platform_apps import (
     started_emulator,
     within,
 )
+from support.hostile_integers import HUGE_DIGITS
 
 
 async def run_call(
@@ -258,3 +262,72 @@ async def test_hanging_up_a_ringing_call_abandons_its_answer_url(app: VoiceApp) 
             call = await reply.json()
     assert (call["call_status"], call["hangup_cause"]) == ("completed", "api_hangup")
     assert call["answer_time"] is None
+
+
+# --- bad numbers, too many streams ----------------------------------------------------------
+
+
+async def test_an_integer_past_pythons_digit_limit_fails_the_answer_not_the_emulator(
+    app: VoiceApp,
+) -> None:
+    xml = f"<Response>{stream_xml(app, streamTimeout=HUGE_DIGITS)}</Response>"
+    call, streams = await run_call(app, xml)
+    assert call["hangup_cause"] == "answer_failed" and streams == []  # not emulator_error
+
+
+@pytest.mark.parametrize("length", [HUGE_DIGITS, "-" + HUGE_DIGITS, "\u0663", "+", " "])
+async def test_a_wait_length_that_is_no_integer_is_skipped(app: VoiceApp, length: str) -> None:
+    call, _ = await run_call(app, f'<Response><Wait length="{length}"/></Response>')
+    assert call["hangup_cause"] == "xml_end" and call["duration"] < 2
+
+
+async def test_an_answer_with_more_streams_than_a_call_may_start_is_refused_whole(
+    app: VoiceApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    streams = stream_xml(app) * (MAX_STREAMS_PER_CALL + 1)
+    call, started = await run_call(app, f"<Response>{streams}</Response>")
+    assert call["hangup_cause"] == "answer_failed" and started == [] and app.sockets == []
+    assert f"more than the {MAX_STREAMS_PER_CALL} a call may start" in caplog.text
+
+
+async def test_streams_past_the_live_limit_are_skipped_and_logged(
+    app: VoiceApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    streams = stream_xml(app) * (MAX_LIVE_STREAMS_PER_CALL + 2)
+    _, started = await run_call(app, f'<Response>{streams}<Wait length="1"/></Response>')
+    assert len(started) == len(app.sockets) == MAX_LIVE_STREAMS_PER_CALL
+    skipped = [r for r in caplog.records if "<Stream> skipped" in r.getMessage()]
+    assert len(skipped) == 2 and "MAX_LIVE_STREAMS_PER_CALL" in skipped[0].getMessage()
+
+
+# --- secrets stay out of the log --------------------------------------------------------------
+
+SECRET = "Zq3-0123456789abcdef_XYZ"
+
+
+async def test_stream_secrets_never_reach_the_log_or_an_error(
+    app: VoiceApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stream URL with a secret that the app refuses (403 on the upgrade): the warning,
+    the stream's end and the DroppedStream callback's error quote the URL redacted. A
+    checkpoint name that happens to hold the same text is not a URL and stays whole."""
+    caplog.set_level(logging.DEBUG, "audiofork.emulator")
+    refused = make_stream_url(app.url.replace("http://", "ws://") + "/answer", SECRET)
+    accepted = make_stream_url(app.ws_url, SECRET)
+    callback = app.url + "/status"
+    app.on_start = [{"event": "checkpoint", "name": f"said {SECRET}"}, {"event": "stop"}]
+    xml = (
+        f'<Stream statusCallbackUrl="{callback}">{refused.replace("&", "&amp;")}</Stream>'
+        f'<Stream bidirectional="true" keepCallAlive="true" statusCallbackUrl="{callback}">'
+        f"{accepted}</Stream>"
+    )
+    await run_call(app, f"<Response>{xml}</Response>")
+    await app.wait_for(lambda: app.events("DroppedStream") and app.events("PlayedStream"))
+    logged = caplog.text + "".join(r.getMessage() for r in caplog.records)
+    assert "WSServerHandshakeError" in logged and "token=***" in logged
+    assert f"token={SECRET}" not in logged and f"/{SECRET}" not in logged
+    (dropped,) = app.events("DroppedStream")
+    assert "token=***" in dropped.fields["Error"] and SECRET not in dropped.fields["Error"]
+    (played,) = app.events("PlayedStream")
+    assert played.fields["Name"] == f"said {SECRET}"
+    assert any(f"said {SECRET}" in r.getMessage() for r in caplog.records)

@@ -6,6 +6,7 @@ records what the platform sends and can echo it back. Also the ``app`` fixture s
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable
@@ -22,6 +23,11 @@ T = TypeVar("T")
 ACCOUNT = "MA_TESTACCOUNT"
 TOKEN = "test-token-0123456789"
 AUTH = {"X-Auth-ID": ACCOUNT, "X-Auth-Token": TOKEN}
+
+
+def basic_auth(user: str, password: str) -> dict[str, str]:
+    """The HTTP Basic ``Authorization`` header the status page takes."""
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
 
 
 async def within(awaitable: Awaitable[T], seconds: float = 20.0) -> T:

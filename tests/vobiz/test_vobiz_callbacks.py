@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient as AiohttpClient
 from aiohttp.test_utils import TestServer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -170,6 +175,8 @@ def test_timestamp_fractions_of_1_to_9_digits(digits: int, zone: str, tzinfo: ti
         ("POST", "", b"Event=x", "multipart/form-data; boundary=x", "not supported"),
         ("POST", "", "Event=é".encode("latin-1"), FORM, "not utf-8"),
         ("POST", "", b"Event=x", "application/x-www-form-urlencoded; charset=nope", "nope"),
+        ("POST", "", b"Event=x", f"{FORM}; charset=punycode", "not punycode"),  # UnicodeError
+        ("POST", "", b"Event=x", f"{FORM}; charset=base64", "not base64"),  # not a text codec
         ("PUT", "Event=x", b"", None, "method 'PUT'"),
         ("GET", "Event=x&Timestamp=yesterday", b"", None, "Timestamp"),
     ],
@@ -392,3 +399,132 @@ async def test_aiohttp_helper() -> None:
         name="greeting",
         raw={"Event": "PlayedStream", "StreamID": "s3", "Name": "greeting"},
     )
+
+
+# --- the framework helpers read a body only when signed, and only up to the bound -----------
+
+_CHUNK = 64 * 1024
+_BIG = 8 << 20
+
+
+class ChunkedAsgiBody:
+    """An ASGI ``receive`` handing out ``total`` bytes in ``_CHUNK`` pieces, counting them."""
+
+    def __init__(self, total: int) -> None:
+        self.left = total
+        self.pulled = 0
+
+    async def __call__(self) -> dict[str, object]:
+        self.pulled += 1
+        size = min(_CHUNK, self.left)
+        self.left -= size
+        return {"type": "http.request", "body": b"E" * size, "more_body": self.left > 0}
+
+
+def starlette_request(receive: ChunkedAsgiBody, headers: dict[str, str]) -> Request:
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "scheme": "https",
+        "server": ("app.example", 443),
+        "path": "/stream-status",
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }
+    return Request(scope, receive)
+
+
+async def test_starlette_helper_stops_reading_past_the_bound() -> None:
+    receive = ChunkedAsgiBody(_BIG)
+    request = starlette_request(receive, signed_headers(URL))
+    with pytest.raises(ProtocolError, match=f"at most {MAX_BODY_BYTES} bytes") as info:
+        await read_starlette_callback(request, TOKEN, nonce_cache=None)
+    assert info.value.kind == "too_large"
+    assert receive.pulled <= MAX_BODY_BYTES // _CHUNK + 1  # not the 128 chunks sent
+
+
+async def test_starlette_helper_reads_nothing_of_an_unsigned_body() -> None:
+    receive = ChunkedAsgiBody(_BIG)
+    request = starlette_request(receive, {"Content-Type": FORM})
+    with pytest.raises(SignatureError, match="lacks"):
+        await read_starlette_callback(request, TOKEN, nonce_cache=None)
+    assert receive.pulled == 0
+
+
+async def test_starlette_helper_refuses_a_declared_length_over_the_bound() -> None:
+    receive = ChunkedAsgiBody(_BIG)
+    headers = signed_headers(URL) | {"Content-Length": str(_BIG)}
+    with pytest.raises(ProtocolError, match=f"Content-Length '{_BIG}'"):
+        await read_starlette_callback(starlette_request(receive, headers), TOKEN, nonce_cache=None)
+    assert receive.pulled == 0
+
+
+async def test_aiohttp_helper_stops_reading_past_the_bound() -> None:
+    seen: list[tuple[str, int]] = []
+
+    async def status(request: web.Request) -> web.Response:
+        try:
+            await read_aiohttp_callback(request, TOKEN, nonce_cache=None)
+        except (ProtocolError, SignatureError) as exc:
+            seen.append((type(exc).__name__, request.content.total_bytes))
+            return web.Response(status=400)
+        return web.Response()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(_BIG // _CHUNK):
+            yield b"E" * _CHUNK
+
+    app = web.Application()
+    app.router.add_post("/stream-status", status)
+    async with AiohttpClient(TestServer(app, host="127.0.0.1")) as client:
+        url = str(client.make_url("/stream-status"))
+        for headers in (signed_headers(url), {"Content-Type": FORM}):
+            with contextlib.suppress(aiohttp.ClientError):  # it may close before we finish
+                reply = await client.post("/stream-status", data=chunks(), headers=headers)
+                assert reply.status == 400
+    (protocol, read_signed), (signature_error, read_unsigned) = seen
+    assert (protocol, signature_error) == ("ProtocolError", "SignatureError")
+    # Only what was buffered before the reader stopped: not the 8 MiB sent.
+    assert read_signed < 1 << 20 and read_unsigned < 1 << 20
+
+
+# --- every refusal is a SignatureError or a ProtocolError ------------------------------------
+
+_HEADER_TEXT = st.text(st.characters(codec="latin-1"), max_size=40)
+
+
+@settings(max_examples=300)
+@given(
+    method=st.sampled_from(["GET", "POST", "PUT", "post", ""]) | st.text(max_size=8),
+    query=st.text(max_size=60),
+    body=st.binary(max_size=200) | st.text(max_size=200).map(str.encode),
+    content_type=st.none()
+    | st.sampled_from([FORM, "application/json", "text/plain", "application/x+json"]).flatmap(
+        lambda mime: st.sampled_from(
+            ["", "; charset=", "; charset=utf-16", "; charset=idna", "; charset=punycode"]
+        ).map(lambda params: mime + params)
+    )
+    | _HEADER_TEXT,
+    headers=st.dictionaries(_HEADER_TEXT, _HEADER_TEXT, max_size=4),
+    signed=st.booleans(),
+)
+def test_what_arrives_is_parsed_or_refused_with_a_family_error(
+    method: str,
+    query: str,
+    body: bytes,
+    content_type: str | None,
+    headers: dict[str, str],
+    signed: bool,
+) -> None:
+    url = f"{URL}?{query}"
+    all_headers = dict(headers)
+    if signed:
+        all_headers |= signed_headers(url)
+    if content_type is not None:
+        all_headers["Content-Type"] = content_type
+    for read in (
+        lambda: parse_status_callback(method, query, body, content_type),
+        lambda: read_status_callback(method, url, all_headers, body, TOKEN, nonce_cache=None),
+    ):
+        with contextlib.suppress(ProtocolError, SignatureError):
+            assert isinstance(read(), StatusCallback)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from xml.sax.saxutils import quoteattr
 
 import pytest
 from hypothesis import given
@@ -11,6 +13,7 @@ from hypothesis import strategies as st
 from audiofork import ValidationError
 from audiofork.vobiz import Element, Response, StreamElement, parse_response
 from audiofork.vobiz.xml import MAX_XML_BYTES, MAX_XML_DEPTH
+from support.hostile_integers import HUGE_DIGITS, INTEGER_TEXT
 
 PROTOCOL_EXAMPLE = """\
 <Response>
@@ -408,3 +411,36 @@ def test_build_parse_round_trip(items: list[StreamElement | Element]) -> None:
     response = Response(items)
     assert parse_response(response.to_xml()) == response
     assert parse_response(response.to_xml().encode("utf-8")) == response
+
+
+# --- integers as a hostile answer URL writes them ---------------------------------------------
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_INTEGER_ATTRIBUTES = {"streamTimeout": "stream_timeout", "maxRetries": "max_retries"}
+
+
+@pytest.mark.parametrize("attribute", sorted(_INTEGER_ATTRIBUTES))
+def test_an_integer_past_pythons_digit_limit_is_a_validation_error(attribute: str) -> None:
+    doc = f'<Response><Stream {attribute}="{HUGE_DIGITS}">{WS}</Stream></Response>'
+    with pytest.raises(ValidationError, match=_INTEGER_ATTRIBUTES[attribute]) as info:
+        parse_response(doc)
+    assert len(str(info.value)) < 400  # the value is quoted cut, not whole
+
+
+@given(
+    st.sampled_from(sorted(_INTEGER_ATTRIBUTES)),
+    INTEGER_TEXT.filter(lambda text: not _NOT_XML.search(text)),
+)
+def test_integer_attributes_parse_or_name_the_field(attribute: str, text: str) -> None:
+    """Whatever text an integer attribute holds, the parser returns an element or raises
+    ValidationError naming the field; nothing else escapes."""
+    doc = f"<Response><Stream {attribute}={quoteattr(text)}>{WS}</Stream></Response>"
+    try:
+        (element,) = parse_response(doc)
+    except ValidationError as exc:
+        assert type(exc) is ValidationError
+        assert _INTEGER_ATTRIBUTES[attribute] in str(exc)
+    else:
+        assert isinstance(element, StreamElement)
+        written = re.sub(r"^([+-]?)0+(?=[0-9])", r"\1", text.strip())  # leading zeros off
+        assert getattr(element, _INTEGER_ATTRIBUTES[attribute]) == int(written)

@@ -6,6 +6,10 @@ progress while the call runs, then a summary: frames each way, the app's per-fra
 processing time, checkpoints acknowledged, the echo round trip measured by
 cross-correlating what the caller said with what the caller heard, the bill (read back
 through the Stream REST API) and the two WAV recordings.
+
+It drives the emulator as any program may: the call is placed and its stream read back over
+the REST API, and the progress, the counters and the audio come from the
+:class:`~audiofork.emulator.Emulator`'s public methods.
 """
 
 from __future__ import annotations
@@ -20,9 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from audiofork.demo.echo_app import EchoApp
-from audiofork.emulator import Emulator, EmulatorConfig
-from audiofork.emulator.calls import Call
-from audiofork.emulator.forks import Fork
+from audiofork.emulator import CallInfo, Emulator, EmulatorConfig, StreamInfo
 from audiofork.vobiz import AsyncStreamsClient, Stream
 
 __all__ = ["echo_delay_ms", "run"]
@@ -55,13 +57,13 @@ def echo_delay_ms(
     return lag * 1000.0 / rate
 
 
-def _progress(call: Call, fork: Fork | None, echo: EchoApp, expected_s: float) -> str:
-    elapsed = call.duration()
+def _progress(call: CallInfo, echo: EchoApp, expected_s: float) -> str:
+    elapsed = call.duration
     done = 1.0 if not call.live else min(elapsed / expected_s, 1.0)
     filled = round(done * _BAR)
     sent = received = acked = 0
-    if fork is not None:
-        stats = fork.runner.stats
+    if call.streams:
+        stats = call.streams[0].stats
         sent = stats.media_sent.get("inbound", 0)
         received = stats.play_audio_received
         acked = stats.checkpoints_acknowledged
@@ -72,32 +74,36 @@ def _progress(call: Call, fork: Fork | None, echo: EchoApp, expected_s: float) -
     )
 
 
-async def _place_call(emulator: Emulator, echo: EchoApp) -> Call:
+async def _place_call(emulator: Emulator, echo: EchoApp) -> str:
+    """Place the call over the REST API; its id."""
     url = f"{emulator.url}/api/v1/Account/{ACCOUNT}/Call/"
     body = {"from": "+14155550100", "to": "+14155550199", "answer_url": echo.answer_url}
     headers = {"X-Auth-ID": ACCOUNT, "X-Auth-Token": TOKEN}
     async with aiohttp.ClientSession() as http, http.post(url, json=body, headers=headers) as r:
         r.raise_for_status()
-        call_uuid = (await r.json())["call_uuid"]
-    return emulator.exchange.calls[call_uuid]
+        call_uuid: str = (await r.json())["call_uuid"]
+    return call_uuid
 
 
-async def _watch(call: Call, echo: EchoApp, expected_s: float, out: TextIO) -> None:
+async def _watch(
+    emulator: Emulator, call_uuid: str, echo: EchoApp, expected_s: float, out: TextIO
+) -> None:
     """Show progress until the call and its streams have ended."""
     live = out.isatty()
-    finished = asyncio.ensure_future(call.finished())
-    last_line = -1
+    finished = asyncio.ensure_future(emulator.call_ended(call_uuid))
+    last_second = -1
     while not finished.done():
         await asyncio.wait({finished}, timeout=_REFRESH_S)
-        line = _progress(call, call.forks[0] if call.forks else None, echo, expected_s)
+        call = emulator.call_info(call_uuid)
+        line = _progress(call, echo, expected_s)
         if live:
             out.write("\r" + line)
             out.flush()
-        elif call.duration() != last_line:
-            last_line = call.duration()
+        elif call.duration != last_second:
+            last_second = call.duration
             out.write(line + "\n")
             out.flush()  # live through a pipe too
-    line = _progress(call, call.forks[0] if call.forks else None, echo, expected_s)
+    line = _progress(finished.result(), echo, expected_s)
     out.write(("\r" + line if live else line) + "\n\n")
 
 
@@ -113,36 +119,43 @@ async def _demo(out: TextIO, speed: float, record_dir: Path) -> int:
     async with Emulator(config, capture_audio=True) as emulator:
         await echo.start()
         try:
-            caller = emulator.exchange.services.caller
-            speech_s = caller.duration_s or 0.0
+            speech_s = emulator.caller_audio_s or 0.0
             expected_s = speech_s + config.hangup_grace_s
             out.write(
                 f"audiofork demo: the emulator ({emulator.url}, speed {speed:g}) calls an echo "
                 f"app ({echo.url}) with {speech_s:.1f} s of speech\n\n"
             )
-            call = await _place_call(emulator, echo)
-            await _watch(call, echo, expected_s, out)
+            call_uuid = await _place_call(emulator, echo)
+            await _watch(emulator, call_uuid, echo, expected_s, out)
             async with AsyncStreamsClient(ACCOUNT, TOKEN, f"{emulator.url}/api/v1") as client:
-                streams = await client.list(call.uuid)
+                streams = await client.list(call_uuid)
         finally:
             await emulator.close()  # hang up first: the app's sockets end with the call
             await echo.close()
-    if not call.forks or not streams:
-        out.write(f"the call ended without a stream ({call.hangup_cause}); see the log\n")
-        return 1
-    _summary(out, call, call.forks[0], echo, streams[0])
+        call = emulator.call_info(call_uuid)
+        if not call.streams or not streams:
+            out.write(f"the call ended without a stream ({call.hangup_cause}); see the log\n")
+            return 1
+        sent, heard = emulator.captured_audio(call.streams[0].stream_id)
+    _summary(out, call, call.streams[0], (sent, heard), echo, streams[0])
     return 0
 
 
-def _summary(out: TextIO, call: Call, fork: Fork, echo: EchoApp, stream: Stream) -> None:
-    stats = fork.runner.stats
-    rate = fork.runner.rate
-    delay = echo_delay_ms(fork.runner.sent_audio, fork.runner.played_audio, rate)
+def _summary(
+    out: TextIO,
+    call: CallInfo,
+    stream_info: StreamInfo,
+    audio: tuple[npt.NDArray[np.int16], npt.NDArray[np.int16]],
+    echo: EchoApp,
+    stream: Stream,
+) -> None:
+    stats = stream_info.stats
+    delay = echo_delay_ms(*audio, stream_info.sample_rate)
     outcomes = ", ".join(f"{n} {k}" for k, n in sorted(echo.stats.checkpoints.items())) or "none"
     bad = sum(stats.bad_frames.values())
     rows = [
-        ("call", f"{call.uuid}: hung up ({call.hangup_cause}) after {call.duration()} s"),
-        ("stream", f"{fork.stream_id}: {fork.element.content_type}, {fork.status}"),
+        ("call", f"{call.call_uuid}: hung up ({call.hangup_cause}) after {call.duration} s"),
+        ("stream", f"{stream_info.stream_id}: {stream_info.content_type}, {stream_info.status}"),
         (
             "frames",
             f"{stats.media_sent.get('inbound', 0)} sent caller→app, "
@@ -170,7 +183,7 @@ def _summary(out: TextIO, call: Call, fork: Fork, echo: EchoApp, stream: Stream)
             f"{stream.billed_amount} at {RATE_PER_MINUTE} per minute",
         ),
     ]
-    for directory in fork.runner.recording_dirs:
+    for directory in stream_info.recording_dirs:
         rows += [("recording", str(directory / "caller.wav")), ("", str(directory / "played.wav"))]
     width = max(len(label) for label, _ in rows)
     for label, text in rows:

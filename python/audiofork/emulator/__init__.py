@@ -2,21 +2,30 @@
 playout and checkpoints, signed status callbacks, billing and recordings.
 
 Run it with ``audiofork emulator`` or in-process with :class:`Emulator`; point a voice app
-written for the real platform at it unchanged.
+written for the real platform at it unchanged. In-process, :meth:`Emulator.call_info`
+(a :class:`CallInfo` with a :class:`StreamInfo` and :class:`StreamStats` per stream),
+:meth:`Emulator.call_ended` and :meth:`Emulator.captured_audio` watch what the REST API does
+not show.
 """
 
 from __future__ import annotations
 
 from audiofork.emulator.billing import Bill, Tariff
 from audiofork.emulator.callbacks import RetrySchedule
+from audiofork.emulator.calls import CallInfo
 from audiofork.emulator.config import EmulatorConfig, parse_account
+from audiofork.emulator.forks import StreamInfo
 from audiofork.emulator.server import Emulator, serve
+from audiofork.emulator.stream import StreamStats
 
 __all__ = [
     "Bill",
+    "CallInfo",
     "Emulator",
     "EmulatorConfig",
     "RetrySchedule",
+    "StreamInfo",
+    "StreamStats",
     "Tariff",
     "parse_account",
     "serve",

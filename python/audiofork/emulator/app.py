@@ -5,10 +5,17 @@ Every ``/api/v1/Account/…`` request is authenticated by ``X-Auth-ID`` / ``X-Au
 (constant-time comparison) and must name its own account in the path. Every error is JSON
 ``{"api_id", "error"}``: 400 naming the bad parameter, 401, 404, 405 (with ``Allow``), and
 500 for a fault of the emulator itself (logged).
+
+The status page takes the same credentials by HTTP Basic (auth id as the user, auth token
+as the password), which a browser asks for and then sends with every same-origin request,
+and shows only that account's calls. The API does not take Basic credentials: a browser
+would attach them to a cross-site form post too.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import uuid
@@ -21,7 +28,7 @@ from audiofork.emulator.calls import Call
 from audiofork.emulator.exchange import Exchange
 from audiofork.emulator.forks import Fork
 from audiofork.emulator.openapi import LIST_LIMIT_MAX, openapi_document
-from audiofork.emulator.page import status_page
+from audiofork.emulator.page import SIGN_IN_PAGE, status_page
 from audiofork.errors import ValidationError
 from audiofork.vobiz import _params
 from audiofork.vobiz._api import StartParams, start_body
@@ -122,10 +129,13 @@ async def _body(request: web.Request) -> dict[str, Any]:
 def _party(name: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > _PARTY_MAX:
         raise ValidationError(
-            f"{name} must be a non-empty string of at most {_PARTY_MAX} characters, got {value!r}"
+            f"{name} must be a non-empty string of at most {_PARTY_MAX} characters, "
+            f"got {_params.shown(value)}"
         )
     if not value.isprintable():
-        raise ValidationError(f"{name} must not contain control characters, got {value!r}")
+        raise ValidationError(
+            f"{name} must not contain control characters, got {_params.shown(value)}"
+        )
     return value
 
 
@@ -242,9 +252,42 @@ async def openapi(_request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
 
 
+_PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+_BASIC_CHALLENGE = 'Basic realm="audiofork emulator", charset="UTF-8"'
+
+
+def _basic_account(request: web.Request) -> str | None:
+    """The account whose auth id and token the request's HTTP Basic credentials are, or
+    ``None``."""
+    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    auth_id, sep, token = decoded.partition(":")
+    if not sep or not request.app[EXCHANGE].authenticate(auth_id, token):
+        return None
+    return auth_id
+
+
 async def page(request: web.Request) -> web.Response:
-    """``GET /``: the HTML status page."""
-    return web.Response(text=status_page(request.app[EXCHANGE]), content_type="text/html")
+    """``GET /``: the HTML status page of the account signed in by HTTP Basic (401 and a
+    challenge without valid credentials)."""
+    account = _basic_account(request)
+    if account is None:
+        headers = {**_PAGE_HEADERS, "WWW-Authenticate": _BASIC_CHALLENGE}
+        return web.Response(
+            status=401, text=SIGN_IN_PAGE, content_type="text/html", headers=headers
+        )
+    text = status_page(request.app[EXCHANGE], account)
+    return web.Response(text=text, content_type="text/html", headers=_PAGE_HEADERS)
 
 
 def make_app(exchange: Exchange) -> web.Application:

@@ -8,34 +8,72 @@ skipped. The end of the XML hangs up, as on the platform (a stream without
 ``keepCallAlive`` followed by nothing ends at once). A finite caller audio hangs up a grace
 period after it has played, counted from the call's first stream start; ``DELETE`` on the
 call hangs up too. Hanging up stops every stream of the call.
+
+A call runs at most :data:`MAX_LIVE_STREAMS_PER_CALL` streams at once and starts at most
+:data:`MAX_STREAMS_PER_CALL` in its life; a start past either is refused (a REST 400, a
+``<Stream>`` skipped and logged), and an answer with more ``<Stream>`` elements than a call
+may ever start is refused whole before any of it runs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 import aiohttp
 
 from audiofork.emulator.callbacks import signed_headers
-from audiofork.emulator.forks import CallParty, Fork, wall_text
+from audiofork.emulator.forks import CallParty, Fork, StreamInfo, wall_text
 from audiofork.emulator.services import Services
 from audiofork.errors import ValidationError
+from audiofork.vobiz import _params
 from audiofork.vobiz.xml import Element, Response, StreamElement, parse_response
 
-__all__ = ["ANSWER_LIMIT_BYTES", "Call", "CallStatus"]
+__all__ = [
+    "ANSWER_LIMIT_BYTES",
+    "MAX_LIVE_STREAMS_PER_CALL",
+    "MAX_STREAMS_PER_CALL",
+    "Call",
+    "CallInfo",
+    "CallStatus",
+]
 
 _log = logging.getLogger("audiofork.emulator")
 
 CallStatus = Literal["ringing", "in-progress", "completed"]
 #: The largest answer document read; a longer one fails the call.
 ANSWER_LIMIT_BYTES = 1 << 20
+#: Streams one call runs at once, at most.
+MAX_LIVE_STREAMS_PER_CALL = 10
+#: Streams one call starts in its life (reconnects not counted), at most.
+MAX_STREAMS_PER_CALL = 100
 _WAIT_DEFAULT_S = 1
+#: The longest ``<Wait length>`` (virtual seconds).
+_WAIT_MAX_S = 999_999_999
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """A snapshot of a call: what :meth:`Emulator.call_info
+    <audiofork.emulator.Emulator.call_info>` returns. ``duration`` is whole virtual seconds
+    from answer to hangup (or now); ``streams`` are in the order they started."""
+
+    call_uuid: str
+    account_id: str
+    status: CallStatus
+    hangup_cause: str | None
+    duration: int
+    streams: tuple[StreamInfo, ...]
+
+    @property
+    def live(self) -> bool:
+        """Whether the call has not hung up."""
+        return self.status != "completed"
 
 
 class Call:
@@ -47,6 +85,8 @@ class Call:
         answer_url: str,
         answer_method: Literal["GET", "POST"],
         services: Services,
+        *,
+        on_finished: Callable[[Call], None] | None = None,
     ) -> None:
         self.party = party
         self.request_uuid = str(uuid.uuid4())
@@ -65,6 +105,7 @@ class Call:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._hung_up = asyncio.Event()
         self._audio_timer: asyncio.Task[None] | None = None
+        self._on_finished = on_finished
 
     @property
     def uuid(self) -> str:
@@ -87,8 +128,14 @@ class Call:
     def _spawn(self, work: Awaitable[Any]) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._task_done)
         return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not self._tasks and not self.live and self._on_finished is not None:
+            on_finished, self._on_finished = self._on_finished, None
+            on_finished(self)
 
     async def _run(self) -> None:
         cause = "xml_end"
@@ -110,6 +157,7 @@ class Call:
             _log.exception("call %s: executing the XML failed", self.uuid)
             cause = "emulator_error"
         self.hangup(cause)
+        self._services.log.flush(self._skipped_key)
 
     async def _answer(self) -> Response | None:
         """Fetch and parse the answer URL; ``None`` (logged) if that fails."""
@@ -141,10 +189,21 @@ class Call:
             _log.warning("call %s: fetching the answer URL failed: %s", self.uuid, exc or type(exc))
             return None
         try:
-            return parse_response(body)
+            response = parse_response(body)
         except ValidationError as exc:
             _log.warning("call %s: the answer XML is invalid: %s", self.uuid, exc)
             return None
+        streams = sum(isinstance(element, StreamElement) for element in response)
+        if streams > MAX_STREAMS_PER_CALL:
+            _log.warning(
+                "call %s: the answer has %d <Stream> elements, more than the %d a call may "
+                "start; refused",
+                self.uuid,
+                streams,
+                MAX_STREAMS_PER_CALL,
+            )
+            return None
+        return response
 
     async def _execute(self, response: Response) -> None:
         for element in response:
@@ -154,18 +213,21 @@ class Call:
                 try:
                     fork = self.start_fork(element)
                 except ValidationError as exc:
-                    _log.warning("call %s: <Stream> skipped: %s", self.uuid, exc)
+                    self._services.log.log(
+                        self._skipped_key,
+                        logging.WARNING,
+                        "call %s: <Stream> skipped: %s",
+                        self.uuid,
+                        exc,
+                    )
                     continue
                 if element.keep_call_alive:
                     await self._until_hangup(fork.done.wait())
             elif element.tag == "Wait":
-                length = _wait_length(element)
-                if length is None:
-                    _log.warning(
-                        "call %s: <Wait length=%r> is not a positive integer; skipped",
-                        self.uuid,
-                        element.attributes.get("length"),
-                    )
+                try:
+                    length = _wait_length(element)
+                except ValidationError as exc:
+                    _log.warning("call %s: <Wait> skipped: %s", self.uuid, exc)
                     continue
                 _log.info("call %s: <Wait length=%d>", self.uuid, length)
                 await self._until_hangup(self._services.clock.sleep(length))
@@ -185,11 +247,28 @@ class Call:
                 wait.cancel()
             await asyncio.gather(*waits, return_exceptions=True)
 
+    @property
+    def _skipped_key(self) -> str:
+        return f"call {self.uuid} <Stream> skipped"
+
     def start_fork(self, element: StreamElement) -> Fork:
         """Start a stream on this (live) call (:class:`ValidationError` if the emulator
-        cannot run ``element``)."""
+        cannot run ``element``, or the call is at a limit of its streams)."""
         if self.status != "in-progress":
             raise RuntimeError(f"call {self.uuid} is {self.status}, not in progress")
+        live = sum(fork.live for fork in self.forks)
+        if live >= MAX_LIVE_STREAMS_PER_CALL:
+            raise ValidationError(
+                f"call {self.uuid} already runs {live} streams, the most a call runs at once "
+                f"(MAX_LIVE_STREAMS_PER_CALL); stop one first",
+                kind="too_large",
+            )
+        if len(self.forks) >= MAX_STREAMS_PER_CALL:
+            raise ValidationError(
+                f"call {self.uuid} has started {len(self.forks)} streams, the most a call "
+                f"starts (MAX_STREAMS_PER_CALL)",
+                kind="too_large",
+            )
         fork = Fork(
             self.party,
             element,
@@ -243,6 +322,17 @@ class Call:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
+    def info(self) -> CallInfo:
+        """A snapshot of the call and its streams."""
+        return CallInfo(
+            call_uuid=self.uuid,
+            account_id=self.party.account_id,
+            status=self.status,
+            hangup_cause=self.hangup_cause,
+            duration=self.duration(),
+            streams=tuple(fork.info() for fork in self.forks),
+        )
+
     def duration(self) -> int:
         """Whole seconds from answer to hangup (or now)."""
         if self._answered_v is None:
@@ -273,11 +363,10 @@ class Call:
         }
 
 
-def _wait_length(element: Element) -> int | None:
+def _wait_length(element: Element) -> int:
+    """``<Wait length>`` in seconds (:class:`ValidationError` naming ``length``)."""
     text = element.attributes.get("length", str(_WAIT_DEFAULT_S)).strip()
-    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < 1:
-        return None
-    return int(text)
+    return _params.integer("length", text, 1, _WAIT_MAX_S)
 
 
 async def _read_limited(reply: aiohttp.ClientResponse) -> bytes:

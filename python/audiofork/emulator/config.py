@@ -10,7 +10,9 @@ from pathlib import Path
 
 from audiofork.emulator.billing import Tariff
 from audiofork.emulator.callbacks import RetrySchedule
+from audiofork.emulator.exchange import MAX_ENDED_CALLS
 from audiofork.errors import ValidationError
+from audiofork.vobiz import _params
 
 __all__ = ["EmulatorConfig", "parse_account"]
 
@@ -25,9 +27,9 @@ def parse_account(text: str) -> tuple[str, str]:
 
 def _positive(name: str, value: float) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValidationError(f"{name} must be a finite number, got {value!r}")
+        raise ValidationError(f"{name} must be a finite number, got {_params.shown(value)}")
     if value <= 0:
-        raise ValidationError(f"{name} must be greater than 0, got {value!r}")
+        raise ValidationError(f"{name} must be greater than 0, got {_params.shown(value)}")
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,8 @@ class EmulatorConfig:
     ``"tone"``, ``"tone:440"`` or a WAV path) for every call's two parties; a finite caller
     audio hangs the call up ``hangup_grace_s`` virtual seconds after it ends (counted from
     the call's first stream start). ``answer_timeout_s`` (real seconds) bounds the answer
-    URL fetch.
+    URL fetch. ``max_ended_calls`` is how many ended calls the API and the status page keep
+    (older ones are forgotten: 404).
     """
 
     accounts: Mapping[str, str]
@@ -52,6 +55,7 @@ class EmulatorConfig:
     hangup_grace_s: float = 1.5
     answer_timeout_s: float = 10.0
     callback_retry: RetrySchedule = field(default_factory=RetrySchedule)
+    max_ended_calls: int = MAX_ENDED_CALLS
 
     def __post_init__(self) -> None:
         if not self.accounts:
@@ -62,3 +66,8 @@ class EmulatorConfig:
         _positive("speed", self.speed)
         _positive("hangup_grace_s", self.hangup_grace_s)
         _positive("answer_timeout_s", self.answer_timeout_s)
+        if isinstance(self.max_ended_calls, bool) or not isinstance(self.max_ended_calls, int):
+            raise ValidationError(
+                f"max_ended_calls must be an int, got {_params.shown(self.max_ended_calls)}"
+            )
+        _params.integer("max_ended_calls", self.max_ended_calls, 0, 10**9)

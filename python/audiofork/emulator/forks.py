@@ -5,6 +5,11 @@ The media itself (WebSocket, pacing, playout, recordings) is the :class:`StreamR
 :class:`Fork` starts one, turns its notices into status callbacks and log lines, and bills
 from the stream's time 0 (its first ``StartStream``: audio flowing) to its stop or end on the
 virtual clock.
+
+Log lines quote a checkpoint name or an error clipped (:func:`~audiofork.emulator.logs.clip`),
+and the frequent notices (``PlayedStream``, ``ClearedAudio``, ``DegradedStream``) go through
+the emulator's :class:`~audiofork.emulator.logs.FloodLog`: a burst of them is a few lines and
+a summary with the count.
 """
 
 from __future__ import annotations
@@ -16,28 +21,45 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+import numpy.typing as npt
+
 from audiofork.emulator.billing import Bill
+from audiofork.emulator.logs import clip
 from audiofork.emulator.services import Services
 from audiofork.emulator.stream import (
     StreamEnd,
     StreamNotice,
     StreamRunner,
     StreamSpec,
+    StreamStats,
     extra_header_pairs,
 )
 from audiofork.errors import ValidationError
 from audiofork.formats import MediaFormat
+from audiofork.vobiz import redact_url, redact_urls
 from audiofork.vobiz.xml import StreamElement
 
-__all__ = ["MAX_STREAM_TIMEOUT_S", "CallParty", "Fork", "ForkStatus", "stats_of", "wall_text"]
+__all__ = [
+    "MAX_STREAM_TIMEOUT_S",
+    "CallParty",
+    "Fork",
+    "ForkStatus",
+    "StreamInfo",
+    "stats_of",
+    "wall_text",
+]
 
 _log = logging.getLogger("audiofork.emulator")
 
 ForkStatus = Literal["in-progress", "completed", "failed"]
 #: The longest ``streamTimeout`` (seconds) the virtual clock holds exactly; more is refused.
 MAX_STREAM_TIMEOUT_S = 2**53
+#: Notices that can come in bursts, logged through the flood limiter.
+_FREQUENT = ("PlayedStream", "ClearedAudio", "DegradedStream")
 
 
 def wall_text(moment: datetime, *, micro: bool = False) -> str:
@@ -59,6 +81,20 @@ class CallParty:
     from_: str
     to: str
     auth_token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """A snapshot of one stream of a call: its current id, format, status, counters and
+    recording directories (one per connection, with ``record_dir``)."""
+
+    stream_id: str
+    call_uuid: str
+    content_type: str
+    sample_rate: int
+    status: ForkStatus
+    stats: StreamStats
+    recording_dirs: tuple[Path, ...]
 
 
 class Fork:
@@ -139,7 +175,7 @@ class Fork:
             "stream %s of call %s: connecting to %s (%s, %s, bidirectional=%s)",
             self.stream_id,
             self.call.call_uuid,
-            self.element.url,
+            redact_url(self.element.url),
             self.element.content_type,
             self.element.audio_track,
             _flag(self.element.bidirectional),
@@ -167,11 +203,14 @@ class Fork:
             self.call.call_uuid,
             end.status,
             end.reason,
-            f": {end.error}" if end.error else "",
+            f": {clip(end.error)}" if end.error else "",
             bill.bill_duration,
             bill.rounded_bill_duration,
             bill.billed_amount,
         )
+        for stream_id in self.ids:
+            for event in _FREQUENT:
+                self._services.log.flush(_flood_key(stream_id, event))
         self.done.set()
 
     def stop(self, reason: Literal["api_stop", "hangup"]) -> None:
@@ -194,15 +233,17 @@ class Fork:
         if notice.event == "StartStream" and self._billed_from is None:
             self._billed_from = self.runner.started_at  # the stream's time 0
             self._on_audio()
-        details = f" {notice.name!r}" if notice.name is not None else ""
-        details += f" error: {notice.error}" if notice.error else ""
-        _log.info(
-            "stream %s of call %s: %s%s",
-            notice.stream_id,
-            self.call.call_uuid,
-            notice.event,
-            details,
-        )
+        error = redact_urls(notice.error)  # a connection error may quote the service URL
+        details = f" {clip(repr(notice.name))}" if notice.name is not None else ""
+        details += f" error: {clip(error)}" if error else ""
+        line = ("stream %s of call %s: %s%s", notice.stream_id, self.call.call_uuid)
+        if notice.event in _FREQUENT:
+            key = _flood_key(notice.stream_id, notice.event)
+            self._services.log.log(key, logging.INFO, *line, notice.event, details)
+        else:
+            _log.info(*line, notice.event, details)
+        if error != notice.error:
+            notice = dataclasses.replace(notice, error=error)
         url = self.element.status_callback_url
         if url is not None:
             self._services.callbacks.send(
@@ -245,6 +286,23 @@ class Fork:
             fields[f"X-VH-{key}"] = value
         return fields
 
+    def info(self) -> StreamInfo:
+        """A snapshot of the stream."""
+        return StreamInfo(
+            stream_id=self.stream_id,
+            call_uuid=self.call.call_uuid,
+            content_type=self.element.content_type,
+            sample_rate=self.runner.rate,
+            status=self.status,
+            stats=self.runner.stats,
+            recording_dirs=tuple(self.runner.recording_dirs),
+        )
+
+    def captured_audio(self) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.int16]]:
+        """The caller track as forked and what the caller heard, on one timeline (empty
+        unless the emulator captures audio)."""
+        return self.runner.sent_audio, self.runner.played_audio
+
     def resource_uri(self) -> str:
         """The stream's path as the platform names it."""
         call = self.call
@@ -276,6 +334,10 @@ class Fork:
             "billed_amount": bill.billed_amount,
             "resource_uri": self.resource_uri(),
         }
+
+
+def _flood_key(stream_id: str, event: str) -> str:
+    return f"stream {stream_id} {event}"
 
 
 def stats_of(runner: StreamRunner) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from audiofork.emulator.calls import MAX_LIVE_STREAMS_PER_CALL, MAX_STREAMS_PER_CALL
 from audiofork.emulator.forks import MAX_STREAM_TIMEOUT_S
 from audiofork.vobiz._params import AUDIO_TRACKS, CALLBACK_METHODS, CONTENT_TYPES
 
@@ -246,6 +247,11 @@ def openapi_document() -> dict[str, Any]:
                 "parameters": [_ACCOUNT, _CALL],
                 "post": {
                     "summary": "Start a stream on a live call.",
+                    "description": (
+                        f"A call runs at most {MAX_LIVE_STREAMS_PER_CALL} streams at once and "
+                        f"starts at most {MAX_STREAMS_PER_CALL} in its life; a start past "
+                        "either is a 400."
+                    ),
                     "operationId": "startStream",
                     "requestBody": {
                         "required": True,

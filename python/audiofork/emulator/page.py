@@ -1,4 +1,8 @@
-"""The status page at ``/``: calls, streams and counters, as plain HTML."""
+"""The status page at ``/``: one account's calls, streams and counters, as plain HTML.
+
+The page shows only what the signed-in account owns, and every URL on it redacted
+(:func:`audiofork.vobiz.redact_url`): a stream URL may carry the app's secret.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,12 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from audiofork.emulator.forks import stats_of
+from audiofork.vobiz import redact_url
 
 if TYPE_CHECKING:
     from audiofork.emulator.exchange import Exchange
 
-__all__ = ["status_page"]
+__all__ = ["SIGN_IN_PAGE", "status_page"]
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
@@ -32,10 +37,10 @@ def _counters(stats: dict[str, object]) -> str:
     )
 
 
-def status_page(exchange: Exchange) -> str:
-    """The page for ``exchange``'s current state (refreshes itself every 2 s)."""
+def status_page(exchange: Exchange, account_id: str) -> str:
+    """The page of ``account_id``'s calls in ``exchange`` (refreshes itself every 2 s)."""
     services = exchange.services
-    calls = list(exchange.calls.values())
+    calls = exchange.calls_of(account_id)
     forks = [fork for call in calls for fork in call.forks]
     call_rows = [
         [
@@ -57,7 +62,7 @@ def status_page(exchange: Exchange) -> str:
             [
                 fork.stream_id,
                 fork.call.call_uuid,
-                fork.element.url,
+                redact_url(fork.element.url),
                 fork.element.content_type,
                 fork.status,
                 f"{bill.bill_duration} s, {bill.billed_amount}",
@@ -69,8 +74,10 @@ def status_page(exchange: Exchange) -> str:
     callbacks = services.callbacks
     summary = (
         f"{live_calls} live calls of {len(calls)}; {live_forks} live streams of {len(forks)}; "
-        f"status callbacks delivered {callbacks.delivered}, failed {callbacks.failed}, "
-        f"pending {callbacks.pending}; clock speed {services.clock.speed:g}, "
+        f"status callbacks (all accounts) delivered {callbacks.delivered}, "
+        f"failed {callbacks.failed}, dropped {callbacks.dropped}, pending {callbacks.pending}; "
+        f"calls kept after they end: the last {exchange.max_ended_calls}; "
+        f"clock speed {services.clock.speed:g}, "
         f"virtual time {services.clock.wall():%Y-%m-%d %H:%M:%S} UTC; "
         f"rate {services.tariff.rate_per_minute} per minute"
     )
@@ -79,7 +86,7 @@ def status_page(exchange: Exchange) -> str:
         "<meta http-equiv='refresh' content='2'><title>audiofork emulator</title>"
         f"<style>{_STYLE}</style></head><body><h1>audiofork emulator</h1>"
         f"<p>{escape(summary)}</p>"
-        f"<p>accounts: {escape(', '.join(exchange.account_ids))} · "
+        f"<p>account: {escape(account_id)} · "
         "API: <a href='/api/v1/openapi.json'>/api/v1/openapi.json</a></p>"
         "<h2>Calls</h2>"
         + _table(
@@ -92,3 +99,13 @@ def status_page(exchange: Exchange) -> str:
         )
         + "</body></html>"
     )
+
+
+#: What ``/`` answers without valid credentials.
+SIGN_IN_PAGE = (
+    "<!doctype html><html><head><meta charset='utf-8'><title>audiofork emulator</title>"
+    f"<style>{_STYLE}</style></head><body><h1>audiofork emulator</h1>"
+    "<p>Sign in with an account's auth id as the user name and its auth token as the "
+    "password (HTTP Basic), e.g. <code>curl -u AUTH_ID:AUTH_TOKEN URL</code>.</p>"
+    "</body></html>"
+)

@@ -8,11 +8,17 @@ In a program or a test::
 From a shell, :func:`serve` runs it until SIGINT or SIGTERM (``audiofork emulator``).
 Closing hangs up every call, waits for the streams to end and recordings to be written,
 then for pending status callbacks (both bounded), and stops the server.
+
+Besides the REST API (place calls, start and stop streams, read them back), a program that
+runs the emulator in-process can watch its calls with :meth:`Emulator.call_info` and
+:meth:`Emulator.call_ended`, and read a stream's audio with
+:meth:`Emulator.captured_audio`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import signal
 from collections.abc import Callable
@@ -26,14 +32,19 @@ from audiofork.emulator.app import make_app
 from audiofork.emulator.audio import AudioSource
 from audiofork.emulator.billing import Tariff
 from audiofork.emulator.callbacks import CallbackSender
+from audiofork.emulator.calls import Call, CallInfo
 from audiofork.emulator.clock import VirtualClock
 from audiofork.emulator.config import EmulatorConfig
 from audiofork.emulator.exchange import Exchange
+from audiofork.emulator.forks import Fork
 from audiofork.emulator.services import Services
-from audiofork.errors import ValidationError
+from audiofork.errors import ArgumentError, ValidationError
 
 if TYPE_CHECKING:
     from typing import Self
+
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = ["Emulator", "serve"]
 
@@ -61,6 +72,43 @@ class Emulator:
         if self._exchange is None:
             raise RuntimeError("the emulator is not started")
         return self._exchange
+
+    @property
+    def caller_audio_s(self) -> float | None:
+        """How long the caller's audio lasts, in seconds (``None``: it does not end)."""
+        return self.exchange.services.caller.duration_s
+
+    def _call(self, call_uuid: str) -> Call:
+        call = self.exchange.calls.get(call_uuid)
+        if call is None:
+            raise ArgumentError(f"call_uuid {call_uuid!r} names no call of this emulator")
+        return call
+
+    def call_info(self, call_uuid: str) -> CallInfo:
+        """A snapshot of a call (any account's) and its streams: status, hangup cause,
+        duration, and each stream's status, counters and recordings. :class:`ArgumentError`
+        for an id that names no call (or one already forgotten)."""
+        return self._call(call_uuid).info()
+
+    async def call_ended(self, call_uuid: str) -> CallInfo:
+        """Wait until the call has hung up and its streams have closed; its last snapshot."""
+        call = self._call(call_uuid)
+        await call.finished()
+        return call.info()
+
+    def captured_audio(self, stream_id: str) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.int16]]:
+        """A stream's caller track as forked and what the caller heard from the app, int16
+        at the stream's rate on one timeline, when the emulator was made with
+        ``capture_audio=True`` (else both are empty). :class:`ArgumentError` for an id that
+        names no stream."""
+        return self._fork(stream_id).captured_audio()
+
+    def _fork(self, stream_id: str) -> Fork:
+        for call in self.exchange.calls.values():
+            fork = call.fork(stream_id)
+            if fork is not None:
+                return fork
+        raise ArgumentError(f"stream_id {stream_id!r} names no stream of this emulator")
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve on ``host:port`` (``0``: any free port); returns the base URL. If it
@@ -90,7 +138,9 @@ class Emulator:
             answer_timeout_s=config.answer_timeout_s,
             capture_audio=self._capture_audio,
         )
-        self._exchange = Exchange(dict(config.accounts), services)
+        self._exchange = Exchange(
+            dict(config.accounts), services, max_ended_calls=config.max_ended_calls
+        )
         self._runner = web.AppRunner(make_app(self._exchange), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -104,6 +154,12 @@ class Emulator:
             config.speed,
             ", ".join(config.accounts),
         )
+        if not _loopback(bound[0]):
+            _log.warning(
+                "%s is reachable beyond this machine: the emulator serves plain HTTP, so "
+                "auth tokens, stream URLs and audio cross the network unencrypted",
+                self.url,
+            )
         return self.url
 
     async def close(self) -> None:
@@ -129,6 +185,13 @@ class Emulator:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.partition("%")[0]).is_loopback
+    except ValueError:
+        return False
 
 
 async def serve(

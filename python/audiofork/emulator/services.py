@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
@@ -11,6 +12,7 @@ from audiofork.emulator.audio import AudioSource
 from audiofork.emulator.billing import Tariff
 from audiofork.emulator.callbacks import CallbackSender
 from audiofork.emulator.clock import VirtualClock
+from audiofork.emulator.logs import LOGGER_NAME, FloodLog
 
 __all__ = ["Services"]
 
@@ -18,8 +20,9 @@ __all__ = ["Services"]
 @dataclass(frozen=True)
 class Services:
     """One virtual clock, one HTTP client (answer URLs and callbacks), the callback sender,
-    the tariff, both parties' audio, where to record, and whether streams keep their sent
-    and played audio in memory (``capture_audio``, for measuring an echo)."""
+    the tariff, both parties' audio, where to record, whether streams keep their sent
+    and played audio in memory (``capture_audio``, for measuring an echo), and the log for
+    events that come in bursts."""
 
     clock: VirtualClock
     http: aiohttp.ClientSession
@@ -31,3 +34,4 @@ class Services:
     hangup_grace_s: float
     answer_timeout_s: float
     capture_audio: bool = False
+    log: FloodLog = field(default_factory=lambda: FloodLog(logging.getLogger(LOGGER_NAME)))

@@ -5,12 +5,14 @@
   ``rest`` extra; imported on first use).
 - :mod:`~audiofork.vobiz.callbacks`: status callbacks, parsed and authenticated.
 - :mod:`~audiofork.vobiz.signature`: callback signatures, nonce replay cache, stream-URL secrets.
+- :func:`redact_url` / :func:`redact_urls`: URLs with their secrets replaced, for logs and pages.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from audiofork.vobiz._redact import redact_url, redact_urls
 from audiofork.vobiz.callbacks import (
     STATUS_EVENTS,
     StatusCallback,
@@ -77,6 +79,8 @@ __all__ = [
     "read_aiohttp_callback",
     "read_starlette_callback",
     "read_status_callback",
+    "redact_url",
+    "redact_urls",
     "sign",
     "signature_header_names",
     "verify_signature",

@@ -106,7 +106,9 @@ class RetryPolicy:
         for name in ("backoff_base", "backoff_max"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-                raise ValidationError(f"{name} must be a non-negative number, got {value!r}")
+                raise ValidationError(
+                    f"{name} must be a non-negative number, got {_params.shown(value)}"
+                )
 
     def should_retry(self, method: str, outcome: Outcome, attempt: int) -> bool:
         """Whether to repeat ``method`` after ``outcome`` of its ``attempt``-th retry."""
@@ -163,7 +165,7 @@ def base_url(value: str) -> str:
 
 def _segment(name: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{name} must be a non-empty string, got {value!r}")
+        raise ValidationError(f"{name} must be a non-empty string, got {_params.shown(value)}")
     return quote(value, safe="")
 
 

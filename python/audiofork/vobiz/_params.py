@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from audiofork.errors import FormatError, ValidationError
 from audiofork.formats import MediaFormat
+from audiofork.vobiz._redact import redact_url
 
 AudioTrack = Literal["inbound", "outbound", "both"]
 CallbackMethod = Literal["GET", "POST"]
@@ -29,30 +30,56 @@ CONTENT_TYPES = (
 )
 EXTRA_HEADERS_MAX_BYTES = 512
 MAX_RETRIES_LIMIT = 10
+#: The most digits an integer may have (leading zeros not counted): more is refused, text
+#: before any conversion. Under 640, the lowest limit ``sys.set_int_max_str_digits`` takes,
+#: so reading or printing an accepted value never meets Python's digit limit.
+MAX_INTEGER_DIGITS = 600
+#: How much of a refused value an error message quotes.
+SHOWN_CHARS = 80
 
+_INTEGER_TEXT = re.compile(r"([+-]?)0*([0-9]+)")
+_INTEGER_CEILING = 10**MAX_INTEGER_DIGITS
 _HEADER_TOKEN = r"[A-Za-z0-9_]+"
 _EXTRA_HEADERS = re.compile(
     rf"{_HEADER_TOKEN}={_HEADER_TOKEN}(?:,{_HEADER_TOKEN}={_HEADER_TOKEN})*"
 )
 
 
+def shown(value: object) -> str:
+    """``value`` as an error message quotes it: its repr, cut to :data:`SHOWN_CHARS`
+    characters with the full length said, and an integer too long to print described by
+    its size. Never raises."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+    if isinstance(value, (str, bytes)) and len(value) > SHOWN_CHARS:
+        return f"{value[:SHOWN_CHARS]!r}… ({len(value)} characters)"
+    try:
+        text = repr(value)
+    except Exception:  # a foreign object whose repr fails still gets a message
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
+
+
 def _url(field: str, value: object, schemes: tuple[str, ...]) -> str:
+    """Errors quote the URL redacted: a URL may carry a secret (see :mod:`._redact`)."""
     wanted = " or ".join(f"{s}://" for s in schemes)
     if not isinstance(value, str):
-        raise ValidationError(f"{field} must be a {wanted} URL string, got {value!r}")
+        raise ValidationError(f"{field} must be a {wanted} URL string, got {shown(value)}")
+    quoted = shown(redact_url(value))
     if not value.isprintable() or " " in value:
         raise ValidationError(
-            f"{field} must not contain whitespace or control characters: {value!r}"
+            f"{field} must not contain whitespace or control characters: {quoted}"
         )
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - parsing the port validates it
     except ValueError as exc:
-        raise ValidationError(f"{field} is not a valid URL ({exc}): {value!r}") from None
+        reason = redact_url(str(exc)) if "://" in str(exc) else str(exc)
+        raise ValidationError(f"{field} is not a valid URL ({reason}): {quoted}") from None
     if parts.scheme.lower() not in schemes:
-        raise ValidationError(f"{field} must be a {wanted} URL, got {value!r}")
+        raise ValidationError(f"{field} must be a {wanted} URL, got {quoted}")
     if not parts.hostname:
-        raise ValidationError(f"{field} has no host: {value!r}")
+        raise ValidationError(f"{field} has no host: {quoted}")
     return value
 
 
@@ -70,7 +97,9 @@ def audio_track(field: str, value: object) -> AudioTrack:
     """``inbound``, ``outbound`` or ``both`` (any case)."""
     folded = value.lower() if isinstance(value, str) else value
     if folded not in AUDIO_TRACKS:
-        raise ValidationError(f"{field} must be one of {', '.join(AUDIO_TRACKS)}, got {value!r}")
+        raise ValidationError(
+            f"{field} must be one of {', '.join(AUDIO_TRACKS)}, got {shown(value)}"
+        )
     return folded
 
 
@@ -78,7 +107,7 @@ def callback_method(field: str, value: object) -> CallbackMethod:
     """``GET`` or ``POST`` (any case)."""
     folded = value.upper() if isinstance(value, str) else value
     if folded not in CALLBACK_METHODS:
-        raise ValidationError(f"{field} must be GET or POST, got {value!r}")
+        raise ValidationError(f"{field} must be GET or POST, got {shown(value)}")
     return folded
 
 
@@ -88,20 +117,42 @@ def boolean(field: str, value: object) -> bool:
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
-    raise ValidationError(f"{field} must be true or false, got {value!r}")
+    raise ValidationError(f"{field} must be true or false, got {shown(value)}")
 
 
 def integer(field: str, value: object, low: int, high: int | None = None) -> int:
-    """An int (or a string of decimal digits) in ``[low, high]``; bools are refused."""
-    if isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+", value):
-        number = int(value)
+    """The one checked integer reader: an int, or text of ASCII decimal digits with an
+    optional sign (no spaces, no other digits), in ``[low, high]``; bools are refused.
+
+    A value of more than :data:`MAX_INTEGER_DIGITS` digits is refused (text before it is
+    converted), whatever the bounds. Every refusal is a :class:`ValidationError` naming
+    ``field``, of kind ``out_of_range`` (``wrong_type`` for a value that is neither text nor
+    an int, ``bad_value`` for text that is not an integer)."""
+    bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+    if isinstance(value, str):
+        match = _INTEGER_TEXT.fullmatch(value)
+        if match is None:
+            raise ValidationError(f"{field} must be an integer, got {shown(value)}")
+        sign, digits = match.groups()
+        if len(digits) > MAX_INTEGER_DIGITS:
+            raise ValidationError(
+                f"{field} must be {bounds} (at most {MAX_INTEGER_DIGITS} digits), "
+                f"got {shown(value)}",
+                kind="out_of_range",
+            )
+        number = int(sign + digits)
     elif isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) >= _INTEGER_CEILING:
+            raise ValidationError(
+                f"{field} must be {bounds} (at most {MAX_INTEGER_DIGITS} digits), "
+                f"got {shown(value)}",
+                kind="out_of_range",
+            )
         number = value
     else:
-        raise ValidationError(f"{field} must be an integer, got {value!r}")
+        raise ValidationError(f"{field} must be an integer, got {shown(value)}", kind="wrong_type")
     if number < low or (high is not None and number > high):
-        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise ValidationError(f"{field} must be {bounds}, got {value!r}")
+        raise ValidationError(f"{field} must be {bounds}, got {shown(value)}", kind="out_of_range")
     return number
 
 
@@ -109,13 +160,13 @@ def content_type(field: str, value: object) -> str:
     """One of :data:`CONTENT_TYPES`, returned in its canonical spelling."""
     allowed = ", ".join(CONTENT_TYPES)
     if not isinstance(value, str):
-        raise ValidationError(f"{field} must be one of {allowed}, got {value!r}")
+        raise ValidationError(f"{field} must be one of {allowed}, got {shown(value)}")
     try:
         canonical = MediaFormat.parse(value).content_type
     except FormatError:
         canonical = None
     if canonical not in CONTENT_TYPES:
-        raise ValidationError(f"{field} must be one of {allowed}, got {value!r}")
+        raise ValidationError(f"{field} must be one of {allowed}, got {shown(value)}")
     return canonical
 
 
@@ -124,7 +175,7 @@ def extra_headers(field: str, value: object) -> str:
     if not isinstance(value, str) or not _EXTRA_HEADERS.fullmatch(value):
         raise ValidationError(
             f"{field} must be key=value pairs joined by commas, keys and values "
-            f"of letters, digits and underscores, got {value!r}"
+            f"of letters, digits and underscores, got {shown(value)}"
         )
     size = len(value.encode())
     if size > EXTRA_HEADERS_MAX_BYTES:
@@ -156,7 +207,7 @@ def timestamp(field: str, value: object, *, assume_utc: bool) -> datetime:
     Without an offset the result is UTC when ``assume_utc`` is true, else naive.
     """
     if not isinstance(value, str):
-        raise ValidationError(f"{field} must be a date-time string, got {value!r}")
+        raise ValidationError(f"{field} must be a date-time string, got {shown(value)}")
     text = value.strip()
     if text[-1:] in ("Z", "z"):
         text = text[:-1] + "+00:00"
@@ -166,7 +217,7 @@ def timestamp(field: str, value: object, *, assume_utc: bool) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise ValidationError(f"{field} is not a valid date-time: {value!r}") from None
+        raise ValidationError(f"{field} is not a valid date-time: {shown(value)}") from None
     if moment.tzinfo is None and assume_utc:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment

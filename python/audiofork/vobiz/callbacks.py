@@ -9,13 +9,23 @@ optional).
 Bodies come from the network, so they are bounded before they are parsed: at most
 :data:`MAX_BODY_BYTES` long, and JSON nested at most :data:`MAX_JSON_DEPTH` deep (a callback
 is a flat object; the bound keeps hostile nesting from reaching the recursive JSON parser).
+The framework helpers read the body only after the signature verified, and stop reading
+past the bound.
+
+Errors, the same from every function here: what arrived is refused with
+:class:`~audiofork.errors.SignatureError` (no signature, one that does not verify, a
+replayed nonce) or :class:`~audiofork.errors.ProtocolError` (a body, content type, field
+or time that cannot be read; a body over the bound); both are
+:class:`~audiofork.errors.AudioforkError`, so ``except AudioforkError`` catches every
+refusal. Only the caller's own arguments (an empty ``auth_token``, an unknown ``version``)
+raise :class:`~audiofork.errors.ValidationError`. Messages quote URLs redacted.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -23,6 +33,8 @@ from urllib.parse import parse_qsl
 
 from audiofork.errors import ProtocolError, SignatureError, ValidationError
 from audiofork.vobiz import _params
+from audiofork.vobiz._params import shown
+from audiofork.vobiz._redact import redact_url
 from audiofork.vobiz.signature import (
     NonceCache,
     SignatureVersion,
@@ -62,6 +74,8 @@ _EXTRA_HEADER_PREFIX = "x-vh-"
 MAX_BODY_BYTES = 64 * 1024
 #: The deepest nesting of JSON arrays and objects read in a callback body.
 MAX_JSON_DEPTH = 32
+_CHUNK_BYTES = 16 * 1024
+_DIGITS = re.compile(r"[0-9]+")
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _JSON_BRACKET = re.compile(r"[\[\]{}]")
@@ -111,8 +125,10 @@ def _decode(body: bytes, params: str) -> str:
             charset = value.strip().strip('"')
     try:
         return body.decode(charset)
-    except (LookupError, UnicodeDecodeError) as exc:
-        raise ProtocolError(f"status callback body is not {charset} text: {exc}") from None
+    except (LookupError, ValueError) as exc:  # unknown codec, undecodable bytes
+        raise ProtocolError(
+            f"status callback body is not {charset[:40]} text: {shown(str(exc))}"
+        ) from None
 
 
 def _json_depth(text: str) -> int:
@@ -130,7 +146,8 @@ def _json_depth(text: str) -> int:
 def _body_fields(body: bytes | str, content_type: str | None) -> list[tuple[str, str]]:
     if len(body) > MAX_BODY_BYTES:
         raise ProtocolError(
-            f"status callback body must be at most {MAX_BODY_BYTES} bytes, got {len(body)}"
+            f"status callback body must be at most {MAX_BODY_BYTES} bytes, got {len(body)}",
+            kind="too_large",
         )
     mime, _, params = (content_type or "").partition(";")
     mime = mime.strip().lower()
@@ -144,7 +161,7 @@ def _body_fields(body: bytes | str, content_type: str | None) -> list[tuple[str,
         if not is_json:
             return parse_qsl(text, keep_blank_values=True)
     elif mime != "application/json" and not mime.endswith("+json"):
-        raise ProtocolError(f"status callback content type {content_type!r} is not supported")
+        raise ProtocolError(f"status callback content type {shown(content_type)} is not supported")
     depth = _json_depth(text)
     if depth > MAX_JSON_DEPTH:
         raise ProtocolError(
@@ -176,7 +193,7 @@ def parse_status_callback(
     """
     verb = method.upper()
     if verb not in ("GET", "POST"):
-        raise ProtocolError(f"status callbacks arrive by GET or POST, got method {method!r}")
+        raise ProtocolError(f"status callbacks arrive by GET or POST, got method {shown(method)}")
     if isinstance(query, str):
         pairs = parse_qsl(query.lstrip("?"), keep_blank_values=True)
     else:
@@ -215,6 +232,40 @@ def parse_status_callback(
     )
 
 
+def _authenticate(
+    url: str,
+    headers: Mapping[str, str],
+    auth_token: str,
+    *,
+    nonce_cache: NonceCache | None,
+    public_url: str | None,
+    version: SignatureVersion,
+    parent_account: bool,
+) -> dict[str, str]:
+    """Verify the signature and spend the nonce; the headers with lower-case names."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    signature_name, nonce_name = signature_header_names(version, parent_account=parent_account)
+    signature = lowered.get(signature_name.lower(), "")
+    nonce = lowered.get(nonce_name.lower(), "")
+    signed_url = public_url if public_url is not None else url
+    if not signature or not nonce:
+        raise SignatureError(f"status callback lacks the {signature_name} or {nonce_name} header")
+    if not verify_signature(signed_url, nonce, signature, auth_token, version):
+        raise SignatureError(
+            f"status callback {signature_name} does not verify for {redact_url(signed_url)!r}"
+        )
+    if nonce_cache is not None and not nonce_cache.add(nonce):
+        raise SignatureError(f"status callback nonce {shown(nonce)} was already used (replay)")
+    return lowered
+
+
+def _parse_authenticated(
+    method: str, url: str, lowered: Mapping[str, str], body: bytes | str
+) -> StatusCallback:
+    query = url.partition("#")[0].partition("?")[2]
+    return parse_status_callback(method, query, body, lowered.get("content-type"))
+
+
 def read_status_callback(
     method: str,
     url: str,
@@ -234,21 +285,65 @@ def read_status_callback(
     differs, e.g. behind a proxy that terminates TLS. ``nonce_cache=None`` skips the replay
     check, explicitly. ``parent_account=True`` checks the ``-MA-`` signature, made with the
     parent account's token. Raises :class:`SignatureError` (missing or invalid signature,
-    replay) or :class:`ProtocolError` (unreadable callback).
+    replay) or :class:`ProtocolError` (unreadable callback); see the module doc.
     """
-    lowered = {k.lower(): v for k, v in headers.items()}
-    signature_name, nonce_name = signature_header_names(version, parent_account=parent_account)
-    signature = lowered.get(signature_name.lower(), "")
-    nonce = lowered.get(nonce_name.lower(), "")
-    signed_url = public_url if public_url is not None else url
-    if not signature or not nonce:
-        raise SignatureError(f"status callback lacks the {signature_name} or {nonce_name} header")
-    if not verify_signature(signed_url, nonce, signature, auth_token, version):
-        raise SignatureError(f"status callback {signature_name} does not verify for {signed_url!r}")
-    if nonce_cache is not None and not nonce_cache.add(nonce):
-        raise SignatureError(f"status callback nonce {nonce!r} was already used (replay)")
-    query = url.partition("#")[0].partition("?")[2]
-    return parse_status_callback(method, query, body, lowered.get("content-type"))
+    lowered = _authenticate(
+        url,
+        headers,
+        auth_token,
+        nonce_cache=nonce_cache,
+        public_url=public_url,
+        version=version,
+        parent_account=parent_account,
+    )
+    return _parse_authenticated(method, url, lowered, body)
+
+
+async def _read_body(chunks: AsyncIterator[bytes], declared_length: str | None) -> bytes:
+    """The request body, read no further than :data:`MAX_BODY_BYTES` + 1 bytes."""
+    declared = (declared_length or "").strip()
+    if _DIGITS.fullmatch(declared) and (len(declared) > 20 or int(declared) > MAX_BODY_BYTES):
+        raise ProtocolError(
+            f"status callback body must be at most {MAX_BODY_BYTES} bytes, "
+            f"got Content-Length {shown(declared)}",
+            kind="too_large",
+        )
+    body = bytearray()
+    async for chunk in chunks:
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise ProtocolError(
+                f"status callback body must be at most {MAX_BODY_BYTES} bytes, got more",
+                kind="too_large",
+            )
+    return bytes(body)
+
+
+async def _read_request(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    chunks: AsyncIterator[bytes],
+    auth_token: str,
+    *,
+    nonce_cache: NonceCache | None,
+    public_url: str | None,
+    version: SignatureVersion,
+    parent_account: bool,
+) -> StatusCallback:
+    """What the framework helpers share: authenticate from the headers, then read the body
+    (bounded) from ``chunks`` and parse it."""
+    lowered = _authenticate(
+        url,
+        headers,
+        auth_token,
+        nonce_cache=nonce_cache,
+        public_url=public_url,
+        version=version,
+        parent_account=parent_account,
+    )
+    body = await _read_body(chunks, lowered.get("content-length"))
+    return _parse_authenticated(method, url, lowered, body)
 
 
 async def read_starlette_callback(
@@ -260,12 +355,13 @@ async def read_starlette_callback(
     version: SignatureVersion = "v3",
     parent_account: bool = False,
 ) -> StatusCallback:
-    """:func:`read_status_callback` for a Starlette (or FastAPI) request."""
-    return read_status_callback(
+    """:func:`read_status_callback` for a Starlette (or FastAPI) request; the body is read
+    only after the signature verified, and no further than :data:`MAX_BODY_BYTES`."""
+    return await _read_request(
         request.method,
         str(request.url),
         request.headers,
-        await request.body(),
+        request.stream(),
         auth_token,
         nonce_cache=nonce_cache,
         public_url=public_url,
@@ -283,12 +379,13 @@ async def read_aiohttp_callback(
     version: SignatureVersion = "v3",
     parent_account: bool = False,
 ) -> StatusCallback:
-    """:func:`read_status_callback` for an aiohttp request."""
-    return read_status_callback(
+    """:func:`read_status_callback` for an aiohttp request; the body is read only after the
+    signature verified, and no further than :data:`MAX_BODY_BYTES`."""
+    return await _read_request(
         request.method,
         str(request.url),
         request.headers,
-        await request.read(),
+        request.content.iter_chunked(_CHUNK_BYTES),
         auth_token,
         nonce_cache=nonce_cache,
         public_url=public_url,

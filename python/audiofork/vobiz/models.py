@@ -38,7 +38,9 @@ def _amount(value: object) -> Decimal:
         else:
             if amount.is_finite():
                 return amount
-    raise ValidationError(f"Stream.billed_amount must be a decimal amount, got {value!r}")
+    raise ValidationError(
+        f"Stream.billed_amount must be a decimal amount, got {_params.shown(value)}"
+    )
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ class Stream:
             if value is None:
                 continue
             if isinstance(value, bool) or not isinstance(value, (str, int)):
-                raise ValidationError(f"Stream.{name} must be a string, got {value!r}")
+                raise ValidationError(f"Stream.{name} must be a string, got {_params.shown(value)}")
             values[name] = str(value)
         for name in _INT_FIELDS:
             if data.get(name) is not None:

@@ -35,6 +35,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
     ) from exc
 
 from audiofork.errors import ValidationError
+from audiofork.vobiz import _params
 from audiofork.vobiz._api import (
     Credentials,
     Failure,
@@ -68,7 +69,9 @@ DEFAULT_PAGE_SIZE = 20
 
 def _timeout(value: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValidationError(f"timeout must be a positive number of seconds, got {value!r}")
+        raise ValidationError(
+            f"timeout must be a positive number of seconds, got {_params.shown(value)}"
+        )
     return float(value)
 
 

@@ -1,5 +1,6 @@
 //! Resampler benchmarks: one 20 ms frame through a warm stream (the per-frame cost a voice
-//! pipeline pays), and 60 s in one call (bulk throughput), int16 and float.
+//! pipeline pays), into a slice and appended to a vector, and 60 s in one call (bulk
+//! throughput), int16 and float.
 
 use std::hint::black_box;
 
@@ -40,6 +41,16 @@ fn frame(c: &mut Criterion) {
                     r.process_i16_into(black_box(&x), &mut out[..n]).unwrap();
                 })
             });
+            let mut appended = Vec::with_capacity(out.len());
+            group.bench_function(
+                BenchmarkId::new("i16_append", format!("{a}->{b}")),
+                |bench| {
+                    bench.iter(|| {
+                        appended.clear();
+                        r.process_i16(black_box(&x), &mut appended).unwrap();
+                    })
+                },
+            );
         }
         group.finish();
     }

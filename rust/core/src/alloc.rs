@@ -10,12 +10,22 @@ fn too_large(what: &str, more: usize, unit: &str) -> Error {
     )
 }
 
-/// Room in `buffer` for `more` elements, or [`Error::Argument`] naming `what`.
+/// Room in `buffer` for exactly `more` elements, or [`Error::Argument`] naming `what`.
 pub fn reserve<T>(buffer: &mut Vec<T>, more: usize, what: &str) -> Result<()> {
     let unit = format!("{}-byte elements", std::mem::size_of::<T>());
     buffer
         .try_reserve_exact(more)
         .map_err(|_| too_large(what, more, &unit))
+}
+
+/// Room in `buffer` for `more` elements, growing as `Vec` does (at least doubling), so a
+/// buffer appended to again and again is copied a logarithmic number of times; or
+/// [`Error::Argument`] naming `what`.
+pub fn grow<T>(buffer: &mut Vec<T>, more: usize, what: &str) -> Result<()> {
+    buffer.try_reserve(more).map_err(|_| {
+        let unit = format!("{}-byte elements", std::mem::size_of::<T>());
+        too_large(what, more, &unit)
+    })
 }
 
 /// An empty string with room for `len` bytes, or [`Error::Argument`] naming `what`.
@@ -52,6 +62,28 @@ mod tests {
             matches!(text(usize::MAX, "y"), Err(Error::Argument(ErrorKind::TooLarge, m)) if m.starts_with("y: "))
         );
         assert_eq!(filled(3, 7u8, "x"), Ok(vec![7, 7, 7]));
+        let mut buffer = vec![1u8; 100];
+        assert!(matches!(
+            grow(&mut buffer, usize::MAX - 10, "z"),
+            Err(Error::Argument(ErrorKind::TooLarge, m)) if m.starts_with("z: cannot allocate")
+        ));
+        assert_eq!(buffer, vec![1u8; 100]);
         assert!(text(10, "y").is_ok_and(|t| t.capacity() >= 10));
+    }
+
+    #[test]
+    fn growing_is_amortized() {
+        let mut buffer: Vec<u32> = Vec::new();
+        let mut reallocations = 0;
+        for _ in 0..1000 {
+            let capacity = buffer.capacity();
+            grow(&mut buffer, 10, "x").unwrap();
+            reallocations += usize::from(buffer.capacity() != capacity);
+            buffer.extend([0; 10]);
+        }
+        assert!(
+            reallocations <= 14,
+            "{reallocations} reallocations for 1000 appends"
+        );
     }
 }

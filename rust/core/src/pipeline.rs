@@ -221,8 +221,9 @@ impl InboundDecoder {
 }
 
 /// Inputs at least this many samples long have room for their output reserved first, so a
-/// push too large for memory is an error rather than an abort; shorter ones (every per-frame
-/// push) cannot exhaust memory and skip the check.
+/// push too large for memory is an error naming `pcm`, the argument it came in, and the
+/// float path's conversion into the queue cannot abort; shorter ones (every per-frame push)
+/// cannot exhaust memory and skip the check.
 const RESERVE_FROM: usize = 1 << 16;
 
 /// Room in `buffer` for what `resampler` makes of `len` input samples, or an error when the
@@ -239,7 +240,9 @@ fn reserve_output<T>(resampler: &Resampler, len: usize, buffer: &mut Vec<T>) -> 
 #[derive(Debug, Clone)]
 pub struct OutboundEncoder {
     format: MediaFormat,
-    stream_id: String,
+    /// The id written into every message; while `None`, whole frames stay queued (see
+    /// [`OutboundEncoder::unaddressed`]).
+    stream_id: Option<String>,
     frame_samples: usize,
     quality: Quality,
     /// Resamplers to the wire rate, one per input rate seen.
@@ -271,7 +274,7 @@ impl OutboundEncoder {
         let frame_samples = format.samples_per_ms(frame_ms)?;
         Ok(OutboundEncoder {
             format,
-            stream_id: stream_id.to_owned(),
+            stream_id: Some(stream_id.to_owned()),
             frame_samples,
             quality,
             resamplers: Vec::new(),
@@ -282,14 +285,35 @@ impl OutboundEncoder {
         })
     }
 
+    /// An encoder for a stream whose id is not known yet (audio played before the stream
+    /// started): it queues whole frames without writing them until [`Self::address`].
+    pub fn unaddressed(format: MediaFormat, frame_ms: u32, quality: Quality) -> Result<Self> {
+        let mut encoder = Self::new(format, "", frame_ms, quality)?;
+        encoder.stream_id = None;
+        Ok(encoder)
+    }
+
+    /// Write `stream_id` into every message from now on; the whole frames queued while no
+    /// id was known are written into `out` now.
+    pub fn address(&mut self, stream_id: &str, out: &mut Batch) {
+        self.stream_id = Some(stream_id.to_owned());
+        self.emit_frames(out);
+    }
+
     /// The wire format.
     pub fn format(&self) -> MediaFormat {
         self.format
     }
 
-    /// The stream id written into every message.
-    pub fn stream_id(&self) -> &str {
-        &self.stream_id
+    /// The stream id written into every message, once known.
+    pub fn stream_id(&self) -> Option<&str> {
+        self.stream_id.as_deref()
+    }
+
+    /// Whole frames queued and not yet written: those of an encoder not yet addressed (an
+    /// addressed one writes each frame as soon as it is whole).
+    pub fn held_frames(&self) -> usize {
+        self.pending.len() / self.frame_samples
     }
 
     /// Samples in one frame at the wire rate.
@@ -324,7 +348,7 @@ impl OutboundEncoder {
     pub fn push_i16(&mut self, samples: &[i16], rate: u32, out: &mut Batch) -> Result<()> {
         let index = self.resampler(rate)?;
         reserve_output(&self.resamplers[index], samples.len(), &mut self.pending)?;
-        self.resamplers[index].process_i16(samples, &mut self.pending);
+        self.resamplers[index].process_i16(samples, &mut self.pending)?;
         self.emit_frames(out);
         Ok(())
     }
@@ -335,7 +359,7 @@ impl OutboundEncoder {
         self.floats.clear();
         reserve_output(&self.resamplers[index], samples.len(), &mut self.floats)?;
         reserve_output(&self.resamplers[index], samples.len(), &mut self.pending)?;
-        self.resamplers[index].process_f32(samples, &mut self.floats);
+        self.resamplers[index].process_f32(samples, &mut self.floats)?;
         let start = self.pending.len();
         self.pending.resize(start + self.floats.len(), 0);
         pcm::f32_to_i16_slice(&self.floats, &mut self.pending[start..]);
@@ -344,13 +368,16 @@ impl OutboundEncoder {
     }
 
     fn emit_frames(&mut self, out: &mut Batch) {
+        let Some(stream_id) = &self.stream_id else {
+            return;
+        };
         let n = self.frame_samples;
         let format = self.format;
         let frames = self.pending.len() / n;
         for frame in self.pending.chunks_exact(n) {
             let codec = &mut self.codec;
             out.push_with(|text| {
-                wire::write_play_audio(text, &self.stream_id, &format, |o| {
+                wire::write_play_audio(text, stream_id, &format, |o| {
                     codec.encode(frame, format.encoding, format.byte_order, o)
                 })
             });
@@ -663,5 +690,31 @@ mod tests {
         assert_eq!(encoder.counters().samples_cleared, 80);
         encoder.flush(&mut out);
         assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn outbound_unaddressed_holds_frames_until_addressed() {
+        let ulaw = format(Encoding::Mulaw, 8000);
+        let tts: Vec<i16> = (0..8_000).map(|i| ((i * 41) % 9_000) as i16).collect();
+        let mut addressed = OutboundEncoder::new(ulaw, "s", 20, Quality::Default).unwrap();
+        let mut held = OutboundEncoder::unaddressed(ulaw, 20, Quality::Default).unwrap();
+        let (mut direct, mut later) = (Batch::new(), Batch::new());
+        for chunk in tts.chunks(333) {
+            addressed.push_i16(chunk, 16_000, &mut direct).unwrap();
+            held.push_i16(chunk, 16_000, &mut later).unwrap();
+        }
+        held.pad_frame(&mut later);
+        addressed.pad_frame(&mut direct);
+        assert_eq!((later.len(), held.stream_id()), (0, None));
+        assert_eq!(held.held_frames(), direct.len());
+        assert_eq!(held.pending_ms(), 20.0 * direct.len() as f64);
+        held.address("s", &mut later);
+        assert_eq!((held.held_frames(), held.stream_id()), (0, Some("s")));
+        assert_eq!(
+            later.iter().collect::<Vec<_>>(),
+            direct.iter().collect::<Vec<_>>()
+        );
+        held.push_i16(&tts[..160], 8_000, &mut later).unwrap();
+        assert_eq!(later.len(), direct.len() + 1);
     }
 }

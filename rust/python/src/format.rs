@@ -8,9 +8,8 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyType};
 
-use crate::args::{ByteOrderArg, DefaultRate, Ms, SampleRate};
+use crate::args::{type_name, ByteOrderArg, DefaultRate, Ms, SampleRate};
 use crate::errors;
-use crate::input::type_name;
 
 /// How a stream's audio is carried: ``MediaFormat("audio/x-l16", 16000)``.
 ///

@@ -9,6 +9,7 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 
+use crate::args::type_name;
 use crate::errors;
 use crate::format::PyMediaFormat;
 
@@ -221,13 +222,6 @@ impl<'py> PcmArg<'py> {
 /// extraction rules out) is an error rather than silently no samples.
 fn borrowed<T>(slice: Result<&[T], numpy::AsSliceError>) -> PyResult<&[T]> {
     slice.map_err(|err| PyRuntimeError::new_err(format!("PCM array not readable: {err}")))
-}
-
-pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "object".to_owned())
 }
 
 /// Bytes-like data (codes, L16 bytes), borrowed from `bytes` and copied from anything else.

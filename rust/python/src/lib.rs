@@ -1,5 +1,10 @@
 //! `audiofork._core`: thin PyO3 wrappers over audiofork-core. Numpy in and out, the GIL
 //! released around large work, core errors mapped to the `audiofork.errors` classes.
+//!
+//! Modules depend one way, each only on those before it: `errors` <- `args` (argument
+//! extraction) <- `format` (`MediaFormat`) <- `events` <- the rest (`input`, `array`,
+//! `exclusive`, `codec`, `wire`, `pipeline`, `resample`, `ring`), which do not form a cycle
+//! among themselves either (`tests/core/test_binding_layers.py` checks both).
 
 mod args;
 mod array;

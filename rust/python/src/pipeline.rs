@@ -157,8 +157,11 @@ impl PyInboundDecoder {
 ///
 /// ``push(pcm, sample_rate)`` takes any chunk size at any supported rate and returns the
 /// complete messages it produced; ``flush()`` emits the rest, padded with silence to a whole
-/// frame; ``pad_frame()`` pads only the partial frame, keeping resampler history; ``clear()`` drops what was not emitted (barge-in). ``frame_ms`` is 1 to 1000; the
-/// format must be one ``playAudio`` carries (L16 at 8, 16 or 24 kHz, μ-law at 8 kHz).
+/// frame; ``pad_frame()`` pads only the partial frame, keeping resampler history; ``clear()``
+/// drops what was not emitted (barge-in). ``frame_ms`` is 1 to 1000; the format must be one
+/// ``playAudio`` carries (L16 at 8, 16 or 24 kHz, μ-law at 8 kHz). With ``stream_id=None``
+/// (audio played before the stream's id is known) whole frames stay queued, none emitted,
+/// until ``address(stream_id)`` returns them.
 #[pyclass(module = "audiofork._core", name = "OutboundEncoder")]
 pub struct PyOutboundEncoder {
     inner: OutboundEncoder,
@@ -180,12 +183,16 @@ impl PyOutboundEncoder {
     #[pyo3(signature = (media_format, stream_id, frame_ms = FrameMs(20), *, quality = QualityArg(Quality::Default)))]
     fn new(
         media_format: PyMediaFormat,
-        stream_id: StreamId<'_>,
+        stream_id: Option<StreamId<'_>>,
         frame_ms: FrameMs,
         quality: QualityArg,
     ) -> PyResult<Self> {
-        let inner = OutboundEncoder::new(media_format.0, stream_id.as_str(), frame_ms.0, quality.0)
-            .map_err(errors::to_py)?;
+        let (format, frame_ms, quality) = (media_format.0, frame_ms.0, quality.0);
+        let inner = match stream_id {
+            Some(id) => OutboundEncoder::new(format, id.as_str(), frame_ms, quality),
+            None => OutboundEncoder::unaddressed(format, frame_ms, quality),
+        }
+        .map_err(errors::to_py)?;
         Ok(PyOutboundEncoder {
             inner,
             batch: Batch::new(),
@@ -233,6 +240,18 @@ impl PyOutboundEncoder {
         this.take_messages(slf.py())
     }
 
+    /// Write ``stream_id`` into every message from now on; returns the whole frames held
+    /// while no id was known, as ``playAudio`` messages.
+    fn address<'py>(
+        slf: &Bound<'py, Self>,
+        stream_id: StreamId<'_>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let mut this = exclusive(slf)?;
+        let this = &mut *this;
+        this.inner.address(stream_id.as_str(), &mut this.batch);
+        this.take_messages(slf.py())
+    }
+
     /// Drop what was not yet emitted; returns the milliseconds dropped.
     fn clear(slf: &Bound<'_, Self>) -> PyResult<f64> {
         Ok(exclusive(slf)?.inner.clear())
@@ -250,10 +269,17 @@ impl PyOutboundEncoder {
         Ok(PyMediaFormat(shared(slf)?.inner.format()))
     }
 
-    /// The stream id in every message.
+    /// The stream id in every message; ``None`` until ``address`` gives one.
     #[getter]
-    fn stream_id(slf: &Bound<'_, Self>) -> PyResult<String> {
-        Ok(shared(slf)?.inner.stream_id().to_owned())
+    fn stream_id(slf: &Bound<'_, Self>) -> PyResult<Option<String>> {
+        Ok(shared(slf)?.inner.stream_id().map(str::to_owned))
+    }
+
+    /// Whole frames queued but not emitted: held until ``address`` while no stream id is
+    /// known (an addressed encoder emits each frame as soon as it is whole).
+    #[getter]
+    fn held_frames(slf: &Bound<'_, Self>) -> PyResult<usize> {
+        Ok(shared(slf)?.inner.held_frames())
     }
 
     /// Samples per frame at the wire rate.

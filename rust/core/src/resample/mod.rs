@@ -46,6 +46,7 @@ mod stream;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::alloc;
 use crate::error::{Error, ErrorKind, Result};
 
 use edges::Sample;
@@ -225,23 +226,26 @@ impl Resampler {
         }
     }
 
-    fn process_append<S: Sample>(&mut self, input: &[S], out: &mut Vec<S>) {
+    fn process_append<S: Sample>(&mut self, input: &[S], out: &mut Vec<S>) -> Result<()> {
+        let len = self.checked_output_len(input.len())?;
+        alloc::grow(out, len, "resampled output")?;
         let start = out.len();
-        out.resize(start + self.output_len(input.len()), S::from_f32(0.0));
+        out.resize(start + len, S::from_f32(0.0));
         self.process_into(input, &mut out[start..]);
+        Ok(())
     }
 
-    /// Resample int16 `input`, appending [`Resampler::output_len`] samples to `out`. `out`
-    /// grows as `Vec` does, aborting if memory runs out: for input of any size from
-    /// elsewhere, reserve first ([`Resampler::checked_output_len`], then `try_reserve`), or
-    /// use [`Resampler::process_i16_into`].
-    pub fn process_i16(&mut self, input: &[i16], out: &mut Vec<i16>) {
-        self.process_append(input, out);
+    /// Resample int16 `input`, appending [`Resampler::output_len`] samples to `out`, which
+    /// grows as `Vec` does. Memory for them that cannot be had is an [`Error::Argument`]
+    /// (kind [`ErrorKind::TooLarge`]) and leaves `out` and the stream as they were.
+    pub fn process_i16(&mut self, input: &[i16], out: &mut Vec<i16>) -> Result<()> {
+        self.process_append(input, out)
     }
 
-    /// Resample float `input` (full scale ±1), appending [`Resampler::output_len`] samples.
-    pub fn process_f32(&mut self, input: &[f32], out: &mut Vec<f32>) {
-        self.process_append(input, out);
+    /// Resample float `input` (full scale ±1), appending [`Resampler::output_len`] samples
+    /// (see [`Resampler::process_i16`]).
+    pub fn process_f32(&mut self, input: &[f32], out: &mut Vec<f32>) -> Result<()> {
+        self.process_append(input, out)
     }
 
     /// Resample int16 `input` into `out`, which must be exactly
@@ -304,7 +308,7 @@ impl Resampler {
         let head = (delay as u64 * u64::from(self.in_rate)).div_ceil(u64::from(self.out_rate));
         let (head, rest) = input.split_at((head as usize).min(input.len()));
         let mut first = Vec::with_capacity(self.output_len(head.len()));
-        self.process_append(head, &mut first);
+        self.process_append(head, &mut first)?;
         let dropped = delay.min(first.len());
         // Everything the input makes is reserved up front, so nothing below allocates.
         let room = self
@@ -319,9 +323,9 @@ impl Resampler {
             return Err(self.too_long(input.len()));
         };
         let mut out = Vec::new();
-        crate::alloc::reserve(&mut out, room, "resampled output")?;
+        alloc::reserve(&mut out, room, "resampled output")?;
         out.extend_from_slice(&first[dropped..]);
-        self.process_append(rest, &mut out);
+        self.process_append(rest, &mut out)?;
         self.flush_append(&mut out);
         out.drain(..(delay - dropped).min(out.len()));
         out.resize(len, S::from_f32(0.0));

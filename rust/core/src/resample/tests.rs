@@ -81,12 +81,12 @@ fn equal_rates_pass_through() {
     let mut r = Resampler::new(16000, 16000, Quality::High).unwrap();
     assert_eq!(r.delay_samples(), 0);
     let mut out = Vec::new();
-    r.process_i16(&[1, -2, 3], &mut out);
+    r.process_i16(&[1, -2, 3], &mut out).unwrap();
     assert_eq!(out, [1, -2, 3]);
     r.flush_i16(&mut out);
     assert_eq!(out, [1, -2, 3]);
     let mut f = vec![9.0];
-    r.process_f32(&[0.25], &mut f);
+    r.process_f32(&[0.25], &mut f).unwrap();
     assert_eq!(f, [9.0, 0.25]);
 }
 
@@ -100,7 +100,7 @@ fn every_20ms_chunk_gives_20ms() {
             for chunk in x.chunks(a as usize / 50) {
                 let before = out.len();
                 assert_eq!(r.output_len(chunk.len()), b as usize / 50);
-                r.process_f32(chunk, &mut out);
+                r.process_f32(chunk, &mut out).unwrap();
                 assert_eq!(out.len() - before, b as usize / 50, "{a}->{b} {quality:?}");
             }
         }
@@ -115,7 +115,8 @@ fn other_pairs_stay_within_one_sample() {
         let mut out = Vec::new();
         let mut total_in = 0u64;
         for n in chunk_sizes(x.len(), 500, a ^ b) {
-            r.process_f32(&x[total_in as usize..][..n], &mut out);
+            r.process_f32(&x[total_in as usize..][..n], &mut out)
+                .unwrap();
             total_in += n as u64;
             let exact = total_in * u64::from(b) / u64::from(a);
             assert!(
@@ -152,22 +153,22 @@ fn check_chunking(a: u32, b: u32, quality: Quality) {
     let xi: Vec<i16> = x.iter().map(|&v| crate::pcm::f32_to_i16(v)).collect();
     let mut whole = Resampler::new(a, b, quality).unwrap();
     let (mut yf, mut yi) = (Vec::new(), Vec::new());
-    whole.process_f32(&x, &mut yf);
+    whole.process_f32(&x, &mut yf).unwrap();
     whole.flush_f32(&mut yf);
-    whole.process_i16(&xi, &mut yi);
+    whole.process_i16(&xi, &mut yi).unwrap();
     whole.flush_i16(&mut yi);
     for seed in 1..4 {
         let mut r = Resampler::new(a, b, quality).unwrap();
         let (mut zf, mut zi) = (Vec::new(), Vec::new());
         let mut at = 0;
         for n in chunk_sizes(x.len(), [2000, 7, 300][seed as usize - 1], seed) {
-            r.process_f32(&x[at..at + n], &mut zf);
+            r.process_f32(&x[at..at + n], &mut zf).unwrap();
             at += n;
         }
         r.flush_f32(&mut zf);
         let mut at = 0;
         for n in chunk_sizes(x.len(), [3, 1999, 161][seed as usize - 1], seed * 7) {
-            r.process_i16(&xi[at..at + n], &mut zi);
+            r.process_i16(&xi[at..at + n], &mut zi).unwrap();
             at += n;
         }
         r.flush_i16(&mut zi);
@@ -207,10 +208,12 @@ fn int16_path_is_the_float_path_rounded() {
         let (mut yi, mut yf) = (Vec::new(), Vec::new());
         Resampler::new(a, b, Quality::Default)
             .unwrap()
-            .process_i16(&xi, &mut yi);
+            .process_i16(&xi, &mut yi)
+            .unwrap();
         Resampler::new(a, b, Quality::Default)
             .unwrap()
-            .process_f32(&xf, &mut yf);
+            .process_f32(&xf, &mut yf)
+            .unwrap();
         let rounded: Vec<i16> = yf.iter().map(|&v| crate::pcm::f32_to_i16(v)).collect();
         assert_eq!(yi, rounded, "{a}->{b}");
     }
@@ -269,7 +272,7 @@ fn impulse_peaks_at_the_declared_delay() {
             let mut x = vec![0.0f32; a as usize / 10];
             x[0] = 1.0;
             let mut y = Vec::new();
-            r.process_f32(&x, &mut y);
+            r.process_f32(&x, &mut y).unwrap();
             let peak = (0..y.len())
                 .max_by(|&i, &j| y[i].abs().total_cmp(&y[j].abs()))
                 .unwrap();
@@ -293,7 +296,7 @@ fn dc_passes_at_unity_gain() {
     for (a, b) in [(8000, 48000), (48000, 8000), (11025, 16000), (32000, 24000)] {
         let mut r = Resampler::new(a, b, Quality::Default).unwrap();
         let mut y = Vec::new();
-        r.process_f32(&vec![0.5; a as usize / 10], &mut y);
+        r.process_f32(&vec![0.5; a as usize / 10], &mut y).unwrap();
         let settled = &y[2 * r.delay_samples()..];
         for &v in settled {
             // Within the passband ripple, ±0.1 dB.
@@ -307,13 +310,13 @@ fn flush_returns_the_delayed_tail_then_starts_afresh() {
     let mut r = Resampler::new(16000, 8000, Quality::Default).unwrap();
     let x = signal(321, 16000);
     let mut first = Vec::new();
-    r.process_f32(&x, &mut first);
+    r.process_f32(&x, &mut first).unwrap();
     let before = first.len();
     r.flush_f32(&mut first);
     assert_eq!(first.len() - before, r.delay_samples());
     // After flush the stream is new: the same input gives the same output.
     let mut second = Vec::new();
-    r.process_f32(&x, &mut second);
+    r.process_f32(&x, &mut second).unwrap();
     r.flush_f32(&mut second);
     assert_eq!(first, second);
     // Flushing an empty stream yields the (silent) tail only.
@@ -327,9 +330,9 @@ fn reset_forgets_history() {
     let mut r = Resampler::new(8000, 24000, Quality::High).unwrap();
     let x = signal(500, 8000);
     let (mut a, mut b) = (Vec::new(), Vec::new());
-    r.process_f32(&x, &mut a);
+    r.process_f32(&x, &mut a).unwrap();
     r.reset();
-    r.process_f32(&x, &mut b);
+    r.process_f32(&x, &mut b).unwrap();
     assert_eq!(a, b);
 }
 
@@ -398,7 +401,7 @@ fn output_len_is_exact_or_an_error() {
         down.checked_output_len(usize::MAX),
         Ok(16_947_946_117_720_650_547)
     );
-    down.process_f32(&[0.0; 7], &mut Vec::new());
+    down.process_f32(&[0.0; 7], &mut Vec::new()).unwrap();
     assert_eq!(down.checked_output_len(0), Ok(0));
     assert_eq!(
         down.checked_output_len(usize::MAX),
@@ -411,7 +414,7 @@ fn output_len_is_exact_or_an_error() {
         "{err}"
     );
     assert!(r.checked_output_len(usize::MAX).is_err());
-    r.process_i16(&[0; 3], &mut Vec::new());
+    r.process_i16(&[0; 3], &mut Vec::new()).unwrap();
     assert_eq!(r.checked_output_len(5), Ok(r.output_len(5)));
     let same = Resampler::new(16000, 16000, Quality::Default).unwrap();
     assert_eq!(same.checked_output_len(usize::MAX), Ok(usize::MAX));
@@ -529,7 +532,8 @@ fn portable_build_is_chunk_exact_and_agrees_with_the_detected_one() {
         let mut detected = Vec::new();
         Resampler::new(a, b, Quality::Default)
             .unwrap()
-            .process_f32(&x, &mut detected);
+            .process_f32(&x, &mut detected)
+            .unwrap();
         let worst = largest_difference(&detected, &want);
         assert!(worst < 1e-5, "{a}->{b}: builds differ by {worst}");
     }
@@ -592,7 +596,7 @@ fn oneshot_is_the_stream_and_its_tail_without_the_delay() {
             let x = signal(n, a);
             let mut r = Resampler::new(a, b, Quality::Default).unwrap();
             let mut want = Vec::new();
-            r.process_f32(&x, &mut want);
+            r.process_f32(&x, &mut want).unwrap();
             r.flush_f32(&mut want);
             want.drain(..delay.min(want.len()));
             let len = (n as f64 * f64::from(b) / f64::from(a)).round() as usize;
@@ -620,8 +624,8 @@ fn int16_tail_of_a_float_fed_stream_rounds_like_pcm() {
         let mut as_i16 = Resampler::new(a, b, Quality::Default).unwrap();
         let mut as_f32 = as_i16.clone();
         let mut ignored = Vec::new();
-        as_i16.process_f32(&x, &mut ignored);
-        as_f32.process_f32(&x, &mut ignored);
+        as_i16.process_f32(&x, &mut ignored).unwrap();
+        as_f32.process_f32(&x, &mut ignored).unwrap();
         let mut got = Vec::new();
         as_i16.flush_i16(&mut got);
         let mut tail = Vec::new();

@@ -1,6 +1,6 @@
 //! Python arguments checked once, at extraction, into family errors that name the parameter:
 //! closed sets of names (`names`), integers within documented ranges (`ints`) and strings
-//! that must be valid UTF-8 (`text`).
+//! that must be valid UTF-8 (`text`); and the type names those errors show.
 
 mod ints;
 mod names;
@@ -13,7 +13,13 @@ pub use text::*;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
-use crate::input::type_name;
+/// The name of `obj`'s type, for messages: `int`, `NoneType`, `ndarray`.
+pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "object".to_owned())
+}
 
 /// `TypeError`: `name: expected <expected>, got <type of obj>`, the parameter named in the
 /// message itself (PyO3 names it only in a note, `while processing 'name'`). Without `name`

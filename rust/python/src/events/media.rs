@@ -12,8 +12,7 @@ use pyo3::types::{PyBytes, PyString};
 use pyo3::IntoPyObjectExt;
 
 use super::simple::{field_reprs, Headers};
-use crate::args::{Chunk, SequenceNumber, StrArg, TimestampMs, TrackArg};
-use crate::input::type_name;
+use crate::args::{type_name, Chunk, SequenceNumber, StrArg, TimestampMs, TrackArg};
 
 /// Text of a `Media` field: a span of the message object it was parsed from (kept alive, not
 /// copied: payloads are most of a message), or an owned copy.

@@ -10,20 +10,28 @@ timeline at the estimated position: audio beyond it was dropped unheard.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable
 
 __all__ = ["Playback"]
 
 
 class Playback:
-    """Where playout stands, and the pending checkpoints' positions (in the order sent)."""
+    """Where playout stands, and the pending checkpoints' positions in the order sent.
+
+    Every operation is O(1), apart from resolving checkpoints, which is O(1) for each one
+    resolved.
+    """
 
     __slots__ = (
         "_anchor_ms",
         "_anchor_time",
         "_clock",
         "_dry_at",
-        "pending",
+        "_marks",
+        "_next_serial",
+        "_order",
+        "_sent_below",
         "played_ms",
         "sent_ms",
     )
@@ -34,8 +42,14 @@ class Playback:
         self.sent_ms = 0.0
         #: Position confirmed by the last ``playedStream`` (never moves back).
         self.played_ms = 0.0
-        #: Checkpoint name -> its position, in the order the checkpoints were sent.
-        self.pending: dict[str, float] = {}
+        # Pending checkpoints, oldest first, as (name, position); names are unique among them.
+        self._order: deque[tuple[str, float]] = deque()
+        # Name -> serial number of each pending checkpoint, in the order marked.
+        self._marks: dict[str, int] = {}
+        self._next_serial = 0
+        # Checkpoints with a lower serial have had their message sent; the rest (the newest:
+        # held after a clear, or kept before start) cannot have played yet.
+        self._sent_below = 0
         # Position known to be playing at `_anchor_time` (None: not playing, nothing has
         # played yet or the stream ended).
         self._anchor_ms = 0.0
@@ -65,24 +79,53 @@ class Playback:
         self._anchor_ms, self._anchor_time = position_ms, now
         self._dry_at = now + (self.sent_ms - position_ms) / 1000.0
 
-    def mark(self, name: str, position_ms: float) -> None:
-        """A checkpoint sent at ``position_ms``."""
-        self.pending[name] = position_ms
+    # --- checkpoints -----------------------------------------------------------------------
+
+    def __contains__(self, name: str) -> bool:
+        """Whether a checkpoint of this name is pending."""
+        return name in self._marks
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def pending(self) -> tuple[str, ...]:
+        """Names of the pending checkpoints, oldest first (a copy: O(n))."""
+        return tuple(name for name, _ in self._order)
+
+    def mark(self, name: str, position_ms: float, *, sent: bool) -> None:
+        """A checkpoint at ``position_ms``; ``sent`` once its message is in the outbox.
+
+        Those not sent are the newest: every checkpoint marked after one not sent is not sent
+        either, until :meth:`all_sent`.
+        """
+        serial = self._next_serial
+        self._next_serial = serial + 1
+        self._marks[name] = serial
+        self._order.append((name, position_ms))
+        if sent:
+            self._sent_below = serial + 1
+
+    def all_sent(self) -> None:
+        """Every pending checkpoint's message is now in the outbox."""
+        self._sent_below = self._next_serial
 
     def confirm(self, name: str) -> list[tuple[str, float]]:
         """``playedStream`` for ``name``: it and every checkpoint sent before it played.
 
-        Returns the checkpoints resolved, with their positions; empty for an unknown name.
+        Returns the checkpoints resolved, with their positions; empty for a name not pending,
+        or one whose message was not sent (a late answer to an earlier use of the name).
         """
-        if name not in self.pending:
+        serial = self._marks.get(name)
+        if serial is None or serial >= self._sent_below:
             return []
         resolved: list[tuple[str, float]] = []
-        for pending_name, position in list(self.pending.items()):
-            del self.pending[pending_name]
+        order, marks = self._order, self._marks
+        while True:
+            pending_name, position = order.popleft()
+            del marks[pending_name]
             resolved.append((pending_name, position))
             if pending_name == name:
                 break
-        position = resolved[-1][1]
         self.played_ms = max(self.played_ms, position)
         self._anchor(position, self._clock())
         return resolved
@@ -90,9 +133,12 @@ class Playback:
     def drop_pending(self) -> list[tuple[str, float]]:
         """Every pending checkpoint, removed; positions capped at the heard estimate."""
         heard = self.heard_ms()
-        resolved = [(name, min(position, heard)) for name, position in self.pending.items()]
-        self.pending.clear()
+        resolved = [(name, min(position, heard)) for name, position in self._order]
+        self._order.clear()
+        self._marks.clear()
         return resolved
+
+    # --- the end of the timeline -----------------------------------------------------------
 
     def stop(self) -> None:
         """The stream ended: the position stays at the heard estimate from now on."""
