@@ -1,5 +1,5 @@
 """Writes ``benches/results/load.md`` and ``load.png`` from ``load.json`` (run.py and
-profile.py write it).
+profile_split.py write it).
 
     python benches/load/report.py
 """
@@ -175,7 +175,7 @@ def markdown(data: dict[str, Any]) -> str:
         lines += [
             "## Where the CPU goes (py-spy)",
             "",
-            "CPU-ms per call-second by part of the stack (benches/load/profile.py: py-spy "
+            "CPU-ms per call-second by part of the stack (benches/load/profile_split.py: py-spy "
             "with native frames, at the N given; `plumbing` is AudioStream and the adapter).",
             "",
             *table(

@@ -1,7 +1,7 @@
 """Where an app's CPU goes under load: py-spy samples of the app (native frames included)
 while the generator places N calls, each sample put in one part of the stack.
 
-    python benches/load/profile.py [--apps NAME ...] [--calls 100] [--seconds 8]
+    python benches/load/profile_split.py [--apps NAME ...] [--calls 100] [--seconds 8]
                                    [--before REV] [--out benches/results/load.json]
 
 ``--before REV`` profiles each app a second time with the package as it was at git
