@@ -35,6 +35,7 @@ __all__ = [
     "Stop",
     "UnknownEvent",
     "__version__",
+    "alaw2lin",
     "alaw_decode",
     "alaw_encode",
     "allowed_rates_for",
@@ -46,19 +47,24 @@ __all__ = [
     "encode_payload",
     "l16_decode",
     "l16_encode",
+    "lin2alaw",
+    "lin2ulaw",
     "media",
     "parse_message",
+    "pcm_array",
     "play_audio",
     "played_stream",
     "resample",
     "start",
     "stop",
+    "ulaw2lin",
     "ulaw_decode",
     "ulaw_encode",
 ]
 
 _PcmLike: TypeAlias = npt.NDArray[np.int16 | np.float32 | np.float64] | Buffer
 _Pcm: TypeAlias = npt.NDArray[np.int16] | npt.NDArray[np.float32]
+_AnyPcm: TypeAlias = npt.NDArray[np.int16] | npt.NDArray[np.float32] | npt.NDArray[np.float64]
 _EncodingLike: TypeAlias = str | MediaFormat
 _ByteOrder: TypeAlias = Literal["little", "big"]
 _Quality: TypeAlias = Literal["default", "high"]
@@ -78,6 +84,11 @@ def decode_payload(
     payload: str | Buffer, encoding: _EncodingLike, byteorder: _ByteOrder = ...
 ) -> npt.NDArray[np.int16]: ...
 def encode_payload(pcm: _PcmLike, encoding: _EncodingLike, byteorder: _ByteOrder = ...) -> str: ...
+def pcm_array(pcm: _PcmLike) -> _AnyPcm: ...
+def lin2ulaw(fragment: _PcmLike, width: int) -> bytes: ...
+def lin2alaw(fragment: _PcmLike, width: int) -> bytes: ...
+def ulaw2lin(fragment: Buffer, width: int) -> bytes: ...
+def alaw2lin(fragment: Buffer, width: int) -> bytes: ...
 def allowed_rates_for(encoding: str) -> list[int]: ...
 
 @final
@@ -416,7 +427,6 @@ class OutboundEncoder:
     def stats(self) -> OutboundStats: ...
 
 _Int16Like: TypeAlias = npt.NDArray[np.int16] | bytes | bytearray | memoryview
-_AnyPcm: TypeAlias = npt.NDArray[np.int16] | npt.NDArray[np.float32] | npt.NDArray[np.float64]
 
 @final
 class Resampler:

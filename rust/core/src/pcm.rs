@@ -227,11 +227,12 @@ pub fn i16_to_f32_slice(samples: &[i16], out: &mut [f32]) {
         .for_each(|(o, &x)| *o = i16_to_f32(x));
 }
 
-/// Little-endian int16 bytes (any alignment) to samples; the length must be even. The
-/// samples' memory is taken as [`alloc::filled`] takes it, an error naming `what` if it
-/// cannot be had.
+/// Little-endian int16 bytes (any alignment) to samples; the length must be even (else an
+/// error naming `what`). The samples' memory is taken as [`alloc::filled`] takes it, an
+/// error naming `what` if it cannot be had.
 pub fn le_bytes_to_i16(bytes: &[u8], what: &str) -> Result<Vec<i16>> {
-    let mut out = alloc::filled(l16_sample_count(bytes.len())?, 0i16, what)?;
+    let len = l16_sample_count(bytes.len()).map_err(|error| error.in_field(what))?;
+    let mut out = alloc::filled(len, 0i16, what)?;
     l16_decode(bytes, ByteOrder::Little, &mut out)?;
     Ok(out)
 }
