@@ -204,6 +204,9 @@ impl PyOutboundEncoder {
     }
 
     /// Queue ``pcm`` recorded at ``sample_rate``; returns the ``playAudio`` messages completed.
+    /// ``pcm`` is int16, float32 or float64 (full scale ±1, clipped beyond) or little-endian
+    /// int16 bytes; a float sample that is NaN or ±inf is a ``CodecError`` naming it, and
+    /// nothing is queued.
     fn push<'py>(
         slf: &Bound<'py, Self>,
         pcm: &Bound<'py, PyAny>,
