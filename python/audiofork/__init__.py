@@ -50,6 +50,7 @@ from audiofork.events import (
     UnknownEvent,
 )
 from audiofork.formats import MediaFormat
+from audiofork.platform import PlatformStream
 from audiofork.session import (
     CheckpointOutcome,
     CheckpointResolved,
@@ -90,6 +91,7 @@ __all__ = [
     "OutboundEncoder",
     "OutboundStats",
     "PlatformEvent",
+    "PlatformStream",
     "PlayAudio",
     "PlayedStream",
     "ProtocolError",

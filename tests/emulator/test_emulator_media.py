@@ -1,8 +1,10 @@
-"""The emulator's media parts: virtual clock, audio sources, playout queue, WAV recorder."""
+"""The emulator's media parts: virtual clock, audio sources, WAV recorder (the playout
+is the platform stream's: tests/platform)."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import pathlib
 import wave
 
@@ -12,8 +14,7 @@ import pytest
 
 from audiofork import ValidationError
 from audiofork.emulator.audio import AudioSource
-from audiofork.emulator.clock import VirtualClock
-from audiofork.emulator.playout import MAX_PENDING_CHECKPOINT_BYTES, Playout
+from audiofork.emulator.clock import ManualTime, VirtualClock
 from audiofork.emulator.recorder import WavRecorder
 
 Pcm = npt.NDArray[np.int16]
@@ -80,6 +81,50 @@ def test_clock_wall_time_follows_virtual_time() -> None:
     assert first_wall.tzinfo is not None
     assert second_now >= first_now and second_wall >= first_wall
     assert clock.wall_ms(1.5) - clock.wall_ms(0.0) == 1500
+
+
+async def test_manual_time_moves_only_when_advanced() -> None:
+    """A VirtualClock on ManualTime: sleepers wake exactly when time is advanced past their
+    deadline, in deadline order, with no real waiting."""
+    manual = ManualTime()
+    origin = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    clock = VirtualClock(2.0, time_source=manual, wall_origin=origin)
+    woke: list[tuple[str, float]] = []
+
+    async def sleeper(name: str, t: float) -> None:
+        await clock.sleep_until(t)
+        woke.append((name, clock.now()))
+
+    async with asyncio.timeout(10):
+        tasks = [asyncio.ensure_future(sleeper(n, t)) for n, t in (("b", 1.0), ("a", 0.5))]
+        cancelled = asyncio.ensure_future(sleeper("never", 0.8))
+        await asyncio.sleep(0)
+        assert manual.next_deadline == 0.25  # virtual 0.5 s at speed 2
+        cancelled.cancel()
+        manual.advance(0.2)
+        await asyncio.sleep(0)
+        assert woke == [] and clock.now() == pytest.approx(0.4)
+        manual.advance(0.1)  # virtual 0.6: "a" is due, "b" is not
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert [name for name, _ in woke] == ["a"] and woke[0][1] == pytest.approx(0.6)
+        manual.advance(0.4)
+        await asyncio.gather(*tasks)
+        assert [name for name, _ in woke] == ["a", "b"]
+        assert manual.next_deadline is None
+    assert clock.wall() == origin + datetime.timedelta(seconds=1.4)  # 0.7 s at speed 2
+    assert clock.wall_ms(1.5) == round(origin.timestamp() * 1000) + 1500
+
+
+@pytest.mark.parametrize("seconds", [-1.0, float("nan"), float("inf")])
+def test_manual_time_refuses_going_back(seconds: float) -> None:
+    with pytest.raises(ValueError, match="seconds"):
+        ManualTime().advance(seconds)
+
+
+def test_clock_refuses_a_naive_wall_origin() -> None:
+    with pytest.raises(ValueError, match="wall_origin"):
+        VirtualClock(wall_origin=datetime.datetime(2026, 1, 1))
 
 
 # --- audio sources -------------------------------------------------------------------------
@@ -149,90 +194,11 @@ def test_bad_wav_specs(tmp_path: pathlib.Path) -> None:
         AudioSource.from_spec(str(not_wav))
 
 
-# --- playout -------------------------------------------------------------------------------
+# --- recorder ------------------------------------------------------------------------------
 
 
 def ramp(n: int, start: int = 1) -> Pcm:
     return np.arange(start, start + n, dtype=np.int16)
-
-
-def test_playout_plays_a_frame_per_tick_then_silence() -> None:
-    playout = Playout(8000, 160)
-    assert playout.push(ramp(400), 8000) == 0
-    first = playout.tick()  # nothing was playing before the first tick
-    assert (first.audio_samples, first.chunk.any(), first.finished) == (0, False, [])
-    chunks = [playout.tick() for _ in range(4)]
-    assert [c.audio_samples for c in chunks] == [160, 160, 80, 0]
-    played = np.concatenate([c.chunk for c in chunks])
-    assert np.array_equal(played[:400], ramp(400)) and not played[400:].any()
-    assert all(len(c.chunk) == 160 for c in chunks)
-
-
-def test_checkpoint_is_answered_when_its_audio_has_played() -> None:
-    playout = Playout(8000, 160)
-    assert playout.checkpoint("idle") == "now"  # nothing queued or playing: at once
-    playout.push(ramp(320), 8000)
-    assert playout.checkpoint("after-320") == "pending"
-    playout.push(ramp(160), 8000)
-    assert [playout.tick().finished for _ in range(2)] == [[], []]
-    assert playout.tick().finished == ["after-320"]  # the second frame has now finished
-    assert playout.queued_samples == 0  # the third is playing
-    # The last frame is still in the loudspeaker: a checkpoint now waits for it.
-    assert playout.checkpoint("tail") == "pending"
-    assert playout.tick().finished == ["tail"]
-    assert playout.checkpoint("idle-again") == "now"
-
-
-def test_clear_drops_audio_and_pending_checkpoints() -> None:
-    playout = Playout(8000, 160)
-    playout.push(ramp(1600), 8000)
-    assert playout.checkpoint("never") == "pending"
-    playout.tick()
-    assert playout.clear() == (1600 - 160, 1)
-    later = [playout.tick() for _ in range(3)]
-    assert [t.finished for t in later] == [[], [], []]
-    assert later[0].audio_samples == 160  # the frame in the loudspeaker plays out
-    assert [t.audio_samples for t in later[1:]] == [0, 0]
-
-
-def test_pending_checkpoints_are_bounded() -> None:
-    """Checkpoint names pile up only to a fixed budget; answered or cleared ones free it."""
-    playout = Playout(8000, 160)
-    playout.push(ramp(320), 8000)
-    name = "n" * 4000  # 4064 bytes each with the overhead: 1032 fit in 4 MiB
-    fits = MAX_PENDING_CHECKPOINT_BYTES // (len(name) + 64)
-    answers = [playout.checkpoint(f"{i:04d}{name[4:]}") for i in range(fits + 5)]
-    assert answers == ["pending"] * fits + ["refused"] * 5
-    playout.tick()  # the first frame starts playing
-    assert len(playout.tick().finished) == 0
-    assert len(playout.tick().finished) == fits  # all marked after the audio: answered
-    playout.push(ramp(160), 8000)
-    assert playout.checkpoint(name) == "pending"  # the budget is free again
-    playout.clear()
-    playout.push(ramp(160), 8000)
-    assert [playout.checkpoint(name) for _ in range(fits)] == ["pending"] * fits
-
-
-def test_playout_is_bounded_and_reports_overflow() -> None:
-    playout = Playout(8000, 160, max_queue_s=0.1)  # 800 samples
-    assert playout.push(ramp(500), 8000) == 0
-    assert playout.push(ramp(500), 8000) == 200
-    assert playout.queued_samples == 800
-    assert playout.push(ramp(10), 8000) == 10
-
-
-def test_playout_converts_other_rates_with_the_streaming_resampler() -> None:
-    playout = Playout(8000, 160)
-    tone16k = np.round(8000 * np.sin(2 * np.pi * 500 * np.arange(16000) / 16000)).astype(np.int16)
-    for i in range(0, 16000, 758):  # odd chunk sizes, one continuous stream
-        playout.push(tone16k[i : i + 758], 16000)
-    assert abs(playout.queued_samples - 8000) <= 1
-    playout.tick()
-    audio = np.concatenate([playout.tick().chunk for _ in range(45)])
-    assert abs(dominant_hz(audio, 8000) - 500) <= 2
-
-
-# --- recorder ------------------------------------------------------------------------------
 
 
 def test_wav_recorder(tmp_path: pathlib.Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import itertools
 import json
 import pathlib
@@ -26,8 +27,9 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from audiofork.emulator.audio import AudioSource
-from audiofork.emulator.clock import VirtualClock
+from audiofork.emulator.clock import ManualTime, VirtualClock
 from audiofork.emulator.stream import StreamEnd, StreamNotice, StreamRunner, StreamSpec
+from audiofork.vobiz.xml import StreamElement
 
 SPEED = 20.0
 TIMEOUT_S = 20.0  # real seconds any one test may take
@@ -86,12 +88,20 @@ async def app_server(handler: Handler) -> AsyncIterator[str]:
 
 
 class Harness:
-    """A runner with its notices, on a fast clock."""
+    """A runner with its notices, on a fast clock (or, with ``manual``, on a clock the test
+    steps by hand: :meth:`step_to`)."""
 
     def __init__(
-        self, url: str, tmp: pathlib.Path | None = None, *, speed: float = SPEED, **spec: Any
+        self,
+        url: str,
+        tmp: pathlib.Path | None = None,
+        *,
+        speed: float = SPEED,
+        manual: bool = False,
+        **spec: Any,
     ) -> None:
-        self.clock = VirtualClock(speed)
+        self.time = ManualTime()
+        self.clock = VirtualClock(time_source=self.time) if manual else VirtualClock(speed)
         self.notices: list[StreamNotice] = []
         ids = (f"stream-{n}" for n in itertools.count(2))
         fields: dict[str, Any] = {
@@ -127,6 +137,14 @@ class Harness:
     def events(self) -> list[tuple[str, str]]:
         return [(n.event, n.stream_id) for n in self.notices if n.event != "DegradedStream"]
 
+    async def step_to(self, frame: int, media_seen: Callable[[], int]) -> None:
+        """Move the manual clock just past the end of ``frame``'s period (the stream's time
+        0 is the clock's) and wait until the app has received that frame's media."""
+        self.time.advance(max(0.0, frame * 0.02 + 1e-6 - self.time.now()))
+        async with asyncio.timeout(TIMEOUT_S):
+            while media_seen() < frame:
+                await asyncio.sleep(0.001)
+
 
 async def collect(ws: ServerConnection, into: list[dict[str, Any]]) -> None:
     async for text in ws:
@@ -148,6 +166,20 @@ async def run_collecting(**spec: Any) -> tuple[Harness, StreamEnd, list[dict[str
 
 def media_of(messages: list[dict[str, Any]], track: str = "inbound") -> list[dict[str, Any]]:
     return [m for m in messages if m["event"] == "media" and m["media"]["track"] == track]
+
+
+async def wait_until(predicate: Callable[[], bool]) -> None:
+    async with asyncio.timeout(TIMEOUT_S):
+        while not predicate():
+            await asyncio.sleep(0.001)
+
+
+def ramp_pcm(n: int) -> Pcm:
+    return np.arange(1, n + 1, dtype=np.int16)
+
+
+def checkpoint_message(name: str) -> str:
+    return json.dumps({"event": "checkpoint", "streamId": "s", "name": name})
 
 
 @pytest.mark.parametrize(
@@ -259,14 +291,18 @@ async def test_pacing_follows_the_virtual_clock() -> None:
 
 
 async def test_bidirectional_echo_checkpoint_and_clear(tmp_path: pathlib.Path) -> None:
+    """On a clock stepped by hand, each step taken once the app and the runner have handled
+    everything the other sent, so what plays when is exact."""
     received: list[dict[str, Any]] = []
     echoed: list[str] = []
+    replies_sent = 0
 
     async def app(ws: ServerConnection) -> None:
+        nonlocal replies_sent
         async for text in ws:
             message = json.loads(text)
-            received.append(message)
             event = message["event"]
+            replies: list[str] = []
             if event == "media":
                 chunk = message["media"]["chunk"]
                 echo = {
@@ -280,20 +316,35 @@ async def test_bidirectional_echo_checkpoint_and_clear(tmp_path: pathlib.Path) -
                 }
                 if chunk <= 10:
                     echoed.append(message["media"]["payload"])
-                    await ws.send(json.dumps(echo))
+                    replies.append(json.dumps(echo))
                 if chunk == 10:
-                    await ws.send(
-                        json.dumps({"event": "checkpoint", "streamId": "s", "name": "ten"})
-                    )
+                    replies.append(checkpoint_message("ten"))
             elif event == "playedStream" and message["name"] == "ten":
                 # Queue 3 s, checkpoint it, then barge in: the checkpoint must never come back.
-                await ws.send(play_audio(tone(700, 8000, 3.0), 8000))
-                await ws.send(json.dumps({"event": "checkpoint", "streamId": "s", "name": "lost"}))
-                await ws.send(json.dumps({"event": "clearAudio", "streamId": "s"}))
+                replies.append(play_audio(tone(700, 8000, 3.0), 8000))
+                replies.append(checkpoint_message("lost"))
+                replies.append(json.dumps({"event": "clearAudio", "streamId": "s"}))
             elif event == "clearedAudio":
-                await ws.send(json.dumps({"event": "checkpoint", "streamId": "s", "name": "empty"}))
+                replies.append(checkpoint_message("empty"))
             elif event == "playedStream" and message["name"] == "empty":
-                await ws.send(json.dumps({"event": "stop", "streamId": "s"}))
+                replies.append(json.dumps({"event": "stop", "streamId": "s"}))
+            replies_sent += len(replies)  # counted before it is seen as received
+            received.append(message)
+            for reply in replies:
+                await ws.send(reply)
+
+    def settled(frame: int) -> bool:
+        """The runner has passed ``frame``'s boundary, and each side has handled all the
+        other sent (or the stream has ended)."""
+        if task.done():
+            return True
+        stats = h.runner.stats
+        if stats.media_sent["inbound"] < frame:
+            return False
+        queued = 1 + stats.media_sent["inbound"]  # start, media
+        queued += stats.checkpoints_acknowledged + stats.clears_answered
+        handled = stats.play_audio_received + stats.checkpoints_received + stats.clears
+        return len(received) == queued and handled == replies_sent
 
     async with app_server(app) as url:
         h = Harness(
@@ -303,8 +354,16 @@ async def test_bidirectional_echo_checkpoint_and_clear(tmp_path: pathlib.Path) -
             content_type="audio/x-mulaw;rate=8000",
             stream_timeout=30.0,
             caller="tone:450",
+            manual=True,
         )
-        end = await h.run()
+        task = asyncio.ensure_future(h.run())
+        frame = 0
+        while not task.done():
+            await wait_until(functools.partial(settled, frame))
+            frame += 1
+            h.time.advance(frame * 0.02 + 1e-6 - h.time.now())
+            assert frame < 200
+        end = await task
 
     assert end == StreamEnd("completed", "app_stop")
     answers = [m for m in received if m["event"] in ("playedStream", "clearedAudio")]
@@ -587,15 +646,17 @@ async def test_misbehaving_app_does_not_take_the_runner_down() -> None:
     assert (end.status, end.reason) == ("failed", "dropped"), end
     stats = h.runner.stats
     assert stats.bad_frames == {
-        "not_json": 1,
+        "bad_json": 1,
         "binary": 1,
-        "wrong_format": 1,
+        "bad_encoding": 1,
         "odd_length": 1,
         "bad_base64": 1,
         "unexpected_event": 1,
     }
-    assert stats.play_audio_received == 1 + 1 + 5000, (end, stats)
-    assert stats.overflow_ms > 0  # 10 minutes queued at most; the rest reported
+    # Refused frames count only in bad_frames; the huge one was well-formed but did not fit
+    # the 10-minute queue: dropped whole and reported, and the 5,000 after it fit.
+    assert stats.play_audio_received == 1 + 5000, (end, stats)
+    assert stats.overflow_ms == pytest.approx(7_500_000 / 8)
     assert stats.checkpoints_received == 1
     assert stats.checkpoints_dropped == 1
     assert stats.clears == 1
@@ -633,9 +694,10 @@ async def test_app_that_never_reads_cannot_hold_the_stream_open() -> None:
     assert [n.event for n in h.notices] == ["StartStream", "DegradedStream", "StopStream"]
 
 
-async def test_answers_to_an_app_that_does_not_read_are_bounded() -> None:
-    """3,000 checkpoints with 10 kB names, answered at once, while the app reads nothing:
-    answers past the send backlog are dropped and counted; later ones go out in order."""
+async def test_answers_to_an_app_that_does_not_read_wait_and_are_never_dropped() -> None:
+    """3,000 checkpoints with 10 kB names while the app reads nothing: what is owed stays
+    within its 4 MiB budget, so checkpoints past it are refused at once (and reported once);
+    every accepted one is answered, in order, once the app reads again."""
     resume = asyncio.Event()
     received: list[dict[str, Any]] = []
     name = "n" * 10_000
@@ -653,26 +715,32 @@ async def test_answers_to_an_app_that_does_not_read_are_bounded() -> None:
         with contextlib.suppress(ConnectionClosed):
             await collect(ws, received)
 
+    def handled() -> int:
+        stats = h.runner.stats
+        return stats.checkpoints_received + stats.bad_frames.get("checkpoint_limit", 0)
+
     async with app_server(app) as url:
         h = Harness(url, bidirectional=True, stream_timeout=600.0)
         task = asyncio.ensure_future(h.run())
         async with asyncio.timeout(TIMEOUT_S):
-            while h.runner.stats.checkpoints_received < 3000:
+            while handled() < 3000:
                 await asyncio.sleep(0.01)
             resume.set()
-            sent = 3000 - h.runner.stats.answers_dropped
-            while sum(m["event"] == "playedStream" for m in received) < sent:
+            accepted = h.runner.stats.checkpoints_received
+            while sum(m["event"] == "playedStream" for m in received) < accepted:
                 await asyncio.sleep(0.01)
             h.runner.stop("hangup")
             end = await task
     assert end == StreamEnd("completed", "hangup")
     stats = h.runner.stats
-    assert 0 < stats.answers_dropped < 3000
-    played = [m["name"] for m in received if m["event"] == "playedStream"]
-    assert len(played) == 3000 - stats.answers_dropped
-    assert played == sorted(played, key=lambda n: int(n.split("-")[0]))
+    refused = stats.bad_frames["checkpoint_limit"]
+    assert refused > 0 and accepted + refused == 3000
+    assert stats.checkpoints_acknowledged == accepted
+    played = [int(m["name"].split("-")[0]) for m in received if m["event"] == "playedStream"]
+    assert len(played) == accepted and played == sorted(played)
     degraded = [n.error for n in h.notices if n.event == "DegradedStream"]
-    assert degraded == ["app is not reading; answers dropped"]
+    assert sum("checkpoint_limit" in error for error in degraded) == 1
+    assert len(degraded) == len(set(degraded)) <= 2  # and perhaps media dropped, once
 
 
 async def test_stop_before_run() -> None:
@@ -729,3 +797,141 @@ async def test_message_over_the_size_limit_drops_the_stream() -> None:
     assert "exceeds limit" in end.error
     assert h.runner.stats.play_audio_received == 0
     assert h.events() == [("StartStream", "stream-1"), ("DroppedStream", "stream-1")]
+
+
+# --- on a clock stepped by hand ------------------------------------------------------------
+
+
+class RecordingApp:
+    """An app that sends ``on_start`` after ``start`` and records, in order, what it
+    receives: ``("media", chunk)``, ``("playedStream", name)``, ``(event, None)``."""
+
+    def __init__(self, on_start: list[str]) -> None:
+        self.on_start = on_start
+        self.log: list[tuple[str, Any]] = []
+        self.media = 0
+
+    async def __call__(self, ws: ServerConnection) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            async for text in ws:
+                message = json.loads(text)
+                event = message["event"]
+                if event == "media":
+                    self.media += 1
+                    self.log.append(("media", message["media"]["chunk"]))
+                else:
+                    self.log.append((event, message.get("name")))
+                if event == "start":
+                    for reply in self.on_start:
+                        await ws.send(reply)
+
+    def played(self) -> list[str]:
+        return [name for event, name in self.log if event == "playedStream"]
+
+
+async def test_a_manual_clock_steps_the_stream_frame_by_frame() -> None:
+    """Five frames of app audio queued before the first boundary play in frames 1-5; the
+    checkpoint after them is answered at the sixth boundary, right after its media."""
+    reply = ramp_pcm(800)
+    app = RecordingApp([play_audio(reply, 8000), checkpoint_message("c")])
+    async with app_server(app) as url:
+        h = Harness(url, bidirectional=True, stream_timeout=60.0, manual=True, caller="tone")
+        task = asyncio.ensure_future(h.run())
+        await wait_until(lambda: h.runner.stats.checkpoints_received == 1)
+        assert h.runner.started_at == 0.0 and app.media == 0
+        for frame in range(1, 9):
+            await h.step_to(frame, lambda: app.media)
+        await wait_until(lambda: len(app.log) == 10)
+        h.runner.stop("hangup")
+        async with asyncio.timeout(TIMEOUT_S):
+            end = await task
+    assert end == StreamEnd("completed", "hangup")
+    assert app.log == [
+        ("start", None),
+        *[("media", k) for k in range(1, 7)],
+        ("playedStream", "c"),
+        ("media", 7),
+        ("media", 8),
+    ]
+    played = h.runner.played_audio
+    assert len(played) == len(h.runner.sent_audio) == 8 * 160
+    assert not played[:160].any() and not played[960:].any()
+    assert np.array_equal(played[160:960], reply)
+    assert h.runner.stats.played_ms == 100.0
+
+
+async def test_a_burst_of_checkpoints_is_answered_paced_while_media_flows() -> None:
+    """50,000 checkpoints behind a second of audio. What the stream owes stays within its
+    budget: the checkpoints past it are refused at once and reported once; every accepted
+    one is answered, in order, at most 200 per frame and never ahead of that frame's media;
+    and no media frame is dropped."""
+    flood = [checkpoint_message(f"cp-{i:05d}") for i in range(50_000)]
+    app = RecordingApp([play_audio(np.zeros(8000, dtype=np.int16), 8000), *flood])
+    async with app_server(app) as url:
+        h = Harness(url, bidirectional=True, stream_timeout=600.0, manual=True)
+        task = asyncio.ensure_future(h.run())
+
+        def handled() -> int:
+            stats = h.runner.stats
+            return stats.checkpoints_received + stats.bad_frames.get("checkpoint_limit", 0)
+
+        await wait_until(lambda: handled() == 50_000)
+        accepted = h.runner.stats.checkpoints_received
+        frame = 0
+        while len(app.played()) < accepted:
+            frame += 1
+            assert frame < 1000
+            await h.step_to(frame, lambda: app.media)
+        h.runner.stop("hangup")
+        async with asyncio.timeout(TIMEOUT_S):
+            end = await task
+    assert end == StreamEnd("completed", "hangup")
+    stats = h.runner.stats
+    assert 0 < accepted < 50_000
+    assert stats.bad_frames == {"checkpoint_limit": 50_000 - accepted}
+    assert app.played() == [f"cp-{i:05d}" for i in range(accepted)]
+    assert stats.checkpoints_acknowledged == accepted and stats.checkpoints_dropped == 0
+    media = [chunk for event, chunk in app.log if event == "media"]
+    assert media == list(range(1, len(media) + 1)) and stats.media_dropped == 0
+    between: list[int] = []  # answers between one media frame and the next
+    for event, _ in app.log[2:]:
+        if event == "media":
+            between.append(0)
+        elif event == "playedStream":
+            between[-1] += 1
+    assert max(between) == 200
+    degraded = [n.error for n in h.notices if n.event == "DegradedStream"]
+    assert len(degraded) == 1 and "checkpoint_limit" in degraded[0]
+
+
+def test_spec_from_a_stream_element() -> None:
+    element = StreamElement(
+        "wss://app.example/ws",
+        bidirectional=True,
+        audio_track="inbound",
+        stream_timeout=90,
+        content_type="audio/x-mulaw;rate=8000",
+        extra_headers="k=v",
+        max_retries=2,
+    )
+    spec = StreamSpec.from_element(element, stream_id="s", call_uuid="c", account_id="a")
+    assert spec == StreamSpec(
+        stream_id="s",
+        call_uuid="c",
+        account_id="a",
+        service_url="wss://app.example/ws",
+        audio_track="inbound",
+        bidirectional=True,
+        content_type="audio/x-mulaw;rate=8000",
+        stream_timeout=90.0,
+        max_retries=2,
+        extra_headers="k=v",
+    )
+    assert spec.tracks == ("inbound",)
+    both = StreamSpec.from_element(
+        StreamElement("wss://a/ws", audio_track="both"),
+        stream_id="s",
+        call_uuid="c",
+        account_id="a",
+    )
+    assert both.tracks == ("inbound", "outbound")

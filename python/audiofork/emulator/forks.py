@@ -130,17 +130,8 @@ class Fork:
         self._billed_from: float | None = None
         self._billed_to: float | None = None
         self.done = asyncio.Event()
-        spec = StreamSpec(
-            stream_id=first_id,
-            call_uuid=call.call_uuid,
-            account_id=call.account_id,
-            service_url=element.url,
-            audio_track=element.audio_track,
-            bidirectional=element.bidirectional,
-            content_type=element.content_type,
-            stream_timeout=float(element.stream_timeout),
-            max_retries=element.max_retries,
-            extra_headers=element.extra_headers,
+        spec = StreamSpec.from_element(
+            element, stream_id=first_id, call_uuid=call.call_uuid, account_id=call.account_id
         )
         self.runner = StreamRunner(
             spec,

@@ -1,22 +1,19 @@
-"""One forked stream: the platform's WebSocket client, both directions.
+"""One forked stream: connecting, retrying and pacing a :class:`PlatformStream` over aiohttp.
 
-:class:`StreamRunner` connects to the app's ``service_url``, sends ``start`` (newest form:
-nested ids, ``mediaFormat``), then one ``media`` message per 20 ms per forked track, paced
-against absolute deadlines on the emulator's :class:`VirtualClock`. Frame *k* carries the
-audio of ``[20k ms, 20(k + 1) ms)`` after the first ``start`` and leaves at the end of
-that period. A late wake-up sends what is due at once; nothing is skipped or added.
+:class:`StreamRunner` connects to the app's ``service_url`` and drives one
+:class:`~audiofork.platform.PlatformStream` per connection, which owns the protocol: the
+``start``, one ``media`` per 20 ms per forked track, the playout of the app's audio, its
+checkpoints and clears, and the refusal of bad frames (counted in
+:attr:`StreamRunner.stats` and reported once per kind and connection as ``DegradedStream``).
+The runner keeps the I/O: the socket (one reader, one writer, so messages leave in sequence
+order), the pacing, the recordings and the retries.
 
-On a bidirectional stream it reads the app's messages with audiofork's parser and codec:
-``playAudio`` (any size, any allowed format) is queued in a :class:`Playout` that drains in
-(virtual) real time, ``checkpoint`` is answered with ``playedStream`` once its audio has
-played, ``clearAudio`` flushes the queue, drops pending checkpoints unanswered and is
-answered with ``clearedAudio``, and ``stop`` ends the stream. A bad frame (not JSON, wrong
-format, bad base64, odd L16 length, …) is counted in :attr:`StreamRunner.stats`, reported
-once per kind through a ``DegradedStream`` notice, and the stream goes on.
-
-Recordings (``record_dir``) and the in-memory capture share the frame timeline: sample
-``i`` of ``caller.wav`` / ``callee.wav`` was forked, and sample ``i`` of ``played.wav``
-was heard, at ``i / rate`` seconds after that connection's ``start``.
+Pacing is against absolute deadlines on the emulator's :class:`VirtualClock`: frame *k*
+carries the audio of ``[20k ms, 20(k + 1) ms)`` after the first ``start`` and leaves at the
+end of that period. A late wake-up sends what is due at once; nothing is skipped or added.
+Recordings (``record_dir``) and the in-memory capture share that timeline: sample ``i`` of
+``caller.wav`` / ``callee.wav`` was forked, and sample ``i`` of ``played.wav`` was heard,
+at ``i / rate`` seconds after that connection's ``start``.
 
 Endings (:class:`StreamEnd`): ``timeout`` (``stream_timeout``), ``app_stop``,
 ``api_stop`` / ``hangup`` (:meth:`StreamRunner.stop`), ``dropped`` (the app closed the
@@ -24,57 +21,64 @@ socket: ``completed``; the socket broke: ``failed``) and ``unreachable`` (``fail
 A dropped or unreachable stream tries again up to ``max_retries`` times in all: after a drop
 it reconnects at once with a new ``streamId`` (from ``new_stream_id``) and the same
 ``callId``; a failed attempt is retried a virtual second later with the id it never used.
-An app that does not read loses media past :data:`MAX_SEND_BACKLOG` and answers past
-:data:`MAX_SEND_BACKLOG_CHARS` (both counted), so nothing it does grows memory without bound.
+At the end of a connection what is queued is sent (for at most :data:`CLOSE_TIMEOUT_S`)
+before the socket closes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import json
 import logging
 import math
 import pathlib
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 import aiohttp
 import numpy as np
 import numpy.typing as npt
 
-from audiofork import wire
-from audiofork.codec import decode_payload, encode_payload
 from audiofork.emulator.audio import AudioReader, AudioSource
 from audiofork.emulator.clock import VirtualClock
-from audiofork.emulator.playout import Playout
 from audiofork.emulator.recorder import WavRecorder, recording_dir
-from audiofork.errors import AudioforkError, CodecError
-from audiofork.events import Checkpoint, ClearAudio, PlayAudio, Stop, UnknownEvent
+from audiofork.emulator.stream_spec import (
+    StreamEnd,
+    StreamNotice,
+    StreamSpec,
+    StreamStats,
+    extra_header_pairs,
+)
 from audiofork.formats import MediaFormat
+from audiofork.platform import (
+    BadInput,
+    CheckpointAnswered,
+    ClearAnswered,
+    Degraded,
+    Notice,
+    PlatformLimits,
+    PlatformState,
+    PlatformStream,
+    Track,
+)
 
-__all__ = ["StreamEnd", "StreamNotice", "StreamRunner", "StreamSpec", "StreamStats"]
+__all__ = [
+    "StreamEnd",
+    "StreamNotice",
+    "StreamRunner",
+    "StreamSpec",
+    "StreamStats",
+    "extra_header_pairs",
+]
 
 logger = logging.getLogger("audiofork.emulator")
 
 Pcm = npt.NDArray[np.int16]
 T = TypeVar("T")
-Track = Literal["inbound", "outbound"]
 
 #: Media frame period (seconds of virtual time).
 FRAME_S = 0.02
 FRAMES_PER_S = 50
-#: Largest message accepted from an app, on the socket and by the parser. A larger one
-#: breaks the socket (aiohttp closes it with 1009), which ends the stream as dropped.
-MAX_MESSAGE_BYTES = 16 << 20
-#: Media messages waiting for a slow app beyond this are dropped (and counted): ~10 s of
-#: one track. The pacer never waits for the socket.
-MAX_SEND_BACKLOG = 500
-#: Answers (``playedStream``, ``clearedAudio``) are dropped (and counted) while the messages
-#: waiting for a slow app hold this many characters: an app that sends commands but does
-#: not read cannot grow the queue without bound.
-MAX_SEND_BACKLOG_CHARS = 4 << 20
 #: Real seconds allowed for the WebSocket handshake, and for flushing and closing at the end.
 CONNECT_TIMEOUT_S = 10.0
 CLOSE_TIMEOUT_S = 2.0
@@ -85,67 +89,6 @@ RECEIVE_BURST = 100
 
 
 @dataclass(frozen=True)
-class StreamSpec:
-    """A stream's configuration, as the call or the REST API gave it (already validated)."""
-
-    stream_id: str
-    call_uuid: str
-    account_id: str
-    service_url: str
-    audio_track: Literal["inbound", "outbound", "both"]
-    bidirectional: bool
-    content_type: str
-    stream_timeout: float
-    max_retries: int
-    extra_headers: str | None
-
-
-@dataclass(frozen=True)
-class StreamNotice:
-    """Something the platform reports through status callbacks."""
-
-    event: Literal[
-        "StartStream",
-        "PlayedStream",
-        "ClearedAudio",
-        "StopStream",
-        "DroppedStream",
-        "DegradedStream",
-    ]
-    stream_id: str
-    name: str | None = None
-    error: str = ""
-
-
-@dataclass(frozen=True)
-class StreamEnd:
-    """How a stream ended."""
-
-    status: Literal["completed", "failed"]
-    reason: Literal["app_stop", "timeout", "hangup", "api_stop", "dropped", "unreachable"]
-    error: str = ""
-
-
-@dataclass
-class StreamStats:
-    """Counters of one stream (over all its connections); durations in ms of audio."""
-
-    media_sent: dict[str, int] = field(default_factory=dict)  # per track
-    media_dropped: int = 0  # media not sent because the app was not reading
-    answers_dropped: int = 0  # playedStream / clearedAudio not sent: the app was not reading
-    play_audio_received: int = 0
-    bad_frames: dict[str, int] = field(default_factory=dict)  # per reason
-    played_ms: float = 0.0  # app audio the caller heard
-    cleared_ms: float = 0.0  # app audio flushed by clearAudio before it played
-    overflow_ms: float = 0.0  # app audio refused because the playout queue was full
-    checkpoints_received: int = 0
-    checkpoints_acknowledged: int = 0
-    checkpoints_dropped: int = 0  # dropped unanswered by clearAudio or the stream's end
-    clears: int = 0
-    reconnects: int = 0
-
-
-@dataclass(frozen=True)
 class _Outcome:
     reason: Literal["app_stop", "timeout", "hangup", "api_stop", "dropped", "unreachable"]
     error: str = ""
@@ -153,34 +96,32 @@ class _Outcome:
 
 
 class _Link:
-    """One WebSocket connection of a stream: its messages out, playout and recordings."""
+    """One WebSocket connection of a stream: its protocol object, writer signals and
+    recordings."""
 
     def __init__(
         self,
         ws: aiohttp.ClientWebSocketResponse,
-        stream_id: str,
-        rate: int,
-        frame: int,
+        stream: PlatformStream,
         recorder: WavRecorder | None,
     ) -> None:
         self.ws = ws
-        self.stream_id = stream_id
-        self.outbox: asyncio.Queue[str] = asyncio.Queue()
-        self.outbox_chars = 0  # characters of the messages in the outbox
-        self.sequence = 0
-        self.playout = Playout(rate, frame)
+        self.stream = stream
         self.recorder = recorder
+        self.wake = asyncio.Event()  # the stream has something to send
+        self.idle = asyncio.Event()  # the writer has sent everything it took
+        self.idle.set()
         self.degraded: set[str] = set()
-        self.chunks: dict[str, int] = {}  # media sent per track on this connection
 
-    def next_sequence(self) -> int:
-        self.sequence += 1
-        return self.sequence
+    @property
+    def stream_id(self) -> str:
+        return self.stream.stream_id
 
-    def queue(self, text: str) -> None:
-        """Hand ``text`` to the writer."""
-        self.outbox_chars += len(text)
-        self.outbox.put_nowait(text)
+    def kick(self) -> None:
+        """Wake the writer if the stream has messages to send."""
+        if self.stream.has_data_to_send:
+            self.idle.clear()
+            self.wake.set()
 
 
 class StreamRunner:
@@ -188,7 +129,8 @@ class StreamRunner:
 
     ``notify`` is called (synchronously) for each :class:`StreamNotice`. With
     ``capture_audio``, :attr:`sent_audio` and :attr:`played_audio` keep the caller track
-    and what the caller heard in memory, on one timeline.
+    and what the caller heard in memory, on one timeline. ``limits`` bound each
+    connection's :class:`PlatformStream`.
     """
 
     def __init__(
@@ -202,24 +144,25 @@ class StreamRunner:
         new_stream_id: Callable[[], str],
         record_dir: pathlib.Path | None = None,
         capture_audio: bool = False,
+        limits: PlatformLimits | None = None,
     ) -> None:
         self.spec = spec
         self._clock = clock
         self._notify = notify
         self._new_stream_id = new_stream_id
         self._record_dir = record_dir
+        self._limits = limits if limits is not None else PlatformLimits()
         self._format = MediaFormat.parse(spec.content_type)
         self.rate = self._format.sample_rate
         self._frame = self._format.samples_per_frame(20)
-        self._tracks: tuple[Track, ...] = (
-            ("inbound", "outbound") if spec.audio_track == "both" else (spec.audio_track,)
-        )
+        self._tracks = spec.tracks
         self._sources = {"inbound": caller, "outbound": callee}
-        self._extra_headers = _extra_headers_json(spec.extra_headers)
+        self._extra_headers = extra_header_pairs(spec.extra_headers)
         self._stream_id = spec.stream_id
         self._stop_reason: Literal["api_stop", "hangup"] | None = None
         self._stop_requested = asyncio.Event()
-        self._stats = StreamStats(media_sent={track: 0 for track in self._tracks})
+        self._ended_stats = StreamStats(media_sent={track: 0 for track in self._tracks})
+        self._link: _Link | None = None
         self._capture: dict[str, list[Pcm]] | None = (
             {"sent": [], "played": []} if capture_audio else None
         )
@@ -248,12 +191,12 @@ class StreamRunner:
 
     @property
     def stats(self) -> StreamStats:
-        """A snapshot of the stream's counters."""
-        return dataclasses.replace(
-            self._stats,
-            media_sent=dict(self._stats.media_sent),
-            bad_frames=dict(self._stats.bad_frames),
-        )
+        """A snapshot of the stream's counters, over every connection so far."""
+        stats = self._ended_stats.copy()
+        assert isinstance(stats, StreamStats)
+        if self._link is not None:
+            stats.add(self._link.stream.stats)
+        return stats
 
     @property
     def sent_audio(self) -> Pcm:
@@ -293,7 +236,7 @@ class StreamRunner:
                     return self._failed(outcome)
                 retries += 1
                 if outcome.reason == "dropped":
-                    self._stats.reconnects += 1
+                    self._ended_stats.reconnects += 1
                     self._stream_id = self._new_stream_id()
                 else:
                     await self._wait(self._clock.now() + RETRY_DELAY_S)
@@ -336,7 +279,7 @@ class StreamRunner:
         connecting = await self._unless_stopped(
             session.ws_connect(
                 self.spec.service_url,
-                max_msg_size=MAX_MESSAGE_BYTES,
+                max_msg_size=self._limits.max_message_bytes,
                 timeout=aiohttp.ClientWSTimeout(ws_close=CLOSE_TIMEOUT_S),
             )
         )
@@ -365,21 +308,13 @@ class StreamRunner:
         except BaseException:
             await ws.close()
             raise
-        link = _Link(ws, self._stream_id, self.rate, self._frame, recorder)
-        link.queue(
-            wire.start(
-                self._stream_id,
-                self._format,
-                call_id=self.spec.call_uuid,
-                account_id=self.spec.account_id,
-                tracks=list(self._tracks),
-                extra_headers=self._extra_headers,
-            )
-        )
+        link = self._link = _Link(ws, self._platform_stream(readers), recorder)
+        link.stream.start(self._clock.wall_ms(self._origin + self._next_frame * FRAME_S))
+        link.kick()
         self._notify(StreamNotice("StartStream", self._stream_id))
         tasks: dict[asyncio.Future[object], str] = {
-            asyncio.ensure_future(self._pace(link, readers, timeout_frames)): "pacer",
-            asyncio.ensure_future(self._receive(link)): "receiver",
+            asyncio.ensure_future(self._pace(link, timeout_frames)): "pacer",
+            asyncio.ensure_future(self._receive(link, timeout_frames)): "receiver",
             asyncio.ensure_future(self._write(link)): "writer",
             asyncio.ensure_future(self._stop_requested.wait()): "stop",
         }
@@ -389,11 +324,24 @@ class StreamRunner:
             outcome = self._outcome({tasks[task]: task for task in done})
             self._ended_at = min(self._clock.now(), self._origin + self.spec.stream_timeout)
         finally:
-            await self._close(
-                link, tasks, flush=outcome is not None and outcome.reason != "dropped"
-            )
+            flush = outcome is not None and outcome.reason != "dropped"
+            await self._close(link, tasks, flush=flush)
         self._end_link(link, outcome)
         return outcome
+
+    def _platform_stream(self, readers: dict[Track, AudioReader]) -> PlatformStream:
+        return PlatformStream(
+            self._format,
+            stream_id=self._stream_id,
+            call_id=self.spec.call_uuid,
+            account_id=self.spec.account_id,
+            tracks=self._tracks,
+            bidirectional=self.spec.bidirectional,
+            extra_headers=self._extra_headers,
+            sources=readers,
+            limits=self._limits,
+            clock=lambda: self._clock.wall().timestamp(),
+        )
 
     def _outcome(self, done: dict[str, asyncio.Future[object]]) -> _Outcome:
         if "stop" in done and self._stop_reason is not None:
@@ -414,8 +362,10 @@ class StreamRunner:
             if name != "writer":
                 task.cancel()
         if flush and writer:
+            self._report(link, link.stream.close())  # answers owed go out before the close
+            link.kick()
             try:
-                await asyncio.wait_for(link.outbox.join(), CLOSE_TIMEOUT_S)
+                await asyncio.wait_for(link.idle.wait(), CLOSE_TIMEOUT_S)
             except asyncio.TimeoutError:
                 logger.warning("stream %s: app not reading; closing anyway", link.stream_id)
         for task in writer:
@@ -429,7 +379,9 @@ class StreamRunner:
             link.recorder.close()
 
     def _end_link(self, link: _Link, outcome: _Outcome) -> None:
-        self._stats.checkpoints_dropped += link.playout.clear()[1]
+        link.stream.connection_lost()  # whatever was not sent by now never will be
+        self._ended_stats.add(link.stream.stats)
+        self._link = None
         if outcome.reason == "dropped":
             self._notify(StreamNotice("DroppedStream", link.stream_id, error=outcome.error))
         else:
@@ -444,50 +396,36 @@ class StreamRunner:
         self.recording_dirs.append(directory)
         return WavRecorder(directory, self.rate, [*names, "played"])
 
-    # --- platform → app -------------------------------------------------------------------
+    # --- pacing ---------------------------------------------------------------------------
 
-    async def _pace(
-        self, link: _Link, readers: dict[Track, AudioReader], timeout_frames: int
-    ) -> _Outcome:
-        """Every 20 ms of virtual time: one playout chunk, one media frame per track."""
+    async def _pace(self, link: _Link, timeout_frames: int) -> _Outcome:
+        """Pass each frame boundary as its time comes, until the timeout."""
         while True:
             k = self._next_frame
             if k + 1 > timeout_frames:
                 await self._clock.sleep_until(self._origin + self.spec.stream_timeout)
                 return _Outcome("timeout")
             await self._clock.sleep_until(self._origin + (k + 1) * FRAME_S)
-            self._next_frame = k + 1
-            self._play(link)
-            timestamp = self._clock.wall_ms(self._origin + k * FRAME_S)
-            for track, reader in readers.items():
-                self._send_media(link, track, reader.read(self._frame), timestamp)
+            if link.stream.state is not PlatformState.STREAMING:  # the app's stop came first
+                return _Outcome("app_stop")
+            self._catch_up(link, timeout_frames)
+            link.kick()
 
-    def _play(self, link: _Link) -> None:
-        tick = link.playout.tick()
-        for name in tick.finished:
-            self._acknowledge(link, name)
-        self._stats.played_ms += tick.audio_samples * 1000 / self.rate
-        self._record(link, "played", tick.chunk)
-
-    def _send_media(self, link: _Link, track: Track, pcm: Pcm, timestamp: int) -> None:
-        self._record(link, "caller" if track == "inbound" else "callee", pcm)
-        if link.outbox.qsize() >= MAX_SEND_BACKLOG:
-            self._stats.media_dropped += 1
-            self._degraded(link, "send_backlog", "app is not reading; media frames dropped")
-            return
-        self._stats.media_sent[track] += 1
-        chunk = link.chunks[track] = link.chunks.get(track, 0) + 1
-        link.queue(
-            wire.media(
-                link.stream_id,
-                encode_payload(pcm, self._format),
-                sequence_number=link.next_sequence(),
-                chunk=chunk,
-                timestamp_ms=timestamp,
-                track=track,
-                extra_headers=self._extra_headers,
-            )
-        )
+    def _catch_up(self, link: _Link, timeout_frames: int) -> None:
+        """Pass every frame boundary whose time has come (up to the timeout): one media
+        frame per track each, the playout one frame on. The receiver calls this before it
+        hands the stream an app message, so app audio never plays in a frame period that
+        ended before it arrived, however late the pacer wakes."""
+        now = self._clock.now()
+        while self._next_frame < timeout_frames:
+            if now < self._origin + (self._next_frame + 1) * FRAME_S:
+                return
+            self._next_frame += 1
+            frame = link.stream.tick()
+            for track, pcm in frame.sent.items():
+                self._record(link, "caller" if track == "inbound" else "callee", pcm)
+            self._record(link, "played", frame.played)
+            self._report(link, frame.notices)
 
     def _record(self, link: _Link, name: str, pcm: Pcm) -> None:
         if link.recorder is not None and name in link.recorder.paths:
@@ -495,29 +433,31 @@ class StreamRunner:
         if self._capture is not None and name in ("caller", "played"):
             self._capture["sent" if name == "caller" else "played"].append(pcm)
 
+    # --- the socket -----------------------------------------------------------------------
+
     async def _write(self, link: _Link) -> _Outcome:
         """The one task that sends, so messages leave in sequence order."""
         while True:
-            text = await link.outbox.get()
-            try:
-                await link.ws.send_str(text)
-            except (aiohttp.ClientError, ConnectionError, RuntimeError) as exc:
-                return _Outcome("dropped", f"send failed: {exc}", broken=True)
-            finally:
-                link.outbox_chars -= len(text)
-                link.outbox.task_done()
+            await link.wake.wait()
+            link.wake.clear()
+            for text in link.stream.data_to_send():
+                try:
+                    await link.ws.send_str(text)
+                except (aiohttp.ClientError, ConnectionError, RuntimeError) as exc:
+                    return _Outcome("dropped", f"send failed: {exc}", broken=True)
+            if not link.wake.is_set():
+                link.idle.set()
 
-    # --- app → platform -------------------------------------------------------------------
-
-    async def _receive(self, link: _Link) -> _Outcome:
+    async def _receive(self, link: _Link, timeout_frames: int) -> _Outcome:
         handled = 0
         while True:
             message = await link.ws.receive()
-            if message.type == aiohttp.WSMsgType.TEXT:
-                if self._handle(link, message.data):
+            if message.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+                self._catch_up(link, timeout_frames)
+                self._report(link, link.stream.receive(message.data))
+                link.kick()
+                if link.stream.state is PlatformState.CLOSED:  # the app's stop
                     return _Outcome("app_stop")
-            elif message.type == aiohttp.WSMsgType.BINARY:
-                self._bad(link, "binary", "binary WebSocket frame")
             elif message.type == aiohttp.WSMsgType.ERROR:
                 return _Outcome("dropped", f"socket broke: {message.data}", broken=True)
             elif message.type in (
@@ -533,71 +473,20 @@ class StreamRunner:
             if handled % RECEIVE_BURST == 0:
                 await asyncio.sleep(0)
 
-    def _handle(self, link: _Link, text: str) -> bool:
-        """Act on one app message; ``True`` for ``stop``."""
-        try:
-            event = wire.parse_message(text, max_size=MAX_MESSAGE_BYTES)
-        except AudioforkError as exc:
-            self._bad(link, _bad_reason(exc), str(exc))
-            return False
-        if isinstance(event, Stop):
-            return True
-        if not isinstance(event, (PlayAudio, Checkpoint, ClearAudio)):
-            what = event.event if isinstance(event, UnknownEvent) else type(event).__name__
-            self._bad(link, "unexpected_event", f"unexpected message from the app: {what[:80]!r}")
-        elif not self.spec.bidirectional:
-            self._bad(link, "not_bidirectional", f"{type(event).__name__} on a one-way stream")
-        elif isinstance(event, PlayAudio):
-            self._play_audio(link, event)
-        elif isinstance(event, Checkpoint):
-            self._stats.checkpoints_received += 1
-            answer = link.playout.checkpoint(event.name)
-            if answer == "now":
-                self._acknowledge(link, event.name)
-            elif answer == "refused":
-                self._stats.checkpoints_dropped += 1
-                self._bad(link, "checkpoint_limit", "too many checkpoints pending; dropped")
-        else:
-            self._clear(link)
-        return False
+    # --- notices --------------------------------------------------------------------------
 
-    def _play_audio(self, link: _Link, event: PlayAudio) -> None:
-        self._stats.play_audio_received += 1
-        try:
-            pcm = decode_payload(event.payload, event.media_format)
-        except CodecError as exc:
-            self._bad(link, _bad_reason(exc), str(exc))
-            return
-        refused = link.playout.push(pcm, event.media_format.sample_rate)
-        if refused:
-            self._stats.overflow_ms += refused * 1000 / self.rate
-            self._degraded(link, "overflow", "playout queue full (10 minutes); audio dropped")
-
-    def _acknowledge(self, link: _Link, name: str) -> None:
-        """Answer checkpoint ``name`` with ``playedStream``."""
-        self._stats.checkpoints_acknowledged += 1
-        self._answer(link, lambda sequence: wire.played_stream(name, link.stream_id, sequence))
-        self._notify(StreamNotice("PlayedStream", link.stream_id, name=name))
-
-    def _clear(self, link: _Link) -> None:
-        samples, checkpoints = link.playout.clear()
-        self._stats.clears += 1
-        self._stats.cleared_ms += samples * 1000 / self.rate
-        self._stats.checkpoints_dropped += checkpoints
-        self._answer(link, lambda sequence: wire.cleared_audio(link.stream_id, sequence))
-        self._notify(StreamNotice("ClearedAudio", link.stream_id))
-
-    def _answer(self, link: _Link, build: Callable[[int], str]) -> None:
-        """Queue the answer ``build(sequence)``, unless the app has left too much unread."""
-        if link.outbox_chars >= MAX_SEND_BACKLOG_CHARS:
-            self._stats.answers_dropped += 1
-            self._degraded(link, "send_backlog", "app is not reading; answers dropped")
-            return
-        link.queue(build(link.next_sequence()))
-
-    def _bad(self, link: _Link, reason: str, detail: str) -> None:
-        self._stats.bad_frames[reason] = self._stats.bad_frames.get(reason, 0) + 1
-        self._degraded(link, reason, f"bad frame from the app ({reason}): {detail}")
+    def _report(self, link: _Link, notices: Sequence[Notice]) -> None:
+        """Turn the stream's notices into status-callback notices."""
+        for notice in notices:
+            if isinstance(notice, CheckpointAnswered):
+                self._notify(StreamNotice("PlayedStream", link.stream_id, name=notice.name))
+            elif isinstance(notice, ClearAnswered):
+                self._notify(StreamNotice("ClearedAudio", link.stream_id))
+            elif isinstance(notice, BadInput):
+                detail = f"bad frame from the app ({notice.kind}): {notice.detail}"
+                self._degraded(link, notice.kind, detail)
+            elif isinstance(notice, Degraded):
+                self._degraded(link, notice.kind, notice.detail)
 
     def _degraded(self, link: _Link, kind: str, error: str) -> None:
         """Report a kind of trouble once per connection."""
@@ -605,30 +494,3 @@ class StreamRunner:
             link.degraded.add(kind)
             logger.warning("stream %s: %s", link.stream_id, error)
             self._notify(StreamNotice("DegradedStream", link.stream_id, error=error))
-
-
-def _bad_reason(exc: AudioforkError) -> str:
-    """A short kind for a refused app message, from the error audiofork raised."""
-    text = str(exc)
-    if "not valid JSON" in text:
-        return "not_json"
-    if text.startswith("message is ") and "limit" in text:
-        return "too_large"
-    if ".contentType" in text or ".sampleRate" in text:
-        return "wrong_format"
-    if "base64" in text:
-        return "bad_base64"
-    if "even number of bytes" in text:
-        return "odd_length"
-    return "malformed"
-
-
-def extra_header_pairs(extra_headers: str | None) -> dict[str, str]:
-    """``"k=v,k2=v2"`` (a stream's ``extraHeaders``) as ``{"k": "v", "k2": "v2"}``."""
-    pairs = (item.partition("=") for item in (extra_headers or "").split(","))
-    return {key: value for key, sep, value in pairs if sep}
-
-
-def _extra_headers_json(extra_headers: str | None) -> str:
-    """``"k=v,k2=v2"`` as the JSON object string ``start`` and ``media`` carry."""
-    return json.dumps(extra_header_pairs(extra_headers), separators=(",", ":"))
