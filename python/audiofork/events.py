@@ -9,11 +9,37 @@ has its union type (:data:`PlatformEvent`, :data:`AppCommand`). Anything else pa
 
 The classes are implemented in the Rust core for speed and behave like frozen dataclasses:
 keyword construction, read-only snake_case fields, equality, a readable ``repr`` and
-``__match_args__`` so they work in ``match`` statements::
+``__match_args__`` so they work in ``match`` statements. An :class:`InboundDecoder` (which
+:class:`~audiofork.session.StreamSession` runs) decodes ``media`` as it parses: its
+:class:`Media` carries ``pcm``, the samples at the app's rate, and ``level_dbfs``, the
+frame's level:
 
-    match audiofork.parse_message(text):
-        case Media(pcm=pcm): ...
-        case PlayedStream(name=name): ...
+>>> import numpy as np
+>>> from audiofork import InboundDecoder, MediaFormat, encode_payload, wire
+>>> from audiofork.events import Media, PlayedStream
+>>> decoder = InboundDecoder(MediaFormat("mulaw", 8000), out_rate=16000)
+>>> def describe(text: str) -> str:
+...     match decoder.decode_message(text):
+...         case Media(pcm=pcm, level_dbfs=level) if pcm is not None:
+...             return f"{len(pcm)} samples, {level:.1f} dBFS"
+...         case PlayedStream(name=name):
+...             return f"{name} played"
+...         case _:
+...             return "something else"
+>>> tone = encode_payload(np.full(160, 8192, np.int16), "mulaw")  # 20 ms at 8 kHz
+>>> describe(wire.media("s", tone, sequence_number=1, chunk=1, timestamp_ms=0))
+'320 samples, -11.9 dBFS'
+>>> describe(wire.played_stream("greeting", "s"))
+'greeting played'
+
+:func:`~audiofork.wire.parse_message` only parses: its :class:`Media` has the base64
+``payload`` and no samples (``pcm`` and ``level_dbfs`` are ``None``), so match it on
+``payload``:
+
+>>> match wire.parse_message(wire.media("s", tone, sequence_number=2, chunk=2, timestamp_ms=20)):
+...     case Media(payload=payload, pcm=None):
+...         print(len(payload), "base64 characters")
+216 base64 characters
 """
 
 from __future__ import annotations

@@ -107,11 +107,11 @@ def test_bad_quality_and_types() -> None:
     with pytest.raises(TypeError):
         af.Resampler(8000.0, 16000)  # type: ignore[arg-type]
     r = af.Resampler(8000, 16000)
-    for bad in [np.zeros(4, np.float64), np.zeros(4, np.int32), np.zeros((2, 2), np.int16), "x"]:
-        with pytest.raises(TypeError):
+    for bad in [np.zeros(4, np.float16), np.zeros(4, np.int32), np.zeros((2, 2), np.int16), "x"]:
+        with pytest.raises(TypeError, match=r"^chunk must be"):
             r.process(bad)  # type: ignore[call-overload]
-    with pytest.raises(TypeError):
-        af.resample(np.zeros(4, np.float64), 8000, 16000)  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match=r"^x must be"):
+        af.resample(np.zeros(4, np.float16), 8000, 16000)  # type: ignore[call-overload]
 
 
 def test_equal_rates_pass_through() -> None:
@@ -362,6 +362,7 @@ def test_resample_matches_soxr_on_speech(speech_16k: npt.NDArray[np.int16]) -> N
 ops = st.one_of(
     st.tuples(st.just("i16"), st.integers(0, 3000)),
     st.tuples(st.just("f32"), st.integers(0, 3000)),
+    st.tuples(st.just("nan"), st.integers(0, 600)),
     st.tuples(st.just("odd"), st.integers(0, 50)),
     st.tuples(st.just("flush"), st.just(0)),
     st.tuples(st.just("reset"), st.just(0)),
@@ -385,11 +386,20 @@ def test_any_sequence_of_calls_is_safe(
             y = r.process(rng.integers(-32768, 32768, n).astype(np.int16))
             assert y.dtype == np.int16 and len(y) == want
         elif op == "f32":
+            # Far out of range (by up to 1e30) but finite: accepted, as many samples as said.
             x = (rng.standard_normal(n) * 10).astype(np.float32)
-            x[::97] = np.nan
-            x[::89] = np.inf
+            x[::97] = 3e30
+            want = r.output_len(n)
             y = r.process(x)
-            assert y.dtype == np.float32 and len(y) == r.output_len(0) + len(y)
+            assert y.dtype == np.float32 and len(y) == want
+        elif op == "nan":
+            # Not finite: refused, and the stream goes on as if the call had not been made.
+            x = np.zeros(n + 1, np.float32)
+            x[n] = np.nan if n % 2 else -np.inf
+            want = r.output_len(n + 1)
+            with pytest.raises(af.CodecError, match=rf"^chunk\[{n}\] is "):
+                r.process(x)
+            assert r.output_len(n + 1) == want
         elif op == "odd":
             # Bytes-like input of an odd length is not int16 samples.
             with pytest.raises(af.CodecError):

@@ -68,7 +68,7 @@ def test_bad_arguments() -> None:
         Ring(0)
     with pytest.raises(FormatError, match="overflow"):
         Ring(4, overflow="newest")
-    with pytest.raises(TypeError, match="int16 or float32"):
+    with pytest.raises(TypeError, match="int16, float32 or float64"):
         Ring(4).write(np.zeros(2, dtype=np.int64))
 
 

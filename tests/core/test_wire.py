@@ -455,7 +455,7 @@ def test_reprs_are_python() -> None:
     assert repr(Checkpoint(stream_id="s", name="n")) == "Checkpoint(stream_id='s', name='n')"
     assert repr(Media(stream_id="s", payload="AAAA")) == (
         "Media(stream_id='s', sequence_number=None, track='inbound', timestamp_ms=None, "
-        "chunk=None, payload='AAAA', pcm=None)"
+        "chunk=None, payload='AAAA', pcm=None, level_dbfs=None)"
     )
     long = repr(Media(payload="A" * 100, track="outbound", pcm=np.zeros(3, np.int16)))
     assert "payload='" + "A" * 24 + "'… (100 chars)" in long and "pcm=<3 samples>" in long

@@ -39,14 +39,16 @@ def mapping() -> mmap.mmap:
     return mmap.mmap(-1, 2**45, flags=flags, prot=mmap.PROT_READ)
 
 
-def mapped(dtype: type[np.generic]) -> npt.NDArray[np.generic]:
-    """A contiguous read-only array over a fresh ``mapping()``."""
-    return np.frombuffer(mapping(), dtype)
+def mapped(region: mmap.mmap, dtype: type[np.generic]) -> npt.NDArray[np.generic]:
+    """A contiguous read-only array over ``region``, a ``mapping()`` (one is shared by every
+    dtype: an address space holds only a few)."""
+    return np.frombuffer(region, dtype)
 
 
 def strided(dtype: type[np.generic]) -> npt.NDArray[np.generic]:
-    """A 1-D array of 2**60 zeros with a stride of 0: any copy exceeds an address space."""
-    return np.broadcast_to(np.zeros(1, dtype), (2**60,))
+    """A 1-D array of zeros, 2**62 bytes long, with a stride of 0: any copy exceeds an
+    address space."""
+    return np.broadcast_to(np.zeros(1, dtype), (2**62 // np.dtype(dtype).itemsize,))
 
 
 def pcm_calls(x: object) -> dict[str, Callable[[], object]]:
@@ -76,7 +78,7 @@ def bytes_calls(data: object) -> dict[str, Callable[[], object]]:
 
 def cases() -> dict[str, Callable[[], object]]:
     found: dict[str, Callable[[], object]] = {}
-    for dtype in (np.int16, np.float32):
+    for dtype in (np.int16, np.float32, np.float64):
         found |= {f"{k} strided {dtype.__name__}": f for k, f in pcm_calls(strided(dtype)).items()}
     view = memoryview(strided(np.uint8))  # type: ignore[arg-type]
     found |= {f"{k} strided memoryview": f for k, f in bytes_calls(view).items()}
@@ -84,8 +86,9 @@ def cases() -> dict[str, Callable[[], object]]:
         found |= {
             f"{k} mapped memoryview": f for k, f in bytes_calls(memoryview(mapping())).items()
         }
-        for dtype in (np.int16, np.float32):
-            for name, call in pcm_calls(mapped(dtype)).items():
+        region = mapping()
+        for dtype in (np.int16, np.float32, np.float64):
+            for name, call in pcm_calls(mapped(region, dtype)).items():
                 if name != "Ring.write":  # a ring's memory grows only as far as its capacity
                     found[f"{name} mapped {dtype.__name__}"] = call
     return found

@@ -8,15 +8,13 @@ from collections.abc import Coroutine
 from types import TracebackType
 from typing import Any
 
-import numpy as np
-
 from audiofork._checks import check_int
 from audiofork.adapters import TransportClosed, transport_for
 from audiofork.aio._chunks import AudioChunks
 from audiofork.aio._inbox import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_EVENTS, Inbox
 from audiofork.aio._reader import Reader
 from audiofork.aio._sender import Sender
-from audiofork.codec import l16_decode
+from audiofork.codec import pcm_array
 from audiofork.session import CheckpointOutcome, Pcm, SessionEvent, StreamSession
 
 __all__ = ["AudioStream"]
@@ -161,7 +159,7 @@ class AudioStream:
         session = self.session
         if session.closed:
             return
-        samples = pcm if isinstance(pcm, np.ndarray) else l16_decode(pcm)
+        samples = pcm_array(pcm)
         if self.pace_ms is None and len(samples) <= sample_rate:  # one step: no loop
             session.play(samples, sample_rate)
             await self._sender.flush()

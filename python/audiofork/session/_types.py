@@ -13,8 +13,8 @@ from audiofork.session._state import CheckpointOutcome, CloseReason, PlatformEve
 
 __all__ = ["CheckpointResolved", "Pcm", "SessionEvent", "StreamClosed"]
 
-#: PCM accepted by :meth:`StreamSession.play`: int16 or float32 arrays, little-endian int16 bytes.
-Pcm: TypeAlias = npt.NDArray[np.int16] | npt.NDArray[np.float32] | bytes | bytearray | memoryview
+#: PCM :meth:`StreamSession.play` takes: int16/float32/float64 arrays, little-endian int16 bytes.
+Pcm: TypeAlias = npt.NDArray[np.int16 | np.float32 | np.float64] | bytes | bytearray | memoryview
 
 
 @dataclass(frozen=True, slots=True)

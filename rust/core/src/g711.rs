@@ -6,6 +6,7 @@
 //! the slice functions use arithmetic forms that the compiler vectorises, checked equal to
 //! the tables for every input.
 
+use crate::level;
 use crate::simd::vectorised;
 
 const QUANT_MASK: i32 = 0x0F;
@@ -243,6 +244,15 @@ pub fn decode(law: Law, codes: &[u8], out: &mut [i16]) {
     match law {
         Law::Mu => vectorised(|| pairs.for_each(|(o, &c)| *o = ulaw_decode_arith(c))),
         Law::A => vectorised(|| pairs.for_each(|(o, &c)| *o = alaw_decode_arith(c))),
+    }
+}
+
+/// [`decode`], also returning the samples' sum of squares (for
+/// [`crate::level::FrameEnergy`]), added up as the samples are written.
+pub fn decode_measured(law: Law, codes: &[u8], out: &mut [i16]) -> u64 {
+    match law {
+        Law::Mu => level::decode_measured(out, codes, ulaw_decode_arith),
+        Law::A => level::decode_measured(out, codes, alaw_decode_arith),
     }
 }
 

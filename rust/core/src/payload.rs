@@ -99,6 +99,20 @@ pub fn decode_bytes(
     Ok(())
 }
 
+/// [`decode_bytes`], also returning the samples' sum of squares (for
+/// [`crate::level::FrameEnergy`]), summed in the same pass.
+pub fn decode_bytes_measured(
+    bytes: &[u8],
+    encoding: Encoding,
+    order: ByteOrder,
+    out: &mut [i16],
+) -> Result<u64> {
+    match encoding.law() {
+        Some(law) => Ok(g711::decode_measured(law, bytes, out)),
+        None => pcm::l16_decode_measured(bytes, order, out),
+    }
+}
+
 /// Encode `samples` as `encoding`, replacing the contents of `bytes`.
 pub fn encode_bytes(samples: &[i16], encoding: Encoding, order: ByteOrder, bytes: &mut Vec<u8>) {
     bytes.clear();
@@ -129,10 +143,35 @@ impl PayloadCodec {
         order: ByteOrder,
         out: &mut Vec<i16>,
     ) -> Result<()> {
+        let start = self.decode_text(text, encoding, out)?;
+        decode_bytes(&self.scratch, encoding, order, &mut out[start..])
+    }
+
+    /// [`Self::decode`], also returning the appended samples' sum of squares (for
+    /// [`crate::level::FrameEnergy`]), summed in the same pass.
+    pub fn decode_measured(
+        &mut self,
+        text: &[u8],
+        encoding: Encoding,
+        order: ByteOrder,
+        out: &mut Vec<i16>,
+    ) -> Result<u64> {
+        let start = self.decode_text(text, encoding, out)?;
+        decode_bytes_measured(&self.scratch, encoding, order, &mut out[start..])
+    }
+
+    /// Base64-decode `text` into the scratch bytes and make room in `out` for their samples;
+    /// returns where the samples go.
+    fn decode_text(
+        &mut self,
+        text: &[u8],
+        encoding: Encoding,
+        out: &mut Vec<i16>,
+    ) -> Result<usize> {
         decode_base64(text, &mut self.scratch)?;
         let start = out.len();
         out.resize(start + sample_count(self.scratch.len(), encoding)?, 0);
-        decode_bytes(&self.scratch, encoding, order, &mut out[start..])
+        Ok(start)
     }
 
     /// Encode `samples` as `encoding` and append the base64 payload to `text`.

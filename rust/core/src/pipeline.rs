@@ -8,6 +8,7 @@
 use crate::alloc;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::MediaFormat;
+use crate::level::FrameEnergy;
 use crate::payload::PayloadCodec;
 use crate::pcm;
 use crate::resample::{self, Quality, Resampler};
@@ -54,6 +55,8 @@ pub struct InboundDecoder {
     /// The track whose frame `decoded` holds and its length at the app's rate, until it is
     /// written.
     unwritten: Option<(Track, usize)>,
+    /// The energy of the frame read last (see [`InboundDecoder::frame_energy`]).
+    energy: Option<FrameEnergy>,
     options: ParseOptions,
     counters: InboundCounters,
     /// Whether a `start` switches the decoder to the format it announces.
@@ -73,6 +76,7 @@ impl InboundDecoder {
             decoded: Vec::new(),
             floats: Vec::new(),
             unwritten: None,
+            energy: None,
             options: ParseOptions {
                 check_payload: false,
                 ..ParseOptions::default()
@@ -111,17 +115,23 @@ impl InboundDecoder {
 
     /// Decode one base64 payload of `track` at the wire rate, ready for [`Self::write_i16`]
     /// or [`Self::write_f32`]; returns how many samples at the app's rate it makes. Reading
-    /// again before writing drops the frame read before.
+    /// again before writing drops the frame read before. The frame's level is measured in
+    /// the same pass (see [`Self::frame_energy`]).
     pub fn read_payload(&mut self, payload: &str, track: Track) -> Result<usize> {
         self.unwritten = None;
+        self.energy = None;
         self.decoded.clear();
         let format = self.format;
-        self.codec.decode(
+        let sum_squares = self.codec.decode_measured(
             payload.as_bytes(),
             format.encoding,
             format.byte_order,
             &mut self.decoded,
         )?;
+        self.energy = Some(FrameEnergy {
+            sum_squares,
+            samples: self.decoded.len(),
+        });
         let len = self.resamplers[track.index()].output_len(self.decoded.len());
         self.counters.frames_decoded += 1;
         self.counters.payload_bytes +=
@@ -136,6 +146,7 @@ impl InboundDecoder {
     /// forgets resampler history (unless [`Self::set_follow_start`] turned that off).
     pub fn read_message<'a>(&mut self, text: &'a str) -> Result<Message<'a>> {
         self.unwritten = None;
+        self.energy = None;
         let message = wire::parse(text, &self.options)?;
         match &message {
             Message::Media(media) => {
@@ -164,6 +175,14 @@ impl InboundDecoder {
         self.resamplers = [resampler.clone(), resampler];
         self.unwritten = None;
         Ok(())
+    }
+
+    /// The energy of the `media` frame the last read decoded, whose
+    /// [`FrameEnergy::level_dbfs`] is the frame's level: measured on its samples as decoded
+    /// at the wire rate, before resampling (so the same for int16 and float32 output);
+    /// `None` when the last read was not of a `media` frame, or failed.
+    pub fn frame_energy(&self) -> Option<FrameEnergy> {
+        self.energy
     }
 
     /// Samples at the app's rate of the frame read last, if it has not been written yet.
@@ -353,12 +372,15 @@ impl OutboundEncoder {
         Ok(())
     }
 
-    /// Queue float32 `samples` in [-1, 1] at `rate` (see [`OutboundEncoder::push_i16`]).
+    /// Queue float32 `samples` in [-1, 1] at `rate` (see [`OutboundEncoder::push_i16`]);
+    /// beyond ±1 they clip to full scale. A sample that is not finite is refused
+    /// ([`pcm::check_finite`], naming `pcm`) before anything is queued.
     pub fn push_f32(&mut self, samples: &[f32], rate: u32, out: &mut Batch) -> Result<()> {
         let index = self.resampler(rate)?;
         self.floats.clear();
         reserve_output(&self.resamplers[index], samples.len(), &mut self.floats)?;
         reserve_output(&self.resamplers[index], samples.len(), &mut self.pending)?;
+        pcm::check_finite(samples, "pcm")?;
         self.resamplers[index].process_f32(samples, &mut self.floats)?;
         let start = self.pending.len();
         self.pending.resize(start + self.floats.len(), 0);
@@ -473,6 +495,32 @@ mod tests {
         }
         assert_eq!(decoder.counters().frames_decoded, 5);
         assert_eq!(decoder.counters().payload_bytes, 800);
+    }
+
+    #[test]
+    fn inbound_measures_each_media_frame_at_the_wire_rate() {
+        let mut decoder =
+            InboundDecoder::new(format(Encoding::L16, 8000), 16000, Quality::Default).unwrap();
+        let mut payload = String::new();
+        let frame = [8192i16; 160];
+        PayloadCodec::new().encode(&frame, Encoding::L16, ByteOrder::Little, &mut payload);
+        let text = media_text(&payload, Track::Inbound);
+        assert_eq!(decoder.frame_energy(), None);
+        decoder.decode_message_i16(&text, &mut Vec::new()).unwrap();
+        let energy = decoder.frame_energy().unwrap();
+        // The 160 samples as decoded at 8 kHz, not the 320 resampled to 16 kHz.
+        assert_eq!(
+            energy,
+            FrameEnergy {
+                sum_squares: 160 * 8192 * 8192,
+                samples: 160
+            }
+        );
+        assert!((energy.level_dbfs() - 20.0 * 0.25f64.log10()).abs() < 1e-9);
+        decoder.read_message(r#"{"event":"stop"}"#).unwrap();
+        assert_eq!(decoder.frame_energy(), None);
+        assert!(decoder.read_payload("AAEC", Track::Inbound).is_err());
+        assert_eq!(decoder.frame_energy(), None);
     }
 
     #[test]
@@ -622,6 +670,20 @@ mod tests {
         encoder.flush(&mut out);
         assert!(out.len() >= 300, "{}", out.len());
         assert_eq!(encoder.counters().frames_emitted, out.len() as u64);
+    }
+
+    #[test]
+    fn outbound_refuses_samples_that_are_not_finite_and_queues_nothing() {
+        let mut encoder =
+            OutboundEncoder::new(format(Encoding::L16, 16000), "s", 20, Quality::Default).unwrap();
+        let mut out = Batch::new();
+        encoder.push_f32(&[0.25; 100], 16000, &mut out).unwrap();
+        let mut bad = [0.5f32; 400];
+        bad[399] = f32::INFINITY;
+        let error = encoder.push_f32(&bad, 16000, &mut out).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::BadValue);
+        assert!(error.to_string().starts_with("pcm[399] is inf"), "{error}");
+        assert_eq!((out.len(), encoder.pending_ms()), (0, 6.25));
     }
 
     /// The payloads of `playAudio` messages, decoded to int16 at the wire rate.

@@ -50,13 +50,15 @@ fn new_bytes<'py>(
     })
 }
 
+/// G.711 codes of the PCM argument `pcm` of the caller's parameter `name`.
 fn g711_encode<'py>(
     py: Python<'py>,
     law: Law,
     pcm: &Bound<'py, PyAny>,
+    name: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let pcm = PcmArg::extract(pcm, "pcm")?;
-    let samples = pcm.to_i16("pcm")?;
+    let pcm = PcmArg::extract(pcm, name)?;
+    let samples = pcm.to_i16(name)?;
     new_bytes(py, samples.len(), |out| {
         audiofork_core::g711::encode(law, &samples, out)
     })
@@ -78,13 +80,13 @@ fn g711_decode<'py>(
 /// Encode PCM to G.711 μ-law bytes, one byte a sample (bit-exact with `audioop.lin2ulaw`).
 #[pyfunction]
 fn ulaw_encode<'py>(py: Python<'py>, pcm: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
-    g711_encode(py, Law::Mu, pcm)
+    g711_encode(py, Law::Mu, pcm, "pcm")
 }
 
 /// Encode PCM to G.711 A-law bytes, one byte a sample (bit-exact with `audioop.lin2alaw`).
 #[pyfunction]
 fn alaw_encode<'py>(py: Python<'py>, pcm: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
-    g711_encode(py, Law::A, pcm)
+    g711_encode(py, Law::A, pcm, "pcm")
 }
 
 /// Decode G.711 μ-law bytes to an int16 array (bit-exact with `audioop.ulaw2lin`).
@@ -186,6 +188,95 @@ fn encode_payload<'py>(
     Ok(PyString::new(py, &text.map_err(errors::to_py)?))
 }
 
+/// PCM in any form the library accepts, as a numpy array: a 1-D int16, float32 or float64
+/// array is returned as it is (its samples are checked by the call that takes them), a
+/// bytes-like object of little-endian int16 samples decoded into a new int16 array. Anything
+/// else is the `TypeError` (or odd length the `CodecError`) every PCM-taking call raises,
+/// naming `pcm`. For code that cuts PCM into pieces before passing it on.
+#[pyfunction]
+fn pcm_array<'py>(py: Python<'py>, pcm: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let is_array = pcm.cast::<PyArray1<i16>>().is_ok()
+        || pcm.cast::<PyArray1<f32>>().is_ok()
+        || pcm.cast::<PyArray1<f64>>().is_ok();
+    if is_array {
+        return Ok(pcm.clone());
+    }
+    let samples = PcmArg::extract(pcm, "pcm")?.to_i16("pcm")?.into_owned();
+    Ok(PyArray1::from_vec(py, samples).into_any())
+}
+
+/// The `width` of an `audioop` drop-in: 2 (16-bit samples) is the one supported.
+fn require_width_2(width: &Bound<'_, PyAny>) -> PyResult<()> {
+    if width.eq(2)? {
+        return Ok(());
+    }
+    let message = format!(
+        "width must be 2 (16-bit samples); width {} is not supported by audiofork",
+        width.repr()?
+    );
+    Err(errors::to_py(Error::Format(ErrorKind::BadValue, message)))
+}
+
+/// G.711 codes as 16-bit little-endian samples, as `bytes` (what `audioop` returns).
+fn g711_to_l16_bytes<'py>(
+    py: Python<'py>,
+    law: Law,
+    fragment: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let data = BytesArg::extract(fragment, "fragment")?;
+    let codes = data.as_slice();
+    let mut samples = alloc::filled(codes.len(), 0i16, "fragment").map_err(errors::to_py)?;
+    let bytes_len = 2 * samples.len();
+    new_bytes(py, bytes_len, |out| {
+        audiofork_core::g711::decode(law, codes, &mut samples);
+        pcm::l16_encode(&samples, ByteOrder::Little, out);
+    })
+}
+
+/// `audioop.lin2ulaw` for 16-bit little-endian fragments (`width` must be 2).
+#[pyfunction]
+fn lin2ulaw<'py>(
+    py: Python<'py>,
+    fragment: &Bound<'py, PyAny>,
+    width: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    require_width_2(width)?;
+    g711_encode(py, Law::Mu, fragment, "fragment")
+}
+
+/// `audioop.lin2alaw` for 16-bit little-endian fragments (`width` must be 2).
+#[pyfunction]
+fn lin2alaw<'py>(
+    py: Python<'py>,
+    fragment: &Bound<'py, PyAny>,
+    width: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    require_width_2(width)?;
+    g711_encode(py, Law::A, fragment, "fragment")
+}
+
+/// `audioop.ulaw2lin` for 16-bit output: little-endian int16 bytes (`width` must be 2).
+#[pyfunction]
+fn ulaw2lin<'py>(
+    py: Python<'py>,
+    fragment: &Bound<'py, PyAny>,
+    width: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    require_width_2(width)?;
+    g711_to_l16_bytes(py, Law::Mu, fragment)
+}
+
+/// `audioop.alaw2lin` for 16-bit output: little-endian int16 bytes (`width` must be 2).
+#[pyfunction]
+fn alaw2lin<'py>(
+    py: Python<'py>,
+    fragment: &Bound<'py, PyAny>,
+    width: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    require_width_2(width)?;
+    g711_to_l16_bytes(py, Law::A, fragment)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ulaw_encode, m)?)?;
     m.add_function(wrap_pyfunction!(ulaw_decode, m)?)?;
@@ -195,5 +286,10 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(l16_decode, m)?)?;
     m.add_function(wrap_pyfunction!(decode_payload, m)?)?;
     m.add_function(wrap_pyfunction!(encode_payload, m)?)?;
+    m.add_function(wrap_pyfunction!(pcm_array, m)?)?;
+    m.add_function(wrap_pyfunction!(lin2ulaw, m)?)?;
+    m.add_function(wrap_pyfunction!(lin2alaw, m)?)?;
+    m.add_function(wrap_pyfunction!(ulaw2lin, m)?)?;
+    m.add_function(wrap_pyfunction!(alaw2lin, m)?)?;
     Ok(())
 }

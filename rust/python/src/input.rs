@@ -29,11 +29,13 @@ pub fn detach_if_large<T: Send>(py: Python<'_>, size: usize, work: impl FnOnce()
     }
 }
 
-const PCM_ACCEPTED: &str = "a 1-D int16 or float32 numpy array, or a bytes-like object of \
-                            little-endian int16 samples";
+const PCM_ACCEPTED: &str = "a 1-D numpy array of int16, float32 or float64 samples, or a \
+                            bytes-like object of little-endian int16 samples";
 
-/// PCM as the library accepts it everywhere: contiguous, aligned numpy arrays are borrowed,
-/// anything else (strided or misaligned arrays, bytes-like objects) is copied once.
+/// PCM as the library accepts it everywhere: contiguous, aligned int16 and float32 numpy
+/// arrays are borrowed, anything else (strided or misaligned arrays, bytes-like objects) is
+/// copied once, and float64 arrays are converted to float32 once, here in Rust. Float
+/// samples that are not finite are refused (see [`PcmArg::extract`]).
 ///
 /// Small arrays (a 20 ms frame) skip numpy's dynamic borrow registry, which costs ~75 ns a
 /// call; they are read only while this call holds the GIL (see [`detach_if_large`]), so no
@@ -46,6 +48,8 @@ pub enum PcmArg<'py> {
     F32Array(PyReadonlyArray1<'py, f32>),
     I16(Vec<i16>),
     F32(Vec<f32>),
+    /// A float64 array, converted to float32.
+    F64(Vec<f32>),
 }
 
 /// Borrowed view of a [`PcmArg`]'s samples, in the type they came in.
@@ -131,6 +135,12 @@ fn buffer_samples(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<Vec<i16
 }
 
 impl<'py> PcmArg<'py> {
+    /// PCM from the argument `obj` of the caller's parameter `name`, which every error
+    /// names. Float64 samples are converted to float32 here and refused if not finite;
+    /// float32 samples are checked by each call after it has sized its output (so that an
+    /// input too large for memory is an `ArgumentError` at once, not a scan of all of it),
+    /// before anything is done with them: [`Self::to_i16`] as it converts, the resampling
+    /// calls with `pcm::check_finite`.
     pub fn extract(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Self> {
         if let Ok(a) = obj.cast::<PyArray1<i16>>() {
             if a.is_c_contiguous() && a.is_aligned() && 2 * a.len() < DETACH_BYTES {
@@ -155,6 +165,9 @@ impl<'py> PcmArg<'py> {
                         Ok(_) => PcmArg::F32Array(a),
                         Err(_) => PcmArg::F32(strided_copy(&a, name)?),
                     });
+                }
+                if let Ok(a) = obj.extract::<PyReadonlyArray1<'py, f64>>() {
+                    return f64_converted(&a, name).map(PcmArg::F64);
                 }
             }
             return Err(PyTypeError::new_err(format!(
@@ -195,8 +208,13 @@ impl<'py> PcmArg<'py> {
             PcmArg::I16Array(a) => Samples::I16(borrowed(a.as_slice())?),
             PcmArg::F32Array(a) => Samples::F32(borrowed(a.as_slice())?),
             PcmArg::I16(v) => Samples::I16(v),
-            PcmArg::F32(v) => Samples::F32(v),
+            PcmArg::F32(v) | PcmArg::F64(v) => Samples::F32(v),
         })
+    }
+
+    /// Whether the samples came as float64 (and are held converted to float32).
+    pub fn is_float64(&self) -> bool {
+        matches!(self, PcmArg::F64(_))
     }
 
     /// Whether the samples may be read with the GIL released.
@@ -204,18 +222,37 @@ impl<'py> PcmArg<'py> {
         !matches!(self, PcmArg::SmallI16(_) | PcmArg::SmallF32(_))
     }
 
-    /// The samples as int16 (float input converted: ×32768, rounded, clipped); an
-    /// `ArgumentError` naming `name` if the converted copy does not fit in memory.
+    /// The samples as int16 (float input converted: ×32768, rounded half away from zero,
+    /// clipped to full scale; float64 by way of float32); an `ArgumentError` naming `name`
+    /// if the converted copy does not fit in memory, a `CodecError` if a float sample is not
+    /// finite.
     pub fn to_i16(&self, name: &str) -> PyResult<Cow<'_, [i16]>> {
         Ok(match self.samples()? {
             Samples::I16(s) => Cow::Borrowed(s),
             Samples::F32(f) => {
                 let mut out = alloc::filled(f.len(), 0i16, name).map_err(errors::to_py)?;
-                pcm::f32_to_i16_slice(f, &mut out);
+                pcm::f32_to_i16_finite(f, &mut out, name).map_err(errors::to_py)?;
                 Cow::Owned(out)
             }
         })
     }
+}
+
+/// A float64 array converted to float32 (`pcm::f64_to_f32_slice`: refused if a sample is
+/// not finite), its memory taken as [`buffer_copy`] takes it. Read where it lies when
+/// contiguous and aligned, else copied first.
+fn f64_converted(array: &PyReadonlyArray1<'_, f64>, name: &str) -> PyResult<Vec<f32>> {
+    let copy;
+    let samples = match array.as_slice() {
+        Ok(samples) => samples,
+        Err(_) => {
+            copy = strided_copy(array, name)?;
+            &copy
+        }
+    };
+    let mut out = alloc::filled(samples.len(), 0f32, name).map_err(errors::to_py)?;
+    pcm::f64_to_f32_slice(samples, &mut out, name).map_err(errors::to_py)?;
+    Ok(out)
 }
 
 /// A borrowed array's slice; numpy refusing it (not contiguous or not aligned, which

@@ -32,7 +32,8 @@ fn stats_dict<'py>(py: Python<'py>, pairs: [(&str, u64); 3]) -> PyResult<Bound<'
 ///
 /// ``decode_message(text)`` parses any message; a ``media`` event comes back with ``pcm``
 /// already base64-decoded, G.711/L16-decoded and resampled to ``out_rate`` (resampler state
-/// is kept per track across frames). ``out_dtype`` is ``"int16"`` or ``"float32"``.
+/// is kept per track across frames), and with ``level_dbfs``, the frame's level measured as
+/// it was decoded (at the wire rate, in the same pass). ``out_dtype`` is ``"int16"`` or ``"float32"``.
 /// ``max_message_size`` (1 to 2**30 bytes, default 1 MiB) refuses longer messages. A
 /// ``start`` message switches the decoder to the format it announces, unless
 /// ``follow_start`` is false (for a caller that decides itself whether a ``start`` counts,
@@ -89,11 +90,14 @@ impl PyInboundDecoder {
         let arg = TextArg::extract(text, "text")?;
         let text = message_text(&arg)?;
         let message = this.inner.read_message(text).map_err(errors::to_py)?;
-        let pcm = match this.inner.unwritten_len() {
-            Some(len) => Some(this.write_pcm(py, len)?.unbind()),
-            None => None,
+        let decoded = match (this.inner.unwritten_len(), this.inner.frame_energy()) {
+            (Some(len), Some(energy)) => Some(events::Decoded {
+                pcm: this.write_pcm(py, len)?.unbind(),
+                energy,
+            }),
+            _ => None,
         };
-        events::to_py(py, message, text, arg.immutable_source().as_ref(), pcm)
+        events::to_py(py, message, text, arg.immutable_source().as_ref(), decoded)
     }
 
     /// Decode one base64 payload of ``track`` to PCM at ``out_rate``.
@@ -200,6 +204,9 @@ impl PyOutboundEncoder {
     }
 
     /// Queue ``pcm`` recorded at ``sample_rate``; returns the ``playAudio`` messages completed.
+    /// ``pcm`` is int16, float32 or float64 (full scale ±1, clipped beyond) or little-endian
+    /// int16 bytes; a float sample that is NaN or ±inf is a ``CodecError`` naming it, and
+    /// nothing is queued.
     fn push<'py>(
         slf: &Bound<'py, Self>,
         pcm: &Bound<'py, PyAny>,

@@ -1,6 +1,7 @@
 //! `Resampler` and `resample`: streaming and one-shot sample-rate conversion.
 
 use audiofork_core::resample::{self as core, Quality};
+use audiofork_core::{alloc, pcm, Result as CoreResult};
 use numpy::PyArray1;
 use pyo3::prelude::*;
 
@@ -20,6 +21,31 @@ fn rate(what: &str, value: u32) -> PyResult<u32> {
 enum Dtype {
     Int16,
     Float32,
+    Float64,
+}
+
+/// `samples` widened to float64, into `out` (of the same length).
+fn widen(samples: &[f32], out: &mut [f64]) {
+    out.iter_mut()
+        .zip(samples)
+        .for_each(|(o, &x)| *o = f64::from(x));
+}
+
+/// Float samples resampled by `work` (which fills a float32 buffer of `len`) into a new
+/// float64 array: the resampler works in float32, float64 callers get their dtype back.
+fn float64_array<'py>(
+    py: Python<'py>,
+    len: usize,
+    work_bytes: usize,
+    work: impl FnOnce(&mut [f32]) -> CoreResult<()> + Send,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut floats = alloc::filled(len, 0f32, "output array").map_err(errors::to_py)?;
+    let array = new_filled(py, len, work_bytes, |out: &mut [f64]| {
+        work(&mut floats)?;
+        widen(&floats, out);
+        Ok(())
+    })?;
+    Ok(array.into_any())
 }
 
 /// Streaming resampler for one mono stream, between 8, 16, 24, 32 and 48 kHz and 11.025,
@@ -27,10 +53,12 @@ enum Dtype {
 ///
 /// ``process(chunk)`` returns exactly ``len(chunk) * out_rate / in_rate`` samples when that
 /// is whole (a 20 ms chunk gives 20 ms, the first call included) and carries the fraction
-/// otherwise; int16 in gives int16 out, float32 in gives float32 out. Any chunking of the
-/// input gives the same samples as one call (bit-exact for int16 and for finite float32; a
-/// NaN or infinity may spoil a few more outputs before it in one split than in another).
-/// The output lags the input by ``delay_samples``;
+/// otherwise; the output has the input's dtype: int16 (or bytes-like) in gives int16 out,
+/// float32 gives float32, float64 gives float64 (computed in float32: float64 input is
+/// converted first). Float samples must be finite: NaN or ±inf is a ``CodecError`` (kind
+/// ``bad_value``) naming the sample, and nothing is processed. Any chunking of the input
+/// gives the same samples as one call (bit-exact). The output lags the input by
+/// ``delay_samples``;
 /// ``flush()`` returns that tail and starts the stream afresh.
 #[pyclass(module = "audiofork._core", name = "Resampler")]
 pub struct PyResampler {
@@ -51,7 +79,7 @@ impl PyResampler {
         })
     }
 
-    /// Resample the next chunk: int16 or float32 numpy array, or bytes-like int16.
+    /// Resample the next chunk: an int16, float32 or float64 numpy array, or bytes-like int16.
     fn process<'py>(
         slf: &Bound<'py, Self>,
         chunk: &Bound<'py, PyAny>,
@@ -67,11 +95,21 @@ impl PyResampler {
                 new_filled(py, n, 2 * x.len(), |out| inner.process_i16_into(x, out))
                     .map(Bound::into_any)
             }
+            // Float64 input was checked finite as it was converted; float32 is checked once
+            // the output is allocated, before the stream takes it in.
+            Samples::F32(x) if pcm.is_float64() => {
+                this.dtype = Dtype::Float64;
+                let n = inner.output_len(x.len());
+                float64_array(py, n, 4 * x.len(), |out| inner.process_f32_into(x, out))
+            }
             Samples::F32(x) => {
                 this.dtype = Dtype::Float32;
                 let n = inner.output_len(x.len());
-                new_filled(py, n, 4 * x.len(), |out| inner.process_f32_into(x, out))
-                    .map(Bound::into_any)
+                new_filled(py, n, 4 * x.len(), |out| {
+                    pcm::check_finite(x, "chunk")?;
+                    inner.process_f32_into(x, out)
+                })
+                .map(Bound::into_any)
             }
         }
     }
@@ -90,6 +128,11 @@ impl PyResampler {
                 let mut out = Vec::new();
                 this.inner.flush_f32(&mut out);
                 PyArray1::from_vec(py, out).into_any()
+            }
+            Dtype::Float64 => {
+                let mut out = Vec::new();
+                this.inner.flush_f32(&mut out);
+                PyArray1::from_iter(py, out.into_iter().map(f64::from)).into_any()
             }
         })
     }
@@ -148,7 +191,8 @@ impl PyResampler {
 }
 
 /// Resample a whole signal at once, delay compensated: the output is aligned with the input
-/// and ``round(len(x) * out_rate / in_rate)`` samples long (like ``soxr.resample``).
+/// and ``round(len(x) * out_rate / in_rate)`` samples long, in the input's dtype (like
+/// ``soxr.resample``; float64 is computed in float32). Float samples must be finite.
 #[pyfunction]
 #[pyo3(signature = (x, in_rate, out_rate, quality = QualityArg(Quality::Default)))]
 fn resample<'py>(
@@ -170,11 +214,21 @@ fn resample<'py>(
             PyArray1::from_vec(py, y).into_any()
         }
         Samples::F32(x) => {
+            // Checked after resampling, which sizes (and so refuses) an input too large for
+            // memory first; a one-shot call keeps no state, so a refusal then leaves no trace.
             let y = detach_if_large(py, 4 * x.len(), || {
-                core::resample_f32(x, in_rate, out_rate, quality)
+                let y = core::resample_f32(x, in_rate, out_rate, quality)?;
+                pcm::check_finite(x, "x").map(|()| y)
             })
             .map_err(errors::to_py)?;
-            PyArray1::from_vec(py, y).into_any()
+            if pcm.is_float64() {
+                let mut wide =
+                    alloc::filled(y.len(), 0f64, "output array").map_err(errors::to_py)?;
+                widen(&y, &mut wide);
+                PyArray1::from_vec(py, wide).into_any()
+            } else {
+                PyArray1::from_vec(py, y).into_any()
+            }
         }
     })
 }

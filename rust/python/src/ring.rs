@@ -45,8 +45,10 @@ impl PyRing {
         })
     }
 
-    /// Queue ``pcm``; returns ``(samples_dropped, markers_dropped)`` (always ``(0, [])`` with
-    /// ``"reject"``, which raises ``BufferOverflowError`` instead of dropping).
+    /// Queue ``pcm`` (float input converted to int16: x32768, rounded, clipped; NaN or ±inf
+    /// is a ``CodecError`` and nothing is queued); returns ``(samples_dropped,
+    /// markers_dropped)`` (always ``(0, [])`` with ``"reject"``, which raises
+    /// ``BufferOverflowError`` instead of dropping).
     fn write(&self, py: Python<'_>, pcm: &Bound<'_, PyAny>) -> PyResult<(usize, Vec<String>)> {
         let pcm = PcmArg::extract(pcm, "pcm")?;
         // Writes always release the GIL (the lock may be contended): copy what may not be

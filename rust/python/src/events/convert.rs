@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyCFunction, PyDict, PyInt};
 use pyo3::IntoPyObjectExt;
 
-use super::media::Media;
+use super::media::{Decoded, Media};
 use super::simple::{
     Checkpoint, ClearAudio, ClearedAudio, Dtmf, Headers, PlayAudio, PlayedStream, Start, Stop,
     UnknownEvent,
@@ -16,16 +16,19 @@ use crate::errors;
 use crate::format::PyMediaFormat;
 
 /// The Python event for a parsed message. `text` is the message and `source` the Python
-/// object holding it, if immutable; `pcm` is attached to a `Media` event.
+/// object holding it, if immutable; `decoded` (the frame's samples and level) is attached to
+/// a `Media` event.
 pub fn to_py<'py>(
     py: Python<'py>,
     message: Message<'_>,
     text: &str,
     source: Option<&Bound<'py, PyAny>>,
-    pcm: Option<Py<PyAny>>,
+    decoded: Option<Decoded>,
 ) -> PyResult<Bound<'py, PyAny>> {
     match message {
-        Message::Media(media) => Media::from_wire(media, text, source, pcm).into_bound_py_any(py),
+        Message::Media(media) => {
+            Media::from_wire(media, text, source, decoded).into_bound_py_any(py)
+        }
         Message::Start(s) => Start {
             extra_headers: Headers::parse(s.extra_headers.as_deref()),
             extra_headers_raw: s.extra_headers,

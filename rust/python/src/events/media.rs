@@ -4,15 +4,41 @@
 
 use std::borrow::Cow;
 
+use audiofork_core::level::{FrameEnergy, LEVEL_FLOOR_DBFS};
 use audiofork_core::wire::{self, Track};
+use audiofork_core::{Error, ErrorKind};
 use numpy::{PyArray1, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyBool, PyBytes, PyString};
 use pyo3::IntoPyObjectExt;
 
 use super::simple::{field_reprs, Headers};
 use crate::args::{type_name, Chunk, SequenceNumber, StrArg, TimestampMs, TrackArg};
+use crate::errors;
+
+/// A decoded frame: its samples (a numpy array) and energy, which gives its level.
+pub struct Decoded {
+    pub pcm: Py<PyAny>,
+    pub energy: FrameEnergy,
+}
+
+/// A `Media` event's level: measured by the decoder (its logarithm taken only when read,
+/// so a frame whose level nobody reads costs only the sum of squares), or given.
+#[derive(Clone, Copy)]
+enum Level {
+    Measured(FrameEnergy),
+    Given(f64),
+}
+
+impl Level {
+    fn dbfs(self) -> f64 {
+        match self {
+            Level::Measured(energy) => energy.level_dbfs(),
+            Level::Given(dbfs) => dbfs,
+        }
+    }
+}
 
 /// Text of a `Media` field: a span of the message object it was parsed from (kept alive, not
 /// copied: payloads are most of a message), or an owned copy.
@@ -93,9 +119,38 @@ fn checked_pcm(pcm: Option<Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>> {
     )))
 }
 
-/// ``media``: one chunk of one track. ``payload`` is the base64 text; ``pcm`` holds the
-/// decoded samples (int16 or float32, as the decoder's ``out_dtype``) when an
-/// ``InboundDecoder`` produced the event, else ``None``.
+/// `level_dbfs` as the constructor accepts it: a real number from the level floor to 0 dBFS
+/// (the loudest a frame can be), or `None`.
+fn checked_level(level: Option<Bound<'_, PyAny>>) -> PyResult<Option<f64>> {
+    let Some(level) = level else {
+        return Ok(None);
+    };
+    let value = match level.extract::<f64>() {
+        Ok(value) if !level.is_instance_of::<PyBool>() => value,
+        _ => {
+            return Err(PyTypeError::new_err(format!(
+                "level_dbfs: expected a float or None, got {}",
+                type_name(&level)
+            )))
+        }
+    };
+    if (LEVEL_FLOOR_DBFS..=0.0).contains(&value) {
+        return Ok(Some(value));
+    }
+    let message = format!("level_dbfs: {value} is out of range ({LEVEL_FLOOR_DBFS} to 0)");
+    Err(errors::to_py(Error::Argument(
+        ErrorKind::OutOfRange,
+        message,
+    )))
+}
+
+/// ``media``: one chunk of one track. ``payload`` is the base64 text. When an
+/// ``InboundDecoder`` produced the event, ``pcm`` holds the decoded samples (int16 or
+/// float32, as the decoder's ``out_dtype``) and ``level_dbfs`` the frame's RMS level in dB
+/// relative to full scale, measured on the samples as decoded at the wire rate, before any
+/// resampling (so the same whatever ``out_rate`` and ``out_dtype``): ``20 * log10(rms /
+/// 32768)``, a full-scale sine reading about -3 dBFS, and never below
+/// ``LEVEL_FLOOR_DBFS`` (-100.0), which digital silence reads. Otherwise both are ``None``.
 #[pyclass(module = "audiofork._core", frozen)]
 pub struct Media {
     stream_id: Option<FieldText>,
@@ -106,17 +161,23 @@ pub struct Media {
     payload: FieldText,
     extra_headers_raw: Option<Cow<'static, str>>,
     pcm: Option<Py<PyAny>>,
+    level: Option<Level>,
 }
 
 impl Media {
     /// The event for `media` parsed from `text`; `message` is the Python object holding
-    /// `text`, if immutable, so the payload can stay in it.
+    /// `text`, if immutable, so the payload can stay in it. `decoded` is the frame's samples
+    /// and level, when it was decoded.
     pub fn from_wire(
         media: wire::Media<'_>,
         text: &str,
         message: Option<&Bound<'_, PyAny>>,
-        pcm: Option<Py<PyAny>>,
+        decoded: Option<Decoded>,
     ) -> Media {
+        let (pcm, level) = match decoded {
+            Some(Decoded { pcm, energy }) => (Some(pcm), Some(Level::Measured(energy))),
+            None => (None, None),
+        };
         Media {
             stream_id: media.stream_id.map(|id| FieldText::new(id, text, message)),
             sequence_number: media.sequence_number,
@@ -126,7 +187,12 @@ impl Media {
             payload: FieldText::new(media.payload, text, message),
             extra_headers_raw: media.extra_headers.map(interned),
             pcm,
+            level,
         }
+    }
+
+    fn level_value(&self) -> Option<f64> {
+        self.level.map(Level::dbfs)
     }
 
     fn payload_text(&self, py: Python<'_>) -> PyResult<String> {
@@ -141,7 +207,7 @@ impl Media {
 #[pymethods]
 impl Media {
     #[new]
-    #[pyo3(signature = (*, payload, stream_id = None, sequence_number = None, track = TrackArg(Track::Inbound), timestamp_ms = None, chunk = None, extra_headers_raw = None, pcm = None))]
+    #[pyo3(signature = (*, payload, stream_id = None, sequence_number = None, track = TrackArg(Track::Inbound), timestamp_ms = None, chunk = None, extra_headers_raw = None, pcm = None, level_dbfs = None))]
     #[allow(clippy::too_many_arguments)]
     fn py_new(
         payload: StrArg,
@@ -152,6 +218,7 @@ impl Media {
         chunk: Option<Chunk>,
         extra_headers_raw: Option<StrArg>,
         pcm: Option<Bound<'_, PyAny>>,
+        level_dbfs: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let payload = payload.into_string("payload")?;
         let stream_id = stream_id
@@ -169,15 +236,26 @@ impl Media {
             payload: FieldText::Owned(Cow::Owned(payload)),
             extra_headers_raw: extra_headers_raw.map(Cow::Owned),
             pcm: checked_pcm(pcm)?,
+            level: checked_level(level_dbfs)?.map(Level::Given),
         })
     }
 
     #[classattr]
     const EVENT: &'static str = "media";
 
+    /// The lowest ``level_dbfs`` reads: digital silence, and anything quieter.
     #[classattr]
-    fn __match_args__() -> (&'static str, &'static str, &'static str, &'static str) {
-        ("stream_id", "track", "payload", "pcm")
+    const LEVEL_FLOOR_DBFS: f64 = LEVEL_FLOOR_DBFS;
+
+    #[classattr]
+    fn __match_args__() -> (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+    ) {
+        ("stream_id", "track", "payload", "pcm", "level_dbfs")
     }
 
     #[getter]
@@ -217,6 +295,10 @@ impl Media {
     fn pcm<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
         self.pcm.as_ref().map(|pcm| pcm.bind(py).clone())
     }
+    #[getter]
+    fn level_dbfs(&self) -> Option<f64> {
+        self.level_value()
+    }
 
     fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
         let Ok(other) = other.cast::<Media>() else {
@@ -231,6 +313,7 @@ impl Media {
             self.chunk,
             self.payload_text(py)?,
             &self.extra_headers_raw,
+            self.level_value(),
         ) == (
             other.stream_id_text(py)?,
             other.sequence_number,
@@ -239,6 +322,7 @@ impl Media {
             other.chunk,
             other.payload_text(py)?,
             &other.extra_headers_raw,
+            other.level_value(),
         );
         let same_pcm = match (&self.pcm, &other.pcm) {
             (None, None) => true,
@@ -282,6 +366,9 @@ impl Media {
             ("timestamp_ms", self.timestamp_ms.into_bound_py_any(py)),
             ("chunk", self.chunk.into_bound_py_any(py)),
         ])?;
-        Ok(format!("Media({fields}, payload={shown}, pcm={pcm})"))
+        let level = self.level_value().into_bound_py_any(py)?.repr()?;
+        Ok(format!(
+            "Media({fields}, payload={shown}, pcm={pcm}, level_dbfs={level})"
+        ))
     }
 }

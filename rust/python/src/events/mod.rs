@@ -12,6 +12,7 @@ mod simple;
 use pyo3::prelude::*;
 
 pub use convert::to_py;
+pub use media::Decoded;
 use media::Media;
 use simple::{
     Checkpoint, ClearAudio, ClearedAudio, Dtmf, PlayAudio, PlayedStream, Start, Stop, UnknownEvent,
