@@ -104,7 +104,7 @@ $(PIPECAT_VENV)/.installed:
 
 load: $(BUILT) $(PIPECAT_VENV)/.installed
 	$(PY) benches/load/run.py
-	$(PY) benches/load/profile_split.py --out benches/results/load.json
+	LOAD_REALTIME=0 $(PY) benches/load/profile_split.py --out benches/results/load.json
 	$(PY) benches/load/report.py
 
 FUZZ_SECONDS ?= 180
