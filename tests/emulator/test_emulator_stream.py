@@ -201,7 +201,13 @@ async def test_content_types_on_the_wire(
         extra_headers="tenant=acme,lang=en",
     )
     assert end == StreamEnd("completed", "timeout")
-    start, media = messages[0], messages[1:]
+    start, media, stop = messages[0], messages[1:-1], messages[-1]
+    assert stop == {
+        "event": "stop",
+        "sequenceNumber": 26,
+        "streamId": "stream-1",
+        "stop": {"callId": "call-1", "reason": "timeout"},
+    }
     assert start == {
         "event": "start",
         "sequenceNumber": 0,
@@ -852,6 +858,7 @@ async def test_a_manual_clock_steps_the_stream_frame_by_frame() -> None:
         ("playedStream", "c"),
         ("media", 7),
         ("media", 8),
+        ("stop", None),  # the hangup: the platform's stop, before the socket closes
     ]
     played = h.runner.played_audio
     assert len(played) == len(h.runner.sent_audio) == 8 * 160
