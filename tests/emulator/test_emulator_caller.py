@@ -513,3 +513,20 @@ async def test_the_python_methods_check_like_the_endpoints(audio_app: AudioStrea
         with pytest.raises(StreamStateError, match="not in progress"):
             emulator.speak(call_uuid, "speech")
         emulator.hangup(call_uuid)  # idempotent
+
+
+async def test_an_ended_stream_lets_its_audio_go(audio_app: AudioStreamApp) -> None:
+    """Ended calls are kept for the API (the last 1000, about 10 KB each): their streams
+    must not keep the caller's recording or a talk-over queue alive."""
+    from audiofork import StreamStateError
+
+    async with started_emulator(config(caller_audio="speech")) as emulator:
+        call_uuid = await connected_call(emulator, audio_app)
+        emulator.speak(call_uuid, "speech")
+        runner = emulator.exchange.calls[call_uuid].forks[0].runner
+        assert runner.talk_room() < 120 * 8000
+        emulator.hangup(call_uuid)
+        await within(emulator.call_ended(call_uuid))
+        with pytest.raises(StreamStateError, match="has ended"):
+            runner.talk_room()
+        assert runner._readers == {} and runner._voice is None

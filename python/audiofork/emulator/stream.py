@@ -178,7 +178,8 @@ class StreamRunner:
             track: opened[track].open(self.rate) for track in self._tracks
         }
         self._voice: TalkOver | None = None
-        if "inbound" in self._readers:
+        self._forks_caller = "inbound" in self._readers
+        if self._forks_caller:
             self._voice = TalkOver(self._readers["inbound"], self.rate, TALK_OVER_MAX_S)
             self._readers["inbound"] = self._voice
         self._extra_headers = extra_header_pairs(spec.extra_headers)
@@ -245,7 +246,7 @@ class StreamRunner:
     @property
     def forks_caller(self) -> bool:
         """Whether the stream forks the caller's (inbound) track."""
-        return self._voice is not None
+        return self._forks_caller
 
     @property
     def connected(self) -> bool:
@@ -255,7 +256,8 @@ class StreamRunner:
 
     def _caller_voice(self) -> TalkOver:
         if self._voice is None:
-            raise StreamStateError(f"stream {self._stream_id} does not fork the caller's track")
+            why = "has ended" if self._forks_caller else "does not fork the caller's track"
+            raise StreamStateError(f"stream {self._stream_id} {why}")
         return self._voice
 
     def talk(self, pcm: PcmInput, rate: int, mode: TalkMode = "replace") -> int:
@@ -293,7 +295,15 @@ class StreamRunner:
         return MAX_PENDING_KEYS - link.stream.keys_pending
 
     async def run(self) -> StreamEnd:
-        """Connect, stream and return how it ended; network and app faults do not raise."""
+        """Connect, stream and return how it ended; network and app faults do not raise.
+        The audio sources are let go at the end: an ended stream holds only its counters."""
+        try:
+            return await self._run()
+        finally:
+            self._readers = {}
+            self._voice = None
+
+    async def _run(self) -> StreamEnd:
         self._origin = self._clock.now()
         timeout_frames = math.floor(self.spec.stream_timeout * FRAMES_PER_S + 1e-6)
         readers = self._readers
