@@ -73,6 +73,9 @@ CALLER_HANGUP = "caller_hangup"
 MAX_DIGITS = 32
 #: The longest talk one request may queue, and the most that waits per stream (seconds).
 MAX_TALK_S = TALK_OVER_MAX_S
+#: Samples a resampler may give beyond the rate ratio; room checked with this much to spare,
+#: so a talk checked to fit every stream is never refused by one after another took it.
+_RESAMPLER_SLACK = 64
 #: What ``audio`` may name over REST (a WAV is sent as the request body instead).
 SPOKEN_AUDIO = ("speech", "silence", "tone", "tone:<Hz>")
 
@@ -146,7 +149,7 @@ def talk(call: Call, pcm: PcmInput, rate: int, mode: TalkMode = "replace") -> Sp
     _live(call)
     runners = _caller_runners(call, connected=False)
     for runner in runners:
-        needed = math.ceil(samples * runner.rate / rate) + 1
+        needed = math.ceil(samples * runner.rate / rate) + _RESAMPLER_SLACK
         if needed > runner.talk_room():
             raise BufferOverflowError(
                 f"stream {runner.stream_id} has {runner.talk_room() / runner.rate:.1f} s of "
