@@ -71,20 +71,32 @@ test-versions: wheel
 	tools/check-wheel.sh $(BIN)
 	tools/test-versions.sh
 
+# Benchmarks, soak and fuzzing. `bench`: every hot path against its peers in one
+# pytest-benchmark run, written up by benches/report.py as benches/results/report.md and
+# its plots, then the Rust-only criterion benches. `bench-quick` (CI, under 2 minutes): the
+# same with few rounds, printing the ratio table; no thresholds. `soak`: a million frames,
+# 10,000 sessions and a 30-minute call, into benches/results/soak.md (tests/soak has the
+# short version `make test` runs). `fuzz`: every cargo-fuzz target and the session's atheris
+# target for FUZZ_SECONDS each, into benches/results/fuzz.md; rust/core/tests/fuzz_smoke.rs
+# is the short deterministic version in `make test`.
+.PHONY: bench-quick soak
+BENCH_RUN := $(PY) -m pytest benches -q -p no:cacheprovider --benchmark-only --benchmark-quiet
 bench: $(BUILT)
-	$(PY) -m pytest benches -q --benchmark-only --benchmark-columns=min,median,mean,ops --benchmark-sort=name
+	mkdir -p benches/out
+	$(BENCH_RUN) --benchmark-max-time=2 --benchmark-json=benches/out/bench.json
+	$(PY) benches/report.py benches/out/bench.json
 	cargo bench -p audiofork-core
 
-# Coverage-guided fuzzing of the wire parser and payload decoders (opt-in; minutes each).
-# The normal test run has a short deterministic version (rust/core/tests/fuzz_smoke.rs).
+bench-quick: $(BUILT)
+	$(BENCH_RUN) --benchmark-min-rounds=3 --benchmark-max-time=0.05 --benchmark-warmup=off
+
+soak: $(BUILT)
+	$(PY) tests/soak/soak.py --out benches/results/soak.md
+
 FUZZ_SECONDS ?= 180
-fuzz:
+fuzz: $(BUILT)
 	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
-	cd rust/core && for target in wire_parse payload_decode; do \
-	  mkdir -p fuzz/corpus/$$target && \
-	  RUSTC_BOOTSTRAP=1 cargo fuzz run $$target fuzz/corpus/$$target fuzz/corpus/seed \
-	    -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
-	done
+	$(PY) benches/fuzz.py --seconds $(FUZZ_SECONDS)
 
 fmt: $(INSTALLED)
 	cargo fmt --all

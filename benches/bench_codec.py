@@ -1,7 +1,8 @@
-"""Codec benchmarks against audioop, numpy and the stdlib, side by side.
+"""Codec benchmarks against audioop, numpy, the stdlib and pybase64, side by side.
 
 Run for real with ``make bench``; ``make test`` runs them once with --benchmark-disable so they
-never rot. Each group holds the same work done by audiofork and by its peers.
+never rot. Each group holds the same work done by audiofork and by its peers. Bulk groups
+(1 s and 60 s of audio in one call) are reported per 20 ms of audio and in samples/s.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import audioop
 import base64
 
 import numpy as np
+import pybase64
 import pytest
 
 import audiofork as af
@@ -35,58 +37,64 @@ FRAME_L16_B64 = base64.b64encode(PCM_BYTES["1s"][:640]).decode()  # 20 ms L16 at
 DURATIONS = ["1s", "60s"]
 
 
+def _audio(benchmark, group: str, d: str) -> None:  # type: ignore[no-untyped-def]
+    """A bulk benchmark: timed per 20 ms of its audio, throughput in samples."""
+    benchmark.group = group
+    benchmark.extra_info.update(samples=len(PCM[d]), frames=len(PCM[d]) // 160)
+
+
 @pytest.mark.parametrize("d", DURATIONS)
 def test_ulaw_encode_audiofork(benchmark, d):
-    benchmark.group = f"ulaw encode {d}"
+    _audio(benchmark, f"ulaw encode {d}", d)
     assert benchmark(af.ulaw_encode, PCM[d]) == ULAW[d]
 
 
 @pytest.mark.parametrize("d", DURATIONS)
 def test_ulaw_encode_audiofork_bytes_in(benchmark, d):
-    benchmark.group = f"ulaw encode {d}"
+    _audio(benchmark, f"ulaw encode {d}", d)
     assert benchmark(af.lin2ulaw, PCM_BYTES[d], 2) == ULAW[d]
 
 
 @pytest.mark.parametrize("d", DURATIONS)
 def test_ulaw_encode_peer_audioop(benchmark, d):
-    benchmark.group = f"ulaw encode {d}"
+    _audio(benchmark, f"ulaw encode {d}", d)
     assert benchmark(audioop.lin2ulaw, PCM_BYTES[d], 2) == ULAW[d]
 
 
 @pytest.mark.parametrize("d", DURATIONS)
 def test_alaw_encode_audiofork(benchmark, d):
-    benchmark.group = f"alaw encode {d}"
+    _audio(benchmark, f"alaw encode {d}", d)
     assert benchmark(af.alaw_encode, PCM[d]) == ALAW[d]
 
 
 @pytest.mark.parametrize("d", DURATIONS)
 def test_alaw_encode_peer_audioop(benchmark, d):
-    benchmark.group = f"alaw encode {d}"
+    _audio(benchmark, f"alaw encode {d}", d)
     assert benchmark(audioop.lin2alaw, PCM_BYTES[d], 2) == ALAW[d]
 
 
 @pytest.mark.parametrize("d", DURATIONS)
 def test_ulaw_decode_audiofork(benchmark, d):
-    benchmark.group = f"ulaw decode {d}"
+    _audio(benchmark, f"ulaw decode {d}", d)
     assert benchmark(af.ulaw_decode, ULAW[d]).tobytes() == audioop.ulaw2lin(ULAW[d], 2)
 
 
 @pytest.mark.parametrize("d", DURATIONS)
 def test_ulaw_decode_audiofork_bytes_out(benchmark, d):
-    benchmark.group = f"ulaw decode {d}"
+    _audio(benchmark, f"ulaw decode {d}", d)
     assert benchmark(af.ulaw2lin, ULAW[d], 2) == audioop.ulaw2lin(ULAW[d], 2)
 
 
 @pytest.mark.parametrize("d", DURATIONS)
 def test_ulaw_decode_peer_audioop(benchmark, d):
-    benchmark.group = f"ulaw decode {d}"
+    _audio(benchmark, f"ulaw decode {d}", d)
     assert len(audioop.ulaw2lin(ULAW[d], 2)) == 2 * len(PCM[d])
     benchmark(audioop.ulaw2lin, ULAW[d], 2)
 
 
 @pytest.mark.parametrize("d", DURATIONS)
 def test_ulaw_decode_peer_numpy_table(benchmark, d):
-    benchmark.group = f"ulaw decode {d}"
+    _audio(benchmark, f"ulaw decode {d}", d)
     codes = np.frombuffer(ULAW[d], dtype=np.uint8)
     out = benchmark(lambda: ULAW_TABLE[codes])
     assert out.tobytes() == audioop.ulaw2lin(ULAW[d], 2)
@@ -94,13 +102,13 @@ def test_ulaw_decode_peer_numpy_table(benchmark, d):
 
 @pytest.mark.parametrize("d", DURATIONS)
 def test_alaw_decode_audiofork(benchmark, d):
-    benchmark.group = f"alaw decode {d}"
+    _audio(benchmark, f"alaw decode {d}", d)
     assert benchmark(af.alaw_decode, ALAW[d]).tobytes() == audioop.alaw2lin(ALAW[d], 2)
 
 
 @pytest.mark.parametrize("d", DURATIONS)
 def test_alaw_decode_peer_audioop(benchmark, d):
-    benchmark.group = f"alaw decode {d}"
+    _audio(benchmark, f"alaw decode {d}", d)
     assert len(audioop.alaw2lin(ALAW[d], 2)) == 2 * len(PCM[d])
     benchmark(audioop.alaw2lin, ALAW[d], 2)
 
@@ -118,6 +126,15 @@ def test_frame_decode_peer_b64decode_ulaw2lin(benchmark):
         return np.frombuffer(audioop.ulaw2lin(base64.b64decode(FRAME_B64), 2), dtype=np.int16)
 
     assert benchmark(stdlib).tobytes() == audioop.ulaw2lin(FRAME_CODES, 2)
+
+
+def test_frame_decode_peer_pybase64_ulaw2lin(benchmark):
+    benchmark.group = "20 ms μ-law frame: base64 text -> int16"
+
+    def fast() -> np.ndarray:
+        return np.frombuffer(audioop.ulaw2lin(pybase64.b64decode(FRAME_B64), 2), dtype=np.int16)
+
+    assert benchmark(fast).tobytes() == audioop.ulaw2lin(FRAME_CODES, 2)
 
 
 def test_frame_decode_l16_audiofork(benchmark):
@@ -141,6 +158,13 @@ def test_frame_encode_audiofork(benchmark):
     benchmark.group = "20 ms μ-law frame: int16 -> base64 text"
     pcm = PCM["1s"][:160]
     assert benchmark(af.encode_payload, pcm, "audio/x-mulaw") == FRAME_B64
+
+
+def test_frame_encode_peer_lin2ulaw_pybase64(benchmark):
+    benchmark.group = "20 ms μ-law frame: int16 -> base64 text"
+    pcm = PCM["1s"][:160]
+    result = benchmark(lambda: pybase64.b64encode(audioop.lin2ulaw(pcm.tobytes(), 2)).decode())
+    assert result == FRAME_B64
 
 
 def test_frame_encode_peer_lin2ulaw_b64encode(benchmark):

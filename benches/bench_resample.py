@@ -5,19 +5,16 @@ Peers: soxr's stream resampler at HQ and VHQ (VHQ is pipecat's choice), stateles
 ``audioop.ratecv``. For each: the time per 20 ms int16 frame (including the Python call),
 bulk throughput on 60 s, and, measured rather than timed, the streaming delay, how many
 20 ms calls returned nothing, and the error at frame seams (the clicks of stateless
-per-frame resampling). ``make bench`` prints the table at the end and writes
-``benches/out/resample_response.png``: the magnitude response of "default" and "high" against
-soxr HQ. With ``--benchmark-disable`` everything runs once on a short signal and nothing is
-written.
+per-frame resampling; :func:`behaviour`, tabled by ``benches/report.py`` beside the magnitude
+responses). With ``--benchmark-disable`` everything runs once on a short signal.
 """
 
 from __future__ import annotations
 
 import audioop
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,7 +28,6 @@ from audiofork.samples import speech
 
 FRAME_PAIRS = [(8000, 16000), (24000, 8000), (16000, 8000)]
 BULK_PAIRS = [(8000, 16000), (24000, 8000), (16000, 24000), (48000, 16000), (44100, 48000)]
-OUT = Path(__file__).parent / "out"
 
 Int16 = npt.NDArray[np.int16]
 _speech, _ = speech(16000)
@@ -221,109 +217,3 @@ def behaviour(name: str, in_rate: int, out_rate: int, frames: int = 50) -> Behav
     seam_db = 10 * np.log10(max(np.sum(err**2), 1e-30) / np.sum(whole[:m] ** 2))
     empty = sum(len(o) == 0 for o in outs)
     return Behaviour(delay_ms, empty, len(outs), seam_db)
-
-
-# --- the summary and the plot ------------------------------------------------------------
-
-
-def _collected(config: pytest.Config) -> Iterator[tuple[dict[str, Any], float]]:
-    session = getattr(config, "_benchmarksession", None)
-    if session is None or session.disabled:
-        return
-    for bench in session.benchmarks:
-        if bench.stats and bench.extra_info.get("peer"):
-            yield bench.extra_info, bench.stats.median / bench.extra_info.get("frames", 1)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _summary(request: pytest.FixtureRequest) -> Iterator[None]:
-    yield
-    config = request.config
-    rows = list(_collected(config))
-    if not rows:
-        return
-    capture = config.pluginmanager.getplugin("capturemanager")
-    with capture.global_and_fixture_disabled():
-        report(config.pluginmanager.getplugin("terminalreporter").write_line, rows)
-
-
-def report(write: Callable[[str], None], rows: list[tuple[dict[str, Any], float]]) -> None:
-    """Print the side-by-side table and write the response plot."""
-    frame = {(i["peer"], i["pair"]): t for i, t in rows if i["kind"] == "frame"}
-    bulk = {(i["peer"], i["pair"]): i["out_samples"] / t for i, t in rows if i["kind"] == "bulk"}
-    write("")
-    write("resample: audiofork vs peers (median; ratio = how many times faster audiofork is)")
-    frame_pairs = [f"{a}->{b}" for a, b in FRAME_PAIRS]
-    bulk_pairs = [f"{a}->{b}" for a, b in BULK_PAIRS]
-    write("  per 20 ms int16 frame, µs (ratio vs audiofork default | high)")
-    write(f"    {'':32}" + "".join(f"{p:>28}" for p in frame_pairs))
-    for name in STREAMS:
-        cells = []
-        for p in frame_pairs:
-            t = frame.get((name, p))
-            d, h = frame.get(("audiofork default", p)), frame.get(("audiofork high", p))
-            cells.append(
-                f"{t * 1e6:9.2f} ({t / d:6.1f}x |{t / h:5.1f}x)" if t and d and h else f"{'-':>28}"
-            )
-        write(f"    {name:32}" + "".join(f"{c:>28}" for c in cells))
-    write("  bulk, output Msamples/s (audiofork default | high speed-up over it)")
-    write(f"    {'':32}" + "".join(f"{p:>24}" for p in bulk_pairs))
-    for name in BULK:
-        cells = []
-        for p in bulk_pairs:
-            s = bulk.get((name, p))
-            d, h = bulk.get(("audiofork default", p)), bulk.get(("audiofork high", p))
-            cells.append(f"{s / 1e6:7.1f} ({d / s:5.1f}x|{h / s:4.1f}x)" if s and d and h else "-")
-        write(f"    {name:32}" + "".join(f"{c:>24}" for c in cells))
-    write("  streaming 20 ms frames (measured): delay ms / calls that returned nothing / seams dB")
-    write(f"    {'':32}" + "".join(f"{p:>28}" for p in frame_pairs))
-    for name in STREAMS:
-        cells = []
-        for a, b in FRAME_PAIRS:
-            beh = behaviour(name, a, b)
-            seams = "none" if beh.seam_db < -200 else f"{beh.seam_db:.0f}"
-            cells.append(f"{beh.delay_ms:6.2f} / {beh.empty_calls:2d} of {beh.calls} / {seams}")
-        write(f"    {name:32}" + "".join(f"{c:>28}" for c in cells))
-    OUT.mkdir(exist_ok=True)
-    path = plot_response(OUT / "resample_response.png")
-    write(f"  magnitude response: {path}")
-
-
-def impulse_response_db(y: npt.NDArray[Any], gain: float) -> npt.NDArray[np.float64]:
-    mag = np.abs(np.fft.rfft(y.astype(np.float64), 1 << 16)) / gain
-    return 20 * np.log10(np.maximum(mag, 1e-12))
-
-
-def plot_response(path: Path) -> Path:
-    """8 -> 16 kHz: an impulse through each is the whole upsampling filter."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    x = np.zeros(4000, np.float32)
-    x[2000] = 1.0
-    curves = {
-        "audiofork default": af.resample(x, 8000, 16000, "default"),
-        "audiofork high": af.resample(x, 8000, 16000, "high"),
-        "soxr HQ": soxr.resample(x, 8000, 16000, quality="HQ"),
-        "soxr VHQ": soxr.resample(x, 8000, 16000, quality="VHQ"),
-    }
-    freqs = np.fft.rfftfreq(1 << 16, 1 / 16000)
-    fig, (full, zoom) = plt.subplots(2, 1, figsize=(9, 7))
-    for label, y in curves.items():
-        db = impulse_response_db(y, 2.0)
-        full.plot(freqs, db, label=label, linewidth=1)
-        zoom.plot(freqs, db, label=label, linewidth=1)
-    for limit, ax in [(3.4, full), (4.0, full)]:
-        ax.axvline(limit * 1000, color="grey", linewidth=0.5, linestyle=":")
-    full.axhline(-90, color="grey", linewidth=0.5, linestyle=":")
-    full.axhline(-100, color="grey", linewidth=0.5, linestyle=":")
-    full.set(ylim=(-160, 5), xlim=(0, 8000), ylabel="dB", title="8 kHz -> 16 kHz: magnitude")
-    zoom.set(ylim=(-0.3, 0.1), xlim=(0, 4400), xlabel="Hz", ylabel="dB", title="passband")
-    zoom.axhline(-0.1, color="grey", linewidth=0.5, linestyle=":")
-    full.legend(loc="lower left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path

@@ -1,0 +1,234 @@
+"""Fuzz ``StreamSession.receive`` with mutated message sequences (hypothesis, driven by atheris).
+
+    python benches/fuzz_session.py [CORPUS_DIR] -max_total_time=SECONDS   # coverage-guided
+    python benches/fuzz_session.py --examples N                         # hypothesis alone
+
+Each example builds a session (app rate, playback format, hold after clear, a clock the
+example moves) and runs a sequence of steps: platform messages, valid or mutated (bytes
+flipped, cut, inserted; values swapped for ones of the wrong type or range), some as
+bytes, interleaved with the app's ``play``, ``checkpoint``, ``clear``, ``stop``, ``close``,
+``connection_lost`` and ``data_to_send``. What must hold:
+
+- the only exceptions are the documented ones, the ``AudioforkError`` family (``receive``
+  raises ``ProtocolError`` and friends; the app's calls ``StreamStateError`` when the
+  state does not allow them), each with a kind of the documented set;
+- a refused message leaves no trace: state, counters, queued audio and pending
+  checkpoints are as before;
+- after ``clear`` no checkpoint is pending, nor after ``stop``, ``close``,
+  ``connection_lost`` or a ``stop`` received;
+- every checkpoint resolves exactly once (the sequence ends with ``close``);
+- everything ``data_to_send`` returns parses as an app message.
+
+atheris instruments audiofork's Python modules for coverage; the Rust core underneath is
+fuzzed on its own by cargo-fuzz (rust/core/fuzz).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, get_args
+
+import atheris
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+with atheris.instrument_imports(include=["audiofork"]):
+    import audiofork as af
+    from audiofork import wire
+    from audiofork.errors import ErrorKind
+
+KINDS = set(get_args(ErrorKind))
+
+STREAM_ID = "c4dfd815-a92a-4140-ab85-5ff28c004116"
+FORMATS = [
+    af.MediaFormat("audio/x-mulaw", 8000),
+    af.MediaFormat("audio/x-alaw", 8000),
+    af.MediaFormat("audio/x-l16", 8000),
+    af.MediaFormat("audio/x-l16", 16000),
+    af.MediaFormat("audio/x-l16", 24000),
+]
+# Wrong-typed, out-of-range or malformed JSON values, swapped in for a value.
+VALUES = [b"1", b"-1", b"[1", b"{}", b"null", b"true", b"0.5", b"1e400", b'"both"', b'""']
+VALUES += [b"99999999999999999999999", b'"\\ud800"', b'"\\u0000"', b'"x' + b"y" * 300 + b'"']
+TOKENS = b'"{}[]:,0a=\\/-.e'
+
+
+def payload(media_format: af.MediaFormat, ms: int) -> str:
+    samples = media_format.sample_rate * ms // 1000
+    tone = (3000 * np.sin(np.arange(samples) * 0.3)).astype(np.int16)
+    return af.encode_payload(tone, media_format.content_type)
+
+
+def valid_messages(media_format: af.MediaFormat, names: list[str], sequence: int) -> list[str]:
+    """What a platform sends in this stream (and a few things it should not)."""
+    name = names[-1] if names else "cp-1"
+    frame = payload(media_format, 20)
+    return [
+        wire.start(STREAM_ID, media_format, call_id="c", account_id="a"),
+        wire.media(STREAM_ID, frame, sequence_number=sequence, chunk=sequence, timestamp_ms=1),
+        wire.media(STREAM_ID, frame, sequence_number=1, chunk=1, timestamp_ms=0, track="outbound"),
+        wire.played_stream(name, STREAM_ID, sequence),
+        wire.cleared_audio(STREAM_ID, sequence),
+        wire.dtmf(STREAM_ID, "5", sequence_number=sequence, timestamp_ms=1),
+        wire.stop(STREAM_ID),
+        '{"event":"somethingNew","streamId":"s"}',
+        wire.play_audio(STREAM_ID, af.MediaFormat("audio/x-mulaw", 8000), "AAAA"),
+        wire.checkpoint(STREAM_ID, name),
+        wire.clear_audio(STREAM_ID),
+    ]
+
+
+@st.composite
+def mutated(draw: st.DrawFn, text: str) -> str | bytes:
+    data = bytearray(text.encode())
+    for _ in range(draw(st.integers(0, 4))):
+        at = draw(st.integers(0, len(data)))
+        kind = draw(st.sampled_from(["flip", "delete", "insert", "value", "truncate"]))
+        if kind == "flip" and at < len(data):
+            data[at] = draw(st.integers(0, 255))
+        elif kind == "delete":
+            del data[at : at + draw(st.integers(1, 8))]
+        elif kind == "insert":
+            data[at:at] = bytes([TOKENS[draw(st.integers(0, len(TOKENS) - 1))]])
+        elif kind == "value":
+            start = data.find(b'"', at)
+            end = data.find(b'"', start + 1) if start >= 0 else -1
+            if end >= 0:
+                data[start : end + 1] = draw(st.sampled_from(VALUES))
+        elif kind == "truncate":
+            del data[at:]
+    if draw(st.booleans()):
+        return bytes(data)
+    return data.decode("utf-8", "replace")
+
+
+def trace(session: af.StreamSession) -> tuple[Any, ...]:
+    """What a refused message must leave as it was."""
+    return (
+        session.state,
+        session.stats,
+        session.queued_ms,
+        session.pending_checkpoints,
+        session.has_data_to_send,
+    )
+
+
+class Run:
+    """One example: the session, its clock, the checkpoints issued and resolved."""
+
+    def __init__(self, data: st.DataObject) -> None:
+        self.data = data
+        self.now = 0.0
+        playback = data.draw(st.sampled_from([None, FORMATS[0], FORMATS[4]]), "playback")
+        self.session = af.StreamSession(
+            app_rate=data.draw(st.sampled_from([8000, 16000, 24000]), "app_rate"),
+            playback_format=playback,
+            hold_after_clear=data.draw(st.booleans(), "hold_after_clear"),
+            clock=lambda: self.now,
+        )
+        self.format = data.draw(st.sampled_from(FORMATS), "start format")
+        self.issued: list[str] = []
+        self.resolved: list[str] = []
+        self.sequence = 1
+
+    def note(self, events: list[Any]) -> None:
+        for event in events:
+            if isinstance(event, af.CheckpointResolved):
+                assert event.name in self.issued, event
+                assert event.name not in self.resolved, f"{event.name} resolved twice"
+                self.resolved.append(event.name)
+
+    def no_pending(self, after: str) -> None:
+        assert not self.session.pending_checkpoints, (after, self.session.pending_checkpoints)
+
+    def receive(self) -> None:
+        text = self.data.draw(
+            st.sampled_from(valid_messages(self.format, self.issued, self.sequence)), "message"
+        )
+        message = self.data.draw(mutated(text), "as sent")
+        self.sequence += 1
+        before = trace(self.session)
+        try:
+            events = self.session.receive(message)
+        except af.AudioforkError as error:
+            assert error.kind in KINDS, error
+            assert trace(self.session) == before, "a refused message changed the session"
+            return
+        self.note(events)
+        if any(isinstance(e, af.StreamClosed) for e in events):
+            self.no_pending("stop received")
+
+    def app_call(self, action: str) -> None:
+        session = self.session
+        try:
+            if action == "play":
+                ms = self.data.draw(st.integers(1, 200), "ms")
+                rate = self.data.draw(st.sampled_from([8000, 16000, 24000, 44100]), "rate")
+                session.play(np.zeros(rate * ms // 1000, np.int16), rate)
+            elif action == "checkpoint":
+                self.issued.append(session.checkpoint())
+            elif action == "flush":
+                session.flush()
+            elif action == "clear":
+                self.note(session.clear())
+                self.no_pending("clear")
+            elif action in ("stop", "close", "connection_lost"):
+                self.note(getattr(session, action)())
+                self.no_pending(action)
+            elif action == "data_to_send":
+                for text in session.data_to_send():
+                    event = af.parse_message(text)
+                    assert isinstance(event, (af.PlayAudio, af.Checkpoint, af.ClearAudio, af.Stop))
+            elif action == "tick":
+                self.now += self.data.draw(st.sampled_from([0.02, 0.5, 1.5]), "seconds")
+        except af.StreamStateError as error:
+            assert error.kind in KINDS, error
+
+    def finish(self) -> None:
+        self.note(self.session.close())
+        self.no_pending("close")
+        assert sorted(self.resolved) == sorted(self.issued), (self.issued, self.resolved)
+
+
+ACTIONS = ["play", "checkpoint", "flush", "clear", "stop", "close", "connection_lost"]
+ACTIONS += ["data_to_send", "tick"]
+
+
+def check(data: st.DataObject) -> None:
+    run = Run(data)
+    for _ in range(data.draw(st.integers(1, 40), "steps")):
+        if data.draw(st.integers(0, 2), "kind") > 0:  # two thirds platform messages
+            run.receive()
+        else:
+            run.app_call(data.draw(st.sampled_from(ACTIONS), "action"))
+    run.finish()
+
+
+def session_receive(max_examples: int = 200) -> Callable[[], None]:
+    """The property as a hypothesis test (it also has ``.hypothesis.fuzz_one_input``)."""
+    config = settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    test: Callable[[], None] = config(given(st.data())(check))
+    return test
+
+
+def main(argv: list[str]) -> None:
+    if argv[1:2] == ["--examples"]:
+        session_receive(int(argv[2]))()
+        return
+    # Hypothesis reads its choices from the input: short inputs run out before a sequence
+    # is drawn, so inputs are allowed long from the start.
+    defaults = ["-max_len=8192", "-len_control=0"]
+    argv = argv[:1] + [d for d in defaults if d.partition("=")[0] not in " ".join(argv)] + argv[1:]
+    atheris.Setup(argv, session_receive().hypothesis.fuzz_one_input)  # type: ignore[attr-defined]
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main(sys.argv)
