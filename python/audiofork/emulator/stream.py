@@ -24,7 +24,8 @@ Endings (:class:`StreamEnd`): ``timeout`` (``stream_timeout``), ``app_stop``,
 socket: ``completed``; the socket broke: ``failed``) and ``unreachable`` (``failed``).
 On ``timeout``, ``api_stop`` and ``hangup`` the platform ends the stream: it sends ``stop``
 (``{"callId", "reason"}``, the reason being that ending's name) after the answers it owes,
-so the app sees a clean stop before the socket closes. At the end of a connection what is
+so the app sees a clean stop before the socket closes; no frame boundary after the instant
+of :meth:`StreamRunner.stop` is passed. At the end of a connection what is
 queued is sent (for at most :data:`CLOSE_TIMEOUT_S` real seconds) before the socket closes.
 A dropped or unreachable stream tries again up to ``max_retries`` times in all: after a drop
 it reconnects at once with a new ``streamId`` (from ``new_stream_id``) and the same
@@ -185,6 +186,7 @@ class StreamRunner:
         self._extra_headers = extra_header_pairs(spec.extra_headers)
         self._stream_id = spec.stream_id
         self._stop_reason: Literal["api_stop", "hangup"] | None = None
+        self._stop_at: float | None = None  # virtual time of the stop: no frame passes it
         self._stop_requested = asyncio.Event()
         self._ended_stats = StreamStats(media_sent={track: 0 for track in self._tracks})
         self._link: _Link | None = None
@@ -238,9 +240,11 @@ class StreamRunner:
         return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
 
     def stop(self, reason: Literal["api_stop", "hangup"]) -> None:
-        """End the stream (idempotent; the first reason wins)."""
+        """End the stream now (idempotent; the first reason wins): no frame boundary after
+        this virtual instant is passed, however late the tasks notice."""
         if self._stop_reason is None:
             self._stop_reason = reason
+            self._stop_at = self._clock.now()
             self._stop_requested.set()
 
     @property
@@ -406,7 +410,8 @@ class StreamRunner:
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             outcome = self._outcome({tasks[task]: task for task in done})
-            self._ended_at = min(self._clock.now(), self._origin + self.spec.stream_timeout)
+            ended = self._clock.now() if self._stop_at is None else self._stop_at
+            self._ended_at = min(ended, self._origin + self.spec.stream_timeout)
         finally:
             await self._close(link, tasks, outcome)
         self._end_link(link, outcome)
@@ -504,7 +509,7 @@ class StreamRunner:
         frame per track each, the playout one frame on. The receiver calls this before it
         hands the stream an app message, so app audio never plays in a frame period that
         ended before it arrived, however late the pacer wakes."""
-        now = self._clock.now()
+        now = self._clock.now() if self._stop_at is None else min(self._clock.now(), self._stop_at)
         while self._next_frame < timeout_frames:
             if now < self._origin + (self._next_frame + 1) * FRAME_S:
                 return
