@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import wave
 from importlib import resources
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -24,16 +25,18 @@ __all__ = ["SPEECH_RATE", "read_wav", "speech", "speech_ulaw"]
 SPEECH_RATE = 16000
 
 
-def read_wav(path: str) -> tuple[npt.NDArray[np.int16], int]:
-    """Read a mono 16-bit PCM WAV file: ``(samples, sample_rate)``.
+def read_wav(path: str | BinaryIO) -> tuple[npt.NDArray[np.int16], int]:
+    """Read a mono 16-bit PCM WAV file (a path, or a binary file object such as
+    ``io.BytesIO``): ``(samples, sample_rate)``.
 
     ``ValueError`` for another channel count or sample width; ``OSError``, ``EOFError`` or
     ``wave.Error`` for a file that cannot be read as WAV.
     """
+    name = path if isinstance(path, str) else "the WAV data"
     with wave.open(path, "rb") as w:
         if w.getnchannels() != 1 or w.getsampwidth() != 2:
             raise ValueError(
-                f"{path}: need mono 16-bit PCM, got {w.getnchannels()} channel(s) "
+                f"{name}: need mono 16-bit PCM, got {w.getnchannels()} channel(s) "
                 f"of {8 * w.getsampwidth()}-bit"
             )
         frames = w.readframes(w.getnframes())

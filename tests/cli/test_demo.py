@@ -93,6 +93,13 @@ def test_demo_calls_the_echo_app_and_reports(tmp_path: Path) -> None:
     assert found is not None, out
     sent_cp, acked, played = map(int, found.groups())
     assert sent_cp >= 10 and sent_cp - 1 <= acked <= sent_cp and sent_cp - 1 <= played <= acked
+    # The echo app's session runs on the emulator's clock: its estimate of what was heard
+    # is where the platform's playout was (on the machine's clock, at speed 10, it lagged
+    # by the audio played since the last checkpoint, some 300-400 ms here).
+    heard = re.search(r"app estimates (\d+) ms of its audio heard .* platform played (\d+) ms", out)
+    assert heard is not None, out
+    estimate, played_ms = map(int, heard.groups())
+    assert played_ms >= 10_000 and abs(estimate - played_ms) <= 150, out
     echo = re.search(r"round trip ([\d.]+) ms", out)
     assert echo is not None and 20 <= float(echo.group(1)) < 1000, out
     billed = re.search(r"(\d+) s streamed → 60 s billed, 0\.00300 at 0\.003 per minute", out)

@@ -246,7 +246,7 @@ async def test_auth_missing_wrong_or_for_another_account_is_401(api: Api) -> Non
 async def test_openapi_document_needs_no_auth(api: Api, emulator: Emulator) -> None:
     status, data = await within(api("GET", f"{emulator.url}/api/v1/openapi.json", headers={}))
     assert status == 200
-    assert data["openapi"].startswith("3.") and "/Account/{auth_id}/Call/" in data["paths"]
+    assert data["openapi"].startswith("3.") and "/api/v1/Account/{auth_id}/Call/" in data["paths"]
 
 
 # --- calls --------------------------------------------------------------------------------

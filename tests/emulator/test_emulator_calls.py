@@ -5,7 +5,9 @@ a call decides (XML end, caller audio end, answer failures)."""
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
+import re
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ from support.emulator_platform_apps import (
     AUTH,
     TOKEN,
     VoiceApp,
+    basic_auth,
     http_client,
     started_emulator,
     within,
@@ -162,30 +165,118 @@ async def test_finite_caller_audio_hangs_up_a_little_after_it_ends(app: VoiceApp
     assert streams[0]["status"] == "completed" and 12 <= streams[0]["bill_duration"] < 20
 
 
+async def failed_call(
+    app: VoiceApp, answer_url: str, caplog: pytest.LogCaptureFixture, **options: Any
+) -> tuple[dict[str, Any], str, str]:
+    """Place a call whose answer fails; its REST call object, its ``CallInfo.error`` (both
+    must agree) and the status page."""
+    config = EmulatorConfig({ACCOUNT: TOKEN}, speed=20, **options)
+    async with started_emulator(config) as emulator, http_client(headers=AUTH) as http:
+        base = f"{emulator.url}/api/v1/Account/{ACCOUNT}/Call/"
+        body = {"from": "+1", "to": "+2", "answer_url": answer_url}
+        async with http.post(base, json=body) as reply:
+            call_uuid = (await reply.json())["call_uuid"]
+        info = await within(emulator.call_ended(call_uuid))
+        async with http.get(f"{base}{call_uuid}/") as reply:
+            call = await reply.json()
+        async with http.get(emulator.url + "/", headers=basic_auth(ACCOUNT, TOKEN)) as reply:
+            page = await reply.text()
+    assert call["call_status"] == "completed" and call["hangup_cause"] == "answer_failed"
+    assert call["answer_time"] is None and call["error"] == info.error
+    assert info.error and info.error.startswith("answer_failed: ")
+    assert html.escape(info.error) in page
+    assert info.error.removeprefix("answer_failed: ") in caplog.text  # the log says it too
+    return call, info.error, page
+
+
+ANSWER_URL = r"http://127\.0\.0\.1:\d+/answer"
+NOT_VOBIZ_XML = f"the answer from {ANSWER_URL} is not valid VobizXML: "
+
+
 @pytest.mark.parametrize(
-    ("status", "xml"),
+    ("status", "xml", "error"),
     [
-        (500, "<Response/>"),
-        (200, "<Response><Stream>not a url</Stream></Response>"),
-        (200, "<Response><Wait"),
-        (200, "<NotResponse/>"),
+        (
+            500,
+            "<Response/>",
+            f"POST {ANSWER_URL} answered HTTP 500 Internal Server Error: <Response/>",
+        ),
+        (404, "", f"POST {ANSWER_URL} answered HTTP 404 Not Found"),
+        (
+            200,
+            "<Response><Stream>not a url</Stream></Response>",
+            NOT_VOBIZ_XML + "<Stream> at line 1: url must not contain whitespace or control "
+            "characters: 'not a url'",
+        ),
+        (
+            200,
+            '<Response><Stream bidirectional="true" audioTrack="both">ws://x/ws</Stream>'
+            "</Response>",
+            NOT_VOBIZ_XML + "<Stream> at line 1: audio_track must be 'inbound' when "
+            "bidirectional is true, got 'both'",
+        ),
+        (200, "<Response><Wait", NOT_VOBIZ_XML + "malformed XML at line 1, column 11: .+"),
+        (
+            200,
+            "<NotResponse/>",
+            NOT_VOBIZ_XML + "the root element must be <Response>, got <NotResponse>",
+        ),
     ],
 )
-async def test_a_failed_answer_ends_the_call(app: VoiceApp, status: int, xml: str) -> None:
-    app.answer_status = status
-    call, streams = await run_call(app, xml)
-    assert call["call_status"] == "completed" and call["hangup_cause"] == "answer_failed"
-    assert call["answer_time"] is None and streams == []
+async def test_a_failed_answer_ends_the_call_and_says_why(
+    app: VoiceApp, caplog: pytest.LogCaptureFixture, status: int, xml: str, error: str
+) -> None:
+    app.answer_status, app.xml = status, xml
+    _, reason, _ = await failed_call(app, app.url + "/answer", caplog)
+    assert re.fullmatch(f"answer_failed: {error}", reason), reason
 
 
-async def test_an_unreachable_answer_url_ends_the_call(app: VoiceApp) -> None:
+async def test_an_unreachable_answer_url_ends_the_call_and_says_why(
+    app: VoiceApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, reason, _ = await failed_call(app, "http://127.0.0.1:9/answer?token=s3cret", caplog)
+    assert reason.startswith("answer_failed: cannot fetch http://127.0.0.1:9/answer?token=***: ")
+    assert "ClientConnectorError" in reason and "s3cret" not in reason
+
+
+async def test_an_answer_url_past_its_timeout_ends_the_call_and_says_why(
+    app: VoiceApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.answer_delay_s = 30
+    _, reason, _ = await failed_call(app, app.url + "/answer", caplog, answer_timeout_s=0.5)
+    assert re.fullmatch(
+        r"answer_failed: timeout after 0\.5 s fetching http://[\d.:]+/answer", reason
+    )
+
+
+async def test_a_call_that_did_not_fail_has_no_error(app: VoiceApp) -> None:
+    call, _ = await run_call(app, "<Response/>")
+    assert call["hangup_cause"] == "xml_end" and call["error"] is None
+
+
+async def test_a_stream_that_could_not_connect_says_why(app: VoiceApp) -> None:
+    xml = '<Response><Stream bidirectional="true" keepCallAlive="true">ws://127.0.0.1:9/ws?token=s3cret</Stream></Response>'
+    app.xml = xml
     config = EmulatorConfig({ACCOUNT: TOKEN}, speed=20)
-    async with started_emulator(config) as emulator, http_client(headers=AUTH) as http:
-        body = {"from": "+1", "to": "+2", "answer_url": "http://127.0.0.1:9/answer"}
+    async with started_emulator(config) as emulator:
+        call_uuid = await place(emulator, app)
+        info = await within(emulator.call_ended(call_uuid))
+        page_url, sign_in = emulator.url + "/", basic_auth(ACCOUNT, TOKEN)
+        async with http_client() as http, http.get(page_url, headers=sign_in) as reply:
+            page = await reply.text()
+    (stream,) = info.streams
+    assert stream.status == "failed" and stream.error is not None
+    assert stream.error.startswith("cannot connect to ws://127.0.0.1:9/ws?token=***: ")
+    assert info.error is None  # the call itself went on to its end
+    assert html.escape(stream.error) in page and "s3cret" not in page
+
+
+async def place(emulator: Emulator, app: VoiceApp) -> str:
+    async with http_client(headers=AUTH) as http:
+        body = {"from": "+1", "to": "+2", "answer_url": app.url + "/answer"}
         async with http.post(f"{emulator.url}/api/v1/Account/{ACCOUNT}/Call/", json=body) as reply:
-            call = emulator.exchange.calls[(await reply.json())["call_uuid"]]
-        await within(call.finished())
-        assert call.hangup_cause == "answer_failed"
+            call_uuid: str = (await reply.json())["call_uuid"]
+    return call_uuid
 
 
 async def test_closing_the_emulator_ends_live_calls(app: VoiceApp) -> None:

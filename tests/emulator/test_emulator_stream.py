@@ -201,7 +201,13 @@ async def test_content_types_on_the_wire(
         extra_headers="tenant=acme,lang=en",
     )
     assert end == StreamEnd("completed", "timeout")
-    start, media = messages[0], messages[1:]
+    start, media, stop = messages[0], messages[1:-1], messages[-1]
+    assert stop == {
+        "event": "stop",
+        "sequenceNumber": 26,
+        "streamId": "stream-1",
+        "stop": {"callId": "call-1", "reason": "timeout"},
+    }
     assert start == {
         "event": "start",
         "sequenceNumber": 0,
@@ -852,12 +858,35 @@ async def test_a_manual_clock_steps_the_stream_frame_by_frame() -> None:
         ("playedStream", "c"),
         ("media", 7),
         ("media", 8),
+        ("stop", None),  # the hangup: the platform's stop, before the socket closes
     ]
     played = h.runner.played_audio
     assert len(played) == len(h.runner.sent_audio) == 8 * 160
     assert not played[:160].any() and not played[960:].any()
     assert np.array_equal(played[160:960], reply)
     assert h.runner.stats.played_ms == 100.0
+
+
+async def test_no_frame_passes_the_instant_of_the_stop_however_late_it_is_noticed() -> None:
+    """The stop comes 50 ms into the fourth frame period; a second passes before the runner
+    runs again. Its media ends with frame 3, the last whole period before the stop, as its
+    bill and end time do: the caller's audio stops when the call is hung up."""
+    app = RecordingApp([])
+    async with app_server(app) as url:
+        h = Harness(url, stream_timeout=60.0, manual=True, caller="tone")
+        task = asyncio.ensure_future(h.run())
+        await wait_until(lambda: app.log == [("start", None)])
+        for frame in range(1, 4):
+            await h.step_to(frame, lambda: app.media)
+        h.time.advance(0.005)
+        h.runner.stop("hangup")  # at 65 ms
+        h.time.advance(1.0)  # the runner has not run yet
+        async with asyncio.timeout(TIMEOUT_S):
+            end = await task
+    assert end == StreamEnd("completed", "hangup")
+    assert app.log == [("start", None), *[("media", k) for k in range(1, 4)], ("stop", None)]
+    assert h.runner.stats.media_sent == {"inbound": 3}
+    assert h.runner.ended_at == pytest.approx(0.065, abs=1e-5)
 
 
 async def test_a_burst_of_checkpoints_is_answered_paced_while_media_flows() -> None:

@@ -92,6 +92,7 @@ def observable(stream: PlatformStream) -> tuple[Any, ...]:
         stream.answers_waiting,
         stream.send_backlog_bytes,
         stream.has_data_to_send,
+        stream.keys_pending,
         stream.retained_bytes,
         stats,
     )
@@ -246,6 +247,18 @@ class PlatformMachine(RuleBasedStateMachine):
             assert observable(self.stream) == before
 
     @precondition(lambda self: self.streaming)
+    @rule(digits=st.text("0123456789*#ABCD", min_size=1, max_size=60), spacing=st.integers(20, 90))
+    def press(self, digits: str, spacing: int) -> None:
+        before = observable(self.stream)
+        pending = self.stream.keys_pending
+        try:
+            self.stream.press(digits, spacing_ms=spacing)
+        except BufferOverflowError:
+            assert observable(self.stream) == before
+        else:
+            assert self.stream.keys_pending <= pending + len(digits)
+
+    @precondition(lambda self: self.streaming)
     @rule(how=st.sampled_from(["stop", "close", "connection_lost", "app_stop"]))
     def end(self, how: str) -> None:
         if how == "stop":
@@ -259,6 +272,7 @@ class PlatformMachine(RuleBasedStateMachine):
             self.lost = True
         assert self.stream.state is PlatformState.CLOSED
         assert self.stream.checkpoints_pending == 0 and self.stream.answers_waiting == 0
+        assert self.stream.keys_pending == 0
         stats = self.stream.stats
         assert stats.checkpoints_received == stats.checkpoints_acknowledged + (
             stats.checkpoints_dropped

@@ -3,9 +3,14 @@
 The emulator (the Vobiz platform) calls the example echo app (:mod:`audiofork.demo.echo_app`)
 with the bundled speech sample as the caller; the app plays every frame back. Live
 progress while the call runs, then a summary: frames each way, the app's per-frame
-processing time, checkpoints acknowledged, the echo round trip measured by
-cross-correlating what the caller said with what the caller heard, the bill (read back
-through the Stream REST API) and the two WAV recordings.
+processing time, checkpoints acknowledged, how much of its audio the app estimates was
+heard against what the platform played, the echo round trip measured by cross-correlating
+what the caller said with what the caller heard, the bill (read back through the Stream REST
+API) and the two WAV recordings.
+
+Under ``--speed N`` the echo app's session runs on the emulator's clock
+(:attr:`~audiofork.emulator.Emulator.clock`), as any app must whose timing estimates are to
+match the platform's playout.
 
 It drives the emulator as any program may: the call is placed and its stream read back over
 the REST API, and the progress, the counters and the audio come from the
@@ -115,8 +120,8 @@ async def _demo(out: TextIO, speed: float, record_dir: Path) -> int:
         record_dir=record_dir,
         caller_audio="speech",
     )
-    echo = EchoApp()
     async with Emulator(config, capture_audio=True) as emulator:
+        echo = EchoApp(clock=emulator.clock)
         await echo.start()
         try:
             speech_s = emulator.caller_audio_s or 0.0
@@ -172,6 +177,11 @@ def _summary(
             f"acknowledged by playedStream (app saw: {outcomes})",
         ),
         (
+            "heard",
+            f"the app estimates {_ms(echo.stats.heard_ms)} of its audio heard at the hangup; "
+            f"the platform played {stats.played_ms:.0f} ms",
+        ),
+        (
             "echo",
             "no echo found in what the caller heard"
             if delay is None
@@ -188,6 +198,10 @@ def _summary(
     width = max(len(label) for label, _ in rows)
     for label, text in rows:
         out.write(f"  {label:<{width}}  {text}\n")
+
+
+def _ms(value: float | None) -> str:
+    return "no estimate" if value is None else f"{value:.0f} ms"
 
 
 def run(out: TextIO, *, speed: float = 1.0, record_dir: Path | None = None) -> int:

@@ -4,13 +4,19 @@ straight back, written with :class:`audiofork.aio.AudioStream` over an aiohttp s
 It serves its answer URL (``/answer``: VobizXML forking the call to its socket) and the
 stream (``/ws``). Each inbound frame is played back at once; every ``checkpoint_every``
 frames it sends a checkpoint and counts how they resolve. It times its own work per frame
-(from the event to the ``playAudio`` sent).
+(from the event to the ``playAudio`` sent), and notes how much of its audio its session
+estimates the caller heard when the stream ended.
+
+Its sessions run on ``clock`` when given: under the emulator's ``--speed N`` that is the
+emulator's clock (:attr:`audiofork.emulator.Emulator.clock`), so the heard estimates
+between checkpoints advance as fast as the platform plays.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +38,7 @@ class EchoStats:
     processing_s: list[float] = field(default_factory=list)
     checkpoints_sent: int = 0
     checkpoints: dict[str, int] = field(default_factory=dict)  # outcome → count
+    heard_ms: float | None = None  # the session's heard estimate when the last stream ended
 
     def processing_us(self, percentile: float) -> float:
         """A percentile of the per-frame processing time, in µs (0 before any frame)."""
@@ -49,10 +56,12 @@ class EchoApp:
         content_type: str = "audio/x-mulaw;rate=8000",
         app_rate: int = 8000,
         checkpoint_every: int = 50,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.content_type = content_type
         self.app_rate = app_rate
         self.checkpoint_every = checkpoint_every
+        self.clock = clock
         self.stats = EchoStats()
         self._runner: web.AppRunner | None = None
         self._checkpoints: set[asyncio.Task[None]] = set()
@@ -94,7 +103,7 @@ class EchoApp:
     async def _stream(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        async with AudioStream(ws, app_rate=self.app_rate) as stream:
+        async with AudioStream(ws, app_rate=self.app_rate, clock=self.clock) as stream:
             async for event in stream:
                 if isinstance(event, Media) and event.track == "inbound" and event.pcm is not None:
                     started = time.perf_counter()
@@ -104,6 +113,7 @@ class EchoApp:
                     if self.stats.frames_in % self.checkpoint_every == 0:
                         self._checkpoint(stream)
             await asyncio.gather(*self._checkpoints)
+            self.stats.heard_ms = stream.session.heard_ms()  # frozen when the stream ended
         return ws
 
     def _checkpoint(self, stream: AudioStream) -> None:

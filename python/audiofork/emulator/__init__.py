@@ -5,7 +5,13 @@ Run it with ``audiofork emulator`` or in-process with :class:`Emulator`; point a
 written for the real platform at it unchanged. In-process, :meth:`Emulator.call_info`
 (a :class:`CallInfo` with a :class:`StreamInfo` and :class:`StreamStats` per stream),
 :meth:`Emulator.call_ended` and :meth:`Emulator.captured_audio` watch what the REST API does
-not show.
+not show, and :attr:`Emulator.clock` is the clock an app's session takes under ``speed``.
+
+The caller of a live call can act, which the platform has no API for: press keys, talk over
+the app, stop talking, hang up (:meth:`Emulator.send_dtmf`, :meth:`Emulator.speak`,
+:meth:`Emulator.stop_speaking`, :meth:`Emulator.hangup`; the emulator-only REST endpoints
+under ``/emulator/v1``; ``audiofork caller`` through
+:class:`audiofork.emulator.client.CallerClient`).
 """
 
 from __future__ import annotations

@@ -1,10 +1,13 @@
 """The emulator's HTTP surface: the calls and Stream REST API under ``/api/v1`` (PROTOCOL §1),
-its OpenAPI document, and the status page at ``/``.
+the emulator's own caller endpoints under ``/emulator/v1``
+(:mod:`audiofork.emulator.caller_api`), their OpenAPI document, and the status page at
+``/``.
 
-Every ``/api/v1/Account/…`` request is authenticated by ``X-Auth-ID`` / ``X-Auth-Token``
-(constant-time comparison) and must name its own account in the path. Every error is JSON
-``{"api_id", "error"}``: 400 naming the bad parameter, 401, 404, 405 (with ``Allow``), and
-500 for a fault of the emulator itself (logged).
+Every ``/api/v1/Account/…`` and ``/emulator/v1/Account/…`` request is authenticated by
+``X-Auth-ID`` / ``X-Auth-Token`` (constant-time comparison) and must name its own account in
+the path. Every error is JSON ``{"api_id", "error"}``: 400 naming the bad parameter, 401,
+404, 405 (with ``Allow``), 409 for an action the call cannot take now (not in progress, no
+stream to take it, a full queue), and 500 for a fault of the emulator itself (logged).
 
 The status page takes the same credentials by HTTP Basic (auth id as the user, auth token
 as the password), which a browser asks for and then sends with every same-origin request,
@@ -16,79 +19,68 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
-import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 from aiohttp import web
 
-from audiofork.emulator.calls import Call
+from audiofork.emulator import caller_api
 from audiofork.emulator.exchange import Exchange
 from audiofork.emulator.forks import Fork
 from audiofork.emulator.openapi import LIST_LIMIT_MAX, openapi_document
 from audiofork.emulator.page import SIGN_IN_PAGE, status_page
-from audiofork.errors import ValidationError
+from audiofork.emulator.rest_common import (
+    EXCHANGE,
+    Handler,
+    Missing,
+    add_routes,
+    api_id,
+    error_response,
+    read_params,
+    requested_call,
+)
+from audiofork.errors import AudioforkError, ValidationError
 from audiofork.vobiz import _params
 from audiofork.vobiz._api import StartParams, start_body
 from audiofork.vobiz.xml import StreamElement
 
-__all__ = ["API_BASE", "EXCHANGE", "make_app"]
+__all__ = ["API_BASE", "EXCHANGE", "OPENAPI_PATH", "make_app"]
 
 _log = logging.getLogger("audiofork.emulator")
 
 API_BASE = "/api/v1"
 OPENAPI_PATH = f"{API_BASE}/openapi.json"
-#: The application key under which the app holds its :class:`Exchange`.
-EXCHANGE = web.AppKey("exchange", Exchange)
 _PARTY_MAX = 128
 _LIST_LIMIT_DEFAULT = 20
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-class _Missing(LookupError):
-    """No such call or stream: a 404 whose ``error`` is this message."""
-
-
-def _api_id() -> str:
-    return str(uuid.uuid4())
-
-
-def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
-    return web.json_response(
-        {"api_id": _api_id(), "error": message}, status=status, headers=headers
-    )
 
 
 @web.middleware
 async def _api_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Authenticate ``/api`` requests and turn every failure into the JSON error shape."""
-    if not request.path.startswith("/api/"):
+    """Authenticate API requests and turn every failure into the JSON error shape."""
+    if not request.path.startswith(("/api/", caller_api.EMULATOR_BASE + "/")):
         return await handler(request)
     if request.path != OPENAPI_PATH:
         refusal = _refuse_auth(request)
         if refusal:
-            return _error(401, refusal)
+            return error_response(401, refusal)
     try:
         return await handler(request)
-    except ValidationError as exc:
-        return _error(400, str(exc))
-    except _Missing as exc:
-        return _error(404, str(exc))
+    except AudioforkError as exc:  # a wrong value is a 400, an action not possible now a 409
+        return error_response(400 if isinstance(exc, ValueError) else 409, str(exc))
+    except Missing as exc:
+        return error_response(404, str(exc))
     except web.HTTPMethodNotAllowed as exc:
         allow = {"Allow": ", ".join(sorted(exc.allowed_methods))}
-        return _error(405, f"{request.method} is not allowed on {request.path}", allow)
+        return error_response(405, f"{request.method} is not allowed on {request.path}", allow)
     except web.HTTPNotFound:
-        return _error(404, f"no such resource: {request.path}")
+        return error_response(404, f"no such resource: {request.path}")
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return _error(exc.status, exc.reason)
+        return error_response(exc.status, exc.reason)
     except Exception:
         _log.exception("%s %s failed", request.method, request.path)
-        return _error(500, "the emulator failed on this request (see its log)")
+        return error_response(500, "the emulator failed on this request (see its log)")
 
 
 def _refuse_auth(request: web.Request) -> str:
@@ -106,26 +98,6 @@ def _refuse_auth(request: web.Request) -> str:
     return ""
 
 
-async def _body(request: web.Request) -> dict[str, Any]:
-    """The request's parameters: a JSON object or a form."""
-    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        try:
-            form = await request.post()
-        except ValueError as exc:
-            raise ValidationError(f"the request body is not a valid form: {exc}") from None
-        return {key: value for key, value in form.items() if isinstance(value, str)}
-    raw = await request.read()
-    if not raw.strip():
-        return {}
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise ValidationError("the request body must be a JSON object") from None
-    if not isinstance(data, dict):
-        raise ValidationError("the request body must be a JSON object")
-    return data
-
-
 def _party(name: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > _PARTY_MAX:
         raise ValidationError(
@@ -139,27 +111,18 @@ def _party(name: str, value: object) -> str:
     return value
 
 
-def _call(request: web.Request) -> Call:
-    exchange = request.app[EXCHANGE]
-    call_uuid = request.match_info["call_uuid"]
-    call = exchange.call(request.match_info["auth_id"], call_uuid)
-    if call is None:
-        raise _Missing(f"no call {call_uuid!r}")
-    return call
-
-
 def _fork(request: web.Request) -> Fork:
-    call = _call(request)
+    call = requested_call(request)
     stream_id = request.match_info["stream_id"]
     fork = call.fork(stream_id)
     if fork is None:
-        raise _Missing(f"no stream {stream_id!r} on call {call.uuid!r}")
+        raise Missing(f"no stream {stream_id!r} on call {call.uuid!r}")
     return fork
 
 
 async def create_call(request: web.Request) -> web.Response:
     """``POST /Account/{auth_id}/Call/``: fire a call (201)."""
-    params = await _body(request)
+    params = await read_params(request)
     for required in ("from", "to", "answer_url"):
         if required not in params:
             raise ValidationError(f"{required} is required")
@@ -170,7 +133,7 @@ async def create_call(request: web.Request) -> web.Response:
     exchange = request.app[EXCHANGE]
     call = exchange.place_call(request.match_info["auth_id"], from_, to, answer_url, method)
     body = {
-        "api_id": _api_id(),
+        "api_id": api_id(),
         "message": "call fired",
         "request_uuid": call.request_uuid,
         "call_uuid": call.uuid,
@@ -180,19 +143,19 @@ async def create_call(request: web.Request) -> web.Response:
 
 async def get_call(request: web.Request) -> web.Response:
     """``GET …/Call/{call_uuid}/``: the call (200)."""
-    return web.json_response(_call(request).to_json(_api_id()))
+    return web.json_response(requested_call(request).to_json(api_id()))
 
 
 async def hangup_call(request: web.Request) -> web.Response:
     """``DELETE …/Call/{call_uuid}/``: hang up (204; idempotent)."""
-    _call(request).hangup("api_hangup")
+    requested_call(request).hangup("api_hangup")
     return web.Response(status=204)
 
 
 async def start_stream(request: web.Request) -> web.Response:
     """``POST …/Stream/``: start a stream on a live call (202)."""
-    call = _call(request)
-    params = await _body(request)
+    call = requested_call(request)
+    params = await read_params(request)
     if "service_url" not in params:
         raise ValidationError("service_url is required")
     service_url = params.pop("service_url")
@@ -200,22 +163,22 @@ async def start_stream(request: web.Request) -> web.Response:
     options = {key: value for key, value in body.items() if key != "service_url"}
     element = StreamElement(cast(str, body["service_url"]), **cast(dict[str, Any], options))
     if call.status != "in-progress":
-        raise _Missing(f"call {call.uuid!r} is {call.status}, not in progress")
+        raise Missing(f"call {call.uuid!r} is {call.status}, not in progress")
     fork = call.start_fork(element)
-    reply = {"api_id": _api_id(), "message": "audio streaming started", "stream_id": fork.stream_id}
+    reply = {"api_id": api_id(), "message": "audio streaming started", "stream_id": fork.stream_id}
     return web.json_response(reply, status=202)
 
 
 async def list_streams(request: web.Request) -> web.Response:
     """``GET …/Stream/``: one page of the call's streams (200)."""
-    call = _call(request)
+    call = requested_call(request)
     query = request.query
     limit = _params.integer(
         "limit", query.get("limit", str(_LIST_LIMIT_DEFAULT)), 1, LIST_LIMIT_MAX
     )
     offset = _params.integer("offset", query.get("offset", "0"), 0)
     total = len(call.forks)
-    api_id = _api_id()
+    reply_id = api_id()
     base = f"{API_BASE}/Account/{call.party.account_id}/Call/{call.uuid}/Stream/"
     following = offset + limit
     meta = {
@@ -225,13 +188,13 @@ async def list_streams(request: web.Request) -> web.Response:
         "next": f"{base}?limit={limit}&offset={following}" if following < total else None,
         "previous": f"{base}?limit={limit}&offset={max(offset - limit, 0)}" if offset > 0 else None,
     }
-    objects = [fork.to_json(api_id) for fork in call.forks[offset:following]]
-    return web.json_response({"api_id": api_id, "meta": meta, "objects": objects})
+    objects = [fork.to_json(reply_id) for fork in call.forks[offset:following]]
+    return web.json_response({"api_id": reply_id, "meta": meta, "objects": objects})
 
 
 async def get_stream(request: web.Request) -> web.Response:
     """``GET …/Stream/{stream_id}/``: the Stream object (200)."""
-    return web.json_response(_fork(request).to_json(_api_id()))
+    return web.json_response(_fork(request).to_json(api_id()))
 
 
 async def stop_stream(request: web.Request) -> web.Response:
@@ -242,7 +205,7 @@ async def stop_stream(request: web.Request) -> web.Response:
 
 async def stop_streams(request: web.Request) -> web.Response:
     """``DELETE …/Stream/``: stop every stream of the call (204)."""
-    for fork in _call(request).forks:
+    for fork in requested_call(request).forks:
         fork.stop("api_stop")
     return web.Response(status=204)
 
@@ -298,23 +261,20 @@ def make_app(exchange: Exchange) -> web.Application:
     one_call = call + "{call_uuid}/"
     streams = one_call + "Stream/"
     one_stream = streams + "{stream_id}/"
-    routes: list[tuple[str, str, Handler]] = [
-        ("POST", call, create_call),
-        ("GET", one_call, get_call),
-        ("DELETE", one_call, hangup_call),
-        ("POST", streams, start_stream),
-        ("GET", streams, list_streams),
-        ("DELETE", streams, stop_streams),
-        ("GET", one_stream, get_stream),
-        ("DELETE", one_stream, stop_stream),
-    ]
-    for path in (call, one_call, streams, one_stream):
-        bare = app.router.add_resource(path.rstrip("/"))
-        slashed = app.router.add_resource(path)
-        for method, route_path, handler in routes:
-            if route_path == path:
-                bare.add_route(method, handler)
-                slashed.add_route(method, handler)
+    add_routes(
+        app,
+        [
+            ("POST", call, create_call),
+            ("GET", one_call, get_call),
+            ("DELETE", one_call, hangup_call),
+            ("POST", streams, start_stream),
+            ("GET", streams, list_streams),
+            ("DELETE", streams, stop_streams),
+            ("GET", one_stream, get_stream),
+            ("DELETE", one_stream, stop_stream),
+        ],
+    )
+    add_routes(app, caller_api.ROUTES)
     app.router.add_get(OPENAPI_PATH, openapi)
     app.router.add_get("/", page)
     return app

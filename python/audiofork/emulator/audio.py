@@ -28,6 +28,8 @@ DEFAULT_TONE_HZ = 440.0
 MAX_TONE_HZ = 3999.0
 #: Tone amplitude, a quarter of full scale (-12 dBFS).
 TONE_AMPLITUDE = 8192
+#: The rate of a tone or silence made as one clip (:meth:`AudioSource.clip`).
+CLIP_RATE = 16000
 
 
 class AudioReader:
@@ -93,6 +95,18 @@ class AudioSource:
                 'expected "speech", "silence", "tone[:Hz]" or a WAV path'
             ) from exc
         return cls(samples, rate)
+
+    def clip(self, seconds: float | None = None) -> tuple[Pcm, int]:
+        """The source as one clip, ``(samples, rate)``: a recording at its own rate (its
+        first ``seconds``, or all of it); a tone or silence of ``seconds`` at
+        :data:`CLIP_RATE` (:class:`ValidationError` without ``seconds``: they never end)."""
+        if self._samples is None:
+            if seconds is None:
+                raise ValidationError("seconds is required for a tone or silence: they never end")
+            return self.open(CLIP_RATE).read(round(seconds * CLIP_RATE)), CLIP_RATE
+        if seconds is None:
+            return self._samples, self._rate
+        return self._samples[: round(seconds * self._rate)], self._rate
 
     def open(self, rate: int) -> AudioReader:
         """A reader at ``rate`` Hz (8000, 16000 or 24000 for a stream)."""

@@ -9,6 +9,12 @@ skipped. The end of the XML hangs up, as on the platform (a stream without
 period after it has played, counted from the call's first stream start; ``DELETE`` on the
 call hangs up too. Hanging up stops every stream of the call.
 
+A call that fails says why in :attr:`Call.error` (the REST call object's ``error``, the
+status page and the log): ``answer_failed: timeout after 10 s fetching http://…``, the
+answer URL's HTTP status, the XML error, or the emulator's own fault; never an empty text.
+The answer URL has :attr:`~audiofork.emulator.EmulatorConfig.answer_timeout_s` real
+seconds (10 by default) to answer in full.
+
 A call runs at most :data:`MAX_LIVE_STREAMS_PER_CALL` streams at once and starts at most
 :data:`MAX_STREAMS_PER_CALL` in its life; a start past either is refused (a REST 400, a
 ``<Stream>`` skipped and logged), and an answer with more ``<Stream>`` elements than a call
@@ -29,9 +35,10 @@ import aiohttp
 
 from audiofork.emulator.callbacks import signed_headers
 from audiofork.emulator.forks import CallParty, Fork, StreamInfo, wall_text
+from audiofork.emulator.logs import clip
 from audiofork.emulator.services import Services
 from audiofork.errors import ValidationError
-from audiofork.vobiz import _params
+from audiofork.vobiz import _params, redact_url, redact_urls
 from audiofork.vobiz.xml import Element, Response, StreamElement, parse_response
 
 __all__ = [
@@ -55,13 +62,17 @@ MAX_STREAMS_PER_CALL = 100
 _WAIT_DEFAULT_S = 1
 #: The longest ``<Wait length>`` (virtual seconds).
 _WAIT_MAX_S = 999_999_999
+#: The most characters of a failing answer URL's reply quoted in the call's error.
+_REPLY_QUOTED = 200
 
 
 @dataclass(frozen=True)
 class CallInfo:
     """A snapshot of a call: what :meth:`Emulator.call_info
     <audiofork.emulator.Emulator.call_info>` returns. ``duration`` is whole virtual seconds
-    from answer to hangup (or now); ``streams`` are in the order they started."""
+    from answer to hangup (or now); ``error`` says why the call failed (``None`` unless it
+    did), e.g. ``answer_failed: timeout after 10 s fetching http://…``; ``streams`` are in
+    the order they started."""
 
     call_uuid: str
     account_id: str
@@ -69,6 +80,7 @@ class CallInfo:
     hangup_cause: str | None
     duration: int
     streams: tuple[StreamInfo, ...]
+    error: str | None = None
 
     @property
     def live(self) -> bool:
@@ -95,6 +107,8 @@ class Call:
         self._services = services
         self.status: CallStatus = "ringing"
         self.hangup_cause: str | None = None
+        #: Why the call failed (``None`` unless it did), URLs redacted.
+        self.error: str | None = None
         self.initiated_at = services.clock.wall()
         self.answered_at: datetime | None = None
         self._answered_v: float | None = None
@@ -138,29 +152,29 @@ class Call:
             on_finished(self)
 
     async def _run(self) -> None:
-        cause = "xml_end"
+        cause, error = "xml_end", None
         try:
             answer = asyncio.ensure_future(self._answer())
             await self._until_hangup(answer)  # a hangup while ringing abandons the fetch
             if not self.live:
                 return
             response = answer.result()
-            if response is None:
-                cause = "answer_failed"
+            if isinstance(response, str):
+                cause, error = "answer_failed", f"answer_failed: {response}"
             else:
                 self.status = "in-progress"
                 self.answered_at = self._services.clock.wall()
                 self._answered_v = self._services.clock.now()
                 _log.info("call %s: answered, %d XML elements", self.uuid, len(response.elements))
                 await self._execute(response)
-        except Exception:
+        except Exception as exc:
             _log.exception("call %s: executing the XML failed", self.uuid)
-            cause = "emulator_error"
-        self.hangup(cause)
+            cause, error = "emulator_error", f"emulator_error: {_described(exc)} (see the log)"
+        self.hangup(cause, error=error)
         self._services.log.flush(self._skipped_key)
 
-    async def _answer(self) -> Response | None:
-        """Fetch and parse the answer URL; ``None`` (logged) if that fails."""
+    async def _answer(self) -> Response | str:
+        """Fetch and parse the answer URL: the response, or why that failed (redacted)."""
         fields = {
             "CallUUID": self.uuid,
             "RequestUUID": self.request_uuid,
@@ -172,8 +186,10 @@ class Call:
             "ParentAuthID": self.party.account_id,
         }
         headers = signed_headers(self.answer_url, self.party.auth_token)
-        timeout = aiohttp.ClientTimeout(total=self._services.answer_timeout_s)
+        limit_s = self._services.answer_timeout_s
+        timeout = aiohttp.ClientTimeout(total=limit_s)
         http = self._services.http
+        url = redact_url(self.answer_url)
         _log.info("call %s: %s %s", self.uuid, self.answer_method, self.answer_url)
         try:
             if self.answer_method == "GET":
@@ -183,27 +199,34 @@ class Call:
             async with request as reply:
                 body = await _read_limited(reply)
                 if not 200 <= reply.status < 300:
-                    _log.warning("call %s: the answer URL answered %d", self.uuid, reply.status)
-                    return None
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            _log.warning("call %s: fetching the answer URL failed: %s", self.uuid, exc or type(exc))
-            return None
+                    return self._failed(
+                        f"{self.answer_method} {url} answered HTTP {reply.status} "
+                        f"{reply.reason or ''}".rstrip()
+                        + _quoted(body)
+                    )
+        except asyncio.TimeoutError:  # aiohttp's timeouts, on 3.10 too; their text is empty
+            return self._failed(f"timeout after {limit_s:g} s fetching {url}")
+        except _AnswerTooLong:
+            return self._failed(f"the answer from {url} is longer than {ANSWER_LIMIT_BYTES} bytes")
+        except (aiohttp.ClientError, ValueError) as exc:
+            return self._failed(f"cannot fetch {url}: {_described(exc)}")
         try:
             response = parse_response(body)
         except ValidationError as exc:
-            _log.warning("call %s: the answer XML is invalid: %s", self.uuid, exc)
-            return None
+            return self._failed(f"the answer from {url} is not valid VobizXML: {exc}")
         streams = sum(isinstance(element, StreamElement) for element in response)
         if streams > MAX_STREAMS_PER_CALL:
-            _log.warning(
-                "call %s: the answer has %d <Stream> elements, more than the %d a call may "
-                "start; refused",
-                self.uuid,
-                streams,
-                MAX_STREAMS_PER_CALL,
+            return self._failed(
+                f"the answer from {url} has {streams} <Stream> elements, more than the "
+                f"{MAX_STREAMS_PER_CALL} a call may start; refused"
             )
-            return None
         return response
+
+    def _failed(self, reason: str) -> str:
+        """Log why the answer failed; the reason, redacted."""
+        reason = redact_urls(reason)
+        _log.warning("call %s: answer_failed: %s", self.uuid, clip(reason, 400))
+        return reason
 
     async def _execute(self, response: Response) -> None:
         for element in response:
@@ -295,12 +318,14 @@ class Call:
         await self._services.clock.sleep(seconds)
         self.hangup("caller_audio_end")
 
-    def hangup(self, cause: str) -> None:
-        """Hang up (idempotent): stop every stream; the XML stops at its current element."""
+    def hangup(self, cause: str, *, error: str | None = None) -> None:
+        """Hang up (idempotent): stop every stream; the XML stops at its current element.
+        ``error`` says why the call failed, if it did."""
         if not self.live:
             return
         self.status = "completed"
         self.hangup_cause = cause
+        self.error = error
         self.ended_at = self._services.clock.wall()
         self._ended_v = self._services.clock.now()
         self._hung_up.set()
@@ -331,6 +356,7 @@ class Call:
             hangup_cause=self.hangup_cause,
             duration=self.duration(),
             streams=tuple(fork.info() for fork in self.forks),
+            error=self.error,
         )
 
     def duration(self) -> int:
@@ -354,6 +380,7 @@ class Call:
             "answer_method": self.answer_method,
             "call_status": self.status,
             "hangup_cause": self.hangup_cause,
+            "error": self.error,
             "initiation_time": wall_text(self.initiated_at),
             "answer_time": None if self.answered_at is None else wall_text(self.answered_at),
             "end_time": None if self.ended_at is None else wall_text(self.ended_at),
@@ -369,10 +396,28 @@ def _wait_length(element: Element) -> int:
     return _params.integer("length", text, 1, _WAIT_MAX_S)
 
 
+class _AnswerTooLong(Exception):
+    """The answer passed :data:`ANSWER_LIMIT_BYTES`."""
+
+
 async def _read_limited(reply: aiohttp.ClientResponse) -> bytes:
     body = bytearray()
     async for chunk in reply.content.iter_chunked(65536):
         body += chunk
         if len(body) > ANSWER_LIMIT_BYTES:
-            raise ValueError(f"the answer is longer than {ANSWER_LIMIT_BYTES} bytes")
+            raise _AnswerTooLong
     return bytes(body)
+
+
+def _described(exc: BaseException) -> str:
+    """``Type: message``, or the type alone when the message is empty."""
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _quoted(body: bytes) -> str:
+    """``: <the reply's text>``, whitespace collapsed and clipped; ``""`` for no text."""
+    text = " ".join(body[: _REPLY_QUOTED * 4].decode("utf-8", "replace").split())
+    if not text:
+        return ""
+    return f": {text[:_REPLY_QUOTED]}" + ("…" if len(text) > _REPLY_QUOTED else "")

@@ -85,8 +85,9 @@ class CallParty:
 
 @dataclass(frozen=True)
 class StreamInfo:
-    """A snapshot of one stream of a call: its current id, format, status, counters and
-    recording directories (one per connection, with ``record_dir``)."""
+    """A snapshot of one stream of a call: its current id, format, status, counters,
+    recording directories (one per connection, with ``record_dir``) and, once it has ended
+    with one, the error that ended it (URLs redacted)."""
 
     stream_id: str
     call_uuid: str
@@ -95,6 +96,7 @@ class StreamInfo:
     status: ForkStatus
     stats: StreamStats
     recording_dirs: tuple[Path, ...]
+    error: str | None = None
 
 
 class Fork:
@@ -287,7 +289,15 @@ class Fork:
             status=self.status,
             stats=self.runner.stats,
             recording_dirs=tuple(self.runner.recording_dirs),
+            error=self.error,
         )
+
+    @property
+    def error(self) -> str | None:
+        """The error that ended the stream (URLs redacted), ``None`` if none did."""
+        if self.end is None or not self.end.error:
+            return None
+        return redact_urls(self.end.error)
 
     def captured_audio(self) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.int16]]:
         """The caller track as forked and what the caller heard, on one timeline (empty

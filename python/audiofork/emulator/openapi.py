@@ -1,15 +1,20 @@
 """The emulator's OpenAPI 3.0 document, served at ``/api/v1/openapi.json``.
 
 Written as data next to the handlers it describes (aiohttp has no schema generator we
-trust); the test suite checks the live server against it with schemathesis.
+trust); the test suite checks the live server against it with schemathesis. Paths are
+written whole from the server's root: the Vobiz API under ``/api/v1`` (tag ``vobiz``) and
+the emulator's own caller endpoints under ``/emulator/v1`` (tag ``emulator-only``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from audiofork.emulator.caller import MAX_DIGITS, MAX_TALK_S
+from audiofork.emulator.caller_api import EMULATOR_BASE, MAX_WAV_BYTES, WAV_TYPES
 from audiofork.emulator.calls import MAX_LIVE_STREAMS_PER_CALL, MAX_STREAMS_PER_CALL
 from audiofork.emulator.forks import MAX_STREAM_TIMEOUT_S
+from audiofork.platform import DTMF_SPACING_MS, FRAME_MS, MAX_DTMF_SPACING_MS, TALK_MODES
 from audiofork.vobiz._params import AUDIO_TRACKS, CALLBACK_METHODS, CONTENT_TYPES
 
 __all__ = ["LIST_LIMIT_MAX", "openapi_document"]
@@ -24,7 +29,13 @@ _ERROR_CODES = {
     "401": "Missing or wrong `X-Auth-ID` / `X-Auth-Token`.",
     "404": "No such call or stream.",
     "405": "Method not allowed on this path.",
+    "409": "Not possible now: the call is not in progress, no stream of it takes the "
+    "action, or a queue is full; `error` says which.",
+    "413": f"The WAV body is larger than {MAX_WAV_BYTES} bytes.",
 }
+API_BASE = "/api/v1"
+_VOBIZ = ["vobiz"]
+_EMULATOR_ONLY = ["emulator-only"]
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -56,6 +67,13 @@ _ACCOUNT = _path_param("auth_id", "The account's auth id (must match `X-Auth-ID`
 _CALL = _path_param("call_uuid", "The call's id.")
 _STREAM = _path_param("stream_id", "The stream's id.")
 _NO_CONTENT = {"204": {"description": "Done; no body."}}
+_MODE = {
+    "type": "string",
+    "enum": list(TALK_MODES),
+    "default": "replace",
+    "description": "`replace`: said instead of the caller audio, which runs on muted; "
+    "`mix`: mixed over it.",
+}
 
 
 _STREAM_FIELDS: dict[str, Any] = {
@@ -123,6 +141,13 @@ def _schemas() -> dict[str, Any]:
                 "answer_method": {"type": "string", "enum": list(CALLBACK_METHODS)},
                 "call_status": {"type": "string", "enum": ["ringing", "in-progress", "completed"]},
                 "hangup_cause": _NULLABLE_STRING,
+                "error": {
+                    "type": "string",
+                    "nullable": True,
+                    "minLength": 1,
+                    "description": "Why the call failed (emulator only), e.g. "
+                    "`answer_failed: timeout after 10 s fetching http://…`; null unless it did.",
+                },
                 "initiation_time": _STRING,
                 "answer_time": _NULLABLE_STRING,
                 "end_time": _NULLABLE_STRING,
@@ -164,6 +189,67 @@ def _schemas() -> dict[str, Any]:
             "required": list(_STREAM_FIELDS),
             "properties": _STREAM_FIELDS,
         },
+        "DtmfRequest": {
+            "type": "object",
+            "required": ["digits"],
+            "properties": {
+                "digits": {
+                    "type": "string",
+                    "pattern": "^[0-9*#A-D]+$",
+                    "minLength": 1,
+                    "maxLength": MAX_DIGITS,
+                },
+                "spacing_ms": {
+                    "type": "integer",
+                    "minimum": FRAME_MS,
+                    "maximum": MAX_DTMF_SPACING_MS,
+                    "default": DTMF_SPACING_MS,
+                    "description": "Time from one key to the next, rounded up to whole 20 ms "
+                    "frames; the first key leaves at once.",
+                },
+            },
+        },
+        "DtmfSent": {
+            "type": "object",
+            "required": ["api_id", "message", "digits", "stream_ids"],
+            "properties": {
+                "api_id": _STRING,
+                "message": {"type": "string", "enum": ["digits sent"]},
+                "digits": _STRING,
+                "stream_ids": {"type": "array", "items": _STRING, "minItems": 1},
+            },
+        },
+        "SpeakRequest": {
+            "type": "object",
+            "properties": {
+                "audio": {
+                    "type": "string",
+                    "pattern": r"^(speech|silence|tone(:[0-9.]+)?)$",
+                    "default": "speech",
+                    "description": "The bundled speech sample, silence, or a tone (440 Hz, "
+                    "or the Hz given); a tone or silence needs `seconds`.",
+                },
+                "seconds": {
+                    "type": "number",
+                    "exclusiveMinimum": True,
+                    "minimum": 0,
+                    "maximum": MAX_TALK_S,
+                    "description": "How long a tone or silence lasts; a recording is cut to "
+                    "its first `seconds`.",
+                },
+                "mode": _MODE,
+            },
+        },
+        "Speaking": {
+            "type": "object",
+            "required": ["api_id", "message", "stream_ids", "duration_ms"],
+            "properties": {
+                "api_id": _STRING,
+                "message": {"type": "string", "enum": ["the caller is speaking"]},
+                "stream_ids": {"type": "array", "items": _STRING, "minItems": 1},
+                "duration_ms": {"type": "number", "exclusiveMinimum": True, "minimum": 0},
+            },
+        },
         "StreamList": {
             "type": "object",
             "required": ["api_id", "meta", "objects"],
@@ -187,8 +273,8 @@ def _schemas() -> dict[str, Any]:
 
 
 def openapi_document() -> dict[str, Any]:
-    """The OpenAPI 3.0 description of every ``/api/v1`` operation the emulator serves."""
-    call_path = "/Account/{auth_id}/Call/{call_uuid}/"
+    """The OpenAPI 3.0 description of every API operation the emulator serves."""
+    call_path = API_BASE + "/Account/{auth_id}/Call/{call_uuid}/"
     streams_path = call_path + "Stream/"
     list_params = [
         {
@@ -209,14 +295,26 @@ def openapi_document() -> dict[str, Any]:
         "info": {
             "title": "audiofork Vobiz emulator",
             "version": "1",
-            "description": "Calls and the Stream API of the Vobiz platform, run locally.",
+            "description": "Calls and the Stream API of the Vobiz platform, run locally "
+            "(under /api/v1), and the emulator's own caller actions (under /emulator/v1, "
+            "tagged emulator-only: the platform has no such API).",
         },
-        "servers": [{"url": "/api/v1"}],
+        "servers": [{"url": "/"}],
         "security": [{"AuthId": [], "AuthToken": []}],
+        "tags": [
+            {"name": "vobiz", "description": "The Vobiz API, as the platform serves it."},
+            {
+                "name": "emulator-only",
+                "description": "What the caller does on a live call: keys, speech, hang-up. "
+                "Not part of the Vobiz API.",
+            },
+        ],
         "paths": {
-            "/Account/{auth_id}/Call/": {
+            **_caller_paths(),
+            API_BASE + "/Account/{auth_id}/Call/": {
                 "parameters": [_ACCOUNT],
                 "post": {
+                    "tags": _VOBIZ,
                     "summary": "Place a call; its answer URL is fetched and its XML executed.",
                     "operationId": "createCall",
                     "requestBody": {
@@ -231,6 +329,7 @@ def openapi_document() -> dict[str, Any]:
             call_path: {
                 "parameters": [_ACCOUNT, _CALL],
                 "get": {
+                    "tags": _VOBIZ,
                     "summary": "One call.",
                     "operationId": "getCall",
                     "responses": _responses(
@@ -238,6 +337,7 @@ def openapi_document() -> dict[str, Any]:
                     ),
                 },
                 "delete": {
+                    "tags": _VOBIZ,
                     "summary": "Hang up the call, ending its streams.",
                     "operationId": "hangupCall",
                     "responses": _responses(_NO_CONTENT, "401", "404"),
@@ -246,6 +346,7 @@ def openapi_document() -> dict[str, Any]:
             streams_path: {
                 "parameters": [_ACCOUNT, _CALL],
                 "post": {
+                    "tags": _VOBIZ,
                     "summary": "Start a stream on a live call.",
                     "description": (
                         f"A call runs at most {MAX_LIVE_STREAMS_PER_CALL} streams at once and "
@@ -265,6 +366,7 @@ def openapi_document() -> dict[str, Any]:
                     ),
                 },
                 "get": {
+                    "tags": _VOBIZ,
                     "summary": "The call's streams, active and ended.",
                     "operationId": "listStreams",
                     "parameters": list_params,
@@ -276,6 +378,7 @@ def openapi_document() -> dict[str, Any]:
                     ),
                 },
                 "delete": {
+                    "tags": _VOBIZ,
                     "summary": "Stop every stream of the call.",
                     "operationId": "stopStreams",
                     "responses": _responses(_NO_CONTENT, "401", "404"),
@@ -284,6 +387,7 @@ def openapi_document() -> dict[str, Any]:
             streams_path + "{stream_id}/": {
                 "parameters": [_ACCOUNT, _CALL, _STREAM],
                 "get": {
+                    "tags": _VOBIZ,
                     "summary": "One stream.",
                     "operationId": "getStream",
                     "responses": _responses(
@@ -291,6 +395,7 @@ def openapi_document() -> dict[str, Any]:
                     ),
                 },
                 "delete": {
+                    "tags": _VOBIZ,
                     "summary": "Stop one stream.",
                     "operationId": "stopStream",
                     "responses": _responses(_NO_CONTENT, "401", "404"),
@@ -303,5 +408,92 @@ def openapi_document() -> dict[str, Any]:
                 "AuthToken": {"type": "apiKey", "in": "header", "name": "X-Auth-Token"},
             },
             "schemas": _schemas(),
+        },
+    }
+
+
+def _caller_paths() -> dict[str, Any]:
+    call = EMULATOR_BASE + "/Account/{auth_id}/Call/{call_uuid}/"
+    wav = {"type": "string", "format": "binary"}
+    return {
+        call + "DTMF/": {
+            "parameters": [_ACCOUNT, _CALL],
+            "post": {
+                "tags": _EMULATOR_ONLY,
+                "summary": "The caller presses keys: a `dtmf` message per key on every "
+                "connected stream of the call that forks the caller's track.",
+                "operationId": "sendDtmf",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("DtmfRequest")}},
+                },
+                "responses": _responses(
+                    {"202": _json(_ref("DtmfSent"), "The first key is sent, the rest follow.")},
+                    "400",
+                    "401",
+                    "404",
+                    "409",
+                ),
+            },
+        },
+        call + "Speak/": {
+            "parameters": [_ACCOUNT, _CALL],
+            "post": {
+                "tags": _EMULATOR_ONLY,
+                "summary": "The caller talks, from the next frame on, on every live stream "
+                "of the call that forks the caller's track (talk-over, for barge-in).",
+                "description": "A named clip as JSON, or a mono 16-bit PCM WAV file as the "
+                f"body (any rate the resampler takes, at most {MAX_WAV_BYTES} bytes) with "
+                "`seconds` and `mode` in the query. Talk queues behind talk already waiting, "
+                f"at most {MAX_TALK_S:g} s per stream.",
+                "operationId": "speak",
+                "parameters": [
+                    {
+                        "name": "mode",
+                        "in": "query",
+                        "required": False,
+                        "schema": _MODE,
+                        "description": "With a WAV body.",
+                    },
+                    {
+                        "name": "seconds",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "number", "minimum": 0, "maximum": MAX_TALK_S},
+                        "description": "With a WAV body: play only its first `seconds`.",
+                    },
+                ],
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/json": {"schema": _ref("SpeakRequest")},
+                        **{kind: {"schema": wav} for kind in WAV_TYPES[:1]},
+                    },
+                },
+                "responses": _responses(
+                    {"202": _json(_ref("Speaking"), "The caller speaks from the next frame.")},
+                    "400",
+                    "401",
+                    "404",
+                    "409",
+                    "413",
+                ),
+            },
+            "delete": {
+                "tags": _EMULATOR_ONLY,
+                "summary": "The caller stops talking: what it was still to say is dropped.",
+                "operationId": "stopSpeaking",
+                "responses": _responses(_NO_CONTENT, "401", "404", "409"),
+            },
+        },
+        call + "Hangup/": {
+            "parameters": [_ACCOUNT, _CALL],
+            "post": {
+                "tags": _EMULATOR_ONLY,
+                "summary": "The caller hangs up: every stream gets `stop`, then the call "
+                "ends with the cause `caller_hangup` (idempotent).",
+                "operationId": "callerHangup",
+                "responses": _responses(_NO_CONTENT, "401", "404"),
+            },
         },
     }

@@ -50,6 +50,7 @@ def status_page(exchange: Exchange, account_id: str) -> str:
             call.party.to,
             call.status,
             call.hangup_cause or "",
+            call.error or "",
             f"{call.duration()} s",
             str(len(call.forks)),
         ]
@@ -65,6 +66,7 @@ def status_page(exchange: Exchange, account_id: str) -> str:
                 redact_url(fork.element.url),
                 fork.element.content_type,
                 fork.status,
+                fork.error or "",
                 f"{bill.bill_duration} s, {bill.billed_amount}",
                 _counters(stats_of(fork.runner)),
             ]
@@ -90,11 +92,21 @@ def status_page(exchange: Exchange, account_id: str) -> str:
         "API: <a href='/api/v1/openapi.json'>/api/v1/openapi.json</a></p>"
         "<h2>Calls</h2>"
         + _table(
-            ["call", "account", "from", "to", "status", "cause", "duration", "streams"], call_rows
+            ["call", "account", "from", "to", "status", "cause", "error", "duration", "streams"],
+            call_rows,
         )
         + "<h2>Streams</h2>"
         + _table(
-            ["stream", "call", "service URL", "content type", "status", "billed", "counters"],
+            [
+                "stream",
+                "call",
+                "service URL",
+                "content type",
+                "status",
+                "error",
+                "billed",
+                "counters",
+            ],
             stream_rows,
         )
         + "</body></html>"

@@ -11,8 +11,10 @@ then for pending status callbacks (both bounded), and stops the server.
 
 Besides the REST API (place calls, start and stop streams, read them back), a program that
 runs the emulator in-process can watch its calls with :meth:`Emulator.call_info` and
-:meth:`Emulator.call_ended`, and read a stream's audio with
-:meth:`Emulator.captured_audio`.
+:meth:`Emulator.call_ended`, read a stream's audio with :meth:`Emulator.captured_audio`,
+act as the caller with :meth:`Emulator.send_dtmf`, :meth:`Emulator.speak`,
+:meth:`Emulator.stop_speaking` and :meth:`Emulator.hangup` (what the ``/emulator/v1``
+endpoints do, :mod:`audiofork.emulator.caller`), and give an app its :attr:`Emulator.clock`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 from aiohttp import web
 
+from audiofork.emulator import caller
 from audiofork.emulator.app import make_app
 from audiofork.emulator.audio import AudioSource
 from audiofork.emulator.billing import Tariff
@@ -39,6 +42,7 @@ from audiofork.emulator.exchange import Exchange
 from audiofork.emulator.forks import Fork
 from audiofork.emulator.services import Services
 from audiofork.errors import ArgumentError, ValidationError
+from audiofork.platform import DTMF_SPACING_MS, PcmInput, TalkMode
 
 if TYPE_CHECKING:
     from typing import Self
@@ -74,6 +78,14 @@ class Emulator:
         return self._exchange
 
     @property
+    def clock(self) -> Callable[[], float]:
+        """The emulator's clock: virtual seconds (monotonic), running ``speed`` times real
+        time. An app in the same process that measures time against the platform (the
+        heard-time estimates between checkpoints, ``pace_ms``) passes it as its session's
+        ``clock``, e.g. ``AudioStream(ws, clock=emulator.clock)``."""
+        return self.exchange.services.clock.now
+
+    @property
     def caller_audio_s(self) -> float | None:
         """How long the caller's audio lasts, in seconds (``None``: it does not end)."""
         return self.exchange.services.caller.duration_s
@@ -102,6 +114,53 @@ class Emulator:
         ``capture_audio=True`` (else both are empty). :class:`ArgumentError` for an id that
         names no stream."""
         return self._fork(stream_id).captured_audio()
+
+    def send_dtmf(
+        self, call_uuid: str, digits: str, *, spacing_ms: int = DTMF_SPACING_MS
+    ) -> tuple[str, ...]:
+        """The caller presses ``digits`` (``0``-``9``, ``*``, ``#``, ``A``-``D``, at most 32):
+        a ``dtmf`` message per key on every connected stream of the call that forks the
+        caller's track, the first at once, each next ``spacing_ms`` later (whole frames).
+        Returns those streams' ids. See :mod:`audiofork.emulator.caller` for the errors."""
+        return caller.press_keys(self._call(call_uuid), digits, spacing_ms)
+
+    def speak(
+        self,
+        call_uuid: str,
+        audio: str | PcmInput = "speech",
+        rate: int | None = None,
+        *,
+        seconds: float | None = None,
+        mode: TalkMode = "replace",
+    ) -> tuple[str, ...]:
+        """The caller says ``audio`` from the next frame on (after what it was already
+        given to say), on every live stream of the call that forks the caller's track:
+        ``"speech"`` (the bundled sample), ``"tone"``, ``"tone:<Hz>"``, ``"silence"`` or a
+        WAV path (cut to its first ``seconds``; a tone or silence needs ``seconds``), or
+        PCM (int16/float32 array or int16 bytes) at ``rate`` Hz. ``mode="replace"`` says it
+        instead of the caller audio, which runs on muted underneath; ``"mix"`` mixes it
+        over. Returns the streams' ids."""
+        pcm: PcmInput
+        if isinstance(audio, str):
+            if rate is not None:
+                raise ArgumentError("rate is for PCM audio; a named clip has its own")
+            pcm, rate = caller.clip_of(audio, seconds)
+        else:
+            if rate is None:
+                raise ArgumentError("rate is required with PCM audio")
+            if seconds is not None:
+                raise ArgumentError("seconds is for a named clip; cut PCM yourself")
+            pcm = audio
+        return caller.talk(self._call(call_uuid), pcm, rate, mode).stream_ids
+
+    def stop_speaking(self, call_uuid: str) -> tuple[str, ...]:
+        """Drop what the caller was still to say (:meth:`speak`); the streams' ids."""
+        return caller.stop_talking(self._call(call_uuid))
+
+    def hangup(self, call_uuid: str) -> None:
+        """The caller hangs up (idempotent): every stream gets ``stop``, then the call ends
+        with the cause ``caller_hangup``; :meth:`call_ended` waits for the rest."""
+        caller.hang_up(self._call(call_uuid))
 
     def _fork(self, stream_id: str) -> Fork:
         for call in self.exchange.calls.values():

@@ -15,14 +15,21 @@ Recordings (``record_dir``) and the in-memory capture share that timeline: sampl
 ``caller.wav`` / ``callee.wav`` was forked, and sample ``i`` of ``played.wav`` was heard,
 at ``i / rate`` seconds after that connection's ``start``.
 
+The caller's track is a :class:`~audiofork.platform.TalkOver`: the call's caller audio with
+whatever :meth:`StreamRunner.talk` pushes over it (at most :data:`TALK_OVER_MAX_S` waiting),
+kept across reconnects. :meth:`StreamRunner.press` presses keys on the live connection.
+
 Endings (:class:`StreamEnd`): ``timeout`` (``stream_timeout``), ``app_stop``,
 ``api_stop`` / ``hangup`` (:meth:`StreamRunner.stop`), ``dropped`` (the app closed the
 socket: ``completed``; the socket broke: ``failed``) and ``unreachable`` (``failed``).
+On ``timeout``, ``api_stop`` and ``hangup`` the platform ends the stream: it sends ``stop``
+(``{"callId", "reason"}``, the reason being that ending's name) after the answers it owes,
+so the app sees a clean stop before the socket closes; no frame boundary after the instant
+of :meth:`StreamRunner.stop` is passed. At the end of a connection what is
+queued is sent (for at most :data:`CLOSE_TIMEOUT_S` real seconds) before the socket closes.
 A dropped or unreachable stream tries again up to ``max_retries`` times in all: after a drop
 it reconnects at once with a new ``streamId`` (from ``new_stream_id``) and the same
 ``callId``; a failed attempt is retried a virtual second later with the id it never used.
-At the end of a connection what is queued is sent (for at most :data:`CLOSE_TIMEOUT_S`)
-before the socket closes.
 """
 
 from __future__ import annotations
@@ -39,7 +46,7 @@ import aiohttp
 import numpy as np
 import numpy.typing as npt
 
-from audiofork.emulator.audio import AudioReader, AudioSource
+from audiofork.emulator.audio import AudioSource
 from audiofork.emulator.clock import VirtualClock
 from audiofork.emulator.recorder import WavRecorder, recording_dir
 from audiofork.emulator.stream_spec import (
@@ -49,17 +56,23 @@ from audiofork.emulator.stream_spec import (
     StreamStats,
     extra_header_pairs,
 )
+from audiofork.errors import StreamStateError
 from audiofork.formats import MediaFormat
 from audiofork.platform import (
+    MAX_PENDING_KEYS,
     BadInput,
     CheckpointAnswered,
     ClearAnswered,
     Degraded,
     Notice,
+    PcmInput,
     PlatformLimits,
     PlatformState,
     PlatformStream,
+    TalkMode,
+    TalkOver,
     Track,
+    TrackSource,
 )
 
 __all__ = [
@@ -86,6 +99,11 @@ CLOSE_TIMEOUT_S = 2.0
 RETRY_DELAY_S = 1.0
 #: Messages handled in a row before the receiver lets other tasks run.
 RECEIVE_BURST = 100
+#: The most talk-over (:meth:`StreamRunner.talk`) one stream holds waiting, in seconds of
+#: audio at the stream's rate (2 bytes a sample: 3.84 MB at 16 kHz).
+TALK_OVER_MAX_S = 120.0
+#: Endings on which the platform sends ``stop`` before it closes the socket.
+_STOPPED_BY_PLATFORM = ("timeout", "api_stop", "hangup")
 
 
 @dataclass(frozen=True)
@@ -156,10 +174,19 @@ class StreamRunner:
         self.rate = self._format.sample_rate
         self._frame = self._format.samples_per_frame(20)
         self._tracks = spec.tracks
-        self._sources = {"inbound": caller, "outbound": callee}
+        opened = {"inbound": caller, "outbound": callee}
+        self._readers: dict[Track, TrackSource] = {
+            track: opened[track].open(self.rate) for track in self._tracks
+        }
+        self._voice: TalkOver | None = None
+        self._forks_caller = "inbound" in self._readers
+        if self._forks_caller:
+            self._voice = TalkOver(self._readers["inbound"], self.rate, TALK_OVER_MAX_S)
+            self._readers["inbound"] = self._voice
         self._extra_headers = extra_header_pairs(spec.extra_headers)
         self._stream_id = spec.stream_id
         self._stop_reason: Literal["api_stop", "hangup"] | None = None
+        self._stop_at: float | None = None  # virtual time of the stop: no frame passes it
         self._stop_requested = asyncio.Event()
         self._ended_stats = StreamStats(media_sent={track: 0 for track in self._tracks})
         self._link: _Link | None = None
@@ -213,16 +240,77 @@ class StreamRunner:
         return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
 
     def stop(self, reason: Literal["api_stop", "hangup"]) -> None:
-        """End the stream (idempotent; the first reason wins)."""
+        """End the stream now (idempotent; the first reason wins): no frame boundary after
+        this virtual instant is passed, however late the tasks notice."""
         if self._stop_reason is None:
             self._stop_reason = reason
+            self._stop_at = self._clock.now()
             self._stop_requested.set()
 
+    @property
+    def forks_caller(self) -> bool:
+        """Whether the stream forks the caller's (inbound) track."""
+        return self._forks_caller
+
+    @property
+    def connected(self) -> bool:
+        """Whether a connection is streaming now."""
+        link = self._link
+        return link is not None and link.stream.state is PlatformState.STREAMING
+
+    def _caller_voice(self) -> TalkOver:
+        if self._voice is None:
+            why = "has ended" if self._forks_caller else "does not fork the caller's track"
+            raise StreamStateError(f"stream {self._stream_id} {why}")
+        return self._voice
+
+    def talk(self, pcm: PcmInput, rate: int, mode: TalkMode = "replace") -> int:
+        """The caller says ``pcm`` (mono, at ``rate`` Hz) from the next frame on, after the
+        talk-over already waiting, replacing the caller audio or mixed over it (``mode``).
+        The samples queued at the stream's rate;
+        :class:`~audiofork.errors.BufferOverflowError` (nothing queued) past
+        :data:`TALK_OVER_MAX_S`."""
+        return self._caller_voice().push(pcm, rate, mode)
+
+    def talk_room(self) -> int:
+        """Samples of talk-over (at the stream's rate) that still fit."""
+        voice = self._caller_voice()
+        return voice.capacity - voice.queued_samples
+
+    def stop_talking(self) -> int:
+        """Drop the talk-over not yet said; the samples dropped."""
+        return self._caller_voice().clear()
+
+    def press(self, digits: str, spacing_ms: int) -> None:
+        """Press ``digits`` on the live connection (:meth:`PlatformStream.press`);
+        :class:`~audiofork.errors.StreamStateError` when none is streaming."""
+        link = self._link
+        if link is None or not self.connected:
+            raise StreamStateError(f"stream {self._stream_id} is not connected")
+        link.stream.press(digits, spacing_ms=spacing_ms)
+        link.kick()
+
+    @property
+    def keys_room(self) -> int:
+        """Keys the live connection can still take (0 when none is streaming)."""
+        link = self._link
+        if link is None or not self.connected:
+            return 0
+        return MAX_PENDING_KEYS - link.stream.keys_pending
+
     async def run(self) -> StreamEnd:
-        """Connect, stream and return how it ended; network and app faults do not raise."""
+        """Connect, stream and return how it ended; network and app faults do not raise.
+        The audio sources are let go at the end: an ended stream holds only its counters."""
+        try:
+            return await self._run()
+        finally:
+            self._readers = {}
+            self._voice = None
+
+    async def _run(self) -> StreamEnd:
         self._origin = self._clock.now()
         timeout_frames = math.floor(self.spec.stream_timeout * FRAMES_PER_S + 1e-6)
-        readers = {track: self._sources[track].open(self.rate) for track in self._tracks}
+        readers = self._readers
         retries = 0
         async with aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=CONNECT_TIMEOUT_S)
@@ -273,7 +361,7 @@ class StreamRunner:
     async def _connect_and_stream(
         self,
         session: aiohttp.ClientSession,
-        readers: dict[Track, AudioReader],
+        readers: dict[Track, TrackSource],
         timeout_frames: int,
     ) -> _Outcome:
         connecting = await self._unless_stopped(
@@ -322,14 +410,14 @@ class StreamRunner:
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             outcome = self._outcome({tasks[task]: task for task in done})
-            self._ended_at = min(self._clock.now(), self._origin + self.spec.stream_timeout)
+            ended = self._clock.now() if self._stop_at is None else self._stop_at
+            self._ended_at = min(ended, self._origin + self.spec.stream_timeout)
         finally:
-            flush = outcome is not None and outcome.reason != "dropped"
-            await self._close(link, tasks, flush=flush)
+            await self._close(link, tasks, outcome)
         self._end_link(link, outcome)
         return outcome
 
-    def _platform_stream(self, readers: dict[Track, AudioReader]) -> PlatformStream:
+    def _platform_stream(self, readers: dict[Track, TrackSource]) -> PlatformStream:
         return PlatformStream(
             self._format,
             stream_id=self._stream_id,
@@ -354,15 +442,20 @@ class StreamRunner:
         raise AssertionError(f"no outcome among {sorted(done)}")
 
     async def _close(
-        self, link: _Link, tasks: dict[asyncio.Future[object], str], *, flush: bool
+        self, link: _Link, tasks: dict[asyncio.Future[object], str], outcome: _Outcome | None
     ) -> None:
-        """Stop the tasks, send what is queued (bounded), close the socket and recordings."""
+        """Stop the tasks; unless the socket was dropped, send the answers owed (and, when
+        the platform ends the stream, ``stop``) within :data:`CLOSE_TIMEOUT_S`; close the
+        socket and the recordings."""
         writer = [task for task, name in tasks.items() if name == "writer" and not task.done()]
         for task, name in tasks.items():
             if name != "writer":
                 task.cancel()
-        if flush and writer:
-            self._report(link, link.stream.close())  # answers owed go out before the close
+        if outcome is not None and outcome.reason != "dropped" and writer:
+            if outcome.reason in _STOPPED_BY_PLATFORM:
+                self._report(link, link.stream.stop(outcome.reason))
+            else:
+                self._report(link, link.stream.close())
             link.kick()
             try:
                 await asyncio.wait_for(link.idle.wait(), CLOSE_TIMEOUT_S)
@@ -416,7 +509,7 @@ class StreamRunner:
         frame per track each, the playout one frame on. The receiver calls this before it
         hands the stream an app message, so app audio never plays in a frame period that
         ended before it arrived, however late the pacer wakes."""
-        now = self._clock.now()
+        now = self._clock.now() if self._stop_at is None else min(self._clock.now(), self._stop_at)
         while self._next_frame < timeout_frames:
             if now < self._origin + (self._next_frame + 1) * FRAME_S:
                 return

@@ -6,8 +6,10 @@ caller, a load generator, a softphone. Each brings its own socket and clock: it 
 :meth:`~PlatformStream.start`, then :meth:`~PlatformStream.tick` at every 20 ms frame
 boundary and :meth:`~PlatformStream.receive` for every app message, and sends what
 :meth:`~PlatformStream.data_to_send` returns, in order. The caller's voice is pushed with
-:meth:`~PlatformStream.send_audio` (or read from a :class:`TrackSource` per track); what the
-caller hears comes back in each :class:`Frame`. ``docs/platform.md`` has a worked example.
+:meth:`~PlatformStream.send_audio` (or read from a :class:`TrackSource` per track, such as a
+:class:`TalkOver`: a recording with speech pushed over it); keys with
+:meth:`~PlatformStream.press`; what the caller hears comes back in each :class:`Frame`.
+``docs/platform.md`` has a worked example.
 
 The stream owns the rules: the playout of the app's audio; checkpoints, answered once all
 audio queued before them has played (at once when nothing is queued or playing); clears,
@@ -32,6 +34,7 @@ checkpoint accepted is answered or counted as dropped by a clear or the stream's
 from __future__ import annotations
 
 from audiofork.platform._audio_queue import AudioQueue, PcmInput, TrackSource
+from audiofork.platform._keypad import DTMF_DIGITS, MAX_PENDING_KEYS, check_digits
 from audiofork.platform._limits import PlatformLimits, PlatformStats
 from audiofork.platform._notices import (
     AudioCleared,
@@ -47,10 +50,22 @@ from audiofork.platform._notices import (
     StopReceived,
     Track,
 )
-from audiofork.platform._stream import FRAME_MS, PlatformState, PlatformStream
+from audiofork.platform._stream import (
+    DTMF_SPACING_MS,
+    FRAME_MS,
+    MAX_DTMF_SPACING_MS,
+    PlatformState,
+    PlatformStream,
+)
+from audiofork.platform._talk_over import TALK_MODES, TalkMode, TalkOver, check_talk_mode
 
 __all__ = [
+    "DTMF_DIGITS",
+    "DTMF_SPACING_MS",
     "FRAME_MS",
+    "MAX_DTMF_SPACING_MS",
+    "MAX_PENDING_KEYS",
+    "TALK_MODES",
     "AudioCleared",
     "AudioQueue",
     "AudioQueued",
@@ -68,6 +83,10 @@ __all__ = [
     "PlatformStats",
     "PlatformStream",
     "StopReceived",
+    "TalkMode",
+    "TalkOver",
     "Track",
     "TrackSource",
+    "check_digits",
+    "check_talk_mode",
 ]

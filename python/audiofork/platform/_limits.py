@@ -80,6 +80,7 @@ class PlatformStats:
     clears_answered: int = 0
     clears_unanswered: int = 0  # clearedAudio never sent: the connection was lost first
     dtmf_sent: int = 0
+    dtmf_dropped: int = 0  # keys pressed but not yet due when the stream ended
 
     def copy(self) -> PlatformStats:
         """A snapshot (the per-track and per-kind dicts copied too)."""

@@ -17,6 +17,7 @@ input (counted by kind, leaving no trace). Its bounds are in
 from __future__ import annotations
 
 import functools
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
@@ -34,6 +35,7 @@ from audiofork.formats import MediaFormat
 from audiofork.platform._answers import Answers
 from audiofork.platform._audio_queue import AudioQueue, PcmInput, TrackSource
 from audiofork.platform._input import AudioCommand, Refusal, read_app_message, shorten
+from audiofork.platform._keypad import DTMF_DIGITS, Key, Keypad, check_digits
 from audiofork.platform._limits import PlatformLimits, PlatformStats
 from audiofork.platform._messages import VobizMessages
 from audiofork.platform._notices import (
@@ -52,13 +54,16 @@ from audiofork.platform._notices import (
 )
 from audiofork.platform._outbox import Outbox, utf8_size
 from audiofork.platform._playout import Playout
+from audiofork.platform._talk_over import TalkMode, TalkOver, check_talk_mode
 
-__all__ = ["FRAME_MS", "PlatformState", "PlatformStream"]
+__all__ = ["DTMF_SPACING_MS", "FRAME_MS", "PlatformState", "PlatformStream"]
 
 #: Media frame period (ms).
 FRAME_MS = 20
-#: Keys a ``dtmf`` message may carry.
-DTMF_DIGITS = frozenset("0123456789*#ABCD")
+#: The time between the keys of one :meth:`PlatformStream.press`, by default (ms).
+DTMF_SPACING_MS = 100
+#: The longest spacing between keys (ms).
+MAX_DTMF_SPACING_MS = 60_000
 #: The longest ``stop`` reason (characters).
 MAX_STOP_REASON = 64
 _TRACKS: tuple[Track, ...] = ("inbound", "outbound")
@@ -141,6 +146,7 @@ class PlatformStream:
         self._playout = Playout(self.rate, self.frame_samples, self.limits.max_queue_s)
         self._answers = Answers(self.limits.max_answer_bytes)
         self._outbox = Outbox(self.limits.max_send_backlog_bytes)
+        self._keypad = Keypad()
         self._stats = PlatformStats(media_sent={track: 0 for track in self.tracks})
         self._state = PlatformState.IDLE
         self._frame = 0
@@ -183,6 +189,11 @@ class PlatformStream:
     def answers_waiting(self) -> int:
         """Answers (``playedStream``, ``clearedAudio``) owed but not yet queued to send."""
         return self._answers.owed
+
+    @property
+    def keys_pending(self) -> int:
+        """Keys pressed (:meth:`press`) and not yet sent."""
+        return self._keypad.pending
 
     @property
     def send_backlog_bytes(self) -> int:
@@ -228,15 +239,22 @@ class PlatformStream:
         self._outbox.put(self._messages.start)
         self._state = PlatformState.STREAMING
 
-    def send_audio(self, pcm: PcmInput, rate: int, track: Track = "inbound") -> int:
+    def send_audio(
+        self, pcm: PcmInput, rate: int, track: Track = "inbound", *, mode: TalkMode = "replace"
+    ) -> int:
         """Queue the caller's (or callee's) audio for ``track``: int16 or float32 mono at
-        ``rate`` Hz, resampled to the stream's rate. Returns the samples queued; raises
+        ``rate`` Hz, resampled to the stream's rate, played after what is queued. On a
+        track whose source is a :class:`TalkOver`, ``mode`` says whether it replaces the
+        base audio while it plays or is mixed over it. Returns the samples queued; raises
         :class:`~audiofork.errors.BufferOverflowError` (nothing queued) when the track's
-        queue is full, :class:`~audiofork.errors.StreamStateError` for a track with its own
-        source or a closed stream."""
+        queue is full, :class:`~audiofork.errors.StreamStateError` for a track whose source
+        is neither an :class:`AudioQueue` nor a :class:`TalkOver`, or a closed stream."""
+        mode = check_talk_mode(mode)
         if self._state is PlatformState.CLOSED:
             raise StreamStateError("send_audio: the stream is closed")
         source = self.source(track)
+        if isinstance(source, TalkOver):
+            return source.push(pcm, rate, mode)
         if not isinstance(source, AudioQueue):
             raise StreamStateError(f"send_audio: track {track!r} reads its own source")
         return source.push(pcm, rate)
@@ -249,17 +267,47 @@ class PlatformStream:
             raise TypeError(f"digit must be a str, got {digit!r}")
         if digit not in DTMF_DIGITS:
             raise ArgumentError(f"digit must be one of 0-9, *, #, A-D, got {shorten(digit, 20)!r}")
-        if track not in _TRACKS:
-            raise ArgumentError(f"track must be 'inbound' or 'outbound', got {track!r}")
+        _check_track(track)
         self._require(PlatformState.STREAMING, "dtmf")
         if not self._outbox.has_room:
             raise BufferOverflowError(
                 f"dtmf: the send backlog holds {self._outbox.bytes} bytes (limit "
                 f"{self._outbox.max_bytes}): the app is not reading"
             )
-        timestamp = self._origin_ms + FRAME_MS * self._frame
+        self._send_key(Key(self._frame, digit, track))
+
+    def press(
+        self, digits: str, *, track: Track = "inbound", spacing_ms: int = DTMF_SPACING_MS
+    ) -> None:
+        """Press the keys of ``digits`` (``0``-``9``, ``*``, ``#``, ``A``-``D``) in order, one
+        ``dtmf`` message each: the first now, each next ``spacing_ms`` later (rounded up to
+        whole frames, so ``20`` is one key a frame), after the keys still waiting from an
+        earlier press. A key due in frame *k* is stamped with that frame's time and sent by
+        its :meth:`tick`, after its media (the first one at once); a key meeting a full send
+        backlog waits for room. ``digits`` is checked whole before any key is queued;
+        :class:`~audiofork.errors.BufferOverflowError` (nothing queued) when more than
+        :data:`~audiofork.platform._keypad.MAX_PENDING_KEYS` keys would wait. Keys still
+        waiting when the stream ends are dropped and counted (``dtmf_dropped``)."""
+        check_digits(digits)
+        _check_track(track)
+        spacing_ms = check_int("spacing_ms", spacing_ms, FRAME_MS)
+        if spacing_ms > MAX_DTMF_SPACING_MS:
+            raise ArgumentError(f"spacing_ms must be <= {MAX_DTMF_SPACING_MS}, got {spacing_ms}")
+        self._require(PlatformState.STREAMING, "press")
+        self._keypad.press(digits, track, self._frame, math.ceil(spacing_ms / FRAME_MS))
+        self._release_keys(self._frame)
+
+    def _release_keys(self, frame: int) -> None:
+        """Send the keys due by ``frame`` while the send backlog has room."""
+        while self._outbox.has_room and (key := self._keypad.take_due(frame)) is not None:
+            self._send_key(key)
+
+    def _send_key(self, key: Key) -> None:
+        timestamp = self._origin_ms + FRAME_MS * key.frame
         self._outbox.put(
-            functools.partial(self._messages.dtmf, digit=digit, track=track, timestamp_ms=timestamp)
+            functools.partial(
+                self._messages.dtmf, digit=key.digit, track=key.track, timestamp_ms=timestamp
+            )
         )
         self._stats.dtmf_sent += 1
 
@@ -299,6 +347,7 @@ class PlatformStream:
             else:
                 self._stats.media_dropped += 1
                 notices.append(Degraded("send_backlog", "app is not reading; media frames dropped"))
+        self._release_keys(index)
         played = self._playout.tick()
         self._stats.played_ms += played.audio_samples * 1000 / self.rate
         self._answers.finish(played.finished)
@@ -343,6 +392,7 @@ class PlatformStream:
         checkpoints, clears = self._answers.drop_owed()
         self._stats.checkpoints_dropped += checkpoints
         self._stats.clears_unanswered += clears
+        self._stats.dtmf_dropped += self._keypad.drop()
         self._outbox.discard()
         self._state = PlatformState.CLOSED
 
@@ -437,12 +487,18 @@ class PlatformStream:
         return CheckpointAnswered(name)
 
     def _end(self) -> list[Notice]:
-        """Close: pending checkpoints dropped, every owed answer queued."""
+        """Close: pending checkpoints and keys dropped, every owed answer queued."""
         self._stats.checkpoints_dropped += self._playout.clear()[1]
+        self._stats.dtmf_dropped += self._keypad.drop()
         self._answers.drop_pending()
         notices = [self._send_answer() for _ in range(self._answers.owed)]
         self._state = PlatformState.CLOSED
         return notices
+
+
+def _check_track(track: object) -> None:
+    if track not in _TRACKS:
+        raise ArgumentError(f"track must be 'inbound' or 'outbound', got {track!r:.40}")
 
 
 def _checked_tracks(tracks: Sequence[Track]) -> tuple[Track, ...]:
