@@ -151,13 +151,12 @@ async def test_the_caller_presses_keys_talks_and_hangs_up(
         w.setsampwidth(2)
         w.setframerate(rate)
         w.writeframes((np.sin(2 * np.pi * 600 * t) * 9000).astype("<i2").tobytes())
-    mark = len(socket.messages)
     code, out, err = await run_cli(
         *caller_args("speak", emulator_url, call_uuid, "--audio", str(wav), "--mode", "mix"),
         env={"AUDIOFORK_ACCOUNT": f"{ACCOUNT}:{TOKEN}"},
     )
     assert code == 0 and "the caller says 60 s (mix)" in out, err
-    said = await frames_after(app, mark, 10)
+    said = await frames_after(app, len(socket.messages), 10)  # counted from its acceptance
     assert level(said[-1600:], 600) > 8000
     code, out, err = await run_cli(*caller_args("stop-speaking", emulator_url, call_uuid))
     assert code == 0 and "stopped speaking" in out, err
