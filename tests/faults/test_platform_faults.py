@@ -2,8 +2,8 @@
 
 - It disconnects mid-utterance: an app on :class:`~audiofork.AudioStream` (aiohttp) is
   speaking with a checkpoint pending when the platform (a
-  :class:`~audiofork.PlatformStream` over a ``websockets`` client) aborts the TCP
-  connection. Every wait ends (``play`` returns, the checkpoint resolves ``closed``,
+  :class:`~audiofork.PlatformStream` over a ``websockets`` client, tests/support) aborts
+  the TCP connection. Every wait ends (``play`` returns, the checkpoint resolves ``closed``,
   iteration ends) and the handler returns.
 - Its status-callback endpoint is down or slow: the emulator's call streams, hangs up and
   closes regardless, and counts the callbacks it could not deliver.
@@ -17,17 +17,15 @@ from __future__ import annotations
 import asyncio
 import socket
 import sys
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 
 import numpy as np
 import pytest
 from aiohttp import web
 from resources import released
-from websockets.asyncio.client import ClientConnection, connect
 
 import audiofork as af
 from audiofork.emulator import EmulatorConfig, RetrySchedule
+from support.app_servers import serve_aiohttp_app
 from support.emulator_platform_apps import (
     ACCOUNT,
     AUTH,
@@ -37,25 +35,17 @@ from support.emulator_platform_apps import (
     started_emulator,
     within,
 )
+from support.platform_driver import PlatformDriver, bidirectional_stream
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts /proc/self/fd")
 
 RATE = 8000
 
 
-@asynccontextmanager
-async def aiohttp_app(routes: list[web.RouteDef]) -> AsyncIterator[str]:
-    """An aiohttp server on loopback with ``routes``; its base URL."""
+def application(*routes: web.RouteDef) -> web.Application:
     app = web.Application()
     app.add_routes(routes)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
-    await within(runner.setup())
-    await within(web.TCPSite(runner, "127.0.0.1", 0).start())
-    host, port = runner.addresses[0][:2]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        await within(runner.cleanup())
+    return app
 
 
 class SpeakingApp:
@@ -90,38 +80,14 @@ class SpeakingApp:
         return ws
 
 
-async def platform_until(
-    ws: ClientConnection, stream: af.PlatformStream, done: Callable[[], bool]
-) -> None:
-    """Drive ``stream`` over ``ws`` in real time, a frame each 20 ms, until ``done()``."""
-
-    async def read() -> None:
-        async for message in ws:
-            stream.receive(message)
-
-    reader = asyncio.ensure_future(read())
-    try:
-        stream.start()
-        while not done():
-            stream.tick()
-            for text in stream.data_to_send():
-                await ws.send(text)
-            await asyncio.sleep(0.02)
-    finally:
-        reader.cancel()
-        await asyncio.gather(reader, return_exceptions=True)
-
-
 async def test_platform_disconnecting_mid_utterance_ends_every_wait_as_closed() -> None:
     app = SpeakingApp()
-    async with released(), aiohttp_app([web.get("/ws", app.handle)]) as url:
-        stream = af.PlatformStream(
-            "audio/x-l16;rate=8000", stream_id="s-1", call_id="c-1", bidirectional=True
-        )
-        async with connect(url.replace("http", "ws") + "/ws") as ws:
+    async with released(), serve_aiohttp_app(application(web.get("/ws", app.handle))) as url:
+        stream = bidirectional_stream()
+        async with PlatformDriver(url.replace("http", "ws") + "/ws", stream) as platform:
             # Mid-utterance: the first second's checkpoint is pending, its audio playing.
-            await within(platform_until(ws, stream, lambda: stream.checkpoints_pending > 0))
-            ws.transport.abort()  # no close frame, no stop: the connection is gone
+            await within(platform.run_until(lambda: stream.checkpoints_pending > 0))
+            platform.abort()
         await within(app.done.wait())
     assert app.outcomes == {
         "play": "returned",
@@ -155,7 +121,7 @@ async def test_a_callback_endpoint_down_or_slow_never_holds_the_call(endpoint: s
     )
     voice = VoiceApp()
     voice.stop_after_media = 10
-    async with released(), aiohttp_app([web.post("/status", slow)]) as slow_url:
+    async with released(), serve_aiohttp_app(application(web.post("/status", slow))) as slow_url:
         await within(voice.start())
         status = f"http://127.0.0.1:{unused_port()}" if endpoint == "down" else slow_url
         status += "/status"
