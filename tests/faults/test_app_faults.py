@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -26,9 +27,7 @@ from audiofork.emulator.clock import VirtualClock
 from audiofork.emulator.stream import StreamEnd, StreamNotice, StreamRunner, StreamSpec
 from audiofork.platform import PlatformLimits
 
-pytestmark = pytest.mark.skipif(
-    not __import__("sys").platform.startswith("linux"), reason="counts /proc/self/fd"
-)
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts /proc/self/fd")
 
 SPEED = 20.0
 TIMEOUT_S = 30.0  # real seconds any one stream may take
