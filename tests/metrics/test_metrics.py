@@ -11,9 +11,11 @@ checked against what the two sides counted themselves.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -34,6 +36,7 @@ from support.platform_driver import PlatformDriver, bidirectional_stream
 
 RATE = 8000
 TIMEOUT_S = 30.0
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
 REPLY = (3000 * np.sin(np.arange(2 * RATE) * 0.2)).astype(np.int16)  # two seconds
 
 
@@ -161,6 +164,26 @@ async def test_a_prometheus_scrape_during_and_after_a_call(metrics_off: None) ->
     assert lag_small < lag_all  # the timer due while the loop was blocked came late
 
 
+def documented() -> tuple[set[str], set[str]]:
+    """The Prometheus and OpenTelemetry names in docs/metrics.md's table."""
+    rows = [
+        line for line in DOCS.read_text(encoding="utf-8").splitlines() if line.startswith("| `")
+    ]
+    prometheus = {m.group(1) for row in rows if (m := re.match(r"\| `(audiofork_\w+)", row))}
+    otel = {name for row in rows for name in re.findall(r"`(audiofork\.[\w.]+)", row)}
+    return prometheus, otel
+
+
+def test_the_docs_name_every_metric_exported(metrics_off: None) -> None:
+    registry = CollectorRegistry()
+    audiofork.metrics.enable(prometheus=registry)
+    exported = {
+        family.name + ("_total" if family.type == "counter" else "")
+        for family in registry.collect()
+    }
+    assert exported == documented()[0]
+
+
 def otel_points(reader: InMemoryMetricReader) -> dict[str, list[Any]]:
     data = reader.get_metrics_data()
     assert data is not None
@@ -183,6 +206,7 @@ async def test_an_opentelemetry_reader_collects_the_same_counts(metrics_off: Non
     stream = await call(app, mid_call)
     after = otel_points(reader)
 
+    assert set(after) == documented()[1]
     assert during["audiofork.streams.live"][0].value == 1
     assert after["audiofork.streams.live"][0].value == 0
     assert after["audiofork.streams"][0].value == 1
