@@ -58,6 +58,8 @@ from audiofork.session import (
     StreamClosed,
     StreamSession,
     StreamState,
+    UtteranceResolved,
+    UtteranceState,
 )
 from audiofork.stats import InboundStats, OutboundStats
 from audiofork.wire import parse_message
@@ -105,6 +107,8 @@ __all__ = [
     "StreamState",
     "StreamStateError",
     "UnknownEvent",
+    "UtteranceResolved",
+    "UtteranceState",
     "ValidationError",
     "__version__",
     "alaw2lin",
