@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from audiofork._core import InboundDecoder, OutboundEncoder, Resampler, Ring, __version__, resample
-from audiofork.aio import AudioChunks, AudioStream
+from audiofork.aio import AudioChunks, AudioStream, Utterance
 from audiofork.codec import (
     alaw2lin,
     alaw_decode,
@@ -107,6 +107,7 @@ __all__ = [
     "StreamState",
     "StreamStateError",
     "UnknownEvent",
+    "Utterance",
     "UtteranceResolved",
     "UtteranceState",
     "ValidationError",
