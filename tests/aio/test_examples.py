@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import importlib.util
 import os
 import sys
 import wave
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
@@ -21,18 +19,10 @@ import pytest
 
 from audiofork import vobiz
 from support.app_servers import serve_aiohttp_app, serve_asgi
+from support.examples import EXAMPLES, load
 from support.scripted_platform import ScriptedPlatform, tone
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TIMEOUT = 30
-
-
-def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"examples_{name}", EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def pcm_of(messages: list[dict[str, Any]]) -> np.ndarray:
