@@ -79,7 +79,7 @@ async def ws(websocket: WebSocket) -> None:
                     change = vad.update(level)
                     if change is VadEvent.SPEECH_STARTED and stream.speaking:
                         cut = await stream.interrupt()
-                        if cut is not None:
+                        if cut is not None:  # glue: nothing was playing
                             log.info(
                                 "barge-in: the caller heard %.0f of %.0f ms: %r",
                                 cut.heard_ms,
@@ -107,7 +107,7 @@ async def stream_status(request: Request) -> Response:
     except af.SignatureError as exc:
         log.warning("refused a status callback: %s", exc)
         return Response(status_code=403)
-    except af.AudioforkError as exc:
+    except af.AudioforkError as exc:  # a callback that cannot be read (ProtocolError)
         return Response(str(exc), status_code=400)
     log.info("stream %s: %s", callback.stream_id, callback.event)
     return Response(status_code=200)

@@ -5,10 +5,15 @@ the emulator says the caller heard."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import io
 import logging
 import re
+import tokenize
+from pathlib import Path
 
+import httpx
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -16,9 +21,10 @@ import pytest
 from audiofork.emulator import Emulator, EmulatorConfig
 from support.app_servers import serve_asgi
 from support.emulator_platform_apps import ACCOUNT, AUTH, TOKEN, http_client, started_emulator
-from support.examples import load
+from support.examples import EXAMPLES, check_status_callbacks, load
 
 TIMEOUT = 120
+README = EXAMPLES.parent / "README.md"
 RATE = 16000
 
 
@@ -112,3 +118,45 @@ async def test_greeting_reply_barge_in_and_hang_up(
     messages = [r.message for r in caplog.records if r.name == "voice_agent"]
     assert any(m.startswith(f"stream {stream.stream_id}: ") for m in messages)
     assert not any("refused" in m for m in messages)
+
+
+async def test_status_callbacks_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOBIZ_AUTH_TOKEN", TOKEN)
+    agent = load("voice_agent")
+    async with (
+        asyncio.timeout(TIMEOUT),
+        serve_asgi(agent.app) as base,
+        httpx.AsyncClient(base_url=base) as http,
+    ):
+        await check_status_callbacks(http, base + "/stream-status", TOKEN)
+
+
+def code_lines(path: Path) -> list[str]:
+    """The lines holding a Python token other than a comment, docstrings left out."""
+    source = path.read_text(encoding="utf-8")
+    docstrings: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            value = body[0].value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                docstrings.update(range(body[0].lineno, (body[0].end_lineno or 0) + 1))
+    numbers: set[int] = set()
+    skipped = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT}
+    skipped |= {tokenize.DEDENT, tokenize.ENDMARKER}
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type not in skipped:
+            numbers.update(range(token.start[0], token.end[0] + 1))
+    lines = source.splitlines()
+    return [lines[n - 1] for n in sorted(numbers - docstrings)]
+
+
+def test_the_readme_quotes_the_agents_line_counts() -> None:
+    path = EXAMPLES / "voice_agent.py"
+    code = code_lines(path)
+    glue = [line for line in code if "# glue" in line]
+    total = len(path.read_text(encoding="utf-8").splitlines())
+    readme = README.read_text(encoding="utf-8")
+    quoted = f"It is {total} lines, {len(code)} of them code, and {len(glue)} of those is glue"
+    assert quoted in " ".join(readme.split())
+    assert [line.split("#")[0].strip() for line in glue] == ["if cut is not None:"]
