@@ -91,6 +91,7 @@ class CallOptions:
     seed: int = 0
     connect_timeout_s: float = 10.0  # real seconds for the WebSocket upgrade
     record: bool = False  # keep the caller's and the played audio in memory
+    trace_payloads: bool = False  # log each message's audio payload, not only its hash
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,7 @@ class _Call:
                     lost=decision.lost,
                     deliver_ms=round(decision.deliver_ms, 3),
                     hash=payload_hash(text),
+                    **self.payload(text, "media"),
                 )
                 if not decision.lost:
                     self.outgoing.append((decision.deliver_ms, text))
@@ -247,6 +249,12 @@ class _Call:
             self.outgoing.append((self.impairer.other(now), text))
         if self.outgoing:
             self.wake.set()
+
+    def payload(self, text: str, field_name: str) -> dict[str, str]:
+        """``{"payload": base64}`` of a media or playAudio message, with ``trace_payloads``."""
+        if not self.options.trace_payloads:
+            return {}
+        return {"payload": json.loads(text)[field_name]["payload"]}
 
     def notices(self, notices: list[Notice], text: str = "") -> None:
         for notice in notices:
@@ -260,6 +268,7 @@ class _Call:
                     rms=round(rms, 1),
                     queued_ms=round(notice.queued_ms, 1),
                     hash=payload_hash(text),
+                    **self.payload(text, "media"),
                 )
             elif isinstance(notice, CheckpointReceived):
                 self.log.add("checkpoint", name=notice.name)
@@ -447,6 +456,8 @@ class _Call:
         self, target: str, name: str | None, quiet_ms: float, since: float
     ) -> Callable[[], bool]:
         """A check that an event of ``target`` happened since call time ``since``."""
+        if target == "audio":
+            return lambda: self.last_audible_ms > since + FRAME_MS
         if target == "quiet":
             return lambda: (
                 self.stream.queued_ms == 0

@@ -7,7 +7,8 @@ step is a table whose one *kind* key says what it does (the other keys are its o
     name = "greeting"
 
     [[steps]]
-    wait_for = "playAudio"      # playAudio | checkpoint | playedStream | clearAudio | quiet | stop
+    wait_for = "audio"          # audio, playAudio, checkpoint, playedStream, clearAudio,
+                                # quiet or stop
     timeout_s = 5
 
     [[steps]]
@@ -79,9 +80,14 @@ __all__ = [
 
 Pcm = npt.NDArray[np.int16]
 Target: TypeAlias = Literal[
-    "playAudio", "checkpoint", "playedStream", "clearAudio", "quiet", "stop"
+    "audio", "playAudio", "checkpoint", "playedStream", "clearAudio", "quiet", "stop"
 ]
+#: What ``wait_for`` and ``expect`` wait for: the app's audio heard (audible), a
+#: ``playAudio`` received (any), the app's ``checkpoint``, its ``playedStream`` answer, a
+#: ``clearAudio``, the app quiet (nothing audible heard and nothing queued for ``quiet_ms``),
+#: the app ending the stream.
 TARGETS: tuple[str, ...] = (
+    "audio",
     "playAudio",
     "checkpoint",
     "playedStream",
