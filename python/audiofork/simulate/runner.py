@@ -429,6 +429,7 @@ class _Call:
         return "passed", "stopped the stream", "api_stop"
 
     async def say(self, pcm: Pcm, rate: int) -> None:
+        """Say ``pcm``, after what the caller is still saying; return once it is said."""
         self.stream.send_audio(pcm, rate)
         source = self.stream.source("inbound")
         assert isinstance(source, AudioQueue)
@@ -443,7 +444,11 @@ class _Call:
         over = self.stream.queued_ms > 0 or self.last_audible_ms >= self.now() - FRAME_MS
         at = self.now()
         self.log.add("barge_in", clip=step.clip.source)
-        await self.say(step.clip.pcm, step.clip.rate)
+        source = self.stream.source("inbound")
+        assert isinstance(source, AudioQueue)
+        pushed = self.stream.send_audio(step.clip.pcm, step.clip.rate)
+        # the step ends as the caller starts talking; the clip plays on under the next steps
+        await self.until(lambda: source.queued_samples < pushed)
         if not over:
             return (
                 "failed",

@@ -25,7 +25,8 @@ Kinds: ``say`` (a clip), ``silence`` (seconds, streaming silence), ``dtmf`` (key
 ``spacing_ms``), ``wait_for`` (an event, ``timeout_s``: the scenario stops there when it
 times out), ``expect`` (an event ``within_ms``: a miss fails the step and the scenario goes
 on), ``barge_in`` (a clip said once the app's audio has played ``after_ms``; ``timeout_s``
-for that audio to start), ``hangup`` and ``stop_stream`` (``= true``). ``checkpoint`` and
+for that audio to start; the step ends as the caller starts talking, and the clip plays on
+under the next steps), ``hangup`` and ``stop_stream`` (``= true``). ``checkpoint`` and
 ``playedStream`` targets take an optional ``name``; ``quiet`` a ``quiet_ms``.
 
 Clips: ``speech`` is the bundled speech sample, ``audio`` the run's ``--audio`` file (the
