@@ -196,7 +196,7 @@ async def test_the_same_seed_makes_the_same_impairment_decisions() -> None:
     assert first.counts()["frames_lost"] == lost
     # what the app got is what was not lost
     assert app.seen.media == sum(
-        50 - sum(l for _, l, _ in decisions(r)) for r in (first, again, other)
+        50 - sum(gone for _, gone, _ in decisions(r)) for r in (first, again, other)
     )
 
 
