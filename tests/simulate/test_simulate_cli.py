@@ -4,38 +4,14 @@ echo bot on loopback."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import wave
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from audiofork.samples import speech
-
-ROOT = Path(__file__).resolve().parents[2]
-ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-
-
-@pytest.fixture(scope="module")
-def echo_url() -> Iterator[str]:
-    app = subprocess.Popen(
-        [sys.executable, str(ROOT / "examples" / "echo_bot.py"), "--port", "0", "--quiet"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=ENV,
-    )
-    try:
-        assert app.stdout is not None
-        line = app.stdout.readline()
-        assert line.startswith("listening on ws://"), line
-        yield line.split()[-1]
-    finally:
-        app.terminate()
-        app.wait(10)
+from support.echo_process import ENV
 
 
 def simulate(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
