@@ -2,8 +2,9 @@
 
 The PNG puts the caller's audio (as sent) above what the caller heard, on one time axis, as
 per-frame envelopes (each 20 ms frame's peak), with the app's checkpoints and their
-answers, clears, keys, barge-ins and lost frames marked, and the gates in the title: where
-the app was slow or talked over the caller shows at a glance. Drawing needs matplotlib (the
+answers, clears, keys, barge-ins, lost frames and dry frames (the app's audio ran out
+mid-speech) marked, and the gates in the title: where the app was slow or talked over the
+caller shows at a glance. Drawing needs matplotlib (the
 ``plot`` extra).
 """
 
@@ -66,6 +67,25 @@ def _envelope(records: list[dict[str, Any]], kind: str) -> tuple[list[float], li
     return times, peaks
 
 
+def _dry_frames(records: list[dict[str, Any]]) -> list[tuple[float, float]]:
+    """Empty frames (start, end in s) between two frames of the app's audio: where its
+    playout ran dry (the underrun gaps, before the rules that leave pauses out)."""
+    spans: list[tuple[float, float]] = []
+    pending: list[tuple[float, float]] = []
+    seen_audio = False
+    for r in records:
+        if r["kind"] != "heard":
+            continue
+        end = r["t_ms"] / 1000
+        if r["samples"] > 0:
+            spans += pending
+            pending = []
+            seen_audio = True
+        elif seen_audio:
+            pending.append((end - FRAME_S, end))
+    return spans
+
+
 def draw(trace: Trace, number: int, png: Path) -> None:
     """Draw call ``number`` of ``trace`` into ``png``."""
     import matplotlib
@@ -117,6 +137,16 @@ def draw(trace: Trace, number: int, png: Path) -> None:
                 label="lost frame" if "lost" not in seen else None,
             )
             seen.add("lost")
+    for start, end in _dry_frames(records):
+        played.axvspan(
+            start,
+            end,
+            color="tab:orange",
+            alpha=0.3,
+            lw=0,
+            label="dry" if "dry" not in seen else None,
+        )
+        seen.add("dry")
     first = next(
         (r for r in records if r["kind"] == "play_audio" and r["rms"] >= AUDIBLE_RMS), None
     )
@@ -134,7 +164,9 @@ def draw(trace: Trace, number: int, png: Path) -> None:
                 lw=1,
                 label=f"first-audio limit {gate['limit_ms']:g} ms",
             )
-    played.legend(loc="upper right", fontsize=7, ncol=4)
+    played.legend(loc="upper right", fontsize=7, ncol=5)
+    if "lost" in seen:
+        caller.legend(loc="upper right", fontsize=7)
     played.set_xlabel("call time (s)")
     gate_text = "  ".join(
         f"{g['name']} {'PASS' if g['passed'] else 'FAIL'}"
