@@ -24,7 +24,7 @@ import pytest
 from aiohttp import web
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry, generate_latest, start_http_server
 from prometheus_client.parser import text_string_to_metric_families
 
 import audiofork as af
@@ -118,12 +118,19 @@ def metrics_server(registry: CollectorRegistry) -> Iterator[str]:
         thread.join(TIMEOUT_S)
 
 
-async def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+async def scrape(url: str) -> Samples:
     """Every sample of a scrape of ``url``, by name and labels."""
     timeout = aiohttp.ClientTimeout(total=TIMEOUT_S)
     async with aiohttp.ClientSession(timeout=timeout) as http, http.get(url) as reply:
         assert reply.status == 200
-        text = await reply.text()
+        return samples(await reply.text())
+
+
+def samples(text: str) -> Samples:
+    """Every sample of an exposition, by name and labels."""
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
         for family in text_string_to_metric_families(text)
@@ -162,6 +169,36 @@ async def test_a_prometheus_scrape_during_and_after_a_call(metrics_off: None) ->
     lag_all = after[("audiofork_event_loop_lag_seconds_count", ())]
     lag_small = after[("audiofork_event_loop_lag_seconds_bucket", (("le", "0.1"),))]
     assert lag_small < lag_all  # the timer due while the loop was blocked came late
+
+
+async def test_calls_at_once_are_summed(metrics_off: None) -> None:
+    """Three calls at once, scraped when all three are past frame 50, and at the end."""
+    registry = CollectorRegistry()
+    audiofork.metrics.enable(prometheus=registry, interval_s=0.05)
+    apps = [EchoApp() for _ in range(3)]
+    during: Samples = {}
+    all_there = asyncio.Event()
+
+    async def mid_call() -> None:
+        if sum(app.frames >= 50 for app in apps) == len(apps):
+            during.update(samples(generate_latest(registry).decode()))
+            all_there.set()
+        await asyncio.wait_for(all_there.wait(), TIMEOUT_S)
+
+    streams = await asyncio.gather(*(call(app, mid_call) for app in apps))
+    after = samples(generate_latest(registry).decode())
+
+    assert during[("audiofork_streams_live", ())] == 3
+    assert during[("audiofork_playout_ahead_seconds_gcount", ())] == 3
+    assert after[("audiofork_streams_live", ())] == 0
+    assert after[("audiofork_streams_total", ())] == 3
+    media = sum(stream.stats.media_sent["inbound"] for stream in streams)
+    assert after[("audiofork_media_received_total", ())] == media
+    assert after[("audiofork_refused_messages_total", (("kind", "bad_json"),))] == 3
+    outcomes = [outcome for app in apps for outcome in app.outcomes]
+    for outcome in set(outcomes):
+        key = ("audiofork_checkpoint_turnaround_seconds_count", (("outcome", outcome),))
+        assert after[key] == outcomes.count(outcome)
 
 
 def documented() -> tuple[set[str], set[str]]:
