@@ -141,8 +141,10 @@ def run_frames(
         loop.close()
 
 
-def run_echo(benchmark: Any, echo: Callable[[], Coroutine[Any, Any, int]]) -> None:
-    run_frames(benchmark, GROUP, echo)
+def run_echo(
+    benchmark: Any, echo: Callable[[], Coroutine[Any, Any, int]], group: str = GROUP
+) -> None:
+    run_frames(benchmark, group, echo)
 
 
 def test_echo_audiofork_bare_session(benchmark):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine, Sequence
+import time
+from collections.abc import Coroutine, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -18,6 +19,7 @@ from audiofork.aio._reader import Reader
 from audiofork.aio._sender import Sender
 from audiofork.aio._speech import Speaker, Utterance
 from audiofork.codec import pcm_array
+from audiofork.metrics._live import LIVE
 from audiofork.session import CheckpointOutcome, Pcm, SessionEvent, StreamSession
 
 __all__ = ["AudioStream"]
@@ -87,6 +89,7 @@ class AudioStream:
     async def __aenter__(self) -> AudioStream:
         await self._transport.open()
         self._reader.start()
+        LIVE.opened(self)
         return self
 
     async def __aexit__(
@@ -100,6 +103,7 @@ class AudioStream:
     async def aclose(self) -> None:
         """Close the session and the socket; wait for the stream's own tasks to end."""
         self._inbox.deliver(self.session.close())
+        LIVE.closed(self)
         await self._reader.stop()
         await self._speaker.close()
         await self._sender.close()
@@ -120,6 +124,11 @@ class AudioStream:
     def protocol_errors(self) -> int:
         """Platform messages refused as malformed."""
         return self._reader.protocol_errors
+
+    @property
+    def refused_by_kind(self) -> Mapping[str, int]:
+        """:attr:`protocol_errors` by the error's :attr:`~audiofork.AudioforkError.kind`."""
+        return self._reader.refused_by_kind
 
     def _lost(self) -> None:
         self._inbox.deliver(self.session.connection_lost())
@@ -213,14 +222,16 @@ class AudioStream:
         if self.closed:
             return _resolved(CheckpointOutcome.CLOSED)
         name = self.session.checkpoint(name)
-        return self._resolution(name, self._inbox.watch(name))
+        return self._resolution(name, self._inbox.watch(name), time.monotonic())
 
     async def _resolution(
-        self, name: str, outcome: asyncio.Future[CheckpointOutcome]
+        self, name: str, outcome: asyncio.Future[CheckpointOutcome], placed: float
     ) -> CheckpointOutcome:
         try:
             await self._sender.flush()
-            return await outcome
+            resolved = await outcome
+            LIVE.checkpoint_resolved(resolved.value, time.monotonic() - placed)
+            return resolved
         finally:
             self._inbox.forget(name, outcome)
 
