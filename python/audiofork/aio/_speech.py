@@ -93,7 +93,7 @@ class Utterance:
         self._feeding = False  # a write() is playing its audio through _feed_now
         self._heard_seen = 0.0  # heard_ms when write() last looked
         self._resolved = Wakeup()  # fired when it resolves
-        self._session: StreamSession | None = None  # set while the session knows it
+        self._session: StreamSession | None = None  # None if made on a stream that ended
         self._resolution: UtteranceResolved | None = None
         self._outcome: asyncio.Future[CheckpointOutcome] = (
             asyncio.get_running_loop().create_future()
@@ -109,7 +109,7 @@ class Utterance:
 
     @property
     def done(self) -> bool:
-        """It resolved: played, cleared or closed."""
+        """It resolved (played, cleared or closed), or failed."""
         return self._outcome.done()
 
     @property

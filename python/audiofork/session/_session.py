@@ -481,7 +481,7 @@ class StreamSession:
             utterances.check_id(uid)
             return None
         if not utterances.is_open(uid):
-            raise StreamStateError(f"utterance {uid!r} is not open: it has not begun")
+            raise StreamStateError(f"utterance {_shown(uid)} is not open (not begun, or ended)")
         end_ms = self.queued_ms
         self.flush()
         name = self.checkpoint()

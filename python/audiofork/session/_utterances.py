@@ -20,6 +20,7 @@ from audiofork.errors import ArgumentError, StreamStateError
 from audiofork.session._state import CheckpointOutcome
 
 __all__ = [
+    "RESOLVED_STATE",
     "UtteranceResolved",
     "UtteranceState",
     "Utterances",
