@@ -174,6 +174,17 @@ async def test_the_call_time_limit_ends_a_scenario_that_waits_too_long() -> None
     assert app.seen.stops == ["timeout"]
 
 
+async def test_an_app_ending_the_stream_mid_scenario_fails_unless_it_was_awaited() -> None:
+    async with scripted_app(stop_after_ms=400) as (url, _):
+        early = await run(url, scenario({"silence": 3}, {"hangup": True}))
+        awaited = await run(url, scenario({"wait_for": "stop", "timeout_s": 3}, {"hangup": True}))
+    assert early.calls[0].ended == "app_stop"
+    assert statuses(early) == ["failed", "skipped"]
+    assert any("the app ended the stream" in f for f in early.failures), early.failures
+    assert statuses(awaited) == ["passed", "skipped"], awaited.text()
+    assert awaited.passed, awaited.text()
+
+
 def decisions(report: Report) -> list[tuple[int, bool, float]]:
     return [
         (e.data["frame"], e.data["lost"], round(e.data["deliver_ms"] - e.t_ms, 3))
