@@ -218,3 +218,26 @@ async def test_run_call_alone_returns_the_log() -> None:
         )
     kinds = {e.kind for e in result.log.events}
     assert {"start", "sent", "heard", "play_audio", "checkpoint", "played_stream", "end"} <= kinds
+
+
+async def test_an_l16_stream_with_both_tracks() -> None:
+    scn = scenario({"say": "speech:0-1"}, {"expect": "audio", "within_ms": 2000}, {"hangup": True})
+    async with scripted_app(reply_ms=400) as (url, app):
+        report = await run(
+            url, scn, content_type="audio/x-l16;rate=16000", tracks=("inbound", "outbound")
+        )
+    assert report.passed, report.text()
+    sent = list(report.calls[0].log.of("sent"))
+    assert {e.data["track"] for e in sent} == {"inbound", "outbound"}
+    assert report.calls[0].rate == 16000
+    assert app.seen.media == sum(1 for e in sent if e.data["track"] == "inbound")
+
+
+def test_call_options_are_checked() -> None:
+    scn = scenario({"hangup": True})
+    with pytest.raises(ValueError, match="content_type 'audio/x-l16;rate=44100'"):
+        CallOptions(url="ws://x", scenario=scn, content_type="audio/x-l16;rate=44100")
+    with pytest.raises(ValueError, match="speed must be a positive number"):
+        CallOptions(url="ws://x", scenario=scn, speed=0)
+    with pytest.raises(TypeError, match="scenario must be a Scenario"):
+        CallOptions(url="ws://x", scenario="greeting")  # type: ignore[arg-type]

@@ -159,14 +159,15 @@ class _Progress:
             result.log.listeners.append(show)
 
     def line(self) -> str:
-        done = sum(1 for c in self.calls if c.ended)
+        """``calls D/N done, L live, F failing; T s``, and the furthest live call time."""
+        live = [c for c in self.calls if not c.ended]
+        done = len(self.calls) - len(live)
         failed = sum(1 for c in self.calls if c.failures)
-        frames = sum(c.log.events[-1].t_ms for c in self.calls if c.log.events and not c.ended)
-        live = len(self.calls) - done
+        reached = max((c.log.events[-1].t_ms for c in live if c.log.events), default=None)
         return (
-            f"calls {done}/{self.total} done, {live} live, {failed} failing; "
+            f"calls {done}/{self.total} done, {len(live)} live, {failed} failing; "
             f"{time.monotonic() - self.started:.1f} s"
-            + (f", call time {frames / 1000:.1f} s" if live == 1 else "")
+            + ("" if reached is None else f", call time {reached / 1000:.1f} s")
         )
 
     async def run(self) -> None:
@@ -212,7 +213,7 @@ def run_simulate(
             tracks=("inbound", "outbound") if args.track == "both" else ("inbound",),
             extra_headers=args.extra_headers,
             speed=args.speed,
-            max_call_s=args.duration if args.scenario is not None and args.duration else 600.0,
+            max_call_s=_call_limit(args, audio.seconds),
             impairment=impairment,
             seed=args.seed,
             connect_timeout_s=args.connect_timeout,
@@ -233,6 +234,14 @@ def run_simulate(
     _write_outputs(report, args, out)
     print(report.text(), file=out)
     return 0 if report.passed else 1
+
+
+def _call_limit(args: argparse.Namespace, audio_s: float) -> float:
+    """The call time after which the platform ends a call: ``--duration`` for a scenario
+    (600 s without it); a minute past the natural end of a run without one."""
+    if args.scenario is not None:
+        return float(args.duration or 600.0)
+    return float(args.duration or audio_s + 2.0) + 60.0
 
 
 async def _simulate(

@@ -29,8 +29,9 @@ import numpy as np
 
 from audiofork import wire
 from audiofork.codec import decode_payload
-from audiofork.errors import AudioforkError
+from audiofork.errors import ArgumentError, AudioforkError
 from audiofork.events import PlayAudio
+from audiofork.formats import MediaFormat
 from audiofork.platform import (
     AudioCleared,
     AudioQueue,
@@ -92,6 +93,24 @@ class CallOptions:
     connect_timeout_s: float = 10.0  # real seconds for the WebSocket upgrade
     record: bool = False  # keep the caller's and the played audio in memory
     trace_payloads: bool = False  # log each message's audio payload, not only its hash
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.scenario, Scenario):
+            raise TypeError(f"scenario must be a Scenario, got {type(self.scenario).__name__}")
+        try:
+            MediaFormat.parse(self.content_type)
+        except AudioforkError as exc:
+            raise ArgumentError(f"content_type {self.content_type!r:.80}: {exc}") from None
+        for name in ("speed", "max_call_s", "connect_timeout_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"{name} must be a number, got {value!r:.40}")
+            if not 0 < value < math.inf:
+                raise ArgumentError(f"{name} must be a positive number, got {value!r}")
+        if self.tracks not in (("inbound",), ("inbound", "outbound")):
+            raise ArgumentError(
+                f"tracks must be ('inbound',) or ('inbound', 'outbound'), got {self.tracks!r}"
+            )
 
 
 @dataclass(frozen=True)
