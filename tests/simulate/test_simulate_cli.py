@@ -3,6 +3,7 @@ echo bot on loopback."""
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -145,8 +146,28 @@ def test_a_baseline_of_another_seed_is_refused_and_a_matching_one_compared(
     echo_url: str, tmp_path: Path
 ) -> None:
     common = ["simulate", echo_url, "--duration", "1", "--speed", "4", "--loss", "0.05", "-q"]
-    saved = simulate(*common, "--seed", "1", "--repeat", "2", "--json", "base.json", cwd=tmp_path)
+    saved = simulate(
+        *common,
+        "--seed",
+        "1",
+        "--repeat",
+        "2",
+        "--json",
+        "base.json",
+        "--record",
+        "rec",
+        "--trace",
+        "t.jsonl",
+        "--trace-payloads",
+        cwd=tmp_path,
+    )
     assert saved.returncode == 0, saved.stdout + saved.stderr
+    assert sorted(p.name for p in (tmp_path / "rec").iterdir()) == ["call-0001", "call-0002"]
+    assert json.loads((tmp_path / "base.json").read_text())["run"]["repeat"] == 2
+    records = [json.loads(line) for line in (tmp_path / "t.jsonl").read_text().splitlines()]
+    assert {r["call"] for r in records if "call" in r} == {1, 2}
+    sent = [r for r in records if r.get("kind") == "sent"]
+    assert all(len(base64.b64decode(r["payload"])) == 160 for r in sent)  # 20 ms of mu-law
     other = simulate(*common, "--seed", "2", "--baseline", "base.json", cwd=tmp_path)
     assert other.returncode == 2
     assert "baseline refused: the runs differ in seed: baseline 1, this run 2" in other.stderr

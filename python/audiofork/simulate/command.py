@@ -78,7 +78,14 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "measure latency, barge-in and playout, and exit non-zero when the app misbehaves or "
         "a gate fails.",
     )
-    sim.add_argument("url", help="the app's WebSocket URL, e.g. ws://127.0.0.1:8765/ws")
+    sim.add_argument("url", nargs="?", help="the app's WebSocket URL, e.g. ws://127.0.0.1:8765/ws")
+    sim.add_argument(
+        "--answer-url",
+        help="instead of URL: ask this answer URL for its VobizXML, as the platform does, and "
+        "open the stream its <Stream> names, with its format, tracks and extra headers",
+    )
+    sim.add_argument("--answer-method", choices=("POST", "GET"), default="POST")
+    sim.add_argument("--auth-token", help="--answer-url: sign the request with this token")
     sim.add_argument(
         "--scenario",
         help=f"a TOML scenario file, or a bundled one: {', '.join(BUNDLED)} (default: say the "
@@ -192,6 +199,9 @@ def run_simulate(
 ) -> int:
     from audiofork.simulate.baseline import compare, load_baseline
 
+    if (args.url is None) == (args.answer_url is None):
+        print("audiofork simulate: give the app's WebSocket URL or --answer-url", file=err)
+        return 2
     try:
         audio = load_audio(args.audio)
         duration = args.duration if args.scenario is None else None
@@ -207,7 +217,7 @@ def run_simulate(
         )
         baseline = load_baseline(args.baseline) if args.baseline is not None else None
         options = CallOptions(
-            url=args.url,
+            url=args.url or args.answer_url,
             scenario=scenario,
             content_type=args.content_type,
             tracks=("inbound", "outbound") if args.track == "both" else ("inbound",),
@@ -223,6 +233,22 @@ def run_simulate(
     except (AudioforkError, ValueError) as exc:
         print(f"audiofork simulate: {exc}", file=err)
         return 2
+    if args.answer_url is not None:
+        from audiofork.simulate.answer import fetch_stream, options_from_stream
+
+        try:
+            stream = asyncio.run(
+                fetch_stream(args.answer_url, method=args.answer_method, auth_token=args.auth_token)
+            )
+            options = options_from_stream(options, stream)
+        except ValidationError as exc:
+            print(f"audiofork simulate: {exc}", file=err)
+            return 1
+        print(
+            f"answer URL {args.answer_url}: <Stream> {stream.url} ({stream.content_type}, "
+            f"{stream.audio_track}, bidirectional {stream.bidirectional})",
+            file=out,
+        )
     report = asyncio.run(_simulate(options, audio, args, gates, out, err))
     if baseline is not None:
         try:

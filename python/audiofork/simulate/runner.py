@@ -85,6 +85,7 @@ class CallOptions:
     scenario: Scenario
     content_type: str = DEFAULT_CONTENT_TYPE
     tracks: tuple[Track, ...] = ("inbound",)
+    bidirectional: bool = True  # whether the app may play audio, checkpoint and clear
     extra_headers: Mapping[str, str] = field(default_factory=dict)
     speed: float = 1.0
     max_call_s: float = 600.0  # call time after which the platform ends the call
@@ -172,7 +173,7 @@ class _Call:
             stream_id=stream_id,
             call_id=f"call-{number}",
             tracks=options.tracks,
-            bidirectional=True,
+            bidirectional=options.bidirectional,
             extra_headers=options.extra_headers,
         )
         self.result = CallResult(number, stream_id, self.stream.rate, self.log)
