@@ -123,6 +123,11 @@ class ScriptedApp:
                 self.seen.stops.append(data.get("stop", {}).get("reason", ""))
 
     async def misbehave(self, ws: web.WebSocketResponse, stream_id: str) -> None:
+        """Send the bad message asked for, twice."""
+        for _ in range(2):
+            await self.bad_message(ws, stream_id)
+
+    async def bad_message(self, ws: web.WebSocketResponse, stream_id: str) -> None:
         kind = self.behaviour.misbehave
         if kind == "bad_json":
             await ws.send_str('{"event": "playAudio", "media": ')

@@ -22,8 +22,7 @@ summary gives percentiles only with enough samples (:data:`MIN_FOR`).
   measurement can be told from a slow app.
 
 Caller utterances come from the caller's frames as sent: runs of frames at or above
-:data:`~audiofork.simulate.runner.AUDIBLE_RMS`, joined across pauses shorter than
-:data:`UTTERANCE_GAP_MS`.
+:data:`AUDIBLE_RMS`, joined across pauses shorter than :data:`UTTERANCE_GAP_MS`.
 """
 
 from __future__ import annotations
@@ -47,6 +46,7 @@ __all__ = [
 ]
 
 FRAME_MS = 20.0
+#: Frames at or above this RMS (int16) count as audible: speech, not silence or line noise.
 AUDIBLE_RMS = 150.0
 UTTERANCE_GAP_MS = 400.0
 QUIET_MS = 200.0

@@ -50,6 +50,7 @@ from audiofork.platform import (
 )
 from audiofork.simulate.impairment import Impairer, Impairment
 from audiofork.simulate.log import EventLog, Pcm, level, payload_hash
+from audiofork.simulate.metrics import AUDIBLE_RMS
 from audiofork.simulate.scenario import (
     BargeIn,
     Dtmf,
@@ -63,11 +64,9 @@ from audiofork.simulate.scenario import (
     WaitFor,
 )
 
-__all__ = ["AUDIBLE_RMS", "CallOptions", "CallResult", "StepOutcome", "run_call"]
+__all__ = ["CallOptions", "CallResult", "StepOutcome", "run_call"]
 
 FRAME_MS = 20.0
-#: Frames at or above this RMS (int16) count as audible: speech, not silence or line noise.
-AUDIBLE_RMS = 150.0
 #: Real seconds for flushing and closing at the end of a call.
 CLOSE_TIMEOUT_S = 2.0
 DEFAULT_CONTENT_TYPE = "audio/x-mulaw;rate=8000"
@@ -186,6 +185,7 @@ class _Call:
         self.step_index = 0
         self.end_reason: str | None = None
         self.recorded: dict[str, list[Pcm]] = {"caller": [], "played": []}
+        self.refusals: set[str] = set()  # kinds of bad input already reported
 
     # --- time --------------------------------------------------------------------------
 
@@ -306,12 +306,21 @@ class _Call:
                 self.log.add("app_stop")
             elif isinstance(notice, BadInput):
                 self.log.add("bad", kind=notice.kind, detail=notice.detail)
-                self.fail(f"the app sent a bad message ({notice.kind}): {notice.detail}")
+                self.fail_once(
+                    notice.kind, f"the app sent a bad message ({notice.kind}): {notice.detail}"
+                )
             elif isinstance(notice, Degraded):
                 self.log.add("degraded", kind=notice.kind, detail=notice.detail)
-                self.fail(
-                    f"the platform could not keep up with the app ({notice.kind}): {notice.detail}"
+                self.fail_once(
+                    notice.kind,
+                    f"the platform could not keep up with the app ({notice.kind}): {notice.detail}",
                 )
+
+    def fail_once(self, kind: str, message: str) -> None:
+        """Fail the call for the first refusal of each kind (all are counted in the log)."""
+        if kind not in self.refusals:
+            self.refusals.add(kind)
+            self.fail(message)
 
     # --- tasks ---------------------------------------------------------------------------
 
