@@ -641,10 +641,13 @@ async def _stream(call: _Call, ws: aiohttp.ClientWebSocketResponse) -> None:
             call.notices(call.stream.stop(_STOP_REASONS.get(reason, reason)))
             call.flush()
             try:
-                await asyncio.wait_for(_drained(call), CLOSE_TIMEOUT_S)
+                await asyncio.wait_for(_drained(call, by_name["writer"]), CLOSE_TIMEOUT_S)
             except asyncio.TimeoutError:
                 call.fail("the app did not read the platform's last messages")
         elif reason in _APP_ENDED:
+            if reason == "app_stop":  # the answers owed at the app's stop still leave
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(_drained(call, by_name["writer"]), CLOSE_TIMEOUT_S)
             call.stream.connection_lost()
             by_clears = sum(e.data["checkpoints_dropped"] for e in call.log.of("clear"))
             never = call.stream.stats.checkpoints_dropped - by_clears
@@ -665,10 +668,12 @@ async def _stream(call: _Call, ws: aiohttp.ClientWebSocketResponse) -> None:
         call.stream.connection_lost()
         result.stats = call.stream.stats
         if call.options.record:
-            for name in ("caller", "played"):
-                chunks = call.recorded[name]
-                audio = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
-                setattr(result, f"{name}_audio", audio)
+            result.caller_audio = _joined(call.recorded["caller"])
+            result.played_audio = _joined(call.recorded["played"])
+
+
+def _joined(chunks: list[Pcm]) -> Pcm:
+    return np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
 
 
 async def _settle_script(script: asyncio.Future[Any]) -> None:
@@ -679,8 +684,9 @@ async def _settle_script(script: asyncio.Future[Any]) -> None:
         script.cancel()
 
 
-async def _drained(call: _Call) -> None:
-    while call.outgoing:
+async def _drained(call: _Call, writer: asyncio.Future[Any]) -> None:
+    """Until the writer has sent everything queued (or has stopped: the socket broke)."""
+    while call.outgoing and not writer.done():
         await asyncio.sleep(0.005)
 
 
