@@ -209,3 +209,45 @@ def test_percentiles_need_enough_samples() -> None:
     assert (ten.p50, ten.p90, ten.p99, ten.max) == (5.0, 9.0, None, 10.0)
     hundred = summarize(float(v) for v in range(1, 101))
     assert hundred.p99 == 99.0
+
+
+def test_audio_the_app_was_already_sending_answers_no_utterance() -> None:
+    """An app that talks non-stop, 20 ms at a time: its first chunk is its only reply."""
+    stream = [play(20.0 * k, LOUD, queued=40.0) for k in range(150)]
+    voiced = [*range(20, 40), *range(80, 100)]
+    m = call_metrics(ordered([start(), *caller(voiced, 150), *stream]))  # type: ignore[arg-type]
+    assert m.first_audio_ms == 0.0
+    assert m.utterances == 2
+    assert m.response_ms == []
+    assert m.unanswered_utterances == 2
+
+
+def test_a_reply_starts_after_quiet_or_after_a_clear() -> None:
+    voiced = [*range(0, 10), *range(60, 70)]  # utterances end at 200 and 1400 ms
+    events = [
+        start(),
+        *caller(voiced, 120),  # type: ignore[arg-type]
+        play(500.0, LOUD, ms=400.0, queued=400.0),  # reply 1: audible until about 900 ms
+        play(1300.0, LOUD, ms=400.0, queued=400.0),  # a prompt after 400 ms of quiet
+        Event(1420.0, "clear", {"cleared_ms": 200.0, "checkpoints_dropped": 0}),
+        play(1450.0, LOUD, ms=400.0, queued=400.0),  # right after the clear: a reply
+    ]
+    m = call_metrics(ordered(events))
+    assert m.response_ms == [300.0, 50.0]
+    assert m.unanswered_utterances == 0
+
+
+def test_pauses_after_a_checkpoint_or_a_key_are_not_underruns() -> None:
+    """Two prompts 1.5 s apart, the first ending at its checkpoint; a key between two
+    answers; only the short gap inside the second prompt is an underrun."""
+    samples = {k: 160 for k in range(0, 25)}  # prompt 1: 0-500 ms, checkpoint reached
+    samples |= {k: 160 for k in range(100, 110)} | {k: 160 for k in range(113, 120)}
+    samples |= {k: 160 for k in range(160, 170)}  # an answer to the key pressed at 2500 ms
+    events = [
+        start(),
+        *heard(samples, 200),
+        Event(500.0, "played_stream", {"name": "prompt-1"}),
+        Event(2500.0, "dtmf", {"digit": "1"}),
+    ]
+    m = call_metrics(ordered(events))
+    assert m.gaps_ms == [60.0]

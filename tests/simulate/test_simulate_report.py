@@ -138,3 +138,20 @@ def test_a_matching_baseline_gives_the_change() -> None:
     saved = {"format": "audiofork-simulate-report/1", "run": RUN, "figures": figures(100.0)}
     (row,) = compare(dict(RUN), figures(120.0), saved)
     assert (row["figure"], row["stat"], row["delta"]) == ("first_audio_ms", "p50", 20.0)
+
+
+def test_the_response_gate_fails_when_an_utterance_went_unanswered() -> None:
+    quick_but_partial = metrics(response_ms=[300.0], utterances=5, unanswered_utterances=4)
+    (gate,) = evaluate_gates([Gate("response", 1000)], [quick_but_partial])
+    assert not gate.passed
+    assert gate.value_ms == 300.0
+    assert "4 of 5 caller utterance(s) unanswered" in gate.detail
+    (gate,) = evaluate_gates([Gate("response", 1000)], [metrics(response_ms=[300.0], utterances=1)])
+    assert gate.passed
+
+
+@pytest.mark.parametrize("name", ["first_audio", "response", "barge_in", "gap"])
+def test_a_gate_over_no_calls_fails_without_crashing(name: str) -> None:
+    (gate,) = evaluate_gates([Gate(name, 1000)], [])
+    assert not gate.passed and gate.value_ms is None
+    assert "no calls" in gate.detail

@@ -5,8 +5,11 @@ summary gives percentiles only with enough samples (:data:`MIN_FOR`).
 
 - **first audio**: from the platform's ``start`` to the first audible ``playAudio``.
 - **response**: for each caller utterance, from its end (the boundary of its last voiced
-  frame: when the app can first know) to the first audible ``playAudio`` after it, if one
-  comes before the caller's next utterance starts.
+  frame: when the app can first know) to the start of the app's next reply, if one comes
+  before the caller's next utterance starts. A *reply* is an audible ``playAudio`` that
+  starts a new playout: the app's audible audio queued before it had run out at least
+  :data:`QUIET_MS` earlier, or a ``clearAudio`` came since. Audio the app was already
+  sending answers nothing, so an app that talks on regardless leaves utterances unanswered.
 - **barge-in**, for each utterance that starts while app audio is audible in the caller's
   loudspeaker: *reaction* (onset → the app's ``clearAudio``), *time to silence* (onset →
   the end of the last audible frame the caller heard before the app went quiet for
@@ -14,9 +17,12 @@ summary gives percentiles only with enough samples (:data:`MIN_FOR`).
   start, after :data:`QUIET_MS` of quiet, to that silence).
 - **checkpoint turnaround**: the app's ``checkpoint`` → the platform's ``playedStream``.
 - **run-ahead**: audio the app had queued ahead of real time, after each ``playAudio``.
-- **gaps** (underruns): stretches where the caller's loudspeaker ran dry between two frames
-  of app audio, with no ``clearAudio`` and no caller utterance ending in them; longer than
-  :data:`MAX_GAP_MS` they are pauses, not underruns.
+- **gaps** (underruns): stretches where the caller's loudspeaker ran dry inside a reply,
+  between two frames of app audio. A stretch is a deliberate pause, not an underrun, when a
+  checkpoint of the app's was reached at its start or in it (the ``playedStream`` marks the
+  end of what the app meant to say), or a ``clearAudio``, a caller's key or the end of a caller
+  utterance falls in it, or it is longer than :data:`MAX_GAP_MS`. (An app that sends no
+  checkpoints has only the other marks to tell its pauses by.)
 - **conformance**: ``playAudio`` count, formats, chunks that are not whole 20 ms frames,
   refused messages by kind.
 - **pacing lateness**: how late our own frame boundaries were (real ms), so a slow
@@ -143,18 +149,16 @@ def call_metrics(events: Sequence[Event]) -> CallMetrics:
     m = CallMetrics()
     rate = next((e.data["rate"] for e in events if e.kind == "start"), 8000)
     frame_samples = round(rate * FRAME_MS / 1000)
-    audible_play = [
-        e.t_ms for e in events if e.kind == "play_audio" and e.data["rms"] >= AUDIBLE_RMS
-    ]
-    if audible_play:
-        m.first_audio_ms = audible_play[0]
+    replies = _reply_starts(events)
+    if replies:
+        m.first_audio_ms = replies[0]
     spans = utterances(events)
     m.utterances = len(spans)
     clears = [e.t_ms for e in events if e.kind == "clear"]
     heard = [e for e in events if e.kind == "heard"]
     for i, (onset, end) in enumerate(spans):
         following = spans[i + 1][0] if i + 1 < len(spans) else math.inf
-        reply = next((t for t in audible_play if t > end), None)
+        reply = next((t for t in replies if t > end), None)
         if reply is not None and reply < following:
             m.response_ms.append(reply - end)
         else:
@@ -163,7 +167,10 @@ def call_metrics(events: Sequence[Event]) -> CallMetrics:
         if barge is not None:
             m.barge_ins.append(barge)
     _checkpoints(events, m)
-    _gaps(heard, spans, clears, frame_samples, rate, m)
+    pauses = [e.t_ms for e in events if e.kind in ("clear", "dtmf")]
+    pauses += [end for _, end in spans]
+    reached = [e.t_ms for e in events if e.kind == "played_stream"]
+    _gaps(heard, pauses, reached, frame_samples, rate, m)
     for e in events:
         if e.kind == "play_audio":
             m.play_audio += 1
@@ -184,6 +191,21 @@ def call_metrics(events: Sequence[Event]) -> CallMetrics:
             m.pacing_late_ms.append(e.data["late_ms"])
             m.app_audio_heard |= e.data["samples"] > 0
     return m
+
+
+def _reply_starts(events: Sequence[Event]) -> list[float]:
+    """When each of the app's replies started: the audible ``playAudio`` messages that
+    began a new playout (see the module doc)."""
+    starts: list[float] = []
+    audible_until = -math.inf  # when the audible audio queued so far runs out
+    for e in events:
+        if e.kind == "clear":
+            audible_until = -math.inf
+        elif e.kind == "play_audio" and e.data["rms"] >= AUDIBLE_RMS:
+            if e.t_ms >= audible_until + QUIET_MS:
+                starts.append(e.t_ms)
+            audible_until = max(audible_until, e.t_ms + e.data["queued_ms"])
+    return starts
 
 
 def _audible(event: Event) -> bool:
@@ -239,15 +261,17 @@ def _checkpoints(events: Sequence[Event], m: CallMetrics) -> None:
 
 def _gaps(
     heard: Sequence[Event],
-    spans: Sequence[tuple[float, float]],
-    clears: Sequence[float],
+    pauses: Sequence[float],
+    reached: Sequence[float],
     frame_samples: int,
     rate: int,
     m: CallMetrics,
 ) -> None:
-    """Underruns between two frames of app audio (see the module doc). App audio plays from
-    a frame boundary on, so a frame is dry only at its end: a gap starts where a frame's
-    audio ran out and ends at the next frame with audio."""
+    """Underruns inside a reply (see the module doc): ``pauses`` are the times that make a
+    dry stretch deliberate when they fall in it, ``reached`` the checkpoints reached, which
+    do from a frame before it on (a checkpoint is reached as the audio before it ends). App audio plays from a frame boundary on, so a frame
+    is dry only at its end: a gap starts where a frame's audio ran out and ends at the next
+    frame with audio."""
     gap_start: float | None = None
     missing = 0
     seen_audio = False
@@ -256,10 +280,10 @@ def _gaps(
         frame_start = e.t_ms - FRAME_MS
         if gap_start is not None and samples > 0:
             gap_ms = missing * 1000 / rate
-            interrupted = any(gap_start <= t <= frame_start for t in clears) or any(
-                gap_start <= end <= frame_start for _, end in spans
+            deliberate = any(gap_start <= t <= frame_start for t in pauses) or any(
+                gap_start - FRAME_MS <= t <= frame_start for t in reached
             )
-            if gap_ms <= MAX_GAP_MS and not interrupted:
+            if gap_ms <= MAX_GAP_MS and not deliberate:
                 m.gaps_ms.append(gap_ms)
             gap_start, missing = None, 0
         seen_audio |= samples > 0

@@ -15,7 +15,7 @@ __all__ = ["GATES", "Gate", "GateResult", "Report", "build_report", "evaluate_ga
 #: Gate name → (the figure it limits, what it means).
 GATES = {
     "first_audio": "time to first audio, worst call",
-    "response": "response latency, worst utterance",
+    "response": "response latency, worst utterance (and every utterance answered)",
     "barge_in": "barge-in time to silence, worst barge-in",
     "gap": "longest underrun gap",
 }
@@ -202,16 +202,23 @@ def _call_json(call: CallResult, m: CallMetrics) -> dict[str, Any]:
 
 
 def evaluate_gates(gates: Sequence[Gate], metrics: Sequence[CallMetrics]) -> list[GateResult]:
-    """Each gate against the worst value it limits, pooled over every call."""
+    """Each gate against the worst value it limits, pooled over every call. A gate over no
+    calls fails; the response gate also fails when any caller utterance went unanswered."""
     results = []
     for gate in gates:
-        value, missing = _worst(gate.name, metrics)
+        value, missing = _worst(gate.name, metrics) if metrics else (None, "no calls were made")
         if value is None:
             passed = gate.name == "gap" and missing == ""
             detail = missing or "no underrun gaps"
         else:
             passed = value <= gate.limit_ms
             detail = f"{GATES[gate.name]} {value:.1f} ms, limit {gate.limit_ms:g} ms"
+        if gate.name == "response" and metrics:
+            unanswered = sum(m.unanswered_utterances for m in metrics)
+            if unanswered:
+                total = sum(m.utterances for m in metrics)
+                passed = False
+                detail += f"; {unanswered} of {total} caller utterance(s) unanswered"
         results.append(GateResult(gate.name, gate.limit_ms, value, passed, detail))
     return results
 
