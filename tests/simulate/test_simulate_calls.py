@@ -68,22 +68,24 @@ async def test_greeting_times_out_at_its_first_step_against_a_silent_app() -> No
 
 
 async def test_barge_in_passes_when_the_app_clears_and_fails_when_it_talks_on() -> None:
-    gates = [Gate("barge_in", 1500)]  # the clearing app falls silent in about 100 ms
+    # the clearing app falls silent in about 100 ms; the deaf one talks 5 s on; at speed 1
+    # the scenario's 1.5 s for the clear is many times what a loaded machine adds
+    gates = [Gate("barge_in", 3000)]
     async with scripted_app(reply_ms=3000, clears=True) as (url, _):
-        good = await run(url, bundled_scenario("barge_in"), gates)
+        good = await run(url, bundled_scenario("barge_in"), gates, speed=1.0)
     assert statuses(good) == ["passed"] * 6, good.text()
     assert good.passed, good.text()
     figures = good.figures()
     assert figures["barge_in_reaction_ms"].n >= 1
     assert figures["barge_in_silence_ms"].n >= 1
-    async with scripted_app(reply_ms=3000, clears=False) as (url, _):
+    async with scripted_app(reply_ms=6000, clears=False) as (url, _):
         deaf = await run(url, bundled_scenario("barge_in"), gates)
     steps = deaf.calls[0].steps
     assert steps[3].kind == "expect" and steps[3].status == "failed", deaf.text()
     assert not deaf.passed
     assert not deaf.gates[0].passed
     heard = deaf.figures()["barge_in_heard_ms"].max
-    assert heard is not None and heard > 1500  # the caller heard most of the 3 s reply
+    assert heard is not None and heard > 3000  # the caller heard most of the 6 s reply
 
 
 async def test_dtmf_menu_passes_against_an_app_that_answers_keys() -> None:

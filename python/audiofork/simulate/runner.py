@@ -182,6 +182,7 @@ class _Call:
         self.next_frame = 0
         self.limit_frames = math.floor(options.max_call_s * 1000 / FRAME_MS)
         self.last_audible_ms = 0.0  # end of the last audible frame the caller heard
+        self.audible_queued_until = 0.0  # when the audible app audio queued so far runs out
         self.step_index = 0
         self.end_reason: str | None = None
         self.recorded: dict[str, list[Pcm]] = {"caller": [], "played": []}
@@ -280,6 +281,8 @@ class _Call:
         for notice in notices:
             if isinstance(notice, AudioQueued):
                 rms = _play_audio_rms(text)
+                if rms >= AUDIBLE_RMS:
+                    self.audible_queued_until = self.now() + notice.queued_ms
                 self.log.add(
                     "play_audio",
                     ms=round(notice.duration_ms, 3),
@@ -295,6 +298,7 @@ class _Call:
             elif isinstance(notice, CheckpointAnswered):
                 self.log.add("played_stream", name=notice.name)
             elif isinstance(notice, AudioCleared):
+                self.audible_queued_until = self.now()
                 self.log.add(
                     "clear",
                     cleared_ms=round(notice.cleared_ms, 1),
@@ -502,9 +506,9 @@ class _Call:
         """A check that an event of ``target`` happened since call time ``since``."""
         if target == "audio":
             return lambda: self.last_audible_ms > since + FRAME_MS
-        if target == "quiet":
+        if target == "quiet":  # nothing audible heard for quiet_ms, nor still queued
             return lambda: (
-                self.stream.queued_ms == 0
+                self.now() >= self.audible_queued_until
                 and self.now() - max(since, self.last_audible_ms) >= quiet_ms
             )
         kinds = {
