@@ -10,8 +10,9 @@ Over TCP nothing is reordered and nothing arrives damaged, so a bad line shows u
   leave together when it ends).
 
 Every decision is drawn from one :class:`random.Random` per call, seeded with the run's
-seed and the call's number, three draws per media frame whatever the settings, so the same
-seed gives the same decisions on every run (and on every machine).
+seed and the call's number, three draws per media frame whatever the settings, and from
+the frames' boundaries only (never from when other messages were sent), so the same seed
+gives the same decisions on every run (and on every machine).
 """
 
 from __future__ import annotations
@@ -107,10 +108,8 @@ class Impairer:
         return Decision(False, at)
 
     def other(self, now_ms: float) -> float:
-        """When a non-media message queued at ``now_ms`` leaves: not before what is ahead
-        of it (TCP keeps order)."""
-        at = max(now_ms, self._last_ms)
-        if now_ms < self._stall_until:
-            at = max(at, self._stall_until)
-        self._last_ms = at
-        return at
+        """When a non-media message queued at ``now_ms`` may leave: at once, or when a stall
+        under way ends. The writer sends in order, so it also waits for what is ahead of
+        it; it leaves the media decisions alone, which thus never depend on when (in the
+        machine's timing) the app's messages came."""
+        return max(now_ms, self._stall_until)
