@@ -24,7 +24,7 @@ GOOD = [
         "content_type": "audio/x-mulaw;rate=8000",
         "rate": 8000,
         "tracks": ["inbound"],
-    },  # noqa: E501
+    },
     {
         "call": 1,
         "t_ms": 20.0,
@@ -36,7 +36,7 @@ GOOD = [
         "lost": False,
         "deliver_ms": 20.0,
         "hash": "ab",
-    },  # noqa: E501
+    },
     {
         "call": 1,
         "t_ms": 20.0,
@@ -47,7 +47,7 @@ GOOD = [
         "peak": 2000,
         "queued_ms": 0.0,
         "late_ms": 0.1,
-    },  # noqa: E501
+    },
     {
         "call": 1,
         "t_ms": 25.0,
@@ -58,7 +58,7 @@ GOOD = [
         "rms": 900.0,
         "queued_ms": 20.0,
         "hash": "cd",
-    },  # noqa: E501
+    },
     {"call": 1, "t_ms": 30.0, "kind": "clear", "cleared_ms": 20.0, "checkpoints_dropped": 0},
     {"call": 1, "t_ms": 40.0, "kind": "end", "reason": "hangup", "error": ""},
 ]
@@ -67,7 +67,7 @@ SUMMARY = {
     "passed": True,
     "gates": [{"name": "gap", "limit_ms": 1.0, "value_ms": None, "passed": True, "detail": "x"}],
     "failures": [],
-}  # noqa: E501
+}
 
 
 def write(path: Path, header: Any, records: list[Any], summary: Any = SUMMARY) -> Path:

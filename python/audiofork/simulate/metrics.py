@@ -269,9 +269,9 @@ def _gaps(
 ) -> None:
     """Underruns inside a reply (see the module doc): ``pauses`` are the times that make a
     dry stretch deliberate when they fall in it, ``reached`` the checkpoints reached, which
-    do from a frame before it on (a checkpoint is reached as the audio before it ends). App audio plays from a frame boundary on, so a frame
-    is dry only at its end: a gap starts where a frame's audio ran out and ends at the next
-    frame with audio."""
+    do from a frame before it on (a checkpoint is reached as the audio before it ends).
+    App audio plays from a frame boundary on, so a frame is dry only at its end: a gap
+    starts where a frame's audio ran out and ends at the next frame with audio."""
     gap_start: float | None = None
     missing = 0
     seen_audio = False
