@@ -18,6 +18,7 @@ from audiofork.simulate import (
     run_call,
     simulate,
 )
+from audiofork.simulate.api import simulated_call
 from audiofork.simulate.report import Gate
 from support.simulated_apps import scripted_app, silent_listener
 
@@ -272,3 +273,11 @@ def test_call_options_are_checked() -> None:
         CallOptions(url="ws://x", scenario=scn, speed=0)
     with pytest.raises(TypeError, match="scenario must be a Scenario"):
         CallOptions(url="ws://x", scenario="greeting")  # type: ignore[arg-type]
+
+
+async def test_simulated_call_refuses_no_calls_or_no_rounds() -> None:
+    for field in ("calls", "repeat"):
+        with pytest.raises(ValueError, match=f"{field} must be a positive integer, got 0"):
+            await simulated_call("ws://127.0.0.1:9/ws", **{field: 0})
+        with pytest.raises(TypeError, match=f"{field} must be an integer"):
+            await simulated_call("ws://127.0.0.1:9/ws", **{field: 1.5})

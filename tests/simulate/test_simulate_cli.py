@@ -191,3 +191,28 @@ def test_a_baseline_of_another_seed_is_refused_and_a_matching_one_compared(
     same = simulate(*common, "--seed", "1", "--baseline", "base.json", cwd=tmp_path)
     assert same.returncode == 0, same.stdout + same.stderr
     assert "vs baseline first_audio_ms: mean" in same.stdout
+
+
+def test_bad_output_paths_and_an_incomparable_baseline_exit_2_before_any_call(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    base = {
+        "format": "audiofork-simulate-report/1",
+        "run": {"seed": 5, "speed": 1.0},
+        "figures": {},
+    }
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    app = "ws://127.0.0.1:9/ws"  # nothing listens: a call would exit 1
+    for option, value, message in [
+        ("--json", "missing/r.json", "--json missing/r.json: no directory missing"),
+        ("--junit", "missing/r.xml", "--junit missing/r.xml: no directory missing"),
+        ("--trace", "a-file/t.jsonl", "--trace a-file/t.jsonl: a-file is not a directory"),
+        ("--json", ".", "--json .: is a directory"),
+        ("--record", "a-file", "--record a-file: not a directory"),
+        ("--baseline", "base.json", "baseline refused: the runs differ in"),
+    ]:
+        done = simulate("simulate", app, "--duration", "0.5", option, value, "-q", cwd=tmp_path)
+        assert done.returncode == 2, (option, done.stdout, done.stderr)
+        assert message in done.stderr, (option, done.stderr)
+        assert "cannot connect" not in done.stdout + done.stderr

@@ -10,7 +10,7 @@ import pytest
 
 from audiofork.errors import ValidationError
 from audiofork.simulate import CallResult, Gate
-from audiofork.simulate.baseline import compare
+from audiofork.simulate.baseline import check_comparable, compare
 from audiofork.simulate.junit import junit_xml, xml_text
 from audiofork.simulate.log import EventLog
 from audiofork.simulate.metrics import BargeIn, CallMetrics
@@ -155,3 +155,25 @@ def test_a_gate_over_no_calls_fails_without_crashing(name: str) -> None:
     (gate,) = evaluate_gates([Gate(name, 1000)], [])
     assert not gate.passed and gate.value_ms is None
     assert "no calls" in gate.detail
+
+
+@pytest.mark.parametrize(
+    ("saved", "what"),
+    [
+        ({"run": "x"}, "run"),
+        ({"run": RUN, "figures": []}, "figures"),
+        ({"run": RUN, "figures": {"first_audio_ms": 3}}, "first_audio_ms"),
+        ({"run": RUN, "figures": {"first_audio_ms": {"n": 9, "p50": "x", "max": 1}}}, "p50"),
+        ({"run": RUN, "figures": {"first_audio_ms": {"n": "9", "p50": 1.0}}}, "n"),
+    ],
+)
+def test_a_malformed_baseline_is_refused_naming_what(saved: dict[str, Any], what: str) -> None:
+    baseline = {"format": "audiofork-simulate-report/1", **saved}
+    with pytest.raises(ValidationError, match=f"baseline.*{what}"):
+        compare(dict(RUN), figures(120.0), baseline)
+
+
+def test_a_baseline_at_another_speed_is_refused() -> None:
+    saved = {"format": "audiofork-simulate-report/1", "run": RUN, "figures": figures(100.0)}
+    with pytest.raises(ValidationError, match="the runs differ in speed"):
+        check_comparable({**RUN, "speed": 4.0}, saved)

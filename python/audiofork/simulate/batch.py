@@ -13,6 +13,7 @@ from typing import Any
 
 import aiohttp
 
+from audiofork.errors import ArgumentError
 from audiofork.simulate.report import Gate, Report, build_report
 from audiofork.simulate.runner import CallOptions, CallResult, run_call
 from audiofork.simulate.scenario import Clip
@@ -54,6 +55,11 @@ async def simulate(
 ) -> Report:
     """Run the calls and return the report. ``on_call`` sees each call's (live) result as it
     starts, for a progress display."""
+    for name, count in (("calls", calls), ("repeat", repeat)):
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise TypeError(f"{name} must be an integer, got {count!r:.40}")
+        if count < 1:
+            raise ArgumentError(f"{name} must be a positive integer, got {count}")
     results: list[CallResult] = []
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:

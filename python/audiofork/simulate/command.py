@@ -197,7 +197,8 @@ class _Progress:
 def run_simulate(
     args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr
 ) -> int:
-    from audiofork.simulate.baseline import compare, load_baseline
+    from audiofork.simulate.baseline import check_comparable, compare, load_baseline
+    from audiofork.simulate.batch import run_description
 
     if (args.url is None) == (args.answer_url is None):
         print("audiofork simulate: give the app's WebSocket URL or --answer-url", file=err)
@@ -215,6 +216,7 @@ def run_simulate(
                 "gap": args.max_gap_ms,
             }
         )
+        _check_outputs(args)
         baseline = load_baseline(args.baseline) if args.baseline is not None else None
         options = CallOptions(
             url=args.url or args.answer_url,
@@ -249,17 +251,47 @@ def run_simulate(
             f"{stream.audio_track}, bidirectional {stream.bidirectional})",
             file=out,
         )
+    if baseline is not None:
+        try:
+            check_comparable(run_description(options, audio, args.calls, args.repeat), baseline)
+        except ValidationError as exc:
+            print(f"audiofork simulate: {exc}", file=err)
+            return 2
     report = asyncio.run(_simulate(options, audio, args, gates, out, err))
     if baseline is not None:
         try:
             figures = {k: v.to_json() for k, v in report.figures().items()}
             report.baseline = compare(report.run, figures, baseline)
-        except ValidationError as exc:
+        except ValidationError as exc:  # checked before the run: not expected
             print(f"audiofork simulate: {exc}", file=err)
             return 2
     _write_outputs(report, args, out)
     print(report.text(), file=out)
     return 0 if report.passed else 1
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse output paths that cannot be written before any call is placed (a run's
+    report is not lost to a typo): files need an existing directory, ``--record`` a
+    directory or a path where one can be made."""
+    for option in ("json", "junit", "trace"):
+        path: Path | None = getattr(args, option)
+        if path is None:
+            continue
+        if path.is_dir():
+            raise ValidationError(f"--{option} {path}: is a directory")
+        parent = path.parent
+        if not parent.exists():
+            raise ValidationError(f"--{option} {path}: no directory {parent}")
+        if not parent.is_dir():
+            raise ValidationError(f"--{option} {path}: {parent} is not a directory")
+    record: Path | None = args.record
+    if record is not None:
+        if record.exists() and not record.is_dir():
+            raise ValidationError(f"--record {record}: not a directory")
+        existing = next((p for p in record.parents if p.exists()), None)
+        if existing is not None and not existing.is_dir():
+            raise ValidationError(f"--record {record}: {existing} is not a directory")
 
 
 def _call_limit(args: argparse.Namespace, audio_s: float) -> float:
