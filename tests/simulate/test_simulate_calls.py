@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 
 from audiofork.simulate import (
@@ -20,6 +21,7 @@ from audiofork.simulate import (
 )
 from audiofork.simulate.api import simulated_call
 from audiofork.simulate.report import Gate
+from audiofork.simulate.scenario import BargeIn, Clip, Hangup, Say, Scenario
 from support.simulated_apps import scripted_app, silent_listener
 
 #: Call time per real time: scenario timeouts are call time, so a fast clock leaves a loaded
@@ -281,3 +283,31 @@ async def test_simulated_call_refuses_no_calls_or_no_rounds() -> None:
             await simulated_call("ws://127.0.0.1:9/ws", **{field: 0})
         with pytest.raises(TypeError, match=f"{field} must be an integer"):
             await simulated_call("ws://127.0.0.1:9/ws", **{field: 1.5})
+
+
+def long_clip(seconds: float) -> Clip:
+    return Clip("long", np.full(round(seconds * 8000), 3000, np.int16), 8000)
+
+
+async def test_a_say_longer_than_the_callers_queue_is_said_whole() -> None:
+    """Eleven minutes do not fit the ten the caller's queue holds at once: they are fed as
+    it drains, with no gap (at speed 100 the call takes about 7 s)."""
+    scn = Scenario("long", (Say(long_clip(660.0)), Hangup()))
+    async with scripted_app() as (url, app):
+        report = await run(url, scn, speed=100.0, max_call_s=900.0)
+    assert statuses(report) == ["passed", "passed"], report.text()
+    assert report.passed, report.text()
+    loud = [e for e in report.calls[0].log.of("sent") if e.data["rms"] >= 150]
+    assert len(loud) == 660 * 50  # every frame of it, none silent in between
+    assert app.seen.media >= 660 * 50
+
+
+async def test_a_step_the_platform_refuses_fails_the_call_instead_of_raising() -> None:
+    """A barge-in clip longer than the caller's queue cannot be queued: the step fails,
+    the call reports it, nothing escapes."""
+    scn = Scenario("huge", (BargeIn(long_clip(660.0), after_ms=100.0), Hangup()))
+    async with scripted_app(greet_ms=2000) as (url, _):
+        result = await run_call(CallOptions(url=url, scenario=scn, speed=SPEED))
+    assert [s.status for s in result.steps] == ["failed", "passed"], result.steps
+    assert "do not fit" in result.steps[0].detail
+    assert any("step failed" in f and "(step 1, barge_in)" in f for f in result.failures)

@@ -10,7 +10,9 @@ scenario's steps. Call time runs ``speed`` times faster than real time.
 
 Every fault of the app or the network ends in :attr:`CallResult.failures` (with the step it
 happened in), never an exception: bad messages, an app that closes the socket or ends the
-stream mid-scenario, checkpoints never answered because of it, no answer to the upgrade.
+stream mid-scenario, checkpoints never answered because of it, no answer to the upgrade. So
+does a step the platform refuses (a clip that does not fit the caller's queue) and, should
+one of the four tasks itself fail, that failure.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import numpy as np
 
 from audiofork import wire
 from audiofork.codec import decode_payload
-from audiofork.errors import ArgumentError, AudioforkError
+from audiofork.errors import ArgumentError, AudioforkError, StreamStateError
 from audiofork.events import PlayAudio
 from audiofork.formats import MediaFormat
 from audiofork.platform import (
@@ -72,8 +74,17 @@ CLOSE_TIMEOUT_S = 2.0
 DEFAULT_CONTENT_TYPE = "audio/x-mulaw;rate=8000"
 #: Endings that came from the app's side.
 _APP_ENDED = ("app_closed", "connection_lost", "app_stop")
+#: Call seconds of the caller's audio queued at once: a longer ``say`` is fed as it drains.
+SAY_PIECE_S = 60.0
+#: Call seconds still queued when the next piece of a long ``say`` goes in (no gap).
+SAY_REFILL_S = 2.0
 #: The ``stop`` reason the platform sends for each ending of ours.
-_STOP_REASONS = {"hangup": "hangup", "api_stop": "api_stop", "time_limit": "timeout"}
+_STOP_REASONS = {
+    "hangup": "hangup",
+    "api_stop": "api_stop",
+    "time_limit": "timeout",
+    "simulator_error": "error",
+}
 
 
 @dataclass(frozen=True)
@@ -395,7 +406,7 @@ class _Call:
             self.step_index = index + 1
             started = self.now()
             try:
-                status, detail, stop = await self.run_step(step)
+                status, detail, stop = await self.checked_step(step)
             except _Ended:
                 ended = self.end_reason or "app_stop"
                 moot = isinstance(step, (Hangup, StopStream))
@@ -439,6 +450,17 @@ class _Call:
         for index, step in enumerate(self.options.scenario.steps[done:], done + 1):
             self.result.steps.append(StepOutcome(index, step.kind, "skipped"))
 
+    async def checked_step(self, step: Step) -> tuple[str, str, str | None]:
+        """:meth:`run_step`, with what the platform refuses as the step's failure: a closed
+        stream is the call's end (:class:`_Ended`), anything else (a clip that does not fit
+        the caller's queue, too many keys) fails the step."""
+        try:
+            return await self.run_step(step)
+        except StreamStateError:
+            raise _Ended from None
+        except AudioforkError as exc:
+            return "failed", f"the platform refused the step: {exc}", None
+
     async def run_step(self, step: Step) -> tuple[str, str, str | None]:
         """``(status, detail, end reason or None)`` of one step."""
         start = self.now()
@@ -471,10 +493,18 @@ class _Call:
         return "passed", "stopped the stream", "api_stop"
 
     async def say(self, pcm: Pcm, rate: int) -> None:
-        """Say ``pcm``, after what the caller is still saying; return once it is said."""
-        self.stream.send_audio(pcm, rate)
+        """Say ``pcm``, after what the caller is still saying; return once it is said. A
+        long clip goes into the caller's queue a piece at a time, each while the one before
+        still plays."""
         source = self.stream.source("inbound")
         assert isinstance(source, AudioQueue)
+        piece = round(SAY_PIECE_S * rate)
+        refill = round(SAY_REFILL_S * source.rate)
+        for begin in range(0, len(pcm), piece):
+            if begin:
+                await self.until(lambda: source.queued_samples <= refill)
+                self.ensure_live()
+            self.stream.send_audio(pcm[begin : begin + piece], rate)
         await self.until(lambda: source.queued_samples == 0)
 
     async def barge_in(self, step: BargeIn, start: float) -> tuple[str, str, str | None]:
@@ -619,8 +649,7 @@ async def _stream(call: _Call, ws: aiohttp.ClientWebSocketResponse) -> None:
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         first = min(done, key=lambda task: list(tasks).index(task))
-        reason = first.result()
-        assert isinstance(reason, str)
+        reason = _reason(call, first, tasks[first])
         call.end_reason = reason
         call.changed.set()
         if tasks[first] != "script":
@@ -674,6 +703,19 @@ async def _stream(call: _Call, ws: aiohttp.ClientWebSocketResponse) -> None:
         if call.options.record:
             result.caller_audio = _joined(call.recorded["caller"])
             result.played_audio = _joined(call.recorded["played"])
+
+
+def _reason(call: _Call, task: asyncio.Future[Any], name: str) -> str:
+    """How the call ended, by the first task to finish; a task that failed is the
+    simulator's own fault, reported as the call's failure (``simulator_error``)."""
+    error = task.exception()
+    if error is None:
+        reason = task.result()
+        assert isinstance(reason, str)
+        return reason
+    call.log.add("closed", error=f"the {name} failed: {error!r:.200}")
+    call.fail(f"the simulator's {name} failed: {type(error).__name__}: {error}")
+    return "simulator_error"
 
 
 def _joined(chunks: list[Pcm]) -> Pcm:
