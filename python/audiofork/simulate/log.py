@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Event", "EventLog", "level", "payload_hash"]
+__all__ = ["MAX_EVENTS", "Event", "EventLog", "level", "payload_hash"]
 
 Pcm = npt.NDArray[np.int16]
 
@@ -49,12 +49,20 @@ class Event:
         return {"t_ms": round(self.t_ms, 3), "kind": self.kind, **self.data}
 
 
-class EventLog:
-    """Events in the order they happened; ``clock`` gives the call time in ms."""
+#: Events a call's log keeps by default (a 600 s call logs about 60 000).
+MAX_EVENTS = 250_000
 
-    def __init__(self, clock: Callable[[], float]) -> None:
+
+class EventLog:
+    """Events in the order they happened; ``clock`` gives the call time in ms. At most
+    ``max_events`` are kept: later ones are counted in :attr:`dropped`, and the listeners
+    still see every event."""
+
+    def __init__(self, clock: Callable[[], float], max_events: int = MAX_EVENTS) -> None:
         self._clock = clock
+        self.max_events = max_events
         self.events: list[Event] = []
+        self.dropped = 0
         self.listeners: list[Callable[[Event], None]] = []
 
     def now(self) -> float:
@@ -62,7 +70,10 @@ class EventLog:
 
     def add(self, kind: str, t_ms: float | None = None, /, **data: Any) -> Event:
         event = Event(self._clock() if t_ms is None else t_ms, kind, data)
-        self.events.append(event)
+        if len(self.events) < self.max_events:
+            self.events.append(event)
+        else:
+            self.dropped += 1
         for listener in self.listeners:
             listener(event)
         return event

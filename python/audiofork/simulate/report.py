@@ -113,6 +113,8 @@ class Report:
             "checkpoints_unanswered": sum(m.checkpoints_unanswered for m in ms),
             "gaps": sum(len(m.gaps_ms) for m in ms),
             "media_dropped": sum(c.stats.media_dropped for c in self.calls),
+            "events_dropped": sum(c.log.dropped for c in self.calls),
+            "payloads_dropped": sum(c.payloads_dropped for c in self.calls),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -156,6 +158,11 @@ class Report:
             "(unanswered {unanswered_utterances}); barge-ins {barge_ins}; gaps {gaps}; "
             "bad messages {bad_messages}".format(**counts)
         )
+        if counts["events_dropped"] or counts["payloads_dropped"]:
+            lines.append(
+                "  logs capped: {events_dropped} events not kept (figures cover what was kept), "
+                "{payloads_dropped} payloads not kept".format(**counts)
+            )
         for gate in self.gates:
             mark = "PASS" if gate.passed else "FAIL"
             lines.append(f"  gate {gate.name}: {mark} ({gate.detail})")

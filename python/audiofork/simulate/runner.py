@@ -51,7 +51,7 @@ from audiofork.platform import (
     Track,
 )
 from audiofork.simulate.impairment import Impairer, Impairment
-from audiofork.simulate.log import EventLog, Pcm, level, payload_hash
+from audiofork.simulate.log import MAX_EVENTS, Event, EventLog, Pcm, level, payload_hash
 from audiofork.simulate.metrics import AUDIBLE_RMS
 from audiofork.simulate.scenario import (
     BargeIn,
@@ -65,6 +65,7 @@ from audiofork.simulate.scenario import (
     StopStream,
     WaitFor,
 )
+from audiofork.wire import DEFAULT_MAX_MESSAGE_BYTES
 
 __all__ = ["CallOptions", "CallResult", "StepOutcome", "run_call"]
 
@@ -104,6 +105,8 @@ class CallOptions:
     connect_timeout_s: float = 10.0  # real seconds for the WebSocket upgrade
     record: bool = False  # keep the caller's and the played audio in memory
     trace_payloads: bool = False  # log each message's audio payload, not only its hash
+    max_events: int = MAX_EVENTS  # events the call's log keeps (later ones are counted)
+    max_payload_bytes: int = 64 << 20  # payload text kept with trace_payloads (then hashes)
 
     def __post_init__(self) -> None:
         if not isinstance(self.scenario, Scenario):
@@ -118,6 +121,12 @@ class CallOptions:
                 raise TypeError(f"{name} must be a number, got {value!r:.40}")
             if not 0 < value < math.inf:
                 raise ArgumentError(f"{name} must be a positive number, got {value!r}")
+        for name in ("max_events", "max_payload_bytes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"{name} must be an integer, got {value!r:.40}")
+            if value < 1:
+                raise ArgumentError(f"{name} must be a positive integer, got {value}")
         if self.tracks not in (("inbound",), ("inbound", "outbound")):
             raise ArgumentError(
                 f"tracks must be ('inbound',) or ('inbound', 'outbound'), got {self.tracks!r}"
@@ -160,6 +169,7 @@ class CallResult:
     stats: PlatformStats = field(default_factory=PlatformStats)
     caller_audio: Pcm = field(default_factory=lambda: np.zeros(0, np.int16))
     played_audio: Pcm = field(default_factory=lambda: np.zeros(0, np.int16))
+    payloads_dropped: int = 0  # payloads left out of the log past max_payload_bytes
 
     @property
     def passed(self) -> bool:
@@ -175,7 +185,8 @@ class _Call:
         self.options = options
         self.loop = asyncio.get_running_loop()
         self.t0 = self.loop.time()
-        self.log = EventLog(self.now)
+        self.log = EventLog(self.now, options.max_events)
+        self.payload_bytes = 0  # payload text kept in the log so far
         self.changed = asyncio.Event()
         self.log.listeners.append(lambda _event: self.changed.set())
         self.stream = PlatformStream(
@@ -198,6 +209,8 @@ class _Call:
         self.end_reason: str | None = None
         self.recorded: dict[str, list[Pcm]] = {"caller": [], "played": []}
         self.refusals: set[str] = set()  # kinds of bad input already reported
+        self.watchers: list[Callable[[Event], None]] = []  # the waiting step's event checks
+        self.log.listeners.append(self.notify_watchers)
 
     # --- time --------------------------------------------------------------------------
 
@@ -212,6 +225,10 @@ class _Call:
         delay = self.real_at(t_ms) - self.loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
+
+    def notify_watchers(self, event: Event) -> None:
+        for watch in self.watchers:
+            watch(event)
 
     def fail(self, message: str) -> None:
         step = self.options.scenario.steps[self.step_index - 1] if self.step_index else None
@@ -283,10 +300,17 @@ class _Call:
             self.wake.set()
 
     def payload(self, text: str, field_name: str) -> dict[str, str]:
-        """``{"payload": base64}`` of a media or playAudio message, with ``trace_payloads``."""
+        """``{"payload": base64}`` of a media or playAudio message, with ``trace_payloads``,
+        while the call's payloads stay within ``max_payload_bytes`` (the hash is kept
+        always; payloads left out are counted in :attr:`CallResult.payloads_dropped`)."""
         if not self.options.trace_payloads:
             return {}
-        return {"payload": json.loads(text)[field_name]["payload"]}
+        payload = json.loads(text)[field_name]["payload"]
+        if self.payload_bytes + len(payload) > self.options.max_payload_bytes:
+            self.result.payloads_dropped += 1
+            return {}
+        self.payload_bytes += len(payload)
+        return {"payload": payload}
 
     def notices(self, notices: list[Notice], text: str = "") -> None:
         for notice in notices:
@@ -360,6 +384,12 @@ class _Call:
                     return "app_stop"
             elif message.type == aiohttp.WSMsgType.ERROR:
                 self.log.add("closed", error=str(message.data))
+                error = message.data
+                if getattr(error, "code", None) == aiohttp.WSCloseCode.MESSAGE_TOO_BIG:
+                    self.fail(
+                        "the app sent a message over the platform's limit of "
+                        f"{DEFAULT_MAX_MESSAGE_BYTES} bytes"
+                    )
                 return "connection_lost"
             else:
                 self.log.add("closed", code=ws.close_code)
@@ -480,7 +510,11 @@ class _Call:
             check = self.matcher(step.target, step.name, step.quiet_ms, start)
             limit = step.timeout_s * 1000 if isinstance(step, WaitFor) else step.within_ms
             what = step.target + (f" {step.name!r}" if step.name else "")
-            if await self.until(check, start + limit):
+            try:
+                came = await self.until(check, start + limit)
+            finally:
+                self.watchers.clear()
+            if came:
                 return "passed", f"{what} after {self.now() - start:.0f} ms", None
             if isinstance(step, WaitFor):
                 return "timed_out", f"no {what} within {step.timeout_s:g} s", None
@@ -548,19 +582,15 @@ class _Call:
             "clearAudio": ("clear",),
             "stop": ("app_stop", "closed"),
         }[target]
-        cursor = len(self.log.events)
+        seen = False
 
-        def check() -> bool:
-            nonlocal cursor
-            events = self.log.events
-            while cursor < len(events):
-                event = events[cursor]
-                cursor += 1
-                if event.kind in kinds and (name is None or event.data.get("name") == name):
-                    return True
-            return False
+        def watch(event: Event) -> None:  # sees every event, kept in the log or not
+            nonlocal seen
+            if event.kind in kinds and (name is None or event.data.get("name") == name):
+                seen = True
 
-        return check
+        self.watchers.append(watch)
+        return lambda: seen
 
 
 def _play_audio_rms(text: str) -> float:
@@ -595,7 +625,7 @@ async def run_call(
         on_start(result)
     try:
         ws = await asyncio.wait_for(
-            session.ws_connect(options.url, autoping=True, max_msg_size=0),
+            session.ws_connect(options.url, autoping=True, max_msg_size=DEFAULT_MAX_MESSAGE_BYTES),
             options.connect_timeout_s,
         )
     except asyncio.TimeoutError:

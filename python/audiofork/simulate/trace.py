@@ -153,7 +153,9 @@ def read_trace(path: Path) -> Trace:
             _check_summary(where, record)
             summary = record
             continue
-        if not _integer(record.get("call")) or not _number(record.get("t_ms")) or not _text(kind):
+        if not _integer(record.get("call")) or not _number(record.get("t_ms")):
+            raise ValidationError(f"{where}: a record needs call (an integer), t_ms and kind")
+        if not isinstance(kind, str):
             raise ValidationError(f"{where}: a record needs call (an integer), t_ms and kind")
         _check_fields(where, record, FIELDS.get(kind, {}))
         calls.setdefault(record["call"], []).append(record)
