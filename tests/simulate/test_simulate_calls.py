@@ -91,6 +91,25 @@ async def test_barge_in_passes_when_the_app_clears_and_fails_when_it_talks_on() 
     assert heard is not None and heard > 3000  # the caller heard most of the 6 s reply
 
 
+async def test_an_app_that_talks_non_stop_answers_no_utterance() -> None:
+    """Its audio was playing before each utterance ended: no reply, the response gate fails."""
+    scn = scenario(
+        {"say": "speech:0-2"},
+        {"silence": 1},
+        {"say": "speech:3-5"},
+        {"silence": 1},
+        {"hangup": True},
+    )
+    async with scripted_app(drones=True) as (url, _):
+        report = await run(url, scn, [Gate("response", 100_000)])
+    counts = report.counts()
+    assert counts["utterances"] >= 2
+    assert counts["unanswered_utterances"] == counts["utterances"]
+    assert report.figures()["response_ms"].n == 0
+    (gate,) = report.gates
+    assert not gate.passed and "unanswered" in gate.detail
+
+
 async def test_dtmf_menu_passes_against_an_app_that_answers_keys() -> None:
     # the pauses between the menu and the answers to keys are not underruns
     async with scripted_app(greet_ms=800, key_reply_ms=600) as (url, app):

@@ -39,6 +39,7 @@ class Behaviour:
     clears: bool = True  # clearAudio when the caller talks over a reply
     misbehave: str = ""  # bad_json, odd_l16, bad_rate, close_pending
     stop_after_ms: float = 0.0  # the app ends the stream after this much caller audio
+    drones: bool = False  # 20 ms of loud audio for each caller frame, whatever is said
 
 
 @dataclass
@@ -64,6 +65,7 @@ class ScriptedApp:
         voiced = quiet = 0
         talking = False
         replies = 0
+        drone = tone_l16(20)
 
         async def play(ms: float, name: str) -> None:
             nonlocal playing_until
@@ -99,6 +101,11 @@ class ScriptedApp:
                     await ws.send_str(json.dumps({"event": "stop", "streamId": stream_id}))
                     await ws.close()
                     return
+                if b.drones:
+                    media = {"contentType": "audio/x-l16", "sampleRate": 8000, "payload": drone}
+                    await ws.send_str(
+                        json.dumps({"event": "playAudio", "streamId": stream_id, "media": media})
+                    )
                 pcm = decode_payload(data["media"]["payload"], fmt).astype(np.float64)
                 loud = float(np.sqrt(np.mean(pcm * pcm))) >= VOICED_RMS
                 voiced, quiet = (voiced + 1, 0) if loud else (0, quiet + 1)

@@ -15,7 +15,7 @@ __all__ = ["GATES", "Gate", "GateResult", "Report", "build_report", "evaluate_ga
 #: Gate name → (the figure it limits, what it means).
 GATES = {
     "first_audio": "time to first audio, worst call",
-    "response": "response latency, worst utterance (and every utterance answered)",
+    "response": "response latency, worst utterance",
     "barge_in": "barge-in time to silence, worst barge-in",
     "gap": "longest underrun gap",
 }
