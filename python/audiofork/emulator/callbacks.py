@@ -27,7 +27,7 @@ import asyncio
 import logging
 import secrets
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -87,10 +87,19 @@ def signed_headers(url: str, auth_token: str) -> dict[str, str]:
 
 
 class CallbackSender:
-    """Delivers status callbacks in the background over one aiohttp client session."""
+    """Delivers status callbacks in the background over one aiohttp client session;
+    ``on_result(order_key, event, problem, attempt)`` hears each try's outcome (``problem``
+    empty when delivered)."""
 
-    def __init__(self, http: aiohttp.ClientSession, retry: RetrySchedule | None = None) -> None:
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        retry: RetrySchedule | None = None,
+        *,
+        on_result: Callable[[str, str, str, int], None] | None = None,
+    ) -> None:
         self._http = http
+        self._on_result = on_result
         self._retry = retry or RetrySchedule()
         self._tails: dict[str, asyncio.Task[None]] = {}
         self._waiting: dict[str, int] = {}  # callbacks not yet finished, per order key
@@ -201,6 +210,8 @@ class CallbackSender:
             if attempt:
                 await asyncio.sleep(self._retry.backoff_s * 2 ** (attempt - 1))
             problem = await self._try_once(order_key, url, method, fields, auth_token)
+            if self._on_result is not None:
+                self._on_result(order_key, event, problem, attempt + 1)
             if not problem:
                 self.delivered += 1
                 _log.debug("callback %s to %s delivered", event, url)
