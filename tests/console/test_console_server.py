@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
+import signal
+import sys
 import time
 from typing import Any
 
@@ -335,3 +339,39 @@ def test_the_microphone_buffer_keeps_its_delay_near_the_jitter() -> None:
     silence = reader.read(160)
     assert not silence.any() and reader.underrun_samples >= 160
     assert latency.summary()["frames"] >= WINDOW_READS
+
+
+async def test_the_command_prints_a_login_link_that_opens_the_console() -> None:
+    """``audiofork emulator`` as a subprocess: one link per account, which signs in once."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "audiofork.cli",
+        "emulator",
+        "--port",
+        "0",
+        "--account",
+        f"{ACCOUNT}:{TOKEN}",
+        "--account",
+        "MA_OTHER:other-token",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        assert process.stdout is not None
+        printed = [(await within(process.stdout.readline())).decode() for _ in range(4)]
+        pattern = r"console for (\S+) \(this link works once\): (\S+)"
+        links = dict(re.findall(pattern, "".join(printed)))
+        assert set(links) == {ACCOUNT, "MA_OTHER"}, printed
+        jar = aiohttp.CookieJar(unsafe=True)
+        async with http_client(cookie_jar=jar) as http:
+            async with http.get(links["MA_OTHER"]) as reply:
+                page = await reply.text()
+            async with http.get(links["MA_OTHER"], allow_redirects=False) as again:
+                assert again.status == 403
+    finally:
+        process.send_signal(signal.SIGINT)
+        await within(process.wait())
+    assert reply.status == 200 and "MA_OTHER" in page and ACCOUNT not in page
+    assert TOKEN not in "".join(printed[2:]) and "other-token" not in page
