@@ -85,6 +85,8 @@ async def test_a_softphone_call_to_the_echo_app(
         await until(page, "(window.audiofork.phone.server || {}).mic_to_app_ms", 10)
         if SCREENSHOT:
             await page.screenshot(path=SCREENSHOT)
+        await page.click("#keypad button:text('5')")  # the keypad, as the caller
+        await until(page, "window.audiofork.timeline.some((e) => e.kind === 'dtmf')")
         phone = await page.evaluate("window.audiofork.phone")
         timeline = await page.evaluate("window.audiofork.timeline")
         shown = await page.locator("#timeline li.acknowledged").count()
@@ -97,6 +99,10 @@ async def test_a_softphone_call_to_the_echo_app(
     assert phone["earSamplesPlayed"] > 5 * rate and phone["server"]["ear_audio_frames"] > 100
     kinds = [event["kind"] for event in timeline]
     assert "start" in kinds and kinds.count("acknowledged") >= 2 and shown >= 2
+    assert {"kind": "dtmf", "text": "DTMF 5"}.items() <= next(
+        event for event in timeline if event["kind"] == "dtmf"
+    ).items()
+    assert stream.stats.dtmf_sent == 1
     assert stream.stats.checkpoints_acknowledged >= 2
     # The caller's recording is the speech the microphone was fed, and the echo came back.
     (directory,) = stream.recording_dirs
@@ -273,3 +279,13 @@ async def test_without_a_microphone_the_page_says_so_and_offers_the_speech_sampl
         info = await within(emulator.call_ended(call_uuid))
     assert info.hangup_cause == "caller_hangup"
     assert info.streams[0].stats.play_audio_received > 50
+
+
+async def test_the_softphone_is_off_when_the_emulator_does_not_run_in_real_time(
+    chromium: Any,
+) -> None:
+    async with started_emulator(EmulatorConfig({ACCOUNT: TOKEN}, speed=5)) as emulator:
+        page = await console_page(chromium, emulator)
+        said = await until(page, "window.audiofork.phone.error")
+        disabled = await page.is_disabled("#call-mic") and await page.is_disabled("#call-speech")
+    assert "needs the emulator at --speed 1" in said and disabled

@@ -50,6 +50,7 @@ class Console {
     this.streamFrame = 0;
     this.streamInfo = null;
     this.retry = 500;
+    this.phone = null; // the Softphone, for what the emulator's hello says of it
   }
 
   connect() {
@@ -93,6 +94,9 @@ class Console {
       $("console").hidden = false;
       $("snapshot").hidden = true;
       this.speed = message.speed;
+      if (message.speed !== 1) {
+        this.phone.unavailable(`The softphone needs the emulator at --speed 1 (it runs at ×${message.speed}): a microphone talks in real time.`);
+      }
       if (this.watched) this.watch(this.watched);
     } else if (message.type === "reply") {
       const entry = this.pending.get(message.id);
@@ -359,11 +363,12 @@ export function callRequest(form) {
 }
 
 const consoleView = new Console();
-consoleView.wire();
-consoleView.connect();
 const phone = new Softphone({
   onDialing: (callUuid) => { consoleView.watchCall = callUuid; consoleView.followCall(); },
   request: () => callRequest(new FormData($("phone-form"))),
   echoCancellation: () => $("phone-form").elements.echo_cancellation.checked,
 });
+consoleView.phone = phone;
 exposed.phone = phone.stats;
+consoleView.wire();
+consoleView.connect();

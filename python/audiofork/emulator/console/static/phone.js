@@ -41,6 +41,14 @@ export class Softphone {
     $("phone-hangup").onclick = () => this.hangup();
   }
 
+  // The emulator cannot take a softphone call (its clock does not run in real time).
+  unavailable(reason) {
+    $("call-mic").disabled = true;
+    $("call-speech").disabled = true;
+    this.stats.error = reason;
+    this.status(reason, true);
+  }
+
   status(message, isError = false) {
     const el = $("phone-status");
     el.textContent = message;
