@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import wave
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,8 +19,7 @@ from typing import Any
 import pytest
 
 from audiofork.samples import speech
-
-ROOT = Path(__file__).resolve().parents[2]
+from support.echo_process import echo_bot
 
 
 def _chromium() -> str | None:
@@ -90,23 +87,8 @@ def speech_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def echo_app() -> Iterator[str]:
     """examples/echo_bot.py as a subprocess on a free loopback port; its stream URL."""
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "examples" / "echo_bot.py"), "--port", "0", "--quiet"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()  # listening on ws://127.0.0.1:PORT/ws
-        assert line.startswith("listening on "), line
-        yield line.split()[-1]
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with echo_bot() as url:
+        yield url
 
 
 @pytest.fixture
