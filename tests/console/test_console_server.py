@@ -5,12 +5,15 @@ behind them (the stream monitor, the microphone's jitter buffer). These run ever
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 import json
 import os
 import re
 import signal
 import sys
 import time
+import wave
 from typing import Any
 
 import aiohttp
@@ -36,6 +39,17 @@ from support.emulator_platform_apps import (
 
 SIGN_IN = basic_auth(ACCOUNT, TOKEN)
 SECRET = "Zq3-0123456789abcdef_XYZ"
+
+
+def wav_base64(pcm: np.ndarray, rate: int) -> str:
+    """A mono 16-bit WAV file of ``pcm``, base64-encoded, as the page uploads one."""
+    data = io.BytesIO()
+    with wave.open(data, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(pcm.astype("<i2").tobytes())
+    return base64.b64encode(data.getvalue()).decode()
 
 
 def stream_xml(app: VoiceApp) -> str:
@@ -89,6 +103,10 @@ class Feed:
 
     def views(self, kind: str) -> list[dict[str, Any]]:
         return [view for _, view in self.received if view["type"] == kind]
+
+    def wave(self) -> list[list[int]]:
+        """The watched stream's peaks per frame, as received: (caller, played)."""
+        return [point for view in self.views("stream") for point in view["wave"]]
 
     def events(self) -> list[dict[str, Any]]:
         return [event for view in self.views("stream") for event in view["events"]]
@@ -173,9 +191,14 @@ async def test_the_feed_shows_a_call_live_and_acts_on_it(app: VoiceApp) -> None:
         stream = row()["streams"][0]
         assert (await feed.act("watch", stream=stream["id"]))["ok"]
         await feed.until(lambda: any(e["kind"] == "acknowledged" for e in feed.events()))
+        await feed.until(lambda: max((p[1] for p in feed.wave()), default=0) > 1000)  # echo
         assert (await feed.act("dtmf", call=call_uuid, digits="12#"))["ok"]
         spoken = await feed.act("speak", call=call_uuid, audio="tone", seconds=0.5)
         assert spoken["ok"] and spoken["streams"] == [stream["stream_id"]]
+        wav = await feed.act("speak", call=call_uuid, wav=wav_base64(speech(8000)[0][:4000], 8000))
+        assert wav["ok"], wav
+        assert (await feed.act("stop_speaking", call=call_uuid))["ok"]
+        not_wav = await feed.act("speak", call=call_uuid, wav=base64.b64encode(b"RIFF").decode())
         bad = await feed.act("dtmf", call=call_uuid, digits="x")
         unknown = await feed.act("speak", call="no-such-call", audio="speech")
         await feed.until(lambda: any(e["kind"] == "callback" for e in feed.events()))
@@ -189,11 +212,10 @@ async def test_the_feed_shows_a_call_live_and_acts_on_it(app: VoiceApp) -> None:
     callbacks = [e["text"] for e in feed.events() if e["kind"] == "callback"]
     assert any("StartStream: delivered" in text for text in callbacks), callbacks
     assert not bad["ok"] and "digits" in bad["error"]
+    assert not not_wav["ok"] and "not a mono 16-bit PCM WAV" in not_wav["error"]
     assert not unknown["ok"] and "no call 'no-such-call'" in unknown["error"]
     assert stream["service_url"].endswith("?token=***")
     assert all(SECRET not in json.dumps(view) for _, view in feed.received)
-    waves = [point for view in feed.views("stream") for point in view["wave"]]
-    assert waves and max(p[1] for p in waves) > 1000  # the echo was heard
     # Coalesced: calls at most every 0.25 s, a stream at most every 0.1 s (+1 each for the
     # first and the watch).
     assert len(feed.views("calls")) <= elapsed / 0.25 + 2
