@@ -22,6 +22,7 @@ import pytest
 from audiofork.demo.call import echo_delay_ms
 from audiofork.emulator import Emulator, EmulatorConfig
 from audiofork.samples import speech
+from support.app_servers import serve_asgi
 from support.browser import timed, until
 from support.emulator_platform_apps import (
     ACCOUNT,
@@ -31,6 +32,7 @@ from support.emulator_platform_apps import (
     started_emulator,
     within,
 )
+from support.examples import load
 
 pytestmark = pytest.mark.browser
 
@@ -125,6 +127,37 @@ async def test_a_softphone_call_to_the_echo_app(
         f"{latency['mic_to_app_ms']}, played -> ear {latency['play_to_ear_ms']}; "
         f"the app's own queue {latency['app_queue_ms']}"
     )
+
+
+async def test_talking_over_the_voice_agent_from_the_browser_cuts_its_greeting(
+    chromium: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Barge-in as on a phone: the fake microphone talks while examples/voice_agent.py
+    greets; the agent hears it through the softphone, clears, and the page shows the clear,
+    its answer, the greeting's bar cut short and the signed status callbacks delivered."""
+    monkeypatch.setenv("VOBIZ_AUTH_TOKEN", TOKEN)
+    agent = load("voice_agent")
+    config = EmulatorConfig({ACCOUNT: TOKEN}, speed=1, caller_audio="silence")
+    async with serve_asgi(agent.app) as base, started_emulator(config) as emulator:
+        page = await console_page(chromium, emulator)
+        await page.select_option("#phone-form select[name=target]", "answer_url")
+        await page.fill("#phone-form input[name=url]", base + "/answer")
+        await page.uncheck("#phone-form input[name=echo_cancellation]")
+        await page.click("#call-mic")
+        call_uuid = await until(page, "window.audiofork.phone.callUuid")
+        kinds = "window.audiofork.timeline.map((e) => e.kind)"
+        await until(page, f"{kinds}.includes('clear') && {kinds}.includes('cleared')", 60)
+        cut = await until(
+            page, "window.audiofork.utterances.find((u) => u.outcome === 'cleared')", 30
+        )
+        await until(page, "window.audiofork.timeline.some((e) => e.kind === 'callback')")
+        timeline = await page.evaluate("window.audiofork.timeline")
+        await page.click("#phone-hangup")
+        info = await within(emulator.call_ended(call_uuid))
+    assert info.streams[0].stats.clears >= 1
+    assert 0 < cut["played_ms"] < cut["queued_ms"] and cut["cleared_ms"] > 0, cut
+    callbacks = [e["text"] for e in timeline if e["kind"] == "callback"]
+    assert any("StartStream: delivered" in text for text in callbacks), callbacks
 
 
 async def test_the_call_list_follows_a_call_placed_through_the_rest_api(

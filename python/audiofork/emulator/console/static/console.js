@@ -15,6 +15,7 @@ const exposed = {
   watching: null,
   timeline: [],
   acknowledged: 0,
+  utterances: [],
   phone: null,
 };
 window.audiofork = exposed;
@@ -207,6 +208,7 @@ class Console {
     $("queue-ms").textContent = view.queued_ms;
     $("queue-level").style.width = `${Math.min(100, view.queued_ms / 20)}%`; // full at 2 s
     this.utterances = view.utterances;
+    exposed.utterances = view.utterances;
     this.streamFrame = view.frame;
     this.drawUtterances();
     const list = $("timeline");
