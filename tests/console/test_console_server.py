@@ -159,11 +159,12 @@ async def test_the_feed_needs_a_signed_in_page_of_this_server() -> None:
 async def test_the_feed_shows_a_call_live_and_acts_on_it(app: VoiceApp) -> None:
     """A call placed through the feed shows in the calls view and, watched, its stream's
     timeline: start, the app's checkpoint answered, the keys, talk-over, a status callback
-    with its result, the stop. No view carries the stream URL's secret; the updates come
-    no more often than the coalescing allows."""
+    refused with HTTP 500 then delivered, the stop. No view carries the stream URL's
+    secret; the updates come no more often than the coalescing allows."""
     app.xml = stream_xml(app)
     app.echo = True
     app.on_start = [{"event": "checkpoint", "name": "hello"}]
+    app.callback_statuses = [500]  # the first status callback fails once, then is retried
     config = EmulatorConfig({ACCOUNT: TOKEN}, speed=1, caller_audio="speech")
     async with (
         started_emulator(config) as emulator,
@@ -201,7 +202,7 @@ async def test_the_feed_shows_a_call_live_and_acts_on_it(app: VoiceApp) -> None:
         not_wav = await feed.act("speak", call=call_uuid, wav=base64.b64encode(b"RIFF").decode())
         bad = await feed.act("dtmf", call=call_uuid, digits="x")
         unknown = await feed.act("speak", call="no-such-call", audio="speech")
-        await feed.until(lambda: any(e["kind"] == "callback" for e in feed.events()))
+        await feed.until(lambda: any("delivered" in e["text"] for e in feed.events()))
         assert (await feed.act("stop", call=call_uuid, stream=stream["id"]))["ok"]
         await feed.until(lambda: any(e["text"].startswith("ended:") for e in feed.events()))
         await feed.until(lambda: row().get("status") == "completed")
@@ -210,7 +211,10 @@ async def test_the_feed_shows_a_call_live_and_acts_on_it(app: VoiceApp) -> None:
     kinds = [event["kind"] for event in feed.events()]
     assert kinds[0] == "start" and "checkpoint" in kinds and "dtmf" in kinds
     callbacks = [e["text"] for e in feed.events() if e["kind"] == "callback"]
-    assert any("StartStream: delivered" in text for text in callbacks), callbacks
+    assert callbacks[:2] == [
+        "status callback StartStream, try 1: HTTP 500",
+        "status callback StartStream: delivered, HTTP 200",
+    ], callbacks
     assert not bad["ok"] and "digits" in bad["error"]
     assert not not_wav["ok"] and "not a mono 16-bit PCM WAV" in not_wav["error"]
     assert not unknown["ok"] and "no call 'no-such-call'" in unknown["error"]

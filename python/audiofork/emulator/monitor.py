@@ -231,14 +231,15 @@ class StreamMonitor:
         """The caller pressed ``digits``."""
         self.add_event("dtmf", f"DTMF {digits}")
 
-    def callback(self, event: str, problem: str, attempt: int) -> None:
-        """A status callback ``event`` was tried: delivered (``problem`` empty) or not."""
-        if problem:
-            self.counts["callbacks_failed"] += 1
-            problem = redact_urls(problem)
-            self.add_event("callback", f"status callback {event}, try {attempt}: {problem}")
+    def callback(self, event: str, outcome: str, delivered: bool, attempt: int) -> None:
+        """A status callback ``event`` was tried (the ``attempt``-th time): its ``outcome``
+        (``HTTP 200``, a connection error) and whether it was delivered."""
+        outcome = redact_urls(outcome)  # a connection error may quote the URL
+        if delivered:
+            self.add_event("callback", f"status callback {event}: delivered, {outcome}")
         else:
-            self.add_event("callback", f"status callback {event}: delivered (2xx)")
+            self.counts["callbacks_failed"] += 1
+            self.add_event("callback", f"status callback {event}, try {attempt}: {outcome}")
 
     def close(self, summary: str) -> None:
         """The stream has ended (``summary`` says how): keep only a short history."""
@@ -312,8 +313,10 @@ class Monitors:
         if not watchers:
             self._call_watchers.pop(call_uuid, None)
 
-    def callback_result(self, order_key: str, event: str, problem: str, attempt: int) -> None:
+    def callback_result(
+        self, order_key: str, event: str, outcome: str, delivered: bool, attempt: int
+    ) -> None:
         """A status callback of the stream first named ``order_key`` was tried."""
         monitor = self._by_first_id.get(order_key)
         if monitor is not None:
-            monitor.callback(event, problem, attempt)
+            monitor.callback(event, outcome, delivered, attempt)
