@@ -126,7 +126,8 @@ def status_body(exchange: Exchange, account_id: str) -> str:
 SIGN_IN_PAGE = (
     "<!doctype html><html><head><meta charset='utf-8'><title>audiofork emulator</title>"
     f"<style>{_STYLE}</style></head><body><h1>audiofork emulator</h1>"
-    "<p>Sign in with an account's auth id as the user name and its auth token as the "
-    "password (HTTP Basic), e.g. <code>curl -u AUTH_ID:AUTH_TOKEN URL</code>.</p>"
+    "<p>Open the one-time login link <code>audiofork emulator</code> printed when it "
+    "started, or sign in with an account's auth id as the user name and its auth token as "
+    "the password (HTTP Basic), e.g. <code>curl -u AUTH_ID:AUTH_TOKEN URL/status</code>.</p>"
     "</body></html>"
 )
