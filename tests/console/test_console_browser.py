@@ -186,6 +186,39 @@ async def test_the_call_list_follows_a_call_placed_through_the_rest_api(
     assert row["from"] == "+1" and row["to"] == "+2"
 
 
+async def test_the_stream_controls_act_on_the_watched_call_and_nothing_polls(
+    chromium: Any, echo_app: str, speech_wav: Path
+) -> None:
+    """A call placed from the page's form is watched at once; its buttons say a tone and
+    an uploaded WAV as the caller, stop talking and stop the stream, each confirmed by the
+    emulator; meanwhile the page makes no HTTP request at all (every update comes over its
+    one WebSocket)."""
+    config = EmulatorConfig({ACCOUNT: TOKEN}, speed=1, caller_audio="silence")
+    async with started_emulator(config) as emulator:
+        page = await console_page(chromium, emulator)
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        await page.select_option("#call-form select[name=target]", "stream_url")
+        await page.fill("#call-form input[name=url]", echo_app)
+        await page.click("#call-form button[type=submit]")
+        stream_id = await until(page, "window.audiofork.watching")
+        await until(page, "window.audiofork.timeline.some((e) => e.kind === 'start')")
+        result = "document.getElementById('action-result').textContent"
+        await page.click("#speak-tone")
+        await until(page, f"{result} === 'the caller says a tone'")
+        await page.set_input_files("#speak-wav", str(speech_wav))
+        await until(page, f"{result} === 'the caller says speech.wav'")
+        await page.click("#stop-speaking")
+        await until(page, f"{result} === 'the caller stopped talking'")
+        await page.click("#stop-stream")
+        await until(page, "window.audiofork.timeline.some((e) => e.text.startsWith('ended:'))")
+        call_uuid = await page.evaluate("window.audiofork.lastCalls.calls[0].call_uuid")
+        info = emulator.call_info(call_uuid)
+    (stream,) = info.streams
+    assert stream.stream_id == stream_id and stream.status == "completed"
+    assert requests == [], requests
+
+
 async def test_the_console_needs_the_accounts_credentials_and_shows_no_secret(
     chromium: Any, echo_app: str
 ) -> None:
