@@ -24,6 +24,7 @@ from audiofork import (
     UtteranceResolved,
     UtteranceState,
 )
+from support.clock import ManualClock
 from support.scripted_platform import (
     STREAM_ID,
     play_ms,
@@ -37,18 +38,11 @@ WORDS = [("Your", 0, 150), ("order", 180, 400), ("has", 420, 520), ("shipped.", 
 TEXT = "Your order has shipped."
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
 
 class Platform:
     """The socket, the clock, and what the app sent, read back as JSON."""
 
-    def __init__(self, socket: MemorySocket, clock: Clock) -> None:
+    def __init__(self, socket: MemorySocket, clock: ManualClock) -> None:
         self.socket = socket
         self.clock = clock
 
@@ -72,7 +66,7 @@ class Platform:
 async def streaming(
     pace_ms: int | None = None, start: bool = True
 ) -> AsyncIterator[tuple[AudioStream, Platform]]:
-    socket, clock = MemorySocket(), Clock()
+    socket, clock = MemorySocket(), ManualClock()
     platform = Platform(socket, clock)
     async with asyncio.timeout(TIMEOUT):
         async with AudioStream(socket, pace_ms=pace_ms, clock=clock) as stream:
@@ -282,7 +276,7 @@ async def test_bad_input_is_refused_at_the_call() -> None:
 
 
 async def test_a_reply_the_stream_cannot_play_fails_its_await() -> None:
-    socket, clock = MemorySocket(), Clock()
+    socket, clock = MemorySocket(), ManualClock()
     async with asyncio.timeout(TIMEOUT), AudioStream(socket, clock=clock) as stream:
         socket.inbox.put_nowait(start_message(encoding="audio/x-alaw", rate=8000))
         reply = stream.say(tone(40), 16000)
@@ -294,7 +288,7 @@ async def test_a_reply_the_stream_cannot_play_fails_its_await() -> None:
 async def test_writes_keep_their_order_while_one_plays_in_the_writers_task() -> None:
     """A write() while the speaker waits for more plays in the writer's task; writes that
     come while it is still sending (the socket makes it wait) queue behind it."""
-    socket, clock = GatedSocket(write_first=False), Clock()
+    socket, clock = GatedSocket(write_first=False), ManualClock()
     async with asyncio.timeout(TIMEOUT), AudioStream(socket, clock=clock) as stream:
         socket.inbox.put_nowait(start_message())
         await until(lambda: stream.session.start is not None)
