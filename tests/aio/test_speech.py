@@ -38,7 +38,6 @@ WORDS = [("Your", 0, 150), ("order", 180, 400), ("has", 420, 520), ("shipped.", 
 TEXT = "Your order has shipped."
 
 
-
 class Platform:
     """The socket, the clock, and what the app sent, read back as JSON."""
 

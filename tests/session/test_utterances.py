@@ -24,7 +24,6 @@ from support.clock import ManualClock
 from support.scripted_platform import STREAM_ID, played_message, start_message, tone
 
 
-
 def streaming(**options: Any) -> tuple[StreamSession, ManualClock]:
     clock = ManualClock(50.0)
     session = StreamSession(clock=clock, **options)
@@ -240,7 +239,7 @@ def test_flush_and_checkpoint_are_refused_while_an_utterance_is_open() -> None:
 
 
 def test_a_queued_utterance_can_be_discarded() -> None:
-    session, clock = streaming()
+    session, _ = streaming()
     session.queue_utterance("later")
     session.queue_utterance("cancelled")
     assert session.discard_utterance("cancelled") is None
@@ -257,7 +256,7 @@ def test_a_queued_utterance_can_be_discarded() -> None:
 def test_an_utterance_cannot_be_queued_on_a_stream_that_cannot_play() -> None:
     session = StreamSession()
     session.receive(start_message(encoding="audio/x-alaw", rate=8000))
-    with pytest.raises(StreamStateError, match="cannot queue_utterance: .*alaw"):
+    with pytest.raises(StreamStateError, match=r"cannot queue_utterance: .*alaw"):
         session.queue_utterance("u")
     assert session.pending_utterances == ()
 

@@ -236,8 +236,7 @@ class Utterances:
             return
         if pending.start_ms is not None:
             raise StreamStateError(
-                f"utterance {shown(uid)} has begun: end it (end_utterance) instead of"
-                " discarding it"
+                f"utterance {shown(uid)} has begun: end it (end_utterance) instead of discarding it"
             )
         del self._pending[uid]
 
