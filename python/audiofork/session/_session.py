@@ -446,7 +446,8 @@ class StreamSession:
 
         Optional: :meth:`begin_utterance` alone will do. ``TypeError`` / ``ArgumentError``
         for an id that is not a non-empty ``str``, ``StreamStateError`` for an id pending
-        already or a closed stream.
+        already, a closed stream, or a started one whose format ``playAudio`` cannot carry
+        (with no ``playback_format`` given).
         """
         utterances = self._utterances
         utterances.check_new(utterances.check_id(uid))
@@ -505,8 +506,9 @@ class StreamSession:
 
     @property
     def current_utterance(self) -> str | None:
-        """The utterance at the play head: the latest one whose start the caller has heard
-        past, until it resolves; ``None`` if none."""
+        """The utterance being heard: the one whose start the heard estimate passed and
+        whose end it has not reached; ``None`` if none (one heard to its end and awaiting
+        the platform's confirmation is not being heard)."""
         return self._utterances.current(self.heard_ms())
 
     def utterance_state(self, uid: str) -> UtteranceState:
