@@ -328,7 +328,7 @@ class AudioStream:
         return self._speaker.speaking
 
     @property
-    def current_utterance(self) -> Utterance | None:
+    def current(self) -> Utterance | None:
         """The utterance the caller is hearing now: the one whose start the heard estimate
         passed and whose end it has not reached, or ``None`` (as
         :attr:`StreamSession.current_utterance`, which gives its id)."""
@@ -336,7 +336,7 @@ class AudioStream:
 
     async def interrupt(self) -> Utterance | None:
         """Barge-in in one call: :meth:`clear`, so every pending utterance resolves
-        ``cleared``; returns the one being heard (:attr:`current_utterance`), with its final
+        ``cleared``; returns the one being heard (:attr:`current`), with its final
         ``heard_ms`` and ``heard_text``, or ``None`` if none was (not started, or heard to
         its end and awaiting the platform's confirmation)."""
         current = self._speaker.current
