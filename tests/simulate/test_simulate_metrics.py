@@ -170,7 +170,7 @@ def test_off_frame_chunks_bad_messages_loss_and_pacing() -> None:
         start(),
         play(10.0, LOUD, ms=95.0),
         play(20.0, LOUD, ms=40.0),
-        Event(30.0, "bad", {"kind": "bad_json", "detail": "x"}),
+        Event(30.0, "bad", {"refused": "bad_json", "detail": "x"}),
         Event(
             40.0,
             "sent",

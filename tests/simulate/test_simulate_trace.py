@@ -12,7 +12,10 @@ import pytest
 
 from audiofork.errors import ValidationError
 from audiofork.simulate.inspector import inspect_trace
-from audiofork.simulate.trace import TRACE_FORMAT
+from audiofork.simulate.log import EventLog
+from audiofork.simulate.report import build_report
+from audiofork.simulate.runner import CallResult
+from audiofork.simulate.trace import TRACE_FORMAT, write_trace
 
 HEADER = {"trace": TRACE_FORMAT, "run": {"url": "ws://x/ws", "scenario": "s", "seed": 0}}
 GOOD = [
@@ -97,6 +100,7 @@ def test_a_well_formed_trace_is_inspected(tmp_path: Path) -> None:
         (HEADER, [GOOD[0], {**GOOD[1], "rms": "loud"}], SUMMARY, 3, "rms"),
         (HEADER, [GOOD[0], {**GOOD[1], "track": None}], SUMMARY, 3, "track"),
         (HEADER, [{**GOOD[0], "call": True}], SUMMARY, 2, "call"),
+        (HEADER, [without(GOOD[0], "tracks")], SUMMARY, 2, "tracks"),
         (HEADER, GOOD, {"kind": "summary", "gates": [{"name": "gap"}]}, 8, "passed"),
         (HEADER, GOOD, {"kind": "summary", "gates": "all"}, 8, "gates"),
     ],
@@ -107,3 +111,20 @@ def test_a_malformed_record_is_named_by_its_line(
     path = write(tmp_path / "t.jsonl", header, records, summary)
     with pytest.raises(ValidationError, match=rf"t\.jsonl:{line}: .*{what}"):
         inspect_trace(path, io.StringIO(), png=tmp_path / "t.png")
+
+
+def test_a_refused_message_keeps_its_record_kind_in_the_trace(tmp_path: Path) -> None:
+    """A ``bad`` event carries what was refused in its own field, so the trace's ``kind``
+    stays ``bad`` and the timeline shows it."""
+    log = EventLog(lambda: 0.0)
+    log.add(
+        "start", 0.0, stream_id="s", content_type="audio/x-mulaw;rate=8000", rate=8000, tracks=[]
+    )
+    log.add("bad", 10.0, refused="bad_json", detail="not JSON")
+    call = CallResult(1, "s", 8000, log)
+    report = build_report(HEADER["run"], [call])
+    write_trace(tmp_path / "t.jsonl", report)
+    out = io.StringIO()
+    inspect_trace(tmp_path / "t.jsonl", out, png=None)
+    assert "bad bad_json: not JSON" in out.getvalue()
+    assert report.counts()["bad_messages"] == {"bad_json": 1}

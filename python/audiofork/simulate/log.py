@@ -16,7 +16,7 @@ Event kinds and their fields:
 - ``play_audio``: ``ms``, ``content_type``, ``bytes``, ``rms``, ``queued_ms``, ``hash``;
 - ``checkpoint`` (the app's, ``name``), ``played_stream`` (its answer queued, ``name``),
   ``clear`` (``cleared_ms``), ``cleared_audio`` (its answer queued), ``app_stop``;
-- ``bad`` and ``degraded``: ``kind``, ``detail``;
+- ``bad`` and ``degraded``: ``refused`` (the kind of refusal), ``detail``;
 - ``dtmf``: ``digit``;
 - ``step``: ``index``, ``step``, ``status``, ``detail``;
 - ``end``: ``reason``, ``error``.

@@ -182,7 +182,7 @@ def call_metrics(events: Sequence[Event]) -> CallMetrics:
             if abs(chunk - round(chunk)) > 1e-3 or round(chunk) == 0:
                 m.off_frame_chunks += 1
         elif e.kind == "bad":
-            m.bad_messages[e.data["kind"]] = m.bad_messages.get(e.data["kind"], 0) + 1
+            m.bad_messages[e.data["refused"]] = m.bad_messages.get(e.data["refused"], 0) + 1
         elif e.kind == "sent" and e.data["track"] == "inbound":
             m.frames_sent += 1
             m.frames_lost += bool(e.data["lost"])

@@ -346,12 +346,12 @@ class _Call:
             elif isinstance(notice, StopReceived):
                 self.log.add("app_stop")
             elif isinstance(notice, BadInput):
-                self.log.add("bad", kind=notice.kind, detail=notice.detail)
+                self.log.add("bad", refused=notice.kind, detail=notice.detail)
                 self.fail_once(
                     notice.kind, f"the app sent a bad message ({notice.kind}): {notice.detail}"
                 )
             elif isinstance(notice, Degraded):
-                self.log.add("degraded", kind=notice.kind, detail=notice.detail)
+                self.log.add("degraded", refused=notice.kind, detail=notice.detail)
                 self.fail_once(
                     notice.kind,
                     f"the platform could not keep up with the app ({notice.kind}): {notice.detail}",

@@ -35,7 +35,7 @@ def describe(kind: str, data: dict[str, Any]) -> str | None:
     if kind == "app_stop":
         return "app stop"
     if kind in ("bad", "degraded"):
-        return f"{kind} {data['kind']}: {data['detail']}"
+        return f"{kind} {data['refused']}: {data['detail']}"
     if kind == "dtmf":
         return f"caller key {data['digit']}"
     if kind == "barge_in":

@@ -52,6 +52,10 @@ def _flag(value: Any) -> bool:
     return isinstance(value, bool)
 
 
+def _list(value: Any) -> bool:
+    return isinstance(value, list)
+
+
 def _optional_number(value: Any) -> bool:
     return value is None or _number(value)
 
@@ -63,10 +67,11 @@ _WHAT: dict[_Check, str] = {
     _integer: "an integer",
     _flag: "true or false",
     _optional_number: "a number or null",
+    _list: "a list",
 }
 #: The fields the timeline and the plot read, by record kind (other kinds are shown as is).
 FIELDS: dict[str, dict[str, _Check]] = {
-    "start": {"stream_id": _text, "content_type": _text},
+    "start": {"stream_id": _text, "content_type": _text, "tracks": _list},
     "sent": {"frame": _integer, "track": _text, "rms": _number, "peak": _number},
     "heard": {"frame": _integer, "samples": _integer, "rms": _number, "peak": _number},
     "play_audio": {"ms": _number, "content_type": _text, "rms": _number, "queued_ms": _number},
@@ -74,6 +79,8 @@ FIELDS: dict[str, dict[str, _Check]] = {
     "played_stream": {"name": _text},
     "clear": {"cleared_ms": _number},
     "dtmf": {"digit": _text},
+    "bad": {"refused": _text, "detail": _text},
+    "degraded": {"refused": _text, "detail": _text},
     "barge_in": {"clip": _text},
     "step": {"index": _integer, "step": _text, "status": _text, "detail": _text},
     "end": {"reason": _text},
