@@ -22,6 +22,7 @@ import aiohttp
 import numpy as np
 import pytest
 from aiohttp import web
+from opentelemetry import metrics as otel_api
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from prometheus_client import CollectorRegistry, generate_latest, start_http_server
@@ -262,10 +263,6 @@ async def test_an_opentelemetry_reader_collects_the_same_counts(metrics_off: Non
 
 async def test_metrics_off_count_nothing_and_disable_unregisters() -> None:
     app = EchoApp()
-
-    async def nothing() -> None:
-        pass
-
     await call(app, nothing)
     assert LIVE.snapshot().opened == 0
     registry = CollectorRegistry()
@@ -290,3 +287,61 @@ def test_enable_refuses_nothing_to_export_and_bad_intervals(
     with pytest.raises(error, match=r"enable|interval_s"):
         audiofork.metrics.enable(**options)
     assert not audiofork.metrics.enabled()
+
+
+async def nothing() -> None:
+    """No mid-call step."""
+
+
+async def test_opentelemetry_reports_again_after_disable_and_enable(metrics_off: None) -> None:
+    """The SDK hands back the instruments made the first time for the same names: they must
+    report again once re-enabled."""
+    reader = InMemoryMetricReader()
+    provider = MeterProvider([reader])
+    audiofork.metrics.enable(meter_provider=provider)
+    audiofork.metrics.disable()
+    audiofork.metrics.enable(meter_provider=provider, interval_s=0.05)
+    app = EchoApp()
+
+    stream = await call(app, nothing)
+    after = otel_points(reader)
+
+    assert after["audiofork.streams"][0].value == 1
+    assert after["audiofork.media.received"][0].value == stream.stats.media_sent["inbound"]
+    (refused,) = after["audiofork.refused_messages"]
+    assert refused.value == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"prometheus": "yes"}, "prometheus"),
+        ({"prometheus": 1}, "prometheus"),
+        ({"meter_provider": "x"}, "meter_provider"),
+        ({"prometheus": True, "meter_provider": object()}, "meter_provider"),
+    ],
+)
+def test_enable_refuses_wrong_types_naming_the_argument(
+    options: dict[str, Any], named: str, metrics_off: None
+) -> None:
+    with pytest.raises(TypeError, match=named):
+        audiofork.metrics.enable(**options)
+    assert not audiofork.metrics.enabled()
+
+
+class BrokenProvider(otel_api.MeterProvider):
+    """A provider whose meters cannot be had."""
+
+    def get_meter(self, name: str, *args: Any, **kwargs: Any) -> otel_api.Meter:
+        raise RuntimeError("no meters today")
+
+
+def test_enable_is_all_or_nothing(metrics_off: None) -> None:
+    """The OpenTelemetry half failing leaves no Prometheus collector registered."""
+    registry = CollectorRegistry()
+    with pytest.raises(RuntimeError, match="no meters today"):
+        audiofork.metrics.enable(prometheus=registry, meter_provider=BrokenProvider())
+    assert list(registry.collect()) == []
+    assert not audiofork.metrics.enabled()
+    audiofork.metrics.enable(prometheus=registry)  # the names are free again
+    assert "audiofork_streams_live" in {m.name for m in registry.collect()}
