@@ -75,15 +75,66 @@ class EchoApp:
         return ws
 
 
+SHORT_REPLY = REPLY[: RATE // 5]  # 200 ms
+
+
+class SpeakingApp:
+    """Says a short reply at frame 5 and places a checkpoint at frame 10, awaiting neither
+    until the call ends. When the checkpoint's resolution comes out of ``async for`` (after
+    the reply's), it blocks its loop longer than the reply took: the task awaiting the
+    checkpoint resumes only after that."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.outcomes: list[str] = []
+        self.done = asyncio.Event()
+        self.said_to_resolved_s = 0.0  # from say() to its resolution taken from async for
+        self.placed_to_resolved_s = 0.0  # from the checkpoint to its resolution, likewise
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        try:
+            async with af.AudioStream(ws, app_rate=RATE) as stream:
+                await self.converse(stream)
+        finally:
+            self.done.set()
+        return ws
+
+    async def converse(self, stream: af.AudioStream) -> None:
+        said = placed = 0.0
+        utterance: af.Utterance | None = None
+        mark: asyncio.Future[af.CheckpointOutcome] | None = None
+        async for event in stream:
+            if isinstance(event, af.UtteranceResolved):
+                self.said_to_resolved_s = time.monotonic() - said
+            elif isinstance(event, af.CheckpointResolved) and event.name == "mark":
+                self.placed_to_resolved_s = time.monotonic() - placed
+                time.sleep(self.said_to_resolved_s + 0.05)
+            elif isinstance(event, af.Media):
+                self.frames += 1
+                if self.frames == 5:
+                    said, utterance = time.monotonic(), stream.say(SHORT_REPLY, RATE)
+                elif self.frames == 10:
+                    placed, mark = (
+                        time.monotonic(),
+                        asyncio.ensure_future(stream.checkpoint("mark")),
+                    )
+        assert utterance is not None and mark is not None
+        self.outcomes = [(await utterance).value, (await mark).value]
+
+
 @asynccontextmanager
-async def served(app: EchoApp) -> AsyncIterator[str]:
+async def served(app: EchoApp | SpeakingApp) -> AsyncIterator[str]:
     application = web.Application()
     application.add_routes([web.get("/ws", app.handle)])
     async with serve_aiohttp_app(application) as url:
         yield url.replace("http://", "ws://") + "/ws"
 
 
-async def call(app: EchoApp, mid_call: Callable[[], Awaitable[None]]) -> af.PlatformStream:
+async def call(
+    app: EchoApp | SpeakingApp, mid_call: Callable[[], Awaitable[None]]
+) -> af.PlatformStream:
     """One call of 60 frames to ``app``, ``mid_call()`` awaited after 50; the platform's
     stream once it stopped and the app ended."""
     stream = bidirectional_stream()
@@ -345,3 +396,29 @@ def test_enable_is_all_or_nothing(metrics_off: None) -> None:
     assert not audiofork.metrics.enabled()
     audiofork.metrics.enable(prometheus=registry)  # the names are free again
     assert "audiofork_streams_live" in {m.name for m in registry.collect()}
+
+
+async def test_checkpoint_turnaround_counts_utterances_and_ends_at_resolution(
+    metrics_off: None,
+) -> None:
+    """The checkpoint ending an utterance is timed too, and a turnaround ends when the
+    resolution comes in, not when the task awaiting it gets to run."""
+    registry = CollectorRegistry()
+    audiofork.metrics.enable(prometheus=registry, interval_s=0.05)
+    app = SpeakingApp()
+
+    await call(app, nothing)
+    after = samples(generate_latest(registry).decode())
+
+    assert len(app.outcomes) == 2
+    counted = [
+        after.get(("audiofork_checkpoint_turnaround_seconds_count", (("outcome", o),)), 0)
+        for o in ("played", "cleared", "closed")
+    ]
+    assert sum(counted) == 2, (counted, app.outcomes)
+    total_s = sum(
+        after.get(("audiofork_checkpoint_turnaround_seconds_sum", (("outcome", o),)), 0)
+        for o in ("played", "cleared", "closed")
+    )
+    assert app.placed_to_resolved_s > 0 and app.said_to_resolved_s > 0
+    assert total_s <= app.placed_to_resolved_s + app.said_to_resolved_s
