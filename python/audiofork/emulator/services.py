@@ -13,6 +13,7 @@ from audiofork.emulator.billing import Tariff
 from audiofork.emulator.callbacks import CallbackSender
 from audiofork.emulator.clock import VirtualClock
 from audiofork.emulator.logs import LOGGER_NAME, FloodLog
+from audiofork.emulator.monitor import Monitors
 
 __all__ = ["Services"]
 
@@ -21,8 +22,8 @@ __all__ = ["Services"]
 class Services:
     """One virtual clock, one HTTP client (answer URLs and callbacks), the callback sender,
     the tariff, both parties' audio, where to record, whether streams keep their sent
-    and played audio in memory (``capture_audio``, for measuring an echo), and the log for
-    events that come in bursts."""
+    and played audio in memory (``capture_audio``, for measuring an echo), the log for
+    events that come in bursts, and the streams' monitors (what the console shows)."""
 
     clock: VirtualClock
     http: aiohttp.ClientSession
@@ -35,3 +36,4 @@ class Services:
     answer_timeout_s: float
     capture_audio: bool = False
     log: FloodLog = field(default_factory=lambda: FloodLog(logging.getLogger(LOGGER_NAME)))
+    monitors: Monitors = field(default_factory=Monitors)
