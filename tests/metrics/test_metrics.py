@@ -79,10 +79,10 @@ SHORT_REPLY = REPLY[: RATE // 5]  # 200 ms
 
 
 class SpeakingApp:
-    """Says a short reply at frame 5 and places a checkpoint at frame 10, awaiting neither
-    until the call ends. When the checkpoint's resolution comes out of ``async for`` (after
-    the reply's), it blocks its loop longer than the reply took: the task awaiting the
-    checkpoint resumes only after that."""
+    """Says a short reply at frame 5 and, once it resolved, places a checkpoint, awaiting
+    neither until the call ends. When the checkpoint's resolution comes out of ``async for``,
+    it blocks its loop longer than the reply took: the task awaiting the checkpoint resumes
+    only after that."""
 
     def __init__(self) -> None:
         self.frames = 0
@@ -108,6 +108,7 @@ class SpeakingApp:
         async for event in stream:
             if isinstance(event, af.UtteranceResolved):
                 self.said_to_resolved_s = time.monotonic() - said
+                placed, mark = time.monotonic(), asyncio.ensure_future(stream.checkpoint("mark"))
             elif isinstance(event, af.CheckpointResolved) and event.name == "mark":
                 self.placed_to_resolved_s = time.monotonic() - placed
                 time.sleep(self.said_to_resolved_s + 0.05)
@@ -115,11 +116,6 @@ class SpeakingApp:
                 self.frames += 1
                 if self.frames == 5:
                     said, utterance = time.monotonic(), stream.say(SHORT_REPLY, RATE)
-                elif self.frames == 10:
-                    placed, mark = (
-                        time.monotonic(),
-                        asyncio.ensure_future(stream.checkpoint("mark")),
-                    )
         assert utterance is not None and mark is not None
         self.outcomes = [(await utterance).value, (await mark).value]
 
