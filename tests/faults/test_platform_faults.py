@@ -23,6 +23,7 @@ import sys
 from collections.abc import Awaitable, Callable
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from aiohttp import web
 from resources import released
@@ -52,9 +53,9 @@ def application(*routes: web.RouteDef) -> web.Application:
     return app
 
 
-class SpeakingApp:
-    """Says one second, checkpoints it, then starts a ten-second utterance (paced 500 ms
-    ahead of the playout); records how each wait ended."""
+class FaultedApp:
+    """An app that, once the stream has started, speaks a ten-second tone (paced 500 ms ahead
+    of the playout) as :meth:`speak` says, and records how each wait ended."""
 
     def __init__(self) -> None:
         self.outcomes: dict[str, object] = {}
@@ -69,54 +70,48 @@ class SpeakingApp:
                     if isinstance(event, af.Start):
                         break
                 tone = (3000 * np.sin(np.arange(10 * RATE) * 0.2)).astype(np.int16)
-                await stream.play(tone[:RATE], RATE)
-                mark = asyncio.ensure_future(stream.checkpoint("first-second"))
-                await stream.play(tone, RATE)
-                self.outcomes["play"] = "returned"
-                self.outcomes["checkpoint"] = await mark
-                async for _ in stream:  # what was read before the end, then the end
-                    pass
-                self.outcomes["iteration"] = "ended"
-                self.outcomes["drain"] = await stream.drain()
-                self.outcomes["closed"] = stream.closed
+                await self.speak(stream, tone)
         finally:
             self.done.set()
         return ws
 
+    async def speak(self, stream: af.AudioStream, tone: npt.NDArray[np.int16]) -> None:
+        raise NotImplementedError
 
-class UtteringApp:
-    """Says one second, then streams a ten-second utterance in 100 ms writes (paced 500 ms
-    ahead of the playout); records how each wait ended."""
 
-    def __init__(self) -> None:
-        self.outcomes: dict[str, object] = {}
-        self.done = asyncio.Event()
+class SpeakingApp(FaultedApp):
+    """Plays one second, checkpoints it, then plays the whole tone."""
 
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        try:
-            async with af.AudioStream(ws, app_rate=RATE, pace_ms=500) as stream:
-                async for event in stream:
-                    if isinstance(event, af.Start):
-                        break
-                tone = (3000 * np.sin(np.arange(10 * RATE) * 0.2)).astype(np.int16)
-                said = stream.say(tone[:RATE], RATE)
-                streamed = stream.say_stream(RATE)
-                for offset in range(0, len(tone), RATE // 10):
-                    await streamed.write(tone[offset : offset + RATE // 10])
-                streamed.end()
-                self.outcomes["writes"] = "returned"
-                self.outcomes["say"] = await said
-                self.outcomes["say_stream"] = await streamed
-                async for _ in stream:  # what was read before the end, then the end
-                    pass
-                self.outcomes["iteration"] = "ended"
-                self.outcomes["states"] = (said.state, streamed.state)
-                self.outcomes["speaking"] = stream.speaking
-        finally:
-            self.done.set()
-        return ws
+    async def speak(self, stream: af.AudioStream, tone: npt.NDArray[np.int16]) -> None:
+        await stream.play(tone[:RATE], RATE)
+        mark = asyncio.ensure_future(stream.checkpoint("first-second"))
+        await stream.play(tone, RATE)
+        self.outcomes["play"] = "returned"
+        self.outcomes["checkpoint"] = await mark
+        async for _ in stream:  # what was read before the end, then the end
+            pass
+        self.outcomes["iteration"] = "ended"
+        self.outcomes["drain"] = await stream.drain()
+        self.outcomes["closed"] = stream.closed
+
+
+class UtteringApp(FaultedApp):
+    """Says one second, then streams the tone as an utterance in 100 ms writes."""
+
+    async def speak(self, stream: af.AudioStream, tone: npt.NDArray[np.int16]) -> None:
+        said = stream.say(tone[:RATE], RATE)
+        streamed = stream.say_stream(RATE)
+        for offset in range(0, len(tone), RATE // 10):
+            await streamed.write(tone[offset : offset + RATE // 10])
+        streamed.end()
+        self.outcomes["writes"] = "returned"
+        self.outcomes["say"] = await said
+        self.outcomes["say_stream"] = await streamed
+        async for _ in stream:  # what was read before the end, then the end
+            pass
+        self.outcomes["iteration"] = "ended"
+        self.outcomes["states"] = (said.state, streamed.state)
+        self.outcomes["speaking"] = stream.speaking
 
 
 async def send_ten_megabytes(platform: PlatformDriver) -> None:
@@ -132,7 +127,7 @@ Fault = Callable[[PlatformDriver], Awaitable[None]]
 FAULTS = pytest.mark.parametrize("fault", [abort, send_ten_megabytes], ids=["disconnect", "10 MB"])
 
 
-async def speak_until(fault: Fault, app: SpeakingApp | UtteringApp) -> None:
+async def speak_until(fault: Fault, app: FaultedApp) -> None:
     """``app`` speaks to a platform that, once a checkpoint is pending, does ``fault``; the
     app's handler must return, leaving no file descriptor or task behind."""
     async with released(), serve_aiohttp_app(application(web.get("/ws", app.handle))) as url:
