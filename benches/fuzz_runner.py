@@ -19,5 +19,5 @@ def fuzz(argv: list[str], target: Callable[..., Callable[[], None]]) -> None:
         return
     given = " ".join(argv)
     argv = argv[:1] + [d for d in DEFAULTS if d.partition("=")[0] not in given] + argv[1:]
-    atheris.Setup(argv, target().hypothesis.fuzz_one_input)
+    atheris.Setup(argv, target().hypothesis.fuzz_one_input)  # type: ignore[attr-defined]
     atheris.Fuzz()
