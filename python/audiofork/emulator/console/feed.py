@@ -55,6 +55,8 @@ STREAM_EVERY_S = 0.1
 CALLS_SHOWN = 100
 #: The largest message the page may send: a WAV of 8 MiB, base64-encoded, and its JSON.
 MAX_MESSAGE_BYTES = 12 << 20
+_CALL_OPS = ("hangup", "stop", "dtmf", "speak", "stop_speaking")
+_NOT_AN_OBJECT = "the message must be a JSON object"
 
 
 class _Feed:
@@ -109,9 +111,9 @@ class _Feed:
         try:
             message = json.loads(text)
         except (ValueError, RecursionError):
-            return {"ok": False, "error": "the message is not JSON"}
+            return {"type": "reply", "id": None, "ok": False, "error": "the message is not JSON"}
         if not isinstance(message, dict):
-            return {"ok": False, "error": "the message must be a JSON object"}
+            return {"type": "reply", "id": None, "ok": False, "error": _NOT_AN_OBJECT}
         reply: dict[str, Any] = {"type": "reply", "id": message.get("id")}
         try:
             reply.update(ok=True, **self._do(message))
@@ -129,6 +131,8 @@ class _Feed:
             return {}
         if op == "call":
             return {"call_uuid": self.console.place(self.account, message).uuid}
+        if op not in _CALL_OPS:
+            raise ValidationError(f"unknown op {op!r:.40}")
         call = self._call(message.get("call"))
         if op == "hangup":
             caller.hang_up(call)
@@ -146,10 +150,8 @@ class _Feed:
         elif op == "speak":
             pcm, rate = self._clip(message)
             return {"streams": caller.talk(call, pcm, rate, "replace").stream_ids}
-        elif op == "stop_speaking":
+        else:  # stop_speaking
             return {"streams": caller.stop_talking(call)}
-        else:
-            raise ValidationError(f"unknown op {op!r:.40}")
         return {}
 
     def _call(self, call_uuid: object) -> Call:

@@ -1,0 +1,102 @@
+"""The console against a hostile or broken page: bad messages answered with a clear error
+(never an exception in the server's log), and sign-in that cannot be forged, replayed or
+carried across sites."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import aiohttp
+import pytest
+
+from audiofork.emulator import EmulatorConfig
+from support.emulator_platform_apps import (
+    ACCOUNT,
+    TOKEN,
+    VoiceApp,
+    basic_auth,
+    http_client,
+    started_emulator,
+    within,
+)
+
+SIGN_IN = basic_auth(ACCOUNT, TOKEN)
+
+
+async def reply_to(ws: aiohttp.ClientWebSocketResponse, text: str) -> dict[str, Any]:
+    """Send ``text``; the server's reply to it (views in between skipped)."""
+    await ws.send_str(text)
+    while True:
+        message = await within(ws.receive())
+        assert message.type == aiohttp.WSMsgType.TEXT, message
+        data: dict[str, Any] = json.loads(message.data)
+        if data["type"] == "reply":
+            return data
+
+
+async def test_bad_messages_get_a_clear_error_and_the_feed_goes_on(
+    app: VoiceApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.xml = (
+        "<Response><Stream bidirectional='true' keepCallAlive='true'>"
+        f"{app.ws_url}</Stream></Response>"
+    )
+    config = EmulatorConfig({ACCOUNT: TOKEN}, speed=1)
+    caplog.set_level(logging.WARNING)
+    async with (
+        started_emulator(config) as emulator,
+        http_client() as http,
+        http.ws_connect(emulator.url + "/console/ws", headers=SIGN_IN) as ws,
+    ):
+        await within(ws.receive())  # hello
+        placed = await reply_to(
+            ws,
+            json.dumps(
+                {"id": 1, "op": "call", "from": "+1", "to": "+2", "answer_url": app.url + "/answer"}
+            ),
+        )
+        call = placed["call_uuid"]
+
+        def on_call(op: str, **fields: Any) -> str:
+            return json.dumps({"op": op, "call": call, **fields})
+
+        cases: list[tuple[str, str]] = [
+            ("not json", "not JSON"),
+            ("[1, 2]", "JSON object"),
+            ('{"op": 5}', "unknown op"),
+            ('{"op": "watch", "stream": 5}', "stream must be"),
+            ('{"op": "hangup", "call": 123}', "no call 123"),
+            ('{"op": "hangup", "call": "nope"}', "no call 'nope'"),
+            (on_call("stop", stream=["x"]), "no stream"),
+            (on_call("dtmf", digits=7), "digits"),
+            (on_call("dtmf", digits="1" * 100_000), "digits"),
+            (on_call("speak", seconds=float("inf")), "seconds"),
+            (on_call("speak", seconds=float("nan")), "seconds"),
+            (on_call("speak", seconds=-1), "seconds"),
+            (on_call("speak", seconds=1e30), "seconds"),
+            (on_call("speak", seconds=True), "seconds"),
+            (on_call("speak", audio="tone:1e999"), "tone"),
+            (on_call("speak", audio="tone:nan"), "tone"),
+            (on_call("speak", audio="tone:99999999"), "tone"),
+            (on_call("speak", wav=5), "wav"),
+            (on_call("speak", wav="!!"), "base64"),
+            ('{"op": "call", "from": {}, "to": "+2", "answer_url": "http://x/"}', "from"),
+            ('{"op": "call", "from": "+1", "to": "+2", "answer_url": 1e999}', "answer_url"),
+            (
+                '{"op": "call", "from": "+1", "to": "+2", "stream_url": "ws://x/",'
+                ' "content_type": [1]}',
+                "content_type",
+            ),
+            ("[" * 100_000, "not JSON"),
+            ("1" * 5000, "not JSON"),
+        ]
+        replies = [await reply_to(ws, text) for text, _ in cases]
+        alive = await reply_to(ws, '{"id": 9, "op": "watch", "stream": null}')
+    for (text, why), reply in zip(cases, replies, strict=True):
+        assert reply["ok"] is False, (text[:80], reply)
+        assert why in reply["error"], (text[:80], reply)
+        assert len(reply["error"]) < 400, (text[:80], reply)
+    assert alive == {"type": "reply", "id": 9, "ok": True}
+    assert not [r for r in caplog.records if r.name.startswith("aiohttp")], caplog.text
