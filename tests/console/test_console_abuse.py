@@ -10,8 +10,16 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
 
 from audiofork.emulator import EmulatorConfig
+from audiofork.emulator.console.auth import (
+    COOKIE,
+    MAX_SESSIONS,
+    SESSION_LIFETIME_S,
+    ConsoleAuth,
+)
 from support.emulator_platform_apps import (
     ACCOUNT,
     TOKEN,
@@ -100,3 +108,44 @@ async def test_bad_messages_get_a_clear_error_and_the_feed_goes_on(
         assert len(reply["error"]) < 400, (text[:80], reply)
     assert alive == {"type": "reply", "id": 9, "ok": True}
     assert not [r for r in caplog.records if r.name.startswith("aiohttp")], caplog.text
+
+
+async def test_a_login_link_opened_from_another_site_signs_nobody_in() -> None:
+    """Login CSRF: a page elsewhere sending the browser to an attacker's login link must not
+    sign the browser in as the attacker; the link, refused, stays usable from the terminal."""
+    config = EmulatorConfig({ACCOUNT: TOKEN}, speed=1)
+    async with started_emulator(config) as emulator, http_client() as http:
+        link = emulator.login_link(ACCOUNT)
+        for site in ("cross-site", "same-site"):
+            async with http.get(
+                link, allow_redirects=False, headers={"Sec-Fetch-Site": site}
+            ) as refused:
+                assert refused.status == 403, site
+                assert "Set-Cookie" not in refused.headers
+                assert "address bar" in await refused.text()
+        typed = {"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate"}
+        async with http.get(link, allow_redirects=False, headers=typed) as reply:
+            assert reply.status == 303
+            cookie = reply.cookies["audiofork_console"]
+    assert cookie["path"] == "/" and cookie["httponly"] and cookie["samesite"] == "Strict"
+    assert int(cookie["max-age"]) == SESSION_LIFETIME_S
+
+
+def signed_in_request(session: str) -> web.Request:
+    return make_mocked_request("GET", "/", headers={"Cookie": f"{COOKIE}={session}"})
+
+
+def test_a_session_ends_after_its_lifetime_and_the_oldest_go_first() -> None:
+    now = [1000.0]
+    auth = ConsoleAuth(lambda _id, _token: False, clock=lambda: now[0])
+    session = auth.new_session(ACCOUNT)
+    assert auth.account_of(signed_in_request(session)) == ACCOUNT
+    assert auth.account_of(signed_in_request(session + "x")) is None
+    now[0] += SESSION_LIFETIME_S - 1
+    assert auth.account_of(signed_in_request(session)) == ACCOUNT
+    now[0] += 2
+    assert auth.account_of(signed_in_request(session)) is None
+    assert not auth.has_session(signed_in_request(session))
+    sessions = [auth.new_session(ACCOUNT) for _ in range(MAX_SESSIONS + 1)]
+    assert auth.account_of(signed_in_request(sessions[0])) is None
+    assert auth.account_of(signed_in_request(sessions[-1])) == ACCOUNT

@@ -20,7 +20,7 @@ from xml.sax.saxutils import quoteattr
 from aiohttp import web
 
 from audiofork.emulator.console import feed, softphone
-from audiofork.emulator.console.auth import LOGIN_PATH, ConsoleAuth
+from audiofork.emulator.console.auth import LOGIN_PATH, ConsoleAuth, directly_opened
 from audiofork.emulator.console.state import ANSWER_PATH, CONSOLE, Console
 from audiofork.emulator.page import SIGN_IN_PAGE, status_body, status_page
 
@@ -71,7 +71,7 @@ async def page(request: web.Request) -> web.Response:
     headers = {**_HEADERS, "Content-Security-Policy": _PAGE_CSP}
     response = web.Response(text=text, content_type="text/html", headers=headers)
     if not console.auth.has_session(request):
-        ConsoleAuth.set_cookie(response, console.auth.new_session(account))
+        ConsoleAuth.set_cookie(request, response, console.auth.new_session(account))
     return response
 
 
@@ -87,11 +87,18 @@ async def status(request: web.Request) -> web.Response:
 
 
 async def login(request: web.Request) -> web.Response:
-    """``GET /console/login?token=…``: trade a one-time token for a session; to ``/``."""
+    """``GET /console/login?token=…``: trade a one-time token for a session; to ``/``.
+    Refused, the token kept, when another site sent the browser here (login CSRF)."""
     auth = request.app[CONSOLE].auth
+    headers = {**_HEADERS, "Content-Security-Policy": _STATUS_CSP}
+    if not directly_opened(request):
+        text = (
+            "<!doctype html><title>audiofork emulator</title><p>A login link works only "
+            "when opened directly: paste it into the browser's address bar.</p>"
+        )
+        return web.Response(status=403, text=text, content_type="text/html", headers=headers)
     account = auth.redeem(request.query.get("token", ""))
     if account is None:
-        headers = {**_HEADERS, "Content-Security-Policy": _STATUS_CSP}
         text = (
             "<!doctype html><title>audiofork emulator</title><p>This login link is not valid "
             "or was already used. Restart the emulator for a new one, or sign in with the "
@@ -99,7 +106,7 @@ async def login(request: web.Request) -> web.Response:
         )
         return web.Response(status=403, text=text, content_type="text/html", headers=headers)
     response = web.HTTPSeeOther("/", headers=_HEADERS)
-    ConsoleAuth.set_cookie(response, auth.new_session(account))
+    ConsoleAuth.set_cookie(request, response, auth.new_session(account))
     raise response
 
 
