@@ -4,6 +4,7 @@ carried across sites."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -14,6 +15,7 @@ from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 
 from audiofork.emulator import EmulatorConfig
+from audiofork.emulator.console import feed, state
 from audiofork.emulator.console.auth import (
     COOKIE,
     MAX_SESSIONS,
@@ -149,3 +151,77 @@ def test_a_session_ends_after_its_lifetime_and_the_oldest_go_first() -> None:
     sessions = [auth.new_session(ACCOUNT) for _ in range(MAX_SESSIONS + 1)]
     assert auth.account_of(signed_in_request(sessions[0])) is None
     assert auth.account_of(signed_in_request(sessions[-1])) == ACCOUNT
+
+
+@pytest.mark.parametrize(
+    ("path", "limit"), [("/console/ws", "MAX_FEEDS"), ("/console/phone", "MAX_PHONES")]
+)
+async def test_the_console_takes_a_bounded_number_of_sockets(
+    path: str, limit: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(state, limit, 2)
+    config = EmulatorConfig({ACCOUNT: TOKEN}, speed=1)
+    async with started_emulator(config) as emulator, http_client() as http:
+        url = emulator.url + path
+        first = await http.ws_connect(url, headers=SIGN_IN)
+        second = await http.ws_connect(url, headers=SIGN_IN)
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await http.ws_connect(url, headers=SIGN_IN)
+        await first.close()
+
+        async def admitted() -> aiohttp.ClientWebSocketResponse:
+            while True:  # the server lets the closed one go soon after
+                try:
+                    return await http.ws_connect(url, headers=SIGN_IN)
+                except aiohttp.WSServerHandshakeError:
+                    await asyncio.sleep(0.05)
+
+        third = await within(admitted())
+        await second.close()
+        await third.close()
+    assert refused.value.status == 503
+
+
+async def test_a_page_sending_actions_too_fast_is_told_to_slow_down() -> None:
+    config = EmulatorConfig({ACCOUNT: TOKEN}, speed=1)
+    async with (
+        started_emulator(config) as emulator,
+        http_client() as http,
+        http.ws_connect(emulator.url + "/console/ws", headers=SIGN_IN) as ws,
+    ):
+        await within(ws.receive())  # hello
+        count = 400
+        for ident in range(count):
+            await ws.send_str(json.dumps({"id": ident, "op": "watch", "stream": None}))
+        replies = []
+        while len(replies) < count:
+            message = json.loads((await within(ws.receive())).data)
+            if message["type"] == "reply":
+                replies.append(message)
+        refused = [r for r in replies if not r["ok"]]
+    assert [r["id"] for r in replies] == list(range(count))
+    assert refused and all("too many actions" in r["error"] for r in refused)
+    assert count - len(refused) >= feed.ACTION_BURST
+
+
+async def test_a_softphone_sending_a_broken_frame_is_told_and_the_call_ends(
+    app: VoiceApp,
+) -> None:
+    app.xml = "<Response><Wait length='60'/></Response>"
+    config = EmulatorConfig({ACCOUNT: TOKEN}, speed=1)
+    async with (
+        started_emulator(config) as emulator,
+        http_client() as http,
+        http.ws_connect(emulator.url + "/console/phone", headers=SIGN_IN) as phone,
+    ):
+        dial = {"op": "dial", "rate": 16000, "from": "+1", "to": "+2"}
+        await phone.send_str(json.dumps({**dial, "answer_url": app.url + "/answer"}))
+        dialing = json.loads((await within(phone.receive())).data)
+        await phone.send_bytes(b"\x00" * 3)
+        while True:
+            message = json.loads((await within(phone.receive())).data)
+            if message["type"] == "error":
+                break
+        info = await within(emulator.call_ended(dialing["call_uuid"]))
+    assert "16-bit samples, got 3 bytes" in message["error"]
+    assert info.hangup_cause == "caller_hangup"
