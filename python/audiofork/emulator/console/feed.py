@@ -83,6 +83,7 @@ class _Feed:
         self.account = account
         self.ws = ws
         self.cursor = StreamCursor()
+        self.watching: StreamMonitor | None = None  # the watched stream's, once found
         self.last_calls = ""
         self._allowance = float(ACTION_BURST)
         self._allowance_at = asyncio.get_running_loop().time()
@@ -114,14 +115,23 @@ class _Feed:
             await self.ws.send_str(text)
 
     def _watched(self) -> StreamMonitor | None:
+        """The watched stream's monitor (looked up until it exists, then watched)."""
         first_id = self.cursor.stream
-        if first_id is None:
-            return None
+        if first_id is None or self.watching is not None:
+            return self.watching
         for call in self.console.exchange.calls_of(self.account):
             fork = call.fork(first_id)
             if fork is not None:
-                return fork.monitor
-        return None
+                self.watching = fork.monitor
+                self.watching.watch()
+                break
+        return self.watching
+
+    def unwatch(self) -> None:
+        """Stop watching the stream (the page watches another, or has left)."""
+        if self.watching is not None:
+            self.watching.unwatch()
+            self.watching = None
 
     # --- in -------------------------------------------------------------------------------
 
@@ -162,7 +172,9 @@ class _Feed:
             stream = message.get("stream")
             if stream is not None and not isinstance(stream, str):
                 raise ValidationError(f"stream must be a stream id or null, got {stream!r:.40}")
+            self.unwatch()
             self.cursor = StreamCursor(stream=stream)
+            self._watched()
             return {}
         if op == "call":
             return {"call_uuid": self.console.place(self.account, message).uuid}
@@ -251,3 +263,4 @@ async def _serve(feed: _Feed) -> None:
         if sender is not None:
             sender.cancel()
             await asyncio.gather(sender, return_exceptions=True)
+        feed.unwatch()

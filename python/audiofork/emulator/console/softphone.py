@@ -135,12 +135,12 @@ class Softphone:
         if monitor.bidirectional and self._ear is None:
             self._ear = monitor
             self._ear_resampler = Resampler(monitor.rate, self.page_rate)
-            monitor.listeners.append(self)
+            monitor.add_listener(self)
 
     def detach(self) -> None:
         """Stop listening to the call's stream."""
-        if self._ear is not None and self in self._ear.listeners:
-            self._ear.listeners.remove(self)
+        if self._ear is not None:
+            self._ear.remove_listener(self)
 
     def on_frame(self, monitor: StreamMonitor, frame: Frame, queued_ms: float) -> None:
         if monitor is not self._ear or self._ear_resampler is None:
