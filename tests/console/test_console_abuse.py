@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from typing import Any
 
 import aiohttp
@@ -190,7 +191,7 @@ async def test_a_page_sending_actions_too_fast_is_told_to_slow_down() -> None:
         http.ws_connect(emulator.url + "/console/ws", headers=SIGN_IN) as ws,
     ):
         await within(ws.receive())  # hello
-        count = 400
+        count = 600
         for ident in range(count):
             await ws.send_str(json.dumps({"id": ident, "op": "watch", "stream": None}))
         replies = []
@@ -225,3 +226,85 @@ async def test_a_softphone_sending_a_broken_frame_is_told_and_the_call_ends(
         info = await within(emulator.call_ended(dialing["call_uuid"]))
     assert "16-bit samples, got 3 bytes" in message["error"]
     assert info.hangup_cause == "caller_hangup"
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+async def settled(measure: Any, target: int) -> int:
+    """``measure()`` once it is at most ``target`` (or what it is after 20 s)."""
+    for _ in range(400):
+        value: int = measure()
+        if value <= target:
+            return value
+        await asyncio.sleep(0.05)
+    return int(measure())
+
+
+async def last_message(ws: aiohttp.ClientWebSocketResponse) -> object:
+    """Read ``ws`` to its end; the close code the server sent (``None`` if none came)."""
+    while True:
+        message = await ws.receive()
+        if message.type == aiohttp.WSMsgType.CLOSE:
+            return message.data
+        if message.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+            return None
+
+
+def tasks() -> int:
+    return len(asyncio.all_tasks())
+
+
+async def open_page_and_phone(
+    emulator: Any, http: aiohttp.ClientSession, app: VoiceApp
+) -> tuple[aiohttp.ClientWebSocketResponse, aiohttp.ClientWebSocketResponse, Any]:
+    """A console page watching a softphone call's stream, both mid-call; and the stream's
+    monitor."""
+    page = await http.ws_connect(emulator.url + "/console/ws", headers=SIGN_IN)
+    phone = await http.ws_connect(emulator.url + "/console/phone", headers=SIGN_IN)
+    dial = {"op": "dial", "rate": 16000, "source": "speech", "from": "+1", "to": "+2"}
+    await phone.send_str(json.dumps({**dial, "stream_url": app.ws_url}))
+    call_uuid = json.loads((await within(phone.receive())).data)["call_uuid"]
+    call = emulator.exchange.calls[call_uuid]
+    await app.wait_for(lambda: bool(call.forks) and bool(app.sockets))
+    monitor = call.forks[0].monitor
+    await within(page.receive())  # hello
+    await page.send_str(json.dumps({"id": 1, "op": "watch", "stream": call.forks[0].ids[0]}))
+    await app.wait_for(lambda: monitor.watchers == 1 and len(monitor.listeners) == 1)
+    return page, phone, call
+
+
+async def test_a_page_leaving_mid_call_leaves_nothing_behind(app: VoiceApp) -> None:
+    app.echo = True
+    config = EmulatorConfig({ACCOUNT: TOKEN}, speed=1)
+    async with started_emulator(config) as emulator:
+        console = emulator._console
+        before = tasks()
+        http = http_client()
+        _page, _phone, call = await open_page_and_phone(emulator, http, app)
+        monitor = call.forks[0].monitor
+        assert tasks() > before
+        await http.close()  # the browser tab goes: both sockets drop, no close frame
+        info = await within(emulator.call_ended(call.uuid))
+        after = await settled(tasks, before)
+        assert console is not None and not console.feeds and not console.phones
+    assert info.hangup_cause == "caller_hangup"
+    assert monitor.watchers == 0 and monitor.listeners == [] and not monitor.wants_frames
+    assert after <= before
+
+
+async def test_the_emulator_stopping_mid_call_closes_every_console_socket(
+    app: VoiceApp,
+) -> None:
+    app.echo = True
+    config = EmulatorConfig({ACCOUNT: TOKEN}, speed=1)
+    fds_before, tasks_before = open_fds(), tasks()
+    async with http_client() as http:
+        async with started_emulator(config) as emulator:
+            page, phone, _call = await open_page_and_phone(emulator, http, app)
+        closes = [await within(last_message(page)), await within(last_message(phone))]
+    await within(app.close())  # the app's sockets too, so that only the console's could stay
+    assert closes == [aiohttp.WSCloseCode.GOING_AWAY] * 2, closes
+    assert await settled(tasks, tasks_before) <= tasks_before
+    assert await settled(open_fds, fds_before) <= fds_before

@@ -67,7 +67,7 @@ STREAM_EVERY_S = 0.1
 CALLS_SHOWN = 100
 #: Actions a page may ask for: a burst of :data:`ACTION_BURST`, then
 #: :data:`ACTIONS_PER_S` a second; past that each is refused ("too many actions").
-ACTION_BURST = 40
+ACTION_BURST = 100
 ACTIONS_PER_S = 20.0
 #: The largest message the page may send: a WAV of 8 MiB, base64-encoded, and its JSON.
 MAX_MESSAGE_BYTES = 12 << 20
