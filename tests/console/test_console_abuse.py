@@ -308,3 +308,22 @@ async def test_the_emulator_stopping_mid_call_closes_every_console_socket(
     assert closes == [aiohttp.WSCloseCode.GOING_AWAY] * 2, closes
     assert await settled(tasks, tasks_before) <= tasks_before
     assert await settled(open_fds, fds_before) <= fds_before
+
+
+async def test_an_answer_urls_secret_stays_out_of_the_page_even_in_an_error() -> None:
+    secret = "Zq3-answer-secret-0123456789"
+    config = EmulatorConfig({ACCOUNT: TOKEN}, speed=1)
+    async with (
+        started_emulator(config) as emulator,
+        http_client() as http,
+        http.ws_connect(emulator.url + "/console/ws", headers=SIGN_IN) as ws,
+    ):
+        answer_url = f"http://127.0.0.1:1/answer?token={secret}"  # nothing listens there
+        call = {"op": "call", "from": "+1", "to": "+2", "answer_url": answer_url}
+        placed = await reply_to(ws, json.dumps({"id": 1, **call}))
+        seen: list[str] = []
+        while not any('"answer_failed' in text for text in seen):
+            message = await within(ws.receive())
+            seen.append(message.data)
+    assert placed["ok"], placed
+    assert not [text for text in seen if secret in text], seen
