@@ -327,3 +327,16 @@ async def test_an_answer_urls_secret_stays_out_of_the_page_even_in_an_error() ->
             seen.append(message.data)
     assert placed["ok"], placed
     assert not [text for text in seen if secret in text], seen
+
+
+async def test_every_console_route_needs_credentials() -> None:
+    config = EmulatorConfig({ACCOUNT: TOKEN}, speed=1)
+    paths = ["/", "/status", "/console/static/console.js", "/console/static/phone.js"]
+    async with started_emulator(config) as emulator, http_client() as http:
+        refused = []
+        for path in paths:
+            async with http.get(emulator.url + path) as reply:
+                refused.append(reply.status)
+            async with http.get(emulator.url + path, headers=SIGN_IN) as reply:
+                assert reply.status == 200, path
+    assert refused == [401] * len(paths)

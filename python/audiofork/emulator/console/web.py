@@ -3,11 +3,12 @@ status page at ``/status``, the answer documents of calls placed to a stream URL
 two WebSockets (:mod:`~audiofork.emulator.console.feed`,
 :mod:`~audiofork.emulator.console.softphone`).
 
-The page and ``/status`` need a signed-in account (:mod:`~audiofork.emulator.console.auth`);
-without one they answer 401 with an HTTP Basic challenge and a page that says how to sign
-in. The page is the static ``index.html`` with the account's status (server-rendered,
-escaped) inside it, so it shows the calls before its script runs; the script then takes
-over with live updates. Static files are a fixed list, read once, served with a strict
+The page, its static files and ``/status`` need a signed-in account
+(:mod:`~audiofork.emulator.console.auth`); without one they answer 401 with an HTTP Basic
+challenge and a page that says how to sign in. The page is the static ``index.html`` with
+the account's status (server-rendered, escaped) inside it, so it shows the calls before its
+script runs; the script then takes over with live updates. Static files are a fixed list,
+read once, served with a strict
 Content-Security-Policy (scripts and connections to this origin only, no inline script).
 """
 
@@ -111,7 +112,9 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def static(request: web.Request) -> web.Response:
-    """``GET /console/static/{name}``: one of the console's files."""
+    """``GET /console/static/{name}``: one of the console's files (signed in only)."""
+    if request.app[CONSOLE].auth.account_of(request) is None:
+        return _refused()
     name = request.match_info["name"]
     content_type = _STATIC_TYPES.get(name)
     if content_type is None:
