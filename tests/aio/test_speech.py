@@ -86,7 +86,7 @@ async def test_say_returns_at_once_and_reports_the_audio_not_the_padding() -> No
         assert reply.duration_ms == 130.0
         platform.clock.now += 0.05
         assert reply.state is UtteranceState.PLAYING
-        assert stream.current_utterance is reply
+        assert stream.current is reply
         assert reply.heard_ms == pytest.approx(50.0)
         assert reply.heard_text is None  # without word timings, only once played
         platform.clock.now += 1.0
@@ -96,7 +96,7 @@ async def test_say_returns_at_once_and_reports_the_audio_not_the_padding() -> No
         assert reply.heard_ms == 130.0  # not 140: the padding was not the reply
         assert stream.heard_ms() == 140.0  # the stream's timeline has the padding
         assert reply.heard_text == TEXT
-        assert not stream.speaking and stream.current_utterance is None
+        assert not stream.speaking and stream.current is None
 
 
 async def test_utterances_play_in_order_and_resolve_in_order() -> None:
@@ -117,7 +117,7 @@ async def test_utterances_play_in_order_and_resolve_in_order() -> None:
         # 8 kHz resampled to 16 kHz: the flush sends the resampler's tail, padded.
         assert runs == [10, 16, 6]
         platform.clock.now += 0.25
-        assert stream.current_utterance is second
+        assert stream.current is second
         assert (first.state, second.state, third.state) == (
             UtteranceState.PLAYING,
             UtteranceState.PLAYING,
@@ -141,7 +141,7 @@ async def test_interrupt_resolves_everything_and_returns_the_one_playing() -> No
         platform.clock.now += 0.25  # the speaker sends up to 300 ms ahead of 250 ms
         await until(lambda: platform.played_ms() >= 500)
         platform.clock.now += 0.2
-        assert stream.current_utterance is reply
+        assert stream.current is reply
         assert reply.heard_text == "Your order"
         stopped = await stream.interrupt()
         assert stopped is reply
@@ -308,7 +308,7 @@ async def test_session_commands_called_directly_strand_no_utterance() -> None:
         assert reply.state is UtteranceState.CLEARED
         assert reply.heard_ms == pytest.approx(100.0) and reply.duration_ms == 500.0
         assert await reply is CheckpointOutcome.CLEARED
-        assert not stream.speaking and stream.current_utterance is None
+        assert not stream.speaking and stream.current is None
         # An await already waiting ends when the stream does, at the latest.
         fed = stream.say_stream(16000)
         waiting = asyncio.create_task(asyncio.wait_for(fed, TIMEOUT))
@@ -341,9 +341,9 @@ async def test_a_reply_heard_to_its_end_is_not_cut_by_a_barge_in() -> None:
         reply = stream.say(tone(130), 16000, text=TEXT)
         await until(lambda: len(platform.checkpoints()) == 1)
         platform.clock.now += 0.1
-        assert stream.current_utterance is reply
+        assert stream.current is reply
         platform.clock.now += 1.0
-        assert stream.current_utterance is None and stream.speaking
+        assert stream.current is None and stream.speaking
         assert await stream.interrupt() is None
         assert await reply is CheckpointOutcome.CLEARED and reply.heard_ms == 130.0
 
