@@ -316,6 +316,7 @@ def frame(index: int, played: int, rate: int = 8000) -> Frame:
 def test_the_monitor_cuts_the_apps_audio_into_replies() -> None:
     now = [0.0]
     monitor = StreamMonitor("call", "stream", "audio/x-l16;rate=8000", 8000, lambda: now[0])
+    monitor.watch()
     l16 = MediaFormat.parse("audio/x-l16;rate=8000")
     monitor.notices([AudioQueued(l16, 40.0, 40.0)])
     for k in range(2):  # both frames of it heard
@@ -337,6 +338,7 @@ def test_the_monitor_cuts_the_apps_audio_into_replies() -> None:
 
 def test_the_monitor_keeps_a_bounded_history() -> None:
     monitor = StreamMonitor("call", "stream", "audio/x-l16;rate=8000", 8000, lambda: 0.0)
+    monitor.watch()
     for k in range(5000):
         monitor.dtmf(str(k % 10))
         monitor.frame(frame(k, 0), 0.0)
@@ -344,6 +346,35 @@ def test_the_monitor_keeps_a_bounded_history() -> None:
     assert monitor.last_event_seq == 5000
     monitor.close("ended: completed (hangup)")
     assert len(monitor.events) <= 100 and len(monitor.wave) == 0
+
+
+def test_a_stream_nobody_watches_takes_frames_only_while_a_reply_plays() -> None:
+    """The runner hands a monitor frames only while it wants them: a page watches (then
+    the waveform is kept), a listener listens, or a reply of the app is playing."""
+    monitor = StreamMonitor("call", "stream", "audio/x-l16;rate=8000", 8000, lambda: 0.0)
+    assert not monitor.wants_frames
+    l16 = MediaFormat.parse("audio/x-l16;rate=8000")
+    monitor.notices([AudioQueued(l16, 20.0, 20.0)])
+    assert monitor.wants_frames
+    monitor.frame(frame(0, 160), 0.0)
+    for k in range(1, UTTERANCE_GAP_FRAMES + 1):
+        monitor.frame(frame(k, 0), 0.0)
+    assert not monitor.wants_frames and monitor.utterances[0].outcome == "played"
+    assert monitor.frames_played == 1 and len(monitor.wave) == 0  # no page: no waveform
+    monitor.watch()
+    monitor.watch()
+    monitor.unwatch()
+    assert monitor.wants_frames
+    monitor.frame(frame(20, 0), 0.0)
+    monitor.unwatch()
+    assert not monitor.wants_frames and len(monitor.wave) == 1
+    listener = Latency()  # any object; a listener is only called while it listens
+    monitor.add_listener(listener)  # type: ignore[arg-type]
+    assert monitor.wants_frames
+    monitor.remove_listener(listener)  # type: ignore[arg-type]
+    monitor.close("ended")
+    monitor.watch()
+    assert not monitor.wants_frames
 
 
 def test_the_microphone_buffer_keeps_its_delay_near_the_jitter() -> None:

@@ -8,6 +8,12 @@ result). It keeps bounded history only: :data:`WAVE_FRAMES` frames of envelope,
 :data:`MAX_EVENTS` events and :data:`MAX_UTTERANCES` utterances, trimmed further when the
 stream ends. Listeners (the softphone) see every frame and notice of the stream.
 
+A stream nobody looks at costs one attribute check a frame: the runner hands a frame over
+only while :attr:`StreamMonitor.wants_frames`, that is while a page watches the stream
+(:meth:`~StreamMonitor.watch`; only then is the waveform kept), a listener listens, or a
+reply of the app is playing (its figures need the frames). Events, counts and replies are
+kept whether or not anyone watches.
+
 Everything a peer wrote (a checkpoint name, an error) is kept clipped and as text; the
 console shows it as text, never as markup. Service URLs in errors arrive redacted.
 """
@@ -129,7 +135,7 @@ class StreamMonitor:
         self._origin = clock()
         #: Peaks per frame, caller side (the first forked track) and played to the caller.
         self.wave: deque[tuple[int, int]] = deque(maxlen=WAVE_FRAMES)
-        self.frames = 0  # frame boundaries seen; the index of the next envelope point
+        self.frames = 0  # envelope points kept while watched; the index of the next one
         self.frames_played = 0  # frames that carried app audio to the caller
         self.queued_ms = 0.0
         self.events: deque[Event] = deque(maxlen=MAX_EVENTS)
@@ -139,6 +145,9 @@ class StreamMonitor:
         self._idle_frames = 0
         self.counts = {"checkpoints": 0, "acknowledged": 0, "clears": 0, "callbacks_failed": 0}
         self.listeners: list[StreamListener] = []
+        self.watchers = 0  # pages watching
+        #: Whether the runner should hand this monitor its frames (see the module doc).
+        self.wants_frames = False
         self.ended = False
 
     @property
@@ -154,14 +163,44 @@ class StreamMonitor:
         self._event_seq += 1
         self.events.append(Event(self._event_seq, round(self._now(), 3), kind, clip(text)))
 
+    # --- who looks ----------------------------------------------------------------------
+
+    def watch(self) -> None:
+        """A page starts watching: the waveform is kept from now on."""
+        self.watchers += 1
+        self._refresh()
+
+    def unwatch(self) -> None:
+        """A page stops watching (each :meth:`watch` is undone once)."""
+        self.watchers = max(self.watchers - 1, 0)
+        self._refresh()
+
+    def add_listener(self, listener: StreamListener) -> None:
+        """``listener`` sees every frame and notice from now on."""
+        if not self.ended:
+            self.listeners.append(listener)
+            self._refresh()
+
+    def remove_listener(self, listener: StreamListener) -> None:
+        """``listener`` stops listening (idempotent)."""
+        if listener in self.listeners:
+            self.listeners.remove(listener)
+            self._refresh()
+
+    def _refresh(self) -> None:
+        self.wants_frames = not self.ended and bool(
+            self.watchers or self.listeners or self._current() is not None
+        )
+
     # --- fed by the stream ----------------------------------------------------------------
 
     def frame(self, frame: Frame, queued_ms: float) -> None:
         """A frame boundary passed: ``frame`` as :meth:`PlatformStream.tick` gave it, the
-        playout queue now holding ``queued_ms``."""
-        sent = next(iter(frame.sent.values()), None)
-        self.wave.append((0 if sent is None else _peak(sent), _peak(frame.played)))
-        self.frames += 1
+        playout queue now holding ``queued_ms`` (called while :attr:`wants_frames`)."""
+        if self.watchers:
+            sent = next(iter(frame.sent.values()), None)
+            self.wave.append((0 if sent is None else _peak(sent), _peak(frame.played)))
+            self.frames += 1
         self.queued_ms = queued_ms
         current = self._current()
         if frame.played_samples:
@@ -189,6 +228,7 @@ class StreamMonitor:
                 self._utterance_seq += 1
                 current = Utterance(self._utterance_seq, round(self._now(), 3))
                 self.utterances.append(current)
+                self._refresh()
             current.queued_ms += notice.duration_ms
             self._idle_frames = 0
             self.queued_ms = notice.queued_ms
@@ -251,6 +291,7 @@ class StreamMonitor:
         self.wave = deque(maxlen=0)
         self.events = deque(list(self.events)[-ENDED_EVENTS:], maxlen=ENDED_EVENTS)
         self.listeners = []
+        self._refresh()
 
     # --- utterances -----------------------------------------------------------------------
 
@@ -263,6 +304,7 @@ class StreamMonitor:
         utterance.end = round(self._now(), 3)
         utterance.outcome = outcome
         self._idle_frames = 0
+        self._refresh()
 
 
 class Monitors:

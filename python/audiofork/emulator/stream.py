@@ -520,7 +520,7 @@ class StreamRunner:
                 return
             self._next_frame += 1
             frame = link.stream.tick()
-            if self.monitor is not None:
+            if self.monitor is not None and self.monitor.wants_frames:
                 self.monitor.frame(frame, link.stream.queued_ms)
             for track, pcm in frame.sent.items():
                 self._record(link, "caller" if track == "inbound" else "callee", pcm)

@@ -2,10 +2,16 @@
 
 A login link (:meth:`ConsoleAuth.login_link`, printed by ``audiofork emulator`` at start-up)
 carries a random token that works once: ``/console/login?token=…`` trades it for a session
-cookie (``HttpOnly``, ``SameSite=Strict``) and redirects to the console. HTTP Basic with the
-account's auth id and token works too, as on the status page; a page served to it also
-gets a session cookie, so its WebSockets need nothing more. Sessions live in memory, at most
-:data:`MAX_SESSIONS` (the oldest forgotten first).
+cookie (``HttpOnly``, ``SameSite=Strict``, ``Path=/``, ``Secure`` over HTTPS) and redirects
+to the console. The link must be opened directly (typed, pasted, or from the terminal): a
+browser sent to it by another site (``Sec-Fetch-Site: cross-site`` or ``same-site``) is
+refused and the link kept, so a page elsewhere cannot sign a visitor in to the attacker's
+account. HTTP Basic with the account's auth id and token works too, as on the status page;
+a page served to it also gets a session cookie, so its WebSockets need nothing more.
+
+Sessions live in memory for :data:`SESSION_LIFETIME_S` (the cookie's ``Max-Age`` too), at
+most :data:`MAX_SESSIONS` of them (the oldest forgotten first). Tokens are kept only as
+their SHA-256 digests, so a lookup's timing says nothing about a stored token.
 
 The console's WebSockets accept only a same-origin handshake (:func:`same_origin`): a page
 on another site cannot ride a signed-in browser's cookie.
@@ -15,14 +21,24 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import secrets
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 
 from aiohttp import web
 from yarl import URL
 
-__all__ = ["COOKIE", "LOGIN_PATH", "MAX_SESSIONS", "ConsoleAuth", "same_origin"]
+__all__ = [
+    "COOKIE",
+    "LOGIN_PATH",
+    "MAX_SESSIONS",
+    "SESSION_LIFETIME_S",
+    "ConsoleAuth",
+    "directly_opened",
+    "same_origin",
+]
 
 #: The session cookie's name and the login path.
 COOKIE = "audiofork_console"
@@ -30,44 +46,70 @@ LOGIN_PATH = "/console/login"
 #: Sessions kept, and login links not yet used, at most.
 MAX_SESSIONS = 1000
 MAX_LINKS = 1000
+#: How long a session lasts from sign-in (seconds): a working day.
+SESSION_LIFETIME_S = 12 * 3600
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
 
 
 class ConsoleAuth:
     """Login tokens and sessions of the console; ``authenticate(auth_id, token)`` checks an
-    account's credentials (the exchange's, constant time)."""
+    account's credentials (the exchange's, constant time); ``clock`` gives seconds (session
+    lifetimes)."""
 
-    def __init__(self, authenticate: Callable[[str, str], bool]) -> None:
+    def __init__(
+        self,
+        authenticate: Callable[[str, str], bool],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._authenticate = authenticate
-        self._links: OrderedDict[str, str] = OrderedDict()  # one-time token -> account
-        self._sessions: OrderedDict[str, str] = OrderedDict()  # session id -> account
+        self._clock = clock
+        self._links: OrderedDict[bytes, str] = OrderedDict()  # token digest -> account
+        # session digest -> (account, when it expires)
+        self._sessions: OrderedDict[bytes, tuple[str, float]] = OrderedDict()
 
     def login_link(self, base_url: str, account_id: str) -> str:
         """A link that signs ``account_id`` in once: ``{base_url}/console/login?token=…``."""
         token = secrets.token_urlsafe(24)
-        self._links[token] = account_id
+        self._links[_digest(token)] = account_id
         while len(self._links) > MAX_LINKS:
             self._links.popitem(last=False)
         return f"{base_url}{LOGIN_PATH}?token={token}"
 
     def redeem(self, token: str) -> str | None:
         """The account of a login token, which is used up; ``None`` if it names none."""
-        return self._links.pop(token, None)
+        return self._links.pop(_digest(token), None)
 
     def new_session(self, account_id: str) -> str:
         """A new session of ``account_id``: the cookie's value."""
         session = secrets.token_urlsafe(32)
-        self._sessions[session] = account_id
+        self._sessions[_digest(session)] = (account_id, self._clock() + SESSION_LIFETIME_S)
         while len(self._sessions) > MAX_SESSIONS:
             self._sessions.popitem(last=False)
         return session
 
+    def _session_account(self, request: web.Request) -> str | None:
+        """The account of the request's live session cookie (an expired one is forgotten)."""
+        session = request.cookies.get(COOKIE)
+        if session is None:
+            return None
+        key = _digest(session)
+        found = self._sessions.get(key)
+        if found is None:
+            return None
+        account, expires = found
+        if self._clock() >= expires:
+            del self._sessions[key]
+            return None
+        return account
+
     def account_of(self, request: web.Request) -> str | None:
         """The account the request is signed in as (session cookie or HTTP Basic), or
         ``None``."""
-        session = request.cookies.get(COOKIE)
-        if session is not None and session in self._sessions:
-            return self._sessions[session]
-        return self.basic_account(request)
+        return self._session_account(request) or self.basic_account(request)
 
     def basic_account(self, request: web.Request) -> str | None:
         """The account whose auth id and token the request's HTTP Basic credentials are,
@@ -86,12 +128,27 @@ class ConsoleAuth:
 
     def has_session(self, request: web.Request) -> bool:
         """Whether the request carries a live session cookie."""
-        return request.cookies.get(COOKIE) in self._sessions
+        return self._session_account(request) is not None
 
     @staticmethod
-    def set_cookie(response: web.StreamResponse, session: str) -> None:
-        """Give the browser the session cookie."""
-        response.set_cookie(COOKIE, session, httponly=True, samesite="Strict", path="/")
+    def set_cookie(request: web.Request, response: web.StreamResponse, session: str) -> None:
+        """Give the browser the session cookie (``Secure`` when ``request`` came over TLS)."""
+        response.set_cookie(
+            COOKIE,
+            session,
+            httponly=True,
+            samesite="Strict",
+            path="/",
+            max_age=SESSION_LIFETIME_S,
+            secure=request.secure,
+        )
+
+
+def directly_opened(request: web.Request) -> bool:
+    """Whether a browser opened the request's URL itself (typed, pasted, from another
+    program) rather than being sent there by a page of another site; a request without
+    ``Sec-Fetch-Site`` (not a browser, or an old one) passes."""
+    return request.headers.get("Sec-Fetch-Site", "none") in ("none", "same-origin")
 
 
 def same_origin(request: web.Request) -> bool:

@@ -19,7 +19,10 @@ say):
   ``{"call", "wav": base64}`` (talk over, replacing the caller audio), ``stop_speaking``
   ``{"call"}``.
 
-The handshake needs a signed-in account and, from a browser, this server's own origin.
+The handshake needs a signed-in account and, from a browser, this server's own origin; at
+most :data:`~audiofork.emulator.console.state.MAX_FEEDS` pages are open at once (503 past
+that). A page may ask for :data:`ACTION_BURST` actions at once, then :data:`ACTIONS_PER_S`
+a second; past that an action is answered "too many actions" and not done.
 """
 
 from __future__ import annotations
@@ -36,13 +39,22 @@ from aiohttp import web
 
 from audiofork.emulator import caller
 from audiofork.emulator.calls import Call
+from audiofork.emulator.console import state
 from audiofork.emulator.console.auth import same_origin
 from audiofork.emulator.console.state import CONSOLE, Console
 from audiofork.emulator.console.views import StreamCursor, calls_view, stream_view
 from audiofork.emulator.monitor import StreamMonitor
 from audiofork.errors import AudioforkError, ValidationError
 
-__all__ = ["CALLS_EVERY_S", "CALLS_SHOWN", "FEED_PATH", "STREAM_EVERY_S", "handle"]
+__all__ = [
+    "ACTIONS_PER_S",
+    "ACTION_BURST",
+    "CALLS_EVERY_S",
+    "CALLS_SHOWN",
+    "FEED_PATH",
+    "STREAM_EVERY_S",
+    "handle",
+]
 
 _log = logging.getLogger("audiofork.emulator")
 
@@ -53,8 +65,14 @@ CALLS_EVERY_S = 0.25
 STREAM_EVERY_S = 0.1
 #: Rows of the calls list: every live call, then the latest ended ones up to this many.
 CALLS_SHOWN = 100
+#: Actions a page may ask for: a burst of :data:`ACTION_BURST`, then
+#: :data:`ACTIONS_PER_S` a second; past that each is refused ("too many actions").
+ACTION_BURST = 100
+ACTIONS_PER_S = 20.0
 #: The largest message the page may send: a WAV of 8 MiB, base64-encoded, and its JSON.
 MAX_MESSAGE_BYTES = 12 << 20
+_CALL_OPS = ("hangup", "stop", "dtmf", "speak", "stop_speaking")
+_NOT_AN_OBJECT = "the message must be a JSON object"
 
 
 class _Feed:
@@ -65,7 +83,11 @@ class _Feed:
         self.account = account
         self.ws = ws
         self.cursor = StreamCursor()
+        self.watching: StreamMonitor | None = None  # the watched stream's, once found
         self.last_calls = ""
+        self._allowance = float(ACTION_BURST)
+        self._allowance_at = asyncio.get_running_loop().time()
+        self.refused = 0  # actions refused: too many
 
     # --- out ------------------------------------------------------------------------------
 
@@ -93,26 +115,51 @@ class _Feed:
             await self.ws.send_str(text)
 
     def _watched(self) -> StreamMonitor | None:
+        """The watched stream's monitor (looked up until it exists, then watched)."""
         first_id = self.cursor.stream
-        if first_id is None:
-            return None
+        if first_id is None or self.watching is not None:
+            return self.watching
         for call in self.console.exchange.calls_of(self.account):
             fork = call.fork(first_id)
             if fork is not None:
-                return fork.monitor
-        return None
+                self.watching = fork.monitor
+                self.watching.watch()
+                break
+        return self.watching
+
+    def unwatch(self) -> None:
+        """Stop watching the stream (the page watches another, or has left)."""
+        if self.watching is not None:
+            self.watching.unwatch()
+            self.watching = None
 
     # --- in -------------------------------------------------------------------------------
+
+    def _may_act(self) -> bool:
+        """Whether the page may act now (a token bucket: :data:`ACTION_BURST`,
+        :data:`ACTIONS_PER_S`)."""
+        now = asyncio.get_running_loop().time()
+        elapsed = now - self._allowance_at
+        self._allowance = min(float(ACTION_BURST), self._allowance + elapsed * ACTIONS_PER_S)
+        self._allowance_at = now
+        if self._allowance < 1:
+            self.refused += 1
+            return False
+        self._allowance -= 1
+        return True
 
     async def act(self, text: str) -> dict[str, Any]:
         """Do what one message asks; the reply."""
         try:
             message = json.loads(text)
         except (ValueError, RecursionError):
-            return {"ok": False, "error": "the message is not JSON"}
+            return {"type": "reply", "id": None, "ok": False, "error": "the message is not JSON"}
         if not isinstance(message, dict):
-            return {"ok": False, "error": "the message must be a JSON object"}
+            return {"type": "reply", "id": None, "ok": False, "error": _NOT_AN_OBJECT}
         reply: dict[str, Any] = {"type": "reply", "id": message.get("id")}
+        if not self._may_act():
+            error = f"too many actions: at most {ACTIONS_PER_S:g} a second"
+            return {**reply, "ok": False, "error": error}
         try:
             reply.update(ok=True, **self._do(message))
         except (AudioforkError, ValueError, TypeError) as exc:
@@ -125,10 +172,14 @@ class _Feed:
             stream = message.get("stream")
             if stream is not None and not isinstance(stream, str):
                 raise ValidationError(f"stream must be a stream id or null, got {stream!r:.40}")
+            self.unwatch()
             self.cursor = StreamCursor(stream=stream)
+            self._watched()
             return {}
         if op == "call":
             return {"call_uuid": self.console.place(self.account, message).uuid}
+        if op not in _CALL_OPS:
+            raise ValidationError(f"unknown op {op!r:.40}")
         call = self._call(message.get("call"))
         if op == "hangup":
             caller.hang_up(call)
@@ -146,10 +197,8 @@ class _Feed:
         elif op == "speak":
             pcm, rate = self._clip(message)
             return {"streams": caller.talk(call, pcm, rate, "replace").stream_ids}
-        elif op == "stop_speaking":
+        else:  # stop_speaking
             return {"streams": caller.stop_talking(call)}
-        else:
-            raise ValidationError(f"unknown op {op!r:.40}")
         return {}
 
     def _call(self, call_uuid: object) -> Call:
@@ -189,22 +238,29 @@ async def handle(request: web.Request) -> web.StreamResponse:
         raise web.HTTPUnauthorized(text="sign in first")
     if not same_origin(request):
         raise web.HTTPForbidden(text="the console's WebSocket takes pages of this server only")
-    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_MESSAGE_BYTES)
-    await ws.prepare(request)
-    console.sockets.add(ws)
-    feed = _Feed(console, account, ws)
-    hello = {"type": "hello", "account": account, "speed": console.speed}
-    await ws.send_str(json.dumps(hello))
-    sender = asyncio.ensure_future(feed.send_views())
+    with Console.admitted(console.feeds, state.MAX_FEEDS, "console pages", MAX_MESSAGE_BYTES) as ws:
+        await ws.prepare(request)
+        await _serve(_Feed(console, account, ws))
+    return ws
+
+
+async def _serve(feed: _Feed) -> None:
+    """Say hello, then send views and answer the page's messages until it leaves."""
+    ws = feed.ws
+    sender: asyncio.Future[None] | None = None
     try:
+        hello = {"type": "hello", "account": feed.account, "speed": feed.console.speed}
+        await ws.send_str(json.dumps(hello))
+        sender = asyncio.ensure_future(feed.send_views())
         async for message in ws:
             if message.type == aiohttp.WSMsgType.TEXT:
                 await ws.send_str(json.dumps(await feed.act(message.data)))
             elif message.type == aiohttp.WSMsgType.ERROR:
                 break
     except (ConnectionResetError, aiohttp.ClientError) as exc:
-        _log.debug("console socket of %s: %s", account, exc)
+        _log.debug("console socket of %s: %s", feed.account, exc)
     finally:
-        sender.cancel()
-        await asyncio.gather(sender, return_exceptions=True)
-    return ws
+        if sender is not None:
+            sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)
+        feed.unwatch()

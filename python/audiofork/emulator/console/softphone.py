@@ -52,6 +52,7 @@ from audiofork.emulator import caller
 from audiofork.emulator.audio import AudioSource
 from audiofork.emulator.calls import Call
 from audiofork.emulator.clock import VirtualClock
+from audiofork.emulator.console import state
 from audiofork.emulator.console.auth import same_origin
 from audiofork.emulator.console.latency import Latency
 from audiofork.emulator.console.microphone import Microphone
@@ -134,12 +135,12 @@ class Softphone:
         if monitor.bidirectional and self._ear is None:
             self._ear = monitor
             self._ear_resampler = Resampler(monitor.rate, self.page_rate)
-            monitor.listeners.append(self)
+            monitor.add_listener(self)
 
     def detach(self) -> None:
         """Stop listening to the call's stream."""
-        if self._ear is not None and self in self._ear.listeners:
-            self._ear.listeners.remove(self)
+        if self._ear is not None:
+            self._ear.remove_listener(self)
 
     def on_frame(self, monitor: StreamMonitor, frame: Frame, queued_ms: float) -> None:
         if monitor is not self._ear or self._ear_resampler is None:
@@ -232,27 +233,33 @@ async def handle(request: web.Request) -> web.StreamResponse:
         raise web.HTTPUnauthorized(text="sign in first")
     if not same_origin(request):
         raise web.HTTPForbidden(text="the softphone takes pages of this server only")
-    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_MESSAGE_BYTES)
-    await ws.prepare(request)
-    console.sockets.add(ws)
+    with Console.admitted(console.phones, state.MAX_PHONES, "softphones", MAX_MESSAGE_BYTES) as ws:
+        await ws.prepare(request)
+        await _serve(console, account, ws)
+    return ws
+
+
+async def _serve(console: Console, account: str, ws: web.WebSocketResponse) -> None:
+    """Dial as the first message asks, then carry the call until the page or the call
+    leaves; a bad message is answered with ``error`` and ends the call."""
     first = await ws.receive()
     if first.type != aiohttp.WSMsgType.TEXT:
         await ws.close()
-        return ws
-    monitors = console.exchange.services.monitors
+        return
     try:
         call, phone = _dial(console, account, first.data)
     except (AudioforkError, ValueError) as exc:
-        await ws.send_str(json.dumps({"type": "error", "error": str(exc)}))
-        await ws.close()
-        return ws
+        await _refuse(ws, exc)
+        return
+    monitors = console.exchange.services.monitors
     monitors.watch_call(call.uuid, phone.stream_opened)
-    await ws.send_str(json.dumps({"type": "dialing", "call_uuid": call.uuid}))
-    tasks = [
-        asyncio.ensure_future(phone.send_ear(ws)),
-        asyncio.ensure_future(_report(ws, phone, call)),
-    ]
+    tasks: list[asyncio.Future[None]] = []
     try:
+        await ws.send_str(json.dumps({"type": "dialing", "call_uuid": call.uuid}))
+        tasks = [
+            asyncio.ensure_future(phone.send_ear(ws)),
+            asyncio.ensure_future(_report(ws, phone, call)),
+        ]
         async for message in ws:
             if message.type == aiohttp.WSMsgType.BINARY:
                 phone.hear(message.data)
@@ -260,7 +267,10 @@ async def handle(request: web.Request) -> web.StreamResponse:
                 caller.hang_up(call)
             elif message.type == aiohttp.WSMsgType.ERROR:
                 break
-    except (ValidationError, ConnectionResetError, aiohttp.ClientError) as exc:
+    except ValidationError as exc:
+        _log.info("softphone of call %s: %s", call.uuid, exc)
+        await _refuse(ws, exc)
+    except (ConnectionResetError, aiohttp.ClientError) as exc:
         _log.info("softphone of call %s: %s", call.uuid, exc)
     finally:
         caller.hang_up(call)
@@ -269,7 +279,15 @@ async def handle(request: web.Request) -> web.StreamResponse:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-    return ws
+
+
+async def _refuse(ws: web.WebSocketResponse, problem: Exception) -> None:
+    """Tell the page what was wrong and close (quietly if it has gone already)."""
+    try:
+        await ws.send_str(json.dumps({"type": "error", "error": str(problem)}))
+        await ws.close()
+    except (ConnectionResetError, aiohttp.ClientError):
+        pass
 
 
 def _op(text: str) -> object:

@@ -3,10 +3,10 @@ stream URL, and its static files (read once)."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
-import weakref
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -20,12 +20,25 @@ from audiofork.emulator.exchange import Exchange
 from audiofork.emulator.rest_common import CallRequest
 from audiofork.vobiz import _params
 
-__all__ = ["ANSWER_PATH", "CONSOLE", "CONTENT_TYPES", "MAX_ANSWERS", "Console", "StreamAnswer"]
+__all__ = [
+    "ANSWER_PATH",
+    "CONSOLE",
+    "CONTENT_TYPES",
+    "MAX_ANSWERS",
+    "MAX_FEEDS",
+    "MAX_PHONES",
+    "Console",
+    "StreamAnswer",
+]
 
 #: Where the console serves the answer documents of calls placed to a stream URL.
 ANSWER_PATH = "/console/answer/"
 #: Answer documents waiting to be fetched, at most (the oldest forgotten first).
 MAX_ANSWERS = 1000
+#: Console pages (feed WebSockets) and softphones open at once, at most; more are refused
+#: with 503 until one closes.
+MAX_FEEDS = 32
+MAX_PHONES = 8
 #: The formats the console offers for a call placed to a stream URL.
 CONTENT_TYPES = ("audio/x-mulaw;rate=8000", "audio/x-l16;rate=8000", "audio/x-l16;rate=16000")
 
@@ -57,8 +70,10 @@ class Console:
         self.auth = ConsoleAuth(lambda auth_id, token: self.exchange.authenticate(auth_id, token))
         self._answers: OrderedDict[str, StreamAnswer] = OrderedDict()
         self._static: dict[str, str] = {}
-        #: The open WebSockets of the console and the softphone, closed at shutdown.
-        self.sockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
+        #: The open WebSockets of the console's pages and of its softphones (closed at
+        #: shutdown).
+        self.feeds: set[web.WebSocketResponse] = set()
+        self.phones: set[web.WebSocketResponse] = set()
 
     @property
     def speed(self) -> float:
@@ -93,9 +108,27 @@ class Console:
         """The answer kept under ``token``, forgotten as it is taken."""
         return self._answers.pop(token, None)
 
+    @staticmethod
+    @contextlib.contextmanager
+    def admitted(
+        sockets: set[web.WebSocketResponse], limit: int, what: str, max_msg_size: int
+    ) -> Iterator[web.WebSocketResponse]:
+        """A new WebSocket (taking messages up to ``max_msg_size`` bytes) among ``sockets``
+        while the block runs; 503 (``what`` named) when ``limit`` are open already."""
+        if len(sockets) >= limit:
+            raise web.HTTPServiceUnavailable(
+                text=f"{limit} {what} are open already: close one first"
+            )
+        ws = web.WebSocketResponse(heartbeat=30, max_msg_size=max_msg_size)
+        sockets.add(ws)
+        try:
+            yield ws
+        finally:
+            sockets.discard(ws)
+
     async def close_sockets(self) -> None:
         """Close every open WebSocket of the console (the server is shutting down)."""
-        for ws in list(self.sockets):
+        for ws in [*self.feeds, *self.phones]:
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"the emulator is stopping")
 
     def static_text(self, name: str) -> str:

@@ -3,11 +3,12 @@ status page at ``/status``, the answer documents of calls placed to a stream URL
 two WebSockets (:mod:`~audiofork.emulator.console.feed`,
 :mod:`~audiofork.emulator.console.softphone`).
 
-The page and ``/status`` need a signed-in account (:mod:`~audiofork.emulator.console.auth`);
-without one they answer 401 with an HTTP Basic challenge and a page that says how to sign
-in. The page is the static ``index.html`` with the account's status (server-rendered,
-escaped) inside it, so it shows the calls before its script runs; the script then takes
-over with live updates. Static files are a fixed list, read once, served with a strict
+The page, its static files and ``/status`` need a signed-in account
+(:mod:`~audiofork.emulator.console.auth`); without one they answer 401 with an HTTP Basic
+challenge and a page that says how to sign in. The page is the static ``index.html`` with
+the account's status (server-rendered, escaped) inside it, so it shows the calls before its
+script runs; the script then takes over with live updates. Static files are a fixed list,
+read once, served with a strict
 Content-Security-Policy (scripts and connections to this origin only, no inline script).
 """
 
@@ -20,7 +21,7 @@ from xml.sax.saxutils import quoteattr
 from aiohttp import web
 
 from audiofork.emulator.console import feed, softphone
-from audiofork.emulator.console.auth import LOGIN_PATH, ConsoleAuth
+from audiofork.emulator.console.auth import LOGIN_PATH, ConsoleAuth, directly_opened
 from audiofork.emulator.console.state import ANSWER_PATH, CONSOLE, Console
 from audiofork.emulator.page import SIGN_IN_PAGE, status_body, status_page
 
@@ -71,7 +72,7 @@ async def page(request: web.Request) -> web.Response:
     headers = {**_HEADERS, "Content-Security-Policy": _PAGE_CSP}
     response = web.Response(text=text, content_type="text/html", headers=headers)
     if not console.auth.has_session(request):
-        ConsoleAuth.set_cookie(response, console.auth.new_session(account))
+        ConsoleAuth.set_cookie(request, response, console.auth.new_session(account))
     return response
 
 
@@ -87,11 +88,18 @@ async def status(request: web.Request) -> web.Response:
 
 
 async def login(request: web.Request) -> web.Response:
-    """``GET /console/login?token=…``: trade a one-time token for a session; to ``/``."""
+    """``GET /console/login?token=…``: trade a one-time token for a session; to ``/``.
+    Refused, the token kept, when another site sent the browser here (login CSRF)."""
     auth = request.app[CONSOLE].auth
+    headers = {**_HEADERS, "Content-Security-Policy": _STATUS_CSP}
+    if not directly_opened(request):
+        text = (
+            "<!doctype html><title>audiofork emulator</title><p>A login link works only "
+            "when opened directly: paste it into the browser's address bar.</p>"
+        )
+        return web.Response(status=403, text=text, content_type="text/html", headers=headers)
     account = auth.redeem(request.query.get("token", ""))
     if account is None:
-        headers = {**_HEADERS, "Content-Security-Policy": _STATUS_CSP}
         text = (
             "<!doctype html><title>audiofork emulator</title><p>This login link is not valid "
             "or was already used. Restart the emulator for a new one, or sign in with the "
@@ -99,12 +107,14 @@ async def login(request: web.Request) -> web.Response:
         )
         return web.Response(status=403, text=text, content_type="text/html", headers=headers)
     response = web.HTTPSeeOther("/", headers=_HEADERS)
-    ConsoleAuth.set_cookie(response, auth.new_session(account))
+    ConsoleAuth.set_cookie(request, response, auth.new_session(account))
     raise response
 
 
 async def static(request: web.Request) -> web.Response:
-    """``GET /console/static/{name}``: one of the console's files."""
+    """``GET /console/static/{name}``: one of the console's files (signed in only)."""
+    if request.app[CONSOLE].auth.account_of(request) is None:
+        return _refused()
     name = request.match_info["name"]
     content_type = _STATIC_TYPES.get(name)
     if content_type is None:
