@@ -14,7 +14,15 @@ from typing import TypeAlias
 from audiofork import wire
 from audiofork.codec import decode_payload
 from audiofork.errors import AudioforkError
-from audiofork.events import APP_COMMANDS, Checkpoint, ClearAudio, PlayAudio, Stop, UnknownEvent
+from audiofork.events import (
+    APP_COMMANDS,
+    Checkpoint,
+    ClearAudio,
+    PlayAudio,
+    SendDtmf,
+    Stop,
+    UnknownEvent,
+)
 from audiofork.formats import MediaFormat
 from audiofork.platform._notices import Pcm
 
@@ -75,6 +83,8 @@ def read_app_message(
         )
     if not bidirectional:
         return Refusal("not_bidirectional", f"{type(event).__name__} on a one-way stream")
+    if isinstance(event, SendDtmf):
+        return Refusal("unsupported", "sendDTMF: playing digits into the call is not emulated")
     if isinstance(event, PlayAudio):
         try:
             pcm = decode_payload(event.payload, event.media_format)
