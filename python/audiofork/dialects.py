@@ -20,7 +20,9 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["Dialect"]
+from audiofork.errors import FormatError
+
+__all__ = ["Dialect", "check_dialect"]
 
 
 class Dialect(str, Enum):
@@ -39,3 +41,17 @@ class Dialect(str, Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+def check_dialect(dialect: object) -> Dialect | None:
+    """``dialect`` (a :class:`Dialect`, its name, or ``None``) as a :class:`Dialect`;
+    ``TypeError`` for another type, ``FormatError`` naming ``dialect`` for another name."""
+    if dialect is None or isinstance(dialect, Dialect):
+        return dialect
+    if not isinstance(dialect, str):
+        raise TypeError(f"dialect must be a Dialect, its name or None, got {dialect!r}")
+    try:
+        return Dialect(dialect)
+    except ValueError:
+        names = ", ".join(repr(d.value) for d in Dialect)
+        raise FormatError(f"dialect: {dialect!r} is not a dialect; expected {names}") from None

@@ -15,6 +15,7 @@ from audiofork.aio._inbox import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_EVENTS, In
 from audiofork.aio._reader import Reader
 from audiofork.aio._sender import Sender
 from audiofork.codec import pcm_array
+from audiofork.dialects import Dialect
 from audiofork.session import CheckpointOutcome, Pcm, SessionEvent, StreamSession
 
 __all__ = ["AudioStream"]
@@ -230,9 +231,13 @@ class AudioStream:
         await self._sender.flush()
 
     async def stop(self) -> None:
-        """Ask the platform to end the stream; the session closes."""
+        """Ask the platform to end the stream; the session closes. Twilio has no ``stop``
+        for the app to send: the socket is closed instead, which ends its stream."""
         self._inbox.deliver(self.session.stop())
         await self._sender.flush()
+        if self.session.dialect is Dialect.TWILIO:
+            with contextlib.suppress(TransportClosed):
+                await self._transport.close()
 
     def heard_ms(self) -> float:
         """What the caller heard so far, in ms (see :meth:`StreamSession.heard_ms`)."""

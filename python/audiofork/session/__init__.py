@@ -12,8 +12,9 @@ Every checkpoint resolves exactly once, as ``played``, ``cleared`` or ``closed``
 
 The parts, one job each: ``_state`` (states, transition table, what each state allows),
 ``_prestart`` (what is kept before ``start``), ``_outbox`` (messages to send, audio held
-after a clear), ``_playback`` (the timeline), ``_session`` (the class that hands off to
-them).
+after a clear), ``_playback`` (the timeline), ``_echoes`` (the marks a Twilio clear
+dropped, whose echoes must stay ``cleared``), ``_session`` (the class that hands off to
+them). The session speaks each :class:`~audiofork.Dialect` (``docs/dialects.md``).
 """
 
 from __future__ import annotations
