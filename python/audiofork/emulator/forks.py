@@ -133,7 +133,11 @@ class Fork:
         self._billed_to: float | None = None
         self.done = asyncio.Event()
         spec = StreamSpec.from_element(
-            element, stream_id=first_id, call_uuid=call.call_uuid, account_id=call.account_id
+            element,
+            stream_id=first_id,
+            call_uuid=call.call_uuid,
+            account_id=call.account_id,
+            dialect=services.dialect,
         )
         self.runner = StreamRunner(
             spec,

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 from aiohttp import web
 
+from audiofork.dialects import Dialect
 from audiofork.emulator import caller
 from audiofork.emulator.app import make_app
 from audiofork.emulator.audio import AudioSource
@@ -196,6 +197,7 @@ class Emulator:
             hangup_grace_s=config.hangup_grace_s,
             answer_timeout_s=config.answer_timeout_s,
             capture_audio=self._capture_audio,
+            dialect=Dialect(config.dialect),
         )
         self._exchange = Exchange(
             dict(config.accounts), services, max_ended_calls=config.max_ended_calls
