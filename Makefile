@@ -76,9 +76,10 @@ test-versions: wheel
 # its plots, then the Rust-only criterion benches. `bench-quick` (CI, under 2 minutes): the
 # same with few rounds, printing the ratio table; no thresholds. `soak`: a million frames,
 # 10,000 sessions and a 30-minute call, into benches/results/soak.md (tests/soak has the
-# short version `make test` runs). `fuzz`: every cargo-fuzz target and the session's atheris
-# target for FUZZ_SECONDS each, into benches/results/fuzz.md; rust/core/tests/fuzz_smoke.rs
-# is the short deterministic version in `make test`.
+# short version `make test` runs). `fuzz`: every cargo-fuzz target and the atheris targets of
+# StreamSession.receive and PlatformStream.receive for FUZZ_SECONDS each, into
+# benches/results/fuzz.md; rust/core/tests/fuzz_smoke.rs and tests/faults/test_platform_fuzz.py
+# are the short versions in `make test`.
 .PHONY: bench-quick soak
 BENCH_RUN := $(PY) -m pytest benches -q -p no:cacheprovider --benchmark-only --benchmark-quiet
 bench: $(BUILT)

@@ -119,8 +119,10 @@ def baseline_aio() -> ModuleType:
     return module
 
 
-def run_echo(benchmark: Any, echo: Callable[[], Coroutine[Any, Any, int]]) -> None:
-    benchmark.group = GROUP
+def run_echo(
+    benchmark: Any, echo: Callable[[], Coroutine[Any, Any, int]], group: str = GROUP
+) -> None:
+    benchmark.group = group
     benchmark.extra_info["frames"] = FRAMES
     loop = asyncio.new_event_loop()
     try:

@@ -4,10 +4,11 @@
 
 The cargo-fuzz targets of rust/core/fuzz (libFuzzer, AddressSanitizer; corpora kept in
 rust/core/fuzz/corpus/<target>, seeded from corpus/seed) and the atheris + hypothesis
-target for ``StreamSession.receive`` (benches/fuzz_session.py; corpus in
-benches/out/fuzz/). Per target: executions, executions per second, coverage and corpus at
-the end, and findings (a crash, with the input libFuzzer saved and the first lines of its
-report). Exits 1 if any target found something.
+targets for ``StreamSession.receive`` and ``PlatformStream.receive``
+(benches/fuzz_session.py, benches/fuzz_platform.py; corpora in benches/out/fuzz/). Per
+target: executions, executions per second, coverage and corpus at the end, and findings
+(a crash, with the input libFuzzer saved and the first lines of its report). Exits 1 if
+any target found something.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CRATE = ROOT / "rust/core"
 CARGO_TARGETS = ("wire_parse", "payload_decode", "inbound_decode", "resample_chunks")
-PYTHON_TARGET = "session_receive"
+PYTHON_TARGETS = {"session_receive": "fuzz_session.py", "platform_receive": "fuzz_platform.py"}
 LOGS = ROOT / "benches/out/fuzz"
 ABOUT = {
     "wire_parse": "`wire::parse` on any bytes: agrees with serde_json on what is JSON; "
@@ -39,6 +40,11 @@ ABOUT = {
     "session_receive": "`StreamSession.receive` over mutated message sequences mixed with "
     "the app's calls: only AudioforkError, refused messages leave no trace, no checkpoint "
     "pending after clear/stop/close, each resolved once",
+    "platform_receive": "`PlatformStream.receive` over mutated app message sequences "
+    "(playAudio, checkpoint, clearAudio, stop, garbage) mixed with the driver's calls: only "
+    "StreamStateError when not streaming, bad input refused with a documented kind and no "
+    "trace, no checkpoint pending after clear/stop/close, each answered at most once and "
+    "accounted for, memory within its bound",
 }
 
 # What the fuzzers found before, kept in the report beside each run's own findings.
@@ -90,10 +96,11 @@ def finding(log: str) -> str:
 def run(target: str, seconds: int) -> Outcome:
     LOGS.mkdir(parents=True, exist_ok=True)
     flags = [f"-max_total_time={seconds}", "-print_final_stats=1"]
-    if target == PYTHON_TARGET:
+    if target in PYTHON_TARGETS:
         corpus = LOGS / "corpus" / target
         corpus.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, str(ROOT / "benches/fuzz_session.py"), str(corpus), *flags]
+        script = ROOT / "benches" / PYTHON_TARGETS[target]
+        command = [sys.executable, str(script), str(corpus), *flags]
         command.append(f"-artifact_prefix={LOGS}/")
         cwd, env = ROOT, os.environ
     else:
@@ -143,7 +150,7 @@ def markdown(outcomes: list[Outcome], seconds: int) -> str:
             "|---|---|---|---|---|---|---|",
             *rows,
             "",
-            "Executions per second are per target on one core; the Python target runs a "
+            "Executions per second are per target on one core; the Python targets run a "
             "whole message sequence (up to 40 steps) per execution.",
             "",
             "## Earlier findings",
@@ -158,7 +165,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--seconds", type=int, default=180)
     parser.add_argument("--out", type=Path, default=ROOT / "benches/results/fuzz.md")
-    parser.add_argument("targets", nargs="*", default=[*CARGO_TARGETS, PYTHON_TARGET])
+    parser.add_argument("targets", nargs="*", default=[*CARGO_TARGETS, *PYTHON_TARGETS])
     args = parser.parse_args()
     unknown = set(args.targets) - set(ABOUT)
     if unknown:

@@ -64,7 +64,7 @@ async def stream_status(request: web.Request) -> web.Response:
     except af.SignatureError as exc:
         log.warning("refused a status callback: %s", exc)
         raise web.HTTPForbidden() from exc
-    except af.ValidationError as exc:
+    except af.AudioforkError as exc:  # a callback that cannot be read (ProtocolError)
         raise web.HTTPBadRequest(text=str(exc)) from exc
     log.info("stream %s: %s", callback.stream_id, callback.event)
     return web.Response()

@@ -64,7 +64,7 @@ async def stream_status(request: Request) -> Response:
     except af.SignatureError as exc:
         log.warning("refused a status callback: %s", exc)
         return Response(status_code=403)
-    except af.ValidationError as exc:
+    except af.AudioforkError as exc:  # a callback that cannot be read (ProtocolError)
         return Response(str(exc), status_code=400)
     log.info("stream %s: %s", callback.stream_id, callback.event)
     return Response(status_code=200)

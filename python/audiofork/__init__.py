@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from audiofork._core import InboundDecoder, OutboundEncoder, Resampler, Ring, __version__, resample
-from audiofork.aio import AudioChunks, AudioStream
+from audiofork.aio import AudioChunks, AudioStream, Utterance
 from audiofork.codec import (
     alaw2lin,
     alaw_decode,
@@ -61,6 +61,8 @@ from audiofork.session import (
     StreamClosed,
     StreamSession,
     StreamState,
+    UtteranceResolved,
+    UtteranceState,
 )
 from audiofork.stats import InboundStats, OutboundStats
 from audiofork.wire import parse_message
@@ -111,6 +113,9 @@ __all__ = [
     "StreamState",
     "StreamStateError",
     "UnknownEvent",
+    "Utterance",
+    "UtteranceResolved",
+    "UtteranceState",
     "ValidationError",
     "__version__",
     "alaw2lin",

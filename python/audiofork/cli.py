@@ -1,5 +1,7 @@
-"""The ``audiofork`` command line: ``demo``, ``emulator`` (the platform on this machine) and
-``caller`` (act as the caller of a live call on a running emulator: keys, speech, hang-up)."""
+"""The ``audiofork`` command line: ``demo``, ``emulator`` (the platform on this machine),
+``caller`` (act as the caller of a live call on a running emulator: keys, speech, hang-up),
+``simulate`` (a scripted caller against an app's WebSocket, with gates) and ``inspect`` (a
+simulate trace as a timeline and a PNG)."""
 
 from __future__ import annotations
 
@@ -303,6 +305,34 @@ def _streams(ids: Sequence[str]) -> str:
     return f"{len(ids)} stream{'s' if len(ids) != 1 else ''}: {', '.join(ids)}"
 
 
+def _add_simulate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    try:
+        from audiofork.simulate.command import add_commands
+    except ImportError as exc:  # aiohttp (the simulate extra) is missing
+        missing = exc.name
+
+        def refuse(args: argparse.Namespace) -> int:
+            sys.exit(
+                f"audiofork {args.command} needs the simulate extra ({missing} is missing): "
+                "pip install 'audiofork[simulate]'"
+            )
+
+        for name in ("simulate", "inspect"):
+            commands.add_parser(name, help="(needs audiofork[simulate])").set_defaults(
+                refuse=refuse
+            )
+        return
+    add_commands(commands)
+
+
+def _run_simulate(args: argparse.Namespace) -> int:
+    if hasattr(args, "refuse"):
+        return int(args.refuse(args))
+    from audiofork.simulate import command
+
+    return command.run_simulate(args) if args.command == "simulate" else command.run_inspect(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``audiofork`` command."""
     parser = argparse.ArgumentParser(prog="audiofork", description=__doc__)
@@ -324,7 +354,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     _add_emulator(commands)
     _add_caller(commands)
+    _add_simulate(commands)
     args = parser.parse_args(argv)
+    if args.command in ("simulate", "inspect"):
+        return _run_simulate(args)
     if args.command == "emulator":
         return _run_emulator(args)
     if args.command == "caller":

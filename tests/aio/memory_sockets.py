@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 
@@ -84,3 +85,9 @@ class GatedSocket(MemorySocket):
             gate = self.gates.popleft()
             if not gate.done():
                 gate.set_result(None)
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Let the loop run until ``condition`` holds (the test's timeout bounds it)."""
+    while not condition():
+        await asyncio.sleep(0)

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import importlib.util
 import wave
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
@@ -19,18 +17,10 @@ import pytest
 
 from audiofork import vobiz
 from support.app_servers import serve_aiohttp_app, serve_asgi
-from support.example_process import EXAMPLES, example_process, lines_until
+from support.examples import check_status_callbacks, example_process, lines_until, load
 from support.scripted_platform import ScriptedPlatform, tone
 
 TIMEOUT = 30
-
-
-def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"examples_{name}", EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def pcm_of(messages: list[dict[str, Any]]) -> np.ndarray:
@@ -126,15 +116,4 @@ async def test_web_app_answers_streams_and_checks_callbacks(
             got = await platform.until("clearAudio")
             assert [m["event"] for m in got] == ["playAudio"] * 5 + ["clearAudio"]
 
-        url = stream.status_callback_url
-        form = {"Event": "StartStream", "StreamID": "s-1", "CallUUID": "c-1"}
-        names = vobiz.signature_header_names("v3")
-        signed = {
-            names[0]: vobiz.sign(url, "nonce-1", "token-of-the-account"),
-            names[1]: "nonce-1",
-        }
-        assert (await http.post("/stream-status", data=form, headers=signed)).status_code == 200
-        replayed = await http.post("/stream-status", data=form, headers=signed)
-        assert replayed.status_code == 403
-        forged = {names[0]: vobiz.sign(url, "nonce-2", "another-token"), names[1]: "nonce-2"}
-        assert (await http.post("/stream-status", data=form, headers=forged)).status_code == 403
+        await check_status_callbacks(http, stream.status_callback_url, "token-of-the-account")

@@ -5,22 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from memory_sockets import ClosableMemorySocket, MemorySocket
+from memory_sockets import ClosableMemorySocket, MemorySocket, until
 
 import audiofork as af
 from audiofork import AudioStream, CheckpointOutcome
 from support.scripted_platform import l16, media_message, played_message, start_message, tone
 
 TIMEOUT = 10
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    while not condition():
-        await asyncio.sleep(0)
 
 
 async def test_an_echo_loop_reads_the_socket_in_its_own_task() -> None:

@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import Callable
 from socket import SO_SNDBUF, SOL_SOCKET
 from typing import Any
 
 import numpy as np
 import pytest
-from memory_sockets import GatedSocket, MemorySocket
+from memory_sockets import GatedSocket, MemorySocket, until
 
 import audiofork as af
 from audiofork import AudioStream, CheckpointOutcome
@@ -20,12 +19,6 @@ from support.app_servers import serve_websockets
 from support.scripted_platform import ScriptedPlatform, played_message, start_message, tone
 
 TIMEOUT = 10
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    """Let the loop run until ``condition`` holds (the test's timeout bounds it)."""
-    while not condition():
-        await asyncio.sleep(0)
 
 
 async def waits_at_send(socket: GatedSocket, count: int) -> None:

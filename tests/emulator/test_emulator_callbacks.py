@@ -25,6 +25,7 @@ from audiofork.emulator.callbacks import (
     MAX_PENDING_PER_KEY,
     CallbackSender,
 )
+from support.app_servers import serve_aiohttp_app
 from support.emulator_platform_apps import (
     ACCOUNT,
     AUTH,
@@ -174,34 +175,21 @@ async def test_callbacks_backing_up_are_bounded_per_stream() -> None:
         await release.wait()
         return web.Response()
 
-    server = web.Application()
-    server.router.add_post("/status", hold)
-    runner = web.AppRunner(server, access_log=None, shutdown_timeout=1)
-    await within(runner.setup())
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await within(site.start())
-    host, port = runner.addresses[0][:2]
-    url = f"http://{host}:{port}/status"
-    try:
-        async with http_client() as http:
-            sender = CallbackSender(http, RetrySchedule(attempts=1, timeout_s=30.0))
-            for n in range(MAX_PENDING_PER_KEY + 50):
-                sender.send(
-                    url, "POST", {"Event": "ClearedAudio", "n": str(n)}, TOKEN, order_key="a"
-                )
-            sender.send(url, "POST", {"Event": "StartStream"}, TOKEN, order_key="b")
-            assert sender.pending == MAX_PENDING_PER_KEY + 1
-            assert sender.dropped == 50
-            while hits < 2:  # one in flight per stream
-                await within(asyncio.sleep(0.01))
-            release.set()
-            await within(sender.flush(20))
-            assert (sender.delivered, sender.pending) == (MAX_PENDING_PER_KEY + 1, 0)
-            sender.send(url, "POST", {"Event": "StopStream"}, TOKEN, order_key="a")
-            await within(sender.flush(20))
-            assert (sender.delivered, sender.dropped) == (MAX_PENDING_PER_KEY + 2, 50)
-    finally:
-        await within(runner.cleanup())
+    async with callback_server(hold) as url, http_client() as http:
+        sender = CallbackSender(http, RetrySchedule(attempts=1, timeout_s=30.0))
+        for n in range(MAX_PENDING_PER_KEY + 50):
+            sender.send(url, "POST", {"Event": "ClearedAudio", "n": str(n)}, TOKEN, order_key="a")
+        sender.send(url, "POST", {"Event": "StartStream"}, TOKEN, order_key="b")
+        assert sender.pending == MAX_PENDING_PER_KEY + 1
+        assert sender.dropped == 50
+        while hits < 2:  # one in flight per stream
+            await within(asyncio.sleep(0.01))
+        release.set()
+        await within(sender.flush(20))
+        assert (sender.delivered, sender.pending) == (MAX_PENDING_PER_KEY + 1, 0)
+        sender.send(url, "POST", {"Event": "StopStream"}, TOKEN, order_key="a")
+        await within(sender.flush(20))
+        assert (sender.delivered, sender.dropped) == (MAX_PENDING_PER_KEY + 2, 50)
 
 
 @contextlib.asynccontextmanager
@@ -209,15 +197,8 @@ async def callback_server(handler: Any) -> AsyncIterator[str]:
     """A loopback aiohttp server answering POST /status with ``handler``; its URL."""
     server = web.Application()
     server.router.add_post("/status", handler)
-    runner = web.AppRunner(server, access_log=None, shutdown_timeout=1)
-    await within(runner.setup())
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await within(site.start())
-    host, port = runner.addresses[0][:2]
-    try:
-        yield f"http://{host}:{port}/status"
-    finally:
-        await within(runner.cleanup())
+    async with serve_aiohttp_app(server) as base:
+        yield f"{base}/status"
 
 
 async def test_a_long_callback_reply_is_not_read_to_its_end() -> None:

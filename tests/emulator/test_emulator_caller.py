@@ -26,6 +26,7 @@ from audiofork.aio import AudioStream
 from audiofork.emulator import Emulator, EmulatorConfig
 from audiofork.events import Dtmf, Media, Start, Stop
 from audiofork.session import CloseReason, SessionEvent, StreamClosed
+from support.app_servers import LoopbackApp
 from support.emulator_platform_apps import (
     ACCOUNT,
     AUTH,
@@ -51,7 +52,7 @@ class Connection:
         return [event for event in self.events if isinstance(event, kind)]
 
 
-class AudioStreamApp:
+class AudioStreamApp(LoopbackApp):
     """A voice app written with AudioStream: ``/answer`` serves ``xml`` (``{ws}`` is its
     socket's URL), ``/ws`` runs one AudioStream per connection and keeps its events."""
 
@@ -61,26 +62,10 @@ class AudioStreamApp:
         self.xml = xml
         self.connections: list[Connection] = []
         self.changed = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self.url = ""
 
-    @property
-    def ws_url(self) -> str:
-        return self.url.replace("http://", "ws://") + "/ws"
-
-    async def start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/answer", self._answer)
         app.router.add_get("/ws", self._ws)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
-
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     async def _answer(self, _request: web.Request) -> web.Response:
         body = f"<Response>{self.xml.format(ws=self.ws_url)}</Response>"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import uvicorn
@@ -87,7 +87,7 @@ async def serve_starlette(handler: Handler) -> AsyncIterator[str]:
 @asynccontextmanager
 async def serve_aiohttp_app(app: web.Application) -> AsyncIterator[str]:
     """An aiohttp application on loopback; yields the base ``http://`` URL."""
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -127,3 +127,28 @@ SERVERS: dict[str, Server] = {
     "generic": serve_generic,
     "picows": serve_picows,
 }
+
+
+class LoopbackApp:
+    """Base of the tests' aiohttp apps: a subclass adds its handlers in ``routes``;
+    ``start`` serves them on a free loopback port at ``url`` (its socket at ``ws_url``)."""
+
+    url = ""
+
+    def routes(self, app: web.Application) -> None:
+        raise NotImplementedError
+
+    @property
+    def ws_url(self) -> str:
+        """The app's WebSocket URL."""
+        return self.url.replace("http://", "ws://", 1) + "/ws"
+
+    async def start(self) -> None:
+        app = web.Application()
+        self.routes(app)
+        self._served = AsyncExitStack()
+        self.url = await self._served.enter_async_context(serve_aiohttp_app(app))
+
+    async def close(self) -> None:
+        """Stop serving (open sockets are closed)."""
+        await self._served.aclose()

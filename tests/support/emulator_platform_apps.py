@@ -17,6 +17,7 @@ import pytest
 from aiohttp import ClientSession, ClientTimeout, WSMsgType, web
 
 from audiofork.emulator import Emulator, EmulatorConfig
+from support.app_servers import LoopbackApp
 
 T = TypeVar("T")
 
@@ -70,7 +71,7 @@ class Socket:
     closed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-class VoiceApp:
+class VoiceApp(LoopbackApp):
     """The test's app. ``xml`` is what the answer URL returns (with ``answer_status``,
     after ``answer_delay_s``);
     ``echo`` sends each inbound media payload back as ``playAudio``; ``on_start`` messages
@@ -91,29 +92,11 @@ class VoiceApp:
         self.callback_statuses: list[int] = []
         self.sockets: list[Socket] = []
         self.changed = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
-        self.url = ""
 
-    @property
-    def ws_url(self) -> str:
-        """The app's WebSocket URL."""
-        return self.url.replace("http://", "ws://") + "/ws"
-
-    async def start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/answer", self._answer)
         app.router.add_route("*", "/status", self._status)
         app.router.add_get("/ws", self._ws)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
-
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     async def _note(self) -> None:
         async with self.changed:

@@ -11,7 +11,13 @@ import numpy.typing as npt
 
 from audiofork.aio._wakeup import Wakeup
 from audiofork.events import Media
-from audiofork.session import CheckpointOutcome, CheckpointResolved, SessionEvent, StreamClosed
+from audiofork.session import (
+    CheckpointOutcome,
+    CheckpointResolved,
+    SessionEvent,
+    StreamClosed,
+    UtteranceResolved,
+)
 
 __all__ = ["DEFAULT_MAX_EVENTS", "DEFAULT_MAX_EVENT_BYTES", "AudioSink", "Inbox"]
 
@@ -53,6 +59,8 @@ class Inbox:
         self.dropped_events = 0
         #: Bytes those dropped events held.
         self.dropped_bytes = 0
+        #: Called with each ``UtteranceResolved`` as it comes in (the stream's speaker).
+        self.on_utterance: Callable[[UtteranceResolved], None] | None = None
 
     @property
     def held_bytes(self) -> int:
@@ -64,8 +72,8 @@ class Inbox:
     def deliver(self, events: list[SessionEvent], message_bytes: int = 0) -> None:
         """Take the events the session returned for one message of ``message_bytes``.
 
-        Resolves the futures of resolved checkpoints, feeds audio sinks, keeps the rest, and
-        wakes whoever waits.
+        Resolves the futures of resolved checkpoints, hands resolved utterances to
+        :attr:`on_utterance`, feeds audio sinks, keeps the rest, and wakes whoever waits.
         """
         charge = message_bytes  # the message is kept alive by its first event
         moved = False
@@ -84,6 +92,10 @@ class Inbox:
                     charge += len(event.payload)
             elif type(event) is CheckpointResolved:
                 self._resolve(event)
+                moved = True
+            elif type(event) is UtteranceResolved:
+                if self.on_utterance is not None:
+                    self.on_utterance(event)
                 moved = True
             elif type(event) is StreamClosed:
                 self._end()

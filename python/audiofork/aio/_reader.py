@@ -57,8 +57,9 @@ class Reader:
         self._reading = False  # a coroutine is in transport.receive()
         self._waiting = 0  # consumers waiting for what another reads
         self._parked: asyncio.Future[None] | None = None  # the stream's task, stepping aside
-        #: Platform messages refused as malformed.
+        #: Platform messages refused as malformed, in all and by the error's kind.
         self.protocol_errors = 0
+        self.refused_by_kind: dict[str, int] = {}
 
     def start(self) -> None:
         """Start reading (``async with`` entered)."""
@@ -149,6 +150,7 @@ class Reader:
 
     def _refused(self, exc: AudioforkError) -> None:
         self.protocol_errors += 1
+        self.refused_by_kind[exc.kind] = self.refused_by_kind.get(exc.kind, 0) + 1
         count = self.protocol_errors
         if count & (count - 1) == 0:  # 1, 2, 4, 8, ...
             reason = str(exc)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine
+import time
+from collections.abc import Coroutine, Mapping, Sequence
 from types import TracebackType
 from typing import Any
+
+import numpy.typing as npt
 
 from audiofork._checks import check_int
 from audiofork.adapters import TransportClosed, transport_for
@@ -14,8 +17,10 @@ from audiofork.aio._chunks import AudioChunks
 from audiofork.aio._inbox import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_EVENTS, Inbox
 from audiofork.aio._reader import Reader
 from audiofork.aio._sender import Sender
+from audiofork.aio._speech import Speaker, Utterance
 from audiofork.codec import pcm_array
 from audiofork.dialects import Dialect
+from audiofork.metrics._live import LIVE
 from audiofork.session import CheckpointOutcome, Pcm, SessionEvent, StreamSession
 
 __all__ = ["AudioStream"]
@@ -76,12 +81,16 @@ class AudioStream:
         self._reader = Reader(self._transport, self.session, self._inbox, self._sender, self._lost)
         # Bumped by clear(): a play() in progress stops.
         self._generation = 0
+        self._speaker = Speaker(
+            self.session, self._inbox, self._sender, self._feed, lambda: self._generation
+        )
 
     # --- lifecycle -------------------------------------------------------------------------
 
     async def __aenter__(self) -> AudioStream:
         await self._transport.open()
         self._reader.start()
+        LIVE.opened(self)
         return self
 
     async def __aexit__(
@@ -95,7 +104,9 @@ class AudioStream:
     async def aclose(self) -> None:
         """Close the session and the socket; wait for the stream's own tasks to end."""
         self._inbox.deliver(self.session.close())
+        LIVE.closed(self)
         await self._reader.stop()
+        await self._speaker.close()
         await self._sender.close()
         with contextlib.suppress(TransportClosed):
             await self._transport.close()
@@ -114,6 +125,11 @@ class AudioStream:
     def protocol_errors(self) -> int:
         """Platform messages refused as malformed."""
         return self._reader.protocol_errors
+
+    @property
+    def refused_by_kind(self) -> Mapping[str, int]:
+        """:attr:`protocol_errors` by the error's :attr:`~audiofork.AudioforkError.kind`."""
+        return self._reader.refused_by_kind
 
     def _lost(self) -> None:
         self._inbox.deliver(self.session.connection_lost())
@@ -165,17 +181,23 @@ class AudioStream:
             session.play(samples, sample_rate)
             await self._sender.flush()
             return
-        generation = self._generation
+        await self._feed(samples, sample_rate, self._generation)
+
+    async def _feed(self, samples: npt.NDArray[Any], sample_rate: int, generation: int) -> bool:
+        """Play ``samples`` in steps, paced with ``pace_ms``; ``False`` if a clear (a new
+        generation) or the end of the stream came first."""
+        session = self.session
         step_ms = _STEP_MS if self.pace_ms is None else min(_PACED_STEP_MS, self.pace_ms)
         step = max(sample_rate * step_ms // 1000, 1)
         for offset in range(0, max(len(samples), 1), step):
             await asyncio.sleep(0)  # a long reply lets the loop run at every step
             if generation != self._generation or session.closed:
-                return
+                return False
             if self.pace_ms is not None and not await self._room_for(step_ms, generation):
-                return
+                return False
             session.play(samples[offset : offset + step], sample_rate)
             await self._sender.flush()
+        return True
 
     async def _room_for(self, step_ms: int, generation: int) -> bool:
         """Wait until ``step_ms`` more fits within ``pace_ms`` of the playout; ``False`` if a
@@ -200,14 +222,16 @@ class AudioStream:
         if self.closed:
             return _resolved(CheckpointOutcome.CLOSED)
         name = self.session.checkpoint(name)
-        return self._resolution(name, self._inbox.watch(name))
+        return self._resolution(name, self._inbox.watch(name), time.monotonic())
 
     async def _resolution(
-        self, name: str, outcome: asyncio.Future[CheckpointOutcome]
+        self, name: str, outcome: asyncio.Future[CheckpointOutcome], placed: float
     ) -> CheckpointOutcome:
         try:
             await self._sender.flush()
-            return await outcome
+            resolved = await outcome
+            LIVE.checkpoint_resolved(resolved.value, time.monotonic() - placed)
+            return resolved
         finally:
             self._inbox.forget(name, outcome)
 
@@ -240,5 +264,65 @@ class AudioStream:
                 await self._transport.close()
 
     def heard_ms(self) -> float:
-        """What the caller heard so far, in ms (see :meth:`StreamSession.heard_ms`)."""
+        """The heard position on the stream's timeline, in ms since the stream started (see
+        :meth:`StreamSession.heard_ms`). How much of one reply was heard is
+        :attr:`Utterance.heard_ms`."""
         return self.session.heard_ms()
+
+    @property
+    def queued_ms(self) -> float:
+        """End of the timeline once everything given is queued: the session's
+        :attr:`~StreamSession.queued_ms` plus the audio of utterances not yet handed to it."""
+        return self.session.queued_ms + self._speaker.waiting_ms
+
+    # --- utterances ------------------------------------------------------------------------
+
+    def say(
+        self,
+        pcm: Pcm,
+        sample_rate: int,
+        *,
+        text: str | None = None,
+        words: Sequence[tuple[str, float, float]] | None = None,
+    ) -> Utterance:
+        """Queue a reply behind earlier utterances and return its :class:`Utterance` at once.
+
+        A task of the stream's own plays it, paced as ``pace_ms`` says, so the app's loop
+        keeps taking events. ``await`` the utterance for ``played``, ``cleared`` or
+        ``closed``; its ``heard_ms`` says how much of it the caller heard. ``text`` and
+        ``words`` (``(word, start_ms, end_ms)`` from the start of ``pcm``, as TTS engines
+        give them) give :attr:`Utterance.heard_text`. Before ``start`` it waits for the
+        playback format; on a stream that ended it resolves ``closed`` at once. PCM, rate
+        and words are checked here: ``TypeError`` / ``CodecError`` / ``ArgumentError``.
+        """
+        return self._speaker.say(pcm, sample_rate, text, words)
+
+    def say_stream(
+        self,
+        sample_rate: int,
+        *,
+        text: str | None = None,
+        words: Sequence[tuple[str, float, float]] | None = None,
+    ) -> Utterance:
+        """An utterance fed in pieces as TTS streams them: ``await u.write(chunk)``, then
+        ``u.end()``. Queued behind earlier utterances like :meth:`say`."""
+        return self._speaker.say_stream(sample_rate, text, words)
+
+    @property
+    def speaking(self) -> bool:
+        """Some utterance is not resolved yet: queued, playing, or not yet confirmed played."""
+        return self._speaker.speaking
+
+    @property
+    def current(self) -> Utterance | None:
+        """The utterance the caller is hearing now (the latest one whose start the heard
+        estimate passed, until it resolves), or ``None``."""
+        return self._speaker.current
+
+    async def interrupt(self) -> Utterance | None:
+        """Barge-in in one call: :meth:`clear`, so every pending utterance resolves
+        ``cleared``; returns the one that was playing, with its final ``heard_ms`` and
+        ``heard_text`` (``None`` if none had started)."""
+        current = self._speaker.current
+        await self.clear()
+        return current

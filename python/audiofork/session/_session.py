@@ -32,6 +32,7 @@ from audiofork.session._state import (
     check_playback,
 )
 from audiofork.session._types import CheckpointResolved, Pcm, SessionEvent, StreamClosed
+from audiofork.session._utterances import Utterances, UtteranceState
 
 __all__ = ["StreamSession"]
 
@@ -143,6 +144,7 @@ class StreamSession:
         self._cleared_ms = 0.0
         self._dialect = dialect
         self._cleared_marks = ClearedMarks()
+        self._utterances = Utterances(self.heard_ms, lambda: self.queued_ms)
 
     # --- state -------------------------------------------------------------------------
 
@@ -323,7 +325,7 @@ class StreamSession:
             resolved = self._playback.confirm(event.name)
             if not resolved:
                 self._stats["unmatched_played"] += 1
-            events += [CheckpointResolved(n, CheckpointOutcome.PLAYED, p) for n, p in resolved]
+            events += self._checkpoints_resolved(CheckpointOutcome.PLAYED, resolved)
         elif type(event) is ClearedAudio:
             self._outbox.clear_answered()
         elif type(event) is Stop:
@@ -472,6 +474,79 @@ class StreamSession:
             raise StreamStateError(f"checkpoint name {_shown(name)} is already pending")
         return name
 
+    # --- utterances ------------------------------------------------------------------------
+
+    def queue_utterance(self, uid: str) -> None:
+        """``uid`` waits its turn: it is ``queued`` (and pending, so a clear or the end of
+        the stream resolves it) before it has a place on the timeline.
+
+        Optional: :meth:`begin_utterance` alone will do. ``TypeError`` / ``ArgumentError``
+        for an id that is not a non-empty ``str``, ``StreamStateError`` for an id pending
+        already or a closed stream.
+        """
+        utterances = self._utterances
+        utterances.check_new(utterances.check_id(uid))
+        check_playback("queue_utterance", self._lifecycle, True, self._start)
+        utterances.queue(uid)
+
+    def begin_utterance(self, uid: str) -> None:
+        """Audio :meth:`play` queues from now on belongs to the utterance ``uid``, which
+        starts at the current end of the timeline (:attr:`queued_ms`).
+
+        ``StreamStateError`` while another utterance is open (begun, not ended), for an id
+        that has begun already, or when playing is not allowed now (as for :meth:`play`).
+        """
+        utterances = self._utterances
+        utterances.check_can_begin(utterances.check_id(uid))
+        if self._encoder is None:
+            self._unstarted("begin_utterance")
+        utterances.begin(uid, self.queued_ms)
+
+    def end_utterance(self, uid: str) -> str | None:
+        """End the open utterance ``uid``: :meth:`flush`, then a checkpoint whose resolution
+        resolves the utterance too. Returns the checkpoint's name.
+
+        The flush's padding is not the utterance's audio: its ``heard_ms`` never counts it.
+        Does nothing (returns ``None``) when ``uid`` already resolved (a clear or the end of
+        the stream came first); ``StreamStateError`` when ``uid`` is pending but not open.
+        """
+        utterances = self._utterances
+        if uid not in utterances:
+            utterances.check_id(uid)
+            return None
+        if not utterances.is_open(uid):
+            raise StreamStateError(f"utterance {uid!r} is not open: it has not begun")
+        end_ms = self.queued_ms
+        self.flush()
+        name = self.checkpoint()
+        utterances.end(uid, end_ms, name)
+        return name
+
+    @property
+    def pending_utterances(self) -> tuple[str, ...]:
+        """Ids of the utterances not yet resolved, oldest first."""
+        return self._utterances.ids()
+
+    @property
+    def current_utterance(self) -> str | None:
+        """The utterance at the play head: the latest one whose start the caller has heard
+        past, until it resolves; ``None`` if none."""
+        return self._utterances.current()
+
+    def utterance_state(self, uid: str) -> UtteranceState:
+        """``QUEUED`` or ``PLAYING`` for a pending utterance (``ArgumentError`` for one not
+        pending: the :class:`UtteranceResolved` event carries how it ended)."""
+        return self._utterances.state(uid)
+
+    def utterance_heard_ms(self, uid: str) -> float:
+        """How much of a pending utterance's own audio was heard so far: the heard estimate
+        less its start, at most its audio (padding excluded)."""
+        return self._utterances.heard_ms(uid)
+
+    def utterance_duration_ms(self, uid: str) -> float:
+        """The audio a pending utterance was given so far (all of it once ended)."""
+        return self._utterances.duration_ms(uid)
+
     def clear(self) -> list[SessionEvent]:
         """Drop all queued audio (``clearAudio``); pending checkpoints resolve ``cleared``.
 
@@ -533,7 +608,25 @@ class StreamSession:
         return events
 
     def _resolve_all(self, outcome: CheckpointOutcome) -> list[SessionEvent]:
-        return [CheckpointResolved(n, outcome, p) for n, p in self._playback.drop_pending()]
+        events = self._checkpoints_resolved(outcome, self._playback.drop_pending())
+        if self._utterances:
+            events += self._utterances.resolve_all(outcome)
+        return events
+
+    def _checkpoints_resolved(
+        self, outcome: CheckpointOutcome, resolved: list[tuple[str, float]]
+    ) -> list[SessionEvent]:
+        """The events for checkpoints resolved at their positions, each followed by the
+        resolution of the utterance it ends, if any."""
+        utterances = self._utterances
+        events: list[SessionEvent] = []
+        for name, position in resolved:
+            events.append(CheckpointResolved(name, outcome, position))
+            if utterances:
+                utterance = utterances.checkpoint_resolved(name, outcome, position)
+                if utterance is not None:
+                    events.append(utterance)
+        return events
 
     def data_to_send(self) -> list[str]:
         """Wire messages to send, in order; drains the outbox."""

@@ -1,5 +1,6 @@
 """The types of the session's API beyond the wire events: the PCM :meth:`~StreamSession.play`
-takes, and the events it adds to the platform's (a checkpoint resolved, the stream closed)."""
+takes, and the events it adds to the platform's (a checkpoint or an utterance resolved, the stream
+closed)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from audiofork.session._state import CheckpointOutcome, CloseReason, PlatformEvent
+from audiofork.session._utterances import UtteranceResolved
 
 __all__ = ["CheckpointResolved", "Pcm", "SessionEvent", "StreamClosed"]
 
@@ -38,4 +40,4 @@ class StreamClosed:
 
 
 #: Everything :meth:`StreamSession.receive` and the closing calls return.
-SessionEvent: TypeAlias = PlatformEvent | CheckpointResolved | StreamClosed
+SessionEvent: TypeAlias = PlatformEvent | CheckpointResolved | UtteranceResolved | StreamClosed

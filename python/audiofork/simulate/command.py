@@ -1,0 +1,288 @@
+"""The ``audiofork simulate`` and ``audiofork inspect`` commands: their options, the live
+progress line, and the outputs. Exit status: 0 when every call and gate passed, 1 when the
+app misbehaved or a gate failed, 2 for a bad option, scenario or baseline."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from audiofork.errors import AudioforkError, ValidationError
+from audiofork.simulate.api import gates_from, load_audio, resolve_scenario
+from audiofork.simulate.impairment import Impairment, parse_burst
+from audiofork.simulate.runner import DEFAULT_CONTENT_TYPE, CallOptions, CallResult
+from audiofork.simulate.scenario import BUNDLED
+from audiofork.simulate.timeline import describe
+
+__all__ = ["add_commands", "run_inspect", "run_simulate"]
+
+#: Real seconds between progress lines when stderr is not a terminal.
+PROGRESS_EVERY_S = 5.0
+
+
+def _number(name: str, low: float, high: float) -> Any:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{name} must be a number from {low:g} to {high:g}")
+        return value
+
+    return parse
+
+
+def _count(name: str, high: int) -> Any:
+    def parse(text: str) -> int:
+        if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer from 1 to {high}")
+        return int(text)
+
+    return parse
+
+
+def _seed(text: str) -> int:
+    if not text.isascii() or not text.lstrip("-").isdigit() or len(text) > 20:
+        raise argparse.ArgumentTypeError(f"seed must be an integer, got {text!r:.40}")
+    return int(text)
+
+
+def _burst(text: str) -> tuple[float, float]:
+    try:
+        return parse_burst(text)
+    except AudioforkError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _headers(text: str) -> dict[str, str]:
+    pairs = [item.partition("=") for item in text.split(",") if item]
+    if any(not sep or not key for key, sep, _ in pairs):
+        raise argparse.ArgumentTypeError(f"extra headers must be k=v,k2=v2, got {text!r:.80}")
+    return {key: value for key, _, value in pairs}
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``simulate`` and ``inspect``."""
+    sim = commands.add_parser(
+        "simulate",
+        help="call a voice app's WebSocket as the platform would, with a scripted caller",
+        description="Drive URL (the app's stream WebSocket) as the platform: stream the "
+        "caller's audio or a scenario, play the app's audio with checkpoints and clears, "
+        "measure latency, barge-in and playout, and exit non-zero when the app misbehaves or "
+        "a gate fails.",
+    )
+    sim.add_argument("url", help="the app's WebSocket URL, e.g. ws://127.0.0.1:8765/ws")
+    sim.add_argument(
+        "--scenario",
+        help=f"a TOML scenario file, or a bundled one: {', '.join(BUNDLED)} (default: say the "
+        "audio, listen 2 s, hang up)",
+    )
+    sim.add_argument("--audio", type=Path, help="the caller's audio, a mono 16-bit WAV (speech)")
+    sim.add_argument("--content-type", default=DEFAULT_CONTENT_TYPE, help="the stream's format")
+    sim.add_argument("--track", choices=("inbound", "both"), default="inbound")
+    sim.add_argument("--extra-headers", type=_headers, default={}, help="k=v,k2=v2")
+    sim.add_argument(
+        "--speed", type=_number("speed", 0.01, 100), default=1.0, help="call time per real time"
+    )
+    sim.add_argument(
+        "--duration",
+        type=_number("duration", 0.02, 86400),
+        help="call time in seconds: without a scenario the call lasts this long; with one, "
+        "the platform ends the call at this limit (600)",
+    )
+    sim.add_argument("--record", type=Path, metavar="OUT_DIR", help="caller/played/stereo WAVs")
+    sim.add_argument("--calls", type=_count("calls", 10_000), default=1, help="concurrent calls")
+    sim.add_argument("--repeat", type=_count("repeat", 100_000), default=1, help="rounds of calls")
+    sim.add_argument("--seed", type=_seed, default=0, help="the impairment's seed (0)")
+    sim.add_argument("--loss", type=_number("loss", 0, 0.99), default=0.0, help="frame loss")
+    sim.add_argument("--jitter-ms", type=_number("jitter", 0, 10_000), default=0.0)
+    sim.add_argument("--burst", type=_burst, metavar="STALL_MS:EVERY_S", help="stalls, e.g. 400:5")
+    for gate in ("first-audio", "response", "barge-in", "gap"):
+        sim.add_argument(f"--max-{gate}-ms", type=_number(gate, 0, 3_600_000), metavar="MS")
+    sim.add_argument("--json", type=Path, metavar="OUT", help="write the report as JSON")
+    sim.add_argument("--junit", type=Path, metavar="OUT.xml", help="write a JUnit report")
+    sim.add_argument("--trace", type=Path, metavar="OUT.jsonl", help="write the event trace")
+    sim.add_argument(
+        "--trace-payloads", action="store_true", help="--trace: the audio too, not only hashes"
+    )
+    sim.add_argument("--baseline", type=Path, help="compare with a saved --json report")
+    sim.add_argument(
+        "--connect-timeout",
+        type=_number("connect timeout", 0.1, 600),
+        default=10.0,
+        help="real seconds for the WebSocket upgrade (10)",
+    )
+    sim.add_argument("-v", "--verbose", action="store_true", help="print the event log")
+    sim.add_argument("-q", "--quiet", action="store_true", help="no progress line")
+
+    ins = commands.add_parser(
+        "inspect",
+        help="a simulate trace as a timeline and a PNG",
+        description="Print the timeline of a trace written by audiofork simulate --trace, "
+        "and draw the caller's and the played audio with checkpoints, clears, keys and the "
+        "gates (needs the plot extra: pip install 'audiofork[plot]').",
+    )
+    ins.add_argument("trace", type=Path)
+    ins.add_argument("--png", type=Path, help="where to draw (default: TRACE with .png)")
+    ins.add_argument("--call", type=_count("call", 10**9), help="which call (the first)")
+    ins.add_argument("--no-png", action="store_true", help="the timeline only")
+
+
+class _Progress:
+    """The live progress line (stderr) and, with ``-v``, the event log (stdout)."""
+
+    def __init__(self, total: int, out: TextIO, err: TextIO, verbose: bool, quiet: bool) -> None:
+        self.total, self.out, self.err = total, out, err
+        self.verbose, self.quiet = verbose, quiet
+        self.calls: list[CallResult] = []
+        self.tty = err.isatty()
+        self.last = 0.0
+        self.started = time.monotonic()
+
+    def on_call(self, result: CallResult) -> None:
+        self.calls.append(result)
+        if self.verbose:
+            tag = f"[call {result.call}] " if self.total > 1 else ""
+
+            def show(event: Any) -> None:
+                text = describe(event.kind, event.data)
+                if text is not None:
+                    print(f"{tag}{event.t_ms:9.1f} ms  {text}", file=self.out, flush=True)
+
+            result.log.listeners.append(show)
+
+    def line(self) -> str:
+        done = sum(1 for c in self.calls if c.ended)
+        failed = sum(1 for c in self.calls if c.failures)
+        frames = sum(c.log.events[-1].t_ms for c in self.calls if c.log.events and not c.ended)
+        live = len(self.calls) - done
+        return (
+            f"calls {done}/{self.total} done, {live} live, {failed} failing; "
+            f"{time.monotonic() - self.started:.1f} s"
+            + (f", call time {frames / 1000:.1f} s" if live == 1 else "")
+        )
+
+    async def run(self) -> None:
+        if self.quiet:
+            return
+        every = 0.25 if self.tty else PROGRESS_EVERY_S
+        while True:
+            await asyncio.sleep(every)
+            self.show()
+
+    def show(self, final: bool = False) -> None:
+        if self.quiet:
+            return
+        if self.tty:
+            print(f"\r{self.line():79}", end="\n" if final else "", file=self.err, flush=True)
+        else:
+            print(self.line(), file=self.err, flush=True)
+
+
+def run_simulate(
+    args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
+    from audiofork.simulate.baseline import compare, load_baseline
+
+    try:
+        audio = load_audio(args.audio)
+        duration = args.duration if args.scenario is None else None
+        scenario = resolve_scenario(args.scenario, audio, duration)
+        impairment = Impairment(args.loss, args.jitter_ms, args.burst)
+        gates = gates_from(
+            {
+                "first_audio": args.max_first_audio_ms,
+                "response": args.max_response_ms,
+                "barge_in": args.max_barge_in_ms,
+                "gap": args.max_gap_ms,
+            }
+        )
+        baseline = load_baseline(args.baseline) if args.baseline is not None else None
+        options = CallOptions(
+            url=args.url,
+            scenario=scenario,
+            content_type=args.content_type,
+            tracks=("inbound", "outbound") if args.track == "both" else ("inbound",),
+            extra_headers=args.extra_headers,
+            speed=args.speed,
+            max_call_s=args.duration if args.scenario is not None and args.duration else 600.0,
+            impairment=impairment,
+            seed=args.seed,
+            connect_timeout_s=args.connect_timeout,
+            record=args.record is not None,
+            trace_payloads=args.trace_payloads,
+        )
+    except (AudioforkError, ValueError) as exc:
+        print(f"audiofork simulate: {exc}", file=err)
+        return 2
+    report = asyncio.run(_simulate(options, audio, args, gates, out, err))
+    if baseline is not None:
+        try:
+            figures = {k: v.to_json() for k, v in report.figures().items()}
+            report.baseline = compare(report.run, figures, baseline)
+        except ValidationError as exc:
+            print(f"audiofork simulate: {exc}", file=err)
+            return 2
+    _write_outputs(report, args, out)
+    print(report.text(), file=out)
+    return 0 if report.passed else 1
+
+
+async def _simulate(
+    options: CallOptions, audio: Any, args: argparse.Namespace, gates: Any, out: TextIO, err: TextIO
+) -> Any:
+    from audiofork.simulate.batch import simulate
+
+    progress = _Progress(args.calls * args.repeat, out, err, args.verbose, args.quiet)
+    ticker = asyncio.ensure_future(progress.run())
+    try:
+        return await simulate(
+            options,
+            audio=audio,
+            calls=args.calls,
+            repeat=args.repeat,
+            gates=gates,
+            on_call=progress.on_call,
+        )
+    finally:
+        ticker.cancel()
+        progress.show(final=True)
+
+
+def _write_outputs(report: Any, args: argparse.Namespace, out: TextIO) -> None:
+    from audiofork.simulate.junit import junit_xml
+    from audiofork.simulate.recording import write_recordings
+    from audiofork.simulate.trace import write_trace
+
+    if args.json is not None:
+        args.json.write_text(json.dumps(report.to_json(), indent=1) + "\n", encoding="utf-8")
+    if args.junit is not None:
+        args.junit.write_text(junit_xml(report), encoding="utf-8")
+    if args.trace is not None:
+        write_trace(args.trace, report)
+    if args.record is not None:
+        for call in report.calls:
+            where = write_recordings(args.record, call, len(report.calls) == 1)
+        print(f"recordings: {args.record if len(report.calls) > 1 else where}", file=out)
+
+
+def run_inspect(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    from audiofork.simulate.inspector import inspect_trace
+
+    try:
+        return inspect_trace(
+            args.trace,
+            out,
+            call=args.call,
+            png=None if args.no_png else (args.png or args.trace.with_suffix(".png")),
+        )
+    except ValidationError as exc:
+        print(f"audiofork inspect: {exc}", file=sys.stderr)
+        return 2
