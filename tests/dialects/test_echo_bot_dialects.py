@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from audiofork.codec import ulaw_decode
-from support.example_process import example_process, lines_until
+from support.examples import example_process, lines_until
 from support.scripted_platform import STREAM_ID, ScriptedPlatform, tone
 from support.twilio_platform import STREAM_SID, ScriptedTwilio, payload_bytes
 

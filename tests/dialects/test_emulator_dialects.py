@@ -27,7 +27,7 @@ from support.emulator_platform_apps import (
     started_emulator,
     within,
 )
-from support.example_process import example_process, lines_until
+from support.examples import example_process, lines_until
 
 
 async def place_call(emulator: Emulator, answer_url: str) -> str:

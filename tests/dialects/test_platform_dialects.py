@@ -18,6 +18,7 @@ from audiofork import (
     Dialect,
     FormatError,
     StreamSession,
+    UtteranceResolved,
 )
 from audiofork.codec import ulaw_encode
 from audiofork.platform import (
@@ -219,3 +220,48 @@ def test_a_session_and_a_twilio_platform_agree_on_what_was_cleared() -> None:
     played = [e for e in events if isinstance(e, CheckpointResolved)]
     assert [(e.name, e.outcome) for e in played] == [("one", CheckpointOutcome.PLAYED)]
     assert np.isclose(session.played_ms, session.heard_ms(), atol=40)
+
+
+def utterance_run(dialect: str) -> list[tuple[str, CheckpointOutcome, float, float]]:
+    """Two utterances against a PlatformStream of ``dialect`` on a frame clock: the first
+    plays out, the second is cleared 200 ms in. Their resolutions, as the session saw them."""
+    fields: dict[str, Any] = {"stream_id": SID, "call_id": "CA1", "bidirectional": True}
+    platform = PlatformStream("audio/x-mulaw;rate=8000", dialect=dialect, **fields)
+    now = [0.0]
+    session = StreamSession(app_rate=8000, clock=lambda: now[0])
+    resolved: list[Any] = []
+
+    def run_frames(count: int) -> None:
+        for _ in range(count):
+            for text in session.data_to_send():
+                platform.receive(text)
+            platform.tick()
+            now[0] += 0.02
+            for text in platform.data_to_send():
+                resolved.extend(session.receive(text))
+
+    platform.start(timestamp_ms=0)
+    run_frames(1)
+    for uid in ("first", "second"):
+        session.begin_utterance(uid)
+        session.play(tone(400, rate=8000), 8000)
+        session.end_utterance(uid)
+    run_frames(30)  # the first (400 ms) plays out, the second is 200 ms in
+    resolved.extend(session.clear())
+    run_frames(5)
+    return [
+        (e.id, e.outcome, round(e.heard_ms), round(e.duration_ms))
+        for e in resolved
+        if isinstance(e, UtteranceResolved)
+    ]
+
+
+def test_utterances_resolve_the_same_in_every_dialect() -> None:
+    vobiz = utterance_run("vobiz")
+    assert [(uid, outcome) for uid, outcome, _, _ in vobiz] == [
+        ("first", CheckpointOutcome.PLAYED),
+        ("second", CheckpointOutcome.CLEARED),
+    ]
+    assert vobiz[0][2:] == (400, 400) and 100 < vobiz[1][2] < 300
+    assert utterance_run("twilio") == vobiz
+    assert utterance_run("plivo") == vobiz

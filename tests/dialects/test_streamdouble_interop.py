@@ -14,7 +14,7 @@ import numpy as np
 from audiofork import resample
 from audiofork.samples import speech
 from support.emulator_platform_apps import within
-from support.example_process import example_process, lines_until
+from support.examples import example_process, lines_until
 
 
 def speech_8k_wav(path: Path) -> Path:
