@@ -521,6 +521,9 @@ fn vobiz_message<'a>(
             stream_id: required(raw.stream_id, "clearAudio", "streamId")?.into_owned(),
         }),
         EventKind::SendDtmf => {
+            if raw.dtmf.is_some() {
+                return Err(dtmf_shape("sendDTMF", "a string", "an object"));
+            }
             let top = raw.top.map(|top| *top).unwrap_or_default();
             Message::SendDtmf(SendDtmf {
                 stream_id: owned(raw.stream_id),
@@ -762,8 +765,22 @@ fn track_name(name: &str, twilio: bool) -> &str {
     }
 }
 
+/// The error for a `dtmf` field of the other shape than the event's: an object (a keypad
+/// digit, `dtmf`) where the digits of Plivo's `sendDTMF` belong, or the reverse.
+fn dtmf_shape(event: &str, expected: &str, found: &str) -> Error {
+    let reason = format!("expected {expected}, found {found}");
+    protocol(ErrorKind::WrongType, event, "dtmf", reason)
+}
+
 fn dtmf(raw: RawMessage<'_>, twilio: bool) -> Result<Dtmf> {
-    let body = raw.dtmf.ok_or_else(|| missing("dtmf", "dtmf"))?;
+    let digits = raw
+        .top
+        .as_ref()
+        .is_some_and(|top| top.dtmf_digits.is_some());
+    let body = raw.dtmf.ok_or_else(|| match digits {
+        true => dtmf_shape("dtmf", "an object", "a string"),
+        false => missing("dtmf", "dtmf"),
+    })?;
     let track_text = body.track.as_deref().map(|name| track_name(name, twilio));
     Ok(Dtmf {
         sequence_number: raw.sequence_number,

@@ -308,6 +308,23 @@ fn plivo_examples() {
     );
     let error = read(r#"{"event":"sendDTMF"}"#, None, Sender::App).unwrap_err();
     assert_eq!(error.to_string(), "sendDTMF.dtmf: missing");
+    let shapes = [
+        (
+            r#"{"event":"sendDTMF","dtmf":{"digit":"1"}}"#,
+            "sendDTMF.dtmf: expected a string, found an object",
+        ),
+        (
+            r#"{"event":"dtmf","dtmf":"1"}"#,
+            "dtmf: expected an object, found a string",
+        ),
+    ];
+    for (text, expected) in shapes {
+        let error = read(text, None, Sender::App).unwrap_err();
+        assert_eq!(
+            (error.to_string().as_str(), error.kind()),
+            (expected, ErrorKind::WrongType)
+        );
+    }
 }
 
 #[test]

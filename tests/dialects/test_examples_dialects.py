@@ -1,11 +1,14 @@
-"""The echo example in the Twilio (and Plivo) dialect, end to end: a real subprocess serving a real
-WebSocket, driven by a scripted Twilio connection (plain json): the caller's μ-law comes
-back as Twilio ``media``, the checkpoint each second is a ``mark`` resolved ``played``
-when echoed, and the dialect is detected or given on the command line."""
+"""The echo and transcriber examples in the Twilio (and Plivo) dialect, end to end: real
+subprocesses serving real WebSockets, driven by a scripted Twilio connection (plain json).
+The caller's μ-law comes back as Twilio ``media``, the checkpoint each second is a ``mark``
+resolved ``played`` when echoed, the dialect is detected or given on the command line; the
+transcriber writes the Twilio call's audio to a WAV named after its ``streamSid``."""
 
 from __future__ import annotations
 
 import asyncio
+import wave
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -76,3 +79,18 @@ async def test_echo_bot_speaks_plivo_as_vobiz_writes_it() -> None:
         log = await lines_until(process.stderr, "stream ended")
     assert any("started (" in line and "plivo" in line for line in log), log
     assert "echo_bot: checkpoint cp-1: played\n" in log
+
+
+async def test_transcriber_writes_a_twilio_call(tmp_path: Path) -> None:
+    speech = tone(1000, rate=8000, hz=220)
+    args = ("transcriber.py", "--out-dir", str(tmp_path), "--dialect", "twilio")
+    async with asyncio.timeout(TIMEOUT), example_process(*args) as (url, process):
+        async with ScriptedTwilio.connect(url) as platform:
+            await platform.begin()
+            await platform.media(speech)
+        assert process.stdout is not None
+        (line,) = await lines_until(process.stdout, "wrote")
+    path = tmp_path / f"{STREAM_SID}.wav"
+    assert line == f"wrote {path}: 1000 ms, 0 ms dropped\n"
+    with wave.open(str(path)) as wav:
+        assert (wav.getnchannels(), wav.getframerate(), wav.getnframes()) == (1, 16000, 16000)
