@@ -1,6 +1,8 @@
 """AudioStream's plumbing per 20 ms frame: an echo over an in-memory socket, against the bare
 StreamSession doing the same work over the same socket, in one run.
 
+Also the cost of speaking with ``say()`` against ``play()`` (see ``SPEAK_GROUPS``).
+
 The socket plays a platform that sends the next of 3,000 μ-law/8 kHz ``media`` frames (one
 event-loop turn later, as data from the network would come) once the echo of the previous
 one arrived. The app decodes each to 16 kHz, plays it back and sends the ``playAudio``
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -28,10 +31,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from audiofork import Media, StreamSession
+import pytest
+
+from audiofork import CheckpointOutcome, Media, StreamSession, wire
 from audiofork.aio import AudioStream
-from bench_pipeline import FRAMES, MEDIA
-from bench_session import START
+from bench_pipeline import FRAMES, MEDIA, TTS24K
+from bench_session import START, STREAM_ID, TTS_FRAMES
 
 GROUP = "aio: echo of a media frame (μ-law/8k in, 16 kHz app, playAudio out)"
 APP_RATE = 16000
@@ -119,17 +124,27 @@ def baseline_aio() -> ModuleType:
     return module
 
 
-def run_echo(
-    benchmark: Any, echo: Callable[[], Coroutine[Any, Any, int]], group: str = GROUP
+def run_frames(
+    benchmark: Any,
+    group: str,
+    work: Callable[[], Coroutine[Any, Any, int]],
+    expected: int = FRAMES,
 ) -> None:
+    """Time ``work``, which must send ``expected`` frames, per ``FRAMES`` frames."""
     benchmark.group = group
     benchmark.extra_info["frames"] = FRAMES
     loop = asyncio.new_event_loop()
     try:
-        assert loop.run_until_complete(echo()) == FRAMES  # every frame echoed
-        benchmark(lambda: loop.run_until_complete(echo()))
+        assert loop.run_until_complete(work()) == expected  # every frame sent
+        benchmark(lambda: loop.run_until_complete(work()))
     finally:
         loop.close()
+
+
+def run_echo(
+    benchmark: Any, echo: Callable[[], Coroutine[Any, Any, int]], group: str = GROUP
+) -> None:
+    run_frames(benchmark, group, echo)
 
 
 def test_echo_audiofork_bare_session(benchmark):
@@ -148,3 +163,94 @@ if BASELINE is not None:
 
     def test_echo_audiostream_baseline(benchmark):
         run_echo(benchmark, echo_through(baseline_aio().AudioStream, ClosableMemorySocket))
+
+
+# --- speaking: say() against play() ------------------------------------------------------
+
+SPEAK_GROUPS = {
+    "clip": "aio: speaking a 60 s TTS clip (24 kHz → μ-law/8k playAudio), per frame",
+    "chunks": "aio: speaking 20 ms TTS chunks as they stream (24 kHz → μ-law/8k), per frame",
+}
+
+
+class PlayoutSocket:
+    """A platform that sends ``start``, then answers each checkpoint with ``playedStream``;
+    counts the ``playAudio`` frames."""
+
+    def __init__(self) -> None:
+        self._replies: asyncio.Queue[str | None] = asyncio.Queue()
+        self._replies.put_nowait(START)
+        self.frames = 0
+
+    async def receive_text(self) -> str | None:
+        return await self._replies.get()
+
+    async def send_text(self, text: str) -> None:
+        if '"playAudio"' in text[:40]:
+            self.frames += 1
+        elif '"checkpoint"' in text[:40]:
+            name = json.loads(text)["name"]
+            self._replies.put_nowait(wire.played_stream(name, STREAM_ID))
+
+    async def close(self) -> None:
+        self._replies.put_nowait(None)
+
+
+class RunawayClock:
+    """Playout that keeps up with anything: each reading is a second after the last, so
+    the heard estimate is always at the end of what was sent and nothing waits for it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+async def speak_play(chunks: list[Any]) -> int:
+    socket = PlayoutSocket()
+    async with AudioStream(socket, app_rate=APP_RATE, clock=RunawayClock()) as stream:
+        await started(stream)
+        for chunk in chunks:
+            await stream.play(chunk, 24000)
+        assert await stream.drain() is CheckpointOutcome.PLAYED
+    return socket.frames
+
+
+async def speak_say(chunks: list[Any]) -> int:
+    socket = PlayoutSocket()
+    async with AudioStream(socket, app_rate=APP_RATE, clock=RunawayClock()) as stream:
+        await started(stream)
+        if len(chunks) == 1:
+            utterance = stream.say(chunks[0], 24000)
+        else:
+            utterance = stream.say_stream(24000)
+            for chunk in chunks:
+                await utterance.write(chunk)
+            utterance.end()
+        assert await utterance is CheckpointOutcome.PLAYED
+    return socket.frames
+
+
+def run_speaking(
+    benchmark: Any, shape: str, speak: Callable[[list[Any]], Coroutine[Any, Any, int]]
+) -> None:
+    chunks = [TTS24K] if shape == "clip" else TTS_FRAMES
+    # The end of the reply sends the resampler's tail too, padded to one more frame.
+    run_frames(benchmark, SPEAK_GROUPS[shape], lambda: speak(chunks), FRAMES + 1)
+
+
+async def started(stream: AudioStream) -> None:
+    async for _ in stream:  # the first event is start
+        return
+
+
+@pytest.mark.parametrize("shape", sorted(SPEAK_GROUPS))
+def test_speak_audiofork_play(benchmark, shape):
+    run_speaking(benchmark, shape, speak_play)
+
+
+@pytest.mark.parametrize("shape", sorted(SPEAK_GROUPS))
+def test_speak_say(benchmark, shape):
+    run_speaking(benchmark, shape, speak_say)

@@ -123,18 +123,19 @@ class Run:
         self.names = ["cp-1"]
 
     def message(self) -> str:
-        """A message an app might send, before mutation."""
+        """A message an app might send, before mutation: mostly audio, checkpoints and
+        clears, so the limits are reached."""
         draw = self.data.draw
         name = draw(st.sampled_from(self.names), "name")
         play = draw(st.sampled_from(PLAY_FORMATS), "play format")
+        fresh = wire.checkpoint(STREAM_ID, f"cp-{len(self.names) + 1}")
         return draw(
             st.sampled_from(
                 [
-                    play_audio(*play, 20),
-                    play_audio(*play, 130),
+                    *[play_audio(*play, 20), play_audio(*play, 130)] * 2,
+                    *[fresh] * 3,
                     wire.checkpoint(STREAM_ID, name),
-                    wire.checkpoint(STREAM_ID, f"cp-{len(self.names) + 1}"),
-                    wire.clear_audio(STREAM_ID),
+                    *[wire.clear_audio(STREAM_ID)] * 2,
                     wire.stop(STREAM_ID),
                     wire.played_stream(name, STREAM_ID, 3),
                     wire.media(STREAM_ID, "AAAA", sequence_number=2, chunk=1, timestamp_ms=0),
@@ -148,7 +149,9 @@ class Run:
     def receive(self) -> None:
         stream = self.stream
         text = self.message()
-        sent = self.data.draw(mutated(text, st.sampled_from([False] * 9 + [True])), "as sent")
+        sent: str | bytes = text
+        if not self.data.draw(st.booleans(), "intact"):
+            sent = self.data.draw(mutated(text, st.sampled_from([False] * 9 + [True])), "as sent")
         before, bad_before = trace(stream), stream.stats.bad_frames
         try:
             notices = stream.receive(sent)

@@ -9,9 +9,13 @@ waits.
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections import deque
 from collections.abc import Callable
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 
 class MemorySocket:
@@ -91,3 +95,14 @@ async def until(condition: Callable[[], bool]) -> None:
     """Let the loop run until ``condition`` holds (the test's timeout bounds it)."""
     while not condition():
         await asyncio.sleep(0)
+
+
+def decoded(messages: list[dict[str, Any]]) -> npt.NDArray[np.int16]:
+    """The L16 samples of the ``playAudio`` messages among ``messages``, in order."""
+    return np.concatenate(
+        [
+            np.frombuffer(base64.b64decode(m["media"]["payload"]), "<i2")
+            for m in messages
+            if m["event"] == "playAudio"
+        ]
+    )

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 from aiohttp import web
+from memory_sockets import decoded
 from websockets.exceptions import ConnectionClosed
 
 import audiofork as af
@@ -54,16 +55,6 @@ async def call(serve: Server, app: Handler) -> AsyncIterator[ScriptedPlatform]:
         ScriptedPlatform.connect(url) as platform,
     ):
         yield platform
-
-
-def decoded(messages: list[dict[str, Any]]) -> np.ndarray:
-    return np.concatenate(
-        [
-            np.frombuffer(base64.b64decode(m["media"]["payload"]), "<i2")
-            for m in messages
-            if m["event"] == "playAudio"
-        ]
-    )
 
 
 PACKAGE_DIR = str(Path(af.__file__).parent)

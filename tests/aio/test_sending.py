@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from memory_sockets import GatedSocket, MemorySocket, until
+from memory_sockets import GatedSocket, MemorySocket, decoded, until
 
 import audiofork as af
 from audiofork import AudioStream, CheckpointOutcome
@@ -204,9 +204,3 @@ async def test_a_barge_in_during_backpressure_on_a_real_socket_loses_no_frame() 
     assert outcome == CheckpointOutcome.PLAYED
     assert played_ms == len(frames) * 20  # nothing the session counted went missing
     assert 0 < len(frames) < 1000  # the reply was cut
-
-
-def decoded(messages: list[dict[str, Any]]) -> np.ndarray:
-    return np.concatenate(
-        [np.frombuffer(base64.b64decode(m["media"]["payload"]), "<i2") for m in messages]
-    )

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from memory_sockets import MemorySocket, until
+from memory_sockets import GatedSocket, MemorySocket, decoded, until
 
 from audiofork import (
     ArgumentError,
@@ -24,7 +24,13 @@ from audiofork import (
     UtteranceResolved,
     UtteranceState,
 )
-from support.scripted_platform import STREAM_ID, play_ms, played_message, start_message, tone
+from support.scripted_platform import (
+    STREAM_ID,
+    play_ms,
+    played_message,
+    start_message,
+    tone,
+)
 
 TIMEOUT = 10
 WORDS = [("Your", 0, 150), ("order", 180, 400), ("has", 420, 520), ("shipped.", 540, 900)]
@@ -283,3 +289,24 @@ async def test_a_reply_the_stream_cannot_play_fails_its_await() -> None:
         with pytest.raises(StreamStateError, match="cannot be sent in playAudio"):
             await reply
         assert reply.done and not stream.speaking
+
+
+async def test_writes_keep_their_order_while_one_plays_in_the_writers_task() -> None:
+    """A write() while the speaker waits for more plays in the writer's task; writes that
+    come while it is still sending (the socket makes it wait) queue behind it."""
+    socket, clock = GatedSocket(write_first=False), Clock()
+    async with asyncio.timeout(TIMEOUT), AudioStream(socket, clock=clock) as stream:
+        socket.inbox.put_nowait(start_message())
+        await until(lambda: stream.session.start is not None)
+        reply = stream.say_stream(16000)
+        await until(lambda: reply._feed_now is not None)  # the speaker waits for audio
+        pieces = [tone(40, hz=hz) for hz in (300, 500, 700)]
+        writes = [asyncio.create_task(reply.write(piece)) for piece in pieces]
+        await until(lambda: bool(socket.gates))  # the first write waits on the socket
+        assert reply._feeding
+        reply.end()
+        socket.open_all()
+        await asyncio.gather(*writes)
+        await until(lambda: any('"checkpoint"' in text for text in socket.wire))
+        audio = [json.loads(text) for text in socket.wire if '"playAudio"' in text]
+        np.testing.assert_array_equal(decoded(audio), np.concatenate(pieces))

@@ -97,13 +97,15 @@ async def test_greeting_reply_barge_in_and_hang_up(
         heard_ms, duration_ms, heard_text = barge_in.groups()
         assert int(duration_ms) == len(reply) * 1000 // RATE
         # What the platform played of it: the heard track stops matching the reply where
-        # the clear cut it. The agent's figure is its estimate at the moment it cleared;
-        # the platform plays on until the clear arrives, a loop turn or two later.
-        await asyncio.sleep(0.5)
+        # the clear cut it. The agent's figure is its estimate when it cleared; the platform
+        # plays on until the clear reaches it (a loop turn or two here, more on a loaded
+        # machine), and may start a reply up to a frame after the agent's estimate does.
+        # The status callback for the clear comes once the platform has done it.
+        await logged(caplog, rf"^stream {stream.stream_id}: ClearedAudio$", mark)
         start, played = heard_of_reply()
         played_ms = played * 1000 / RATE
         assert start >= greeted and 1000 <= played_ms < len(reply) * 1000 / RATE
-        assert played_ms - 250 <= int(heard_ms) <= played_ms + 20
+        assert played_ms - 500 <= int(heard_ms) <= played_ms + 100
         # Its heard text is the words that ended within what it heard.
         spoken = [word for word, _, end in words if end <= int(heard_ms)]
         assert heard_text == " ".join(spoken) and agent.REPLY.startswith(heard_text)

@@ -1,10 +1,11 @@
 """The platform misbehaving on a real socket.
 
-- It disconnects mid-utterance: an app on :class:`~audiofork.AudioStream` (aiohttp) is
-  speaking with a checkpoint pending when the platform (a
-  :class:`~audiofork.PlatformStream` over a ``websockets`` client, tests/support) aborts
-  the TCP connection. Every wait ends (``play`` returns, the checkpoint resolves ``closed``,
-  iteration ends) and the handler returns.
+- It disconnects, or sends a 10 MB message, mid-utterance: an app on
+  :class:`~audiofork.AudioStream` (aiohttp) is speaking with a checkpoint pending when the
+  platform (a :class:`~audiofork.PlatformStream` over a ``websockets`` client,
+  tests/support) aborts the TCP connection or sends more than the app's socket takes
+  (4 MiB). Every wait ends (``play`` returns, the checkpoint resolves ``closed``, iteration
+  ends) and the handler returns.
 - Its status-callback endpoint is down or slow: the emulator's call streams, hangs up and
   closes regardless, and counts the callbacks it could not deliver.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import sys
+from collections.abc import Awaitable, Callable
 
 import numpy as np
 import pytest
@@ -80,15 +82,27 @@ class SpeakingApp:
         return ws
 
 
-async def test_platform_disconnecting_mid_utterance_ends_every_wait_as_closed() -> None:
+async def send_ten_megabytes(platform: PlatformDriver) -> None:
+    """A 10 MB message: past what the app's aiohttp socket takes (4 MiB), which closes."""
+    await platform.ws.send('{"event": "media", "media": {"payload": "' + "A" * 10_000_000)
+
+
+async def abort(platform: PlatformDriver) -> None:
+    platform.abort()  # no close frame, no stop: the connection is gone
+
+
+@pytest.mark.parametrize("fault", [abort, send_ten_megabytes], ids=["disconnect", "10 MB"])
+async def test_the_platform_failing_mid_utterance_ends_every_wait_as_closed(
+    fault: Callable[[PlatformDriver], Awaitable[None]],
+) -> None:
     app = SpeakingApp()
     async with released(), serve_aiohttp_app(application(web.get("/ws", app.handle))) as url:
         stream = bidirectional_stream()
         async with PlatformDriver(url.replace("http", "ws") + "/ws", stream) as platform:
             # Mid-utterance: the first second's checkpoint is pending, its audio playing.
             await within(platform.run_until(lambda: stream.checkpoints_pending > 0))
-            platform.abort()
-        await within(app.done.wait())
+            await fault(platform)
+            await within(app.done.wait())
     assert app.outcomes == {
         "play": "returned",
         "checkpoint": af.CheckpointOutcome.CLOSED,

@@ -9,4 +9,4 @@ from fuzz_platform_checks import platform_receive
 
 
 def test_platform_receive_over_mutated_message_sequences() -> None:
-    platform_receive(max_examples=200)()
+    platform_receive(max_examples=100)()

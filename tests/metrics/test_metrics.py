@@ -11,9 +11,11 @@ checked against what the two sides counted themselves.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -22,7 +24,7 @@ import pytest
 from aiohttp import web
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry, generate_latest, start_http_server
 from prometheus_client.parser import text_string_to_metric_families
 
 import audiofork as af
@@ -34,6 +36,7 @@ from support.platform_driver import PlatformDriver, bidirectional_stream
 
 RATE = 8000
 TIMEOUT_S = 30.0
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
 REPLY = (3000 * np.sin(np.arange(2 * RATE) * 0.2)).astype(np.int16)  # two seconds
 
 
@@ -115,12 +118,19 @@ def metrics_server(registry: CollectorRegistry) -> Iterator[str]:
         thread.join(TIMEOUT_S)
 
 
-async def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+async def scrape(url: str) -> Samples:
     """Every sample of a scrape of ``url``, by name and labels."""
     timeout = aiohttp.ClientTimeout(total=TIMEOUT_S)
     async with aiohttp.ClientSession(timeout=timeout) as http, http.get(url) as reply:
         assert reply.status == 200
-        text = await reply.text()
+        return samples(await reply.text())
+
+
+def samples(text: str) -> Samples:
+    """Every sample of an exposition, by name and labels."""
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
         for family in text_string_to_metric_families(text)
@@ -161,6 +171,56 @@ async def test_a_prometheus_scrape_during_and_after_a_call(metrics_off: None) ->
     assert lag_small < lag_all  # the timer due while the loop was blocked came late
 
 
+async def test_calls_at_once_are_summed(metrics_off: None) -> None:
+    """Three calls at once, scraped when all three are past frame 50, and at the end."""
+    registry = CollectorRegistry()
+    audiofork.metrics.enable(prometheus=registry, interval_s=0.05)
+    apps = [EchoApp() for _ in range(3)]
+    during: Samples = {}
+    all_there = asyncio.Event()
+
+    async def mid_call() -> None:
+        if sum(app.frames >= 50 for app in apps) == len(apps):
+            during.update(samples(generate_latest(registry).decode()))
+            all_there.set()
+        await asyncio.wait_for(all_there.wait(), TIMEOUT_S)
+
+    streams = await asyncio.gather(*(call(app, mid_call) for app in apps))
+    after = samples(generate_latest(registry).decode())
+
+    assert during[("audiofork_streams_live", ())] == 3
+    assert during[("audiofork_playout_ahead_seconds_gcount", ())] == 3
+    assert after[("audiofork_streams_live", ())] == 0
+    assert after[("audiofork_streams_total", ())] == 3
+    media = sum(stream.stats.media_sent["inbound"] for stream in streams)
+    assert after[("audiofork_media_received_total", ())] == media
+    assert after[("audiofork_refused_messages_total", (("kind", "bad_json"),))] == 3
+    outcomes = [outcome for app in apps for outcome in app.outcomes]
+    for outcome in set(outcomes):
+        key = ("audiofork_checkpoint_turnaround_seconds_count", (("outcome", outcome),))
+        assert after[key] == outcomes.count(outcome)
+
+
+def documented() -> tuple[set[str], set[str]]:
+    """The Prometheus and OpenTelemetry names in docs/metrics.md's table."""
+    rows = [
+        line for line in DOCS.read_text(encoding="utf-8").splitlines() if line.startswith("| `")
+    ]
+    prometheus = {m.group(1) for row in rows if (m := re.match(r"\| `(audiofork_\w+)", row))}
+    otel = {name for row in rows for name in re.findall(r"`(audiofork\.[\w.]+)", row)}
+    return prometheus, otel
+
+
+def test_the_docs_name_every_metric_exported(metrics_off: None) -> None:
+    registry = CollectorRegistry()
+    audiofork.metrics.enable(prometheus=registry)
+    exported = {
+        family.name + ("_total" if family.type == "counter" else "")
+        for family in registry.collect()
+    }
+    assert exported == documented()[0]
+
+
 def otel_points(reader: InMemoryMetricReader) -> dict[str, list[Any]]:
     data = reader.get_metrics_data()
     assert data is not None
@@ -183,6 +243,7 @@ async def test_an_opentelemetry_reader_collects_the_same_counts(metrics_off: Non
     stream = await call(app, mid_call)
     after = otel_points(reader)
 
+    assert set(after) == documented()[1]
     assert during["audiofork.streams.live"][0].value == 1
     assert after["audiofork.streams.live"][0].value == 0
     assert after["audiofork.streams"][0].value == 1

@@ -1,7 +1,8 @@
 """Random interleavings of platform messages and app calls on a StreamSession.
 
-Only documented exceptions occur, every checkpoint resolves exactly once (and all of them by
-the end of the stream), and played <= heard <= playable <= queued holds throughout. Inputs
+Only documented exceptions occur, every checkpoint and every utterance resolves exactly once
+(and all of them by the end of the stream), an utterance's heard figure stays within its own
+audio, and played <= heard <= playable <= queued holds throughout. Inputs
 the session must refuse are mixed in: each refused one leaves everything observable as it
 was, and a twin session that never saw it keeps answering every later input exactly as the
 session does. The media held before ``start`` stays within its documented bounds.
@@ -29,7 +30,13 @@ from hypothesis.stateful import (
 )
 
 import audiofork as af
-from audiofork import CheckpointResolved, StreamClosed, StreamSession, StreamState
+from audiofork import (
+    CheckpointResolved,
+    StreamClosed,
+    StreamSession,
+    StreamState,
+    UtteranceResolved,
+)
 from audiofork.session import MAX_EARLY_MEDIA, MAX_EARLY_MEDIA_BYTES
 from support.scripted_platform import (
     cleared_message,
@@ -73,6 +80,8 @@ def snapshot(session: StreamSession) -> tuple[Any, ...]:
         session.played_ms,
         session.heard_ms(),
         session.pending_checkpoints,
+        session.pending_utterances,
+        session.current_utterance,
         session.hold_deadline,
         session.has_data_to_send,
         session.stats,
@@ -102,6 +111,9 @@ class SessionMachine(RuleBasedStateMachine):
         self.issued: Counter[str] = Counter()
         self.resolved: Counter[str] = Counter()
         self.sent_checkpoints: list[str] = []
+        # Utterance ids, likewise: issued when first queued or begun, and resolved.
+        self.utterances_issued: Counter[str] = Counter()
+        self.utterances_resolved: Counter[str] = Counter()
         self.sequence = 0
         self.closed_events = 0
 
@@ -128,6 +140,11 @@ class SessionMachine(RuleBasedStateMachine):
             if isinstance(event, CheckpointResolved):
                 assert self.resolved[event.name] < self.issued[event.name], f"{event} twice"
                 self.resolved[event.name] += 1
+            if isinstance(event, UtteranceResolved):
+                uid = event.id
+                assert self.utterances_resolved[uid] < self.utterances_issued[uid], event
+                self.utterances_resolved[uid] += 1
+                assert 0 <= event.heard_ms <= event.duration_ms, event
             if isinstance(event, StreamClosed):
                 self.closed_events += 1
             if isinstance(event, af.Start):
@@ -238,6 +255,22 @@ class SessionMachine(RuleBasedStateMachine):
         if issued is not None:
             self.issued[issued] += 1
 
+    @rule(uid=st.sampled_from(["u1", "u2", "u3", "", 5]), begin=st.booleans())
+    def utterance(self, uid: Any, begin: bool) -> None:
+        """Queue or begin an utterance: issued if it was not pending already."""
+        new = uid not in self.session.pending_utterances
+        call = StreamSession.begin_utterance if begin else StreamSession.queue_utterance
+        before = self.session.pending_utterances
+        self.apply(lambda s: call(s, uid), app=True)
+        if new and self.session.pending_utterances != before:
+            self.utterances_issued[uid] += 1
+
+    @rule(uid=st.sampled_from(["u1", "u2", "u3", "", 5]))
+    def end_utterance(self, uid: Any) -> None:
+        name = self.apply(lambda s: s.end_utterance(uid), app=True)
+        if name is not None:
+            self.issued[name] += 1
+
     @rule()
     def send(self) -> None:
         for text in self.apply(lambda s: s.data_to_send(), app=True):
@@ -273,6 +306,17 @@ class SessionMachine(RuleBasedStateMachine):
             assert self.closed_events == 0
 
     @invariant()
+    def utterances_resolve_exactly_once(self) -> None:
+        pending = self.session.pending_utterances
+        assert Counter(pending) == self.utterances_issued - self.utterances_resolved
+        for uid in pending:
+            heard = self.session.utterance_heard_ms(uid)
+            assert 0 <= heard <= self.session.utterance_duration_ms(uid)
+        assert self.session.current_utterance in (None, *pending)
+        if self.closed:
+            assert not pending
+
+    @invariant()
     def played_heard_queued_are_ordered(self) -> None:
         s = self.session
         assert s.played_ms <= s.heard_ms() + 1e-6
@@ -297,6 +341,8 @@ class SessionMachine(RuleBasedStateMachine):
         self.apply(lambda s: s.close(), app=True)
         assert not self.session.pending_checkpoints
         assert self.resolved == self.issued
+        assert not self.session.pending_utterances
+        assert self.utterances_resolved == self.utterances_issued
         assert self.closed_events == 1
 
 

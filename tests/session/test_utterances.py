@@ -210,6 +210,8 @@ def test_refusals_change_nothing() -> None:
     with pytest.raises(StreamStateError, match="begun already"):
         session.begin_utterance("one")
     assert session.pending_utterances == ("one", "later")
+    with pytest.raises(StreamStateError, match="not open"):
+        session.end_utterance("one")  # ended already, its checkpoint pending
 
 
 def test_utterance_checkpoints_do_not_take_the_apps_names() -> None:

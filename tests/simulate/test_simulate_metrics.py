@@ -116,7 +116,17 @@ def test_barge_in_reaction_time_to_silence_and_heard() -> None:
     assert barge.onset_ms == 1000.0
     assert barge.reaction_ms == 150.0
     assert barge.silence_ms == 300.0
-    assert barge.heard_ms == 300.0  # 15 frames of 20 ms after the onset
+    assert barge.heard_ms == 1300.0  # the reply as heard: from its start at 0 to 1300 ms
+
+
+def test_the_interrupted_reply_starts_after_the_quiet_before_it() -> None:
+    loud = [*range(0, 10), *range(30, 70)]  # an earlier reply, 400 ms of quiet, the reply
+    samples = {k: 160 for k in loud}
+    app = heard(samples, 100)
+    m = call_metrics(ordered([start(), *caller(range(50, 60), 100), *app]))
+    (barge,) = m.barge_ins
+    assert barge.silence_ms == 400.0  # audible to frame 69, which ends at 1400 ms
+    assert barge.heard_ms == 800.0  # frames 30..69 (600-1400 ms): not the earlier reply
 
 
 def test_an_app_that_never_stops_has_no_time_to_silence() -> None:
@@ -124,7 +134,7 @@ def test_an_app_that_never_stops_has_no_time_to_silence() -> None:
     m = call_metrics(ordered([start(), *caller(range(50, 75), 120), *app]))
     (barge,) = m.barge_ins
     assert barge.reaction_ms is None and barge.silence_ms is None
-    assert barge.heard_ms == 70 * 20.0  # frames 50..119: from the onset to the end of the log
+    assert barge.heard_ms == 120 * 20.0  # the reply never stopped: all of it to the log's end
 
 
 def test_caller_speech_over_silence_is_no_barge_in() -> None:

@@ -38,6 +38,7 @@ class Behaviour:
     key_reply_ms: float = 0.0  # an answer to each key
     clears: bool = True  # clearAudio when the caller talks over a reply
     misbehave: str = ""  # bad_json, odd_l16, bad_rate, close_pending
+    stop_after_ms: float = 0.0  # the app ends the stream after this much caller audio
 
 
 @dataclass
@@ -94,6 +95,10 @@ class ScriptedApp:
             elif event == "media" and data["media"].get("track", "inbound") == "inbound":
                 frame += 1
                 self.seen.media += 1
+                if b.stop_after_ms and frame * 20 >= b.stop_after_ms:
+                    await ws.send_str(json.dumps({"event": "stop", "streamId": stream_id}))
+                    await ws.close()
+                    return
                 pcm = decode_payload(data["media"]["payload"], fmt).astype(np.float64)
                 loud = float(np.sqrt(np.mean(pcm * pcm))) >= VOICED_RMS
                 voiced, quiet = (voiced + 1, 0) if loud else (0, quiet + 1)
@@ -118,6 +123,11 @@ class ScriptedApp:
                 self.seen.stops.append(data.get("stop", {}).get("reason", ""))
 
     async def misbehave(self, ws: web.WebSocketResponse, stream_id: str) -> None:
+        """Send the bad message asked for, twice."""
+        for _ in range(2):
+            await self.bad_message(ws, stream_id)
+
+    async def bad_message(self, ws: web.WebSocketResponse, stream_id: str) -> None:
         kind = self.behaviour.misbehave
         if kind == "bad_json":
             await ws.send_str('{"event": "playAudio", "media": ')

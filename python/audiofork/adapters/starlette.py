@@ -50,5 +50,7 @@ class StarletteTransport:
             self._ws.application_state is WebSocketState.CONNECTED
             and self._ws.client_state is WebSocketState.CONNECTED
         ):
-            with contextlib.suppress(RuntimeError, OSError):  # the client left meanwhile
+            # The client left meanwhile: Starlette raises WebSocketDisconnect (or RuntimeError)
+            # and the server an OSError subclass.
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
                 await self._ws.close()

@@ -88,8 +88,12 @@ class Utterance:
         self._given_ms = 0.0  # all the audio given
         self._ended = False
         self._more = more  # fired when audio or the end is given
+        # While the speaker waits for more of this utterance: plays audio at once.
+        self._feed_now: Callable[[npt.NDArray[Any]], Awaitable[bool]] | None = None
+        self._feeding = False  # a write() is playing its audio through _feed_now
+        self._heard_seen = 0.0  # heard_ms when write() last looked
         self._resolved = Wakeup()  # fired when it resolves
-        self._session: StreamSession | None = None  # set while the session knows it
+        self._session: StreamSession | None = None  # None if made on a stream that ended
         self._resolution: UtteranceResolved | None = None
         self._outcome: asyncio.Future[CheckpointOutcome] = (
             asyncio.get_running_loop().create_future()
@@ -105,7 +109,7 @@ class Utterance:
 
     @property
     def done(self) -> bool:
-        """It resolved: played, cleared or closed."""
+        """It resolved (played, cleared or closed), or failed."""
         return self._outcome.done()
 
     @property
@@ -163,12 +167,25 @@ class Utterance:
         """
         if self._ended:
             raise StreamStateError(f"utterance {self.id} has ended: write() after end()")
-        self._add(checked_pcm(pcm))
-        while not self._outcome.done():
-            unheard = self._given_ms - self.heard_ms
-            if unheard <= WRITE_AHEAD_MS:
-                break
-            await self._resolved.wait((unheard - WRITE_AHEAD_MS) / 1000.0)
+        samples = checked_pcm(pcm)
+        feed = self._feed_now
+        if feed is None or self._feeding or self._chunks or self._outcome.done():
+            self._add(samples)
+        else:  # the speaker waits for this audio: play it in this task, with no hand-over
+            self._given_ms += len(samples) * 1000.0 / self.sample_rate
+            self._feeding = True
+            try:
+                await feed(samples)
+            finally:
+                self._feeding = False
+                if self._chunks or self._ended:
+                    self._more.fire()  # what came meanwhile is the speaker's again
+        # Heard only grows (but for a late confirmation): look again only when it must.
+        while self._given_ms - self._heard_seen > WRITE_AHEAD_MS and not self._outcome.done():
+            self._heard_seen = self.heard_ms
+            unheard = self._given_ms - self._heard_seen
+            if unheard > WRITE_AHEAD_MS:
+                await self._resolved.wait((unheard - WRITE_AHEAD_MS) / 1000.0)
 
     def end(self) -> None:
         """No more audio: once what was written is played out, the utterance ends (a
@@ -318,13 +335,19 @@ class Speaker:
         # A clear resolves every utterance in the session: `done` ends the loop then.
         generation = self._generation()
         session.begin_utterance(utterance.id)
+        rate = utterance.sample_rate
         while not utterance.done:
-            if utterance._chunks:
-                samples = utterance._chunks.popleft()
-                await self._feed(samples, utterance.sample_rate, generation)
+            if utterance._feeding:  # a write() plays its audio itself; then it wakes us
+                await self._more.wait()
+            elif utterance._chunks:
+                await self._feed(utterance._chunks.popleft(), rate, generation)
             elif utterance._ended:
                 session.end_utterance(utterance.id)
                 await self._sender.flush()
                 return
-            else:
-                await self._more.wait()
+            else:  # wait for more; a write() meanwhile plays its audio at once
+                utterance._feed_now = lambda samples: self._feed(samples, rate, generation)
+                try:
+                    await self._more.wait()
+                finally:
+                    utterance._feed_now = None

@@ -176,17 +176,18 @@ class AudioStream:
         session = self.session
         if session.closed:
             return
-        samples = pcm_array(pcm)
-        if self.pace_ms is None and len(samples) <= sample_rate:  # one step: no loop
-            session.play(samples, sample_rate)
-            await self._sender.flush()
-            return
-        await self._feed(samples, sample_rate, self._generation)
+        await self._feed(pcm_array(pcm), sample_rate, self._generation)
 
     async def _feed(self, samples: npt.NDArray[Any], sample_rate: int, generation: int) -> bool:
         """Play ``samples`` in steps, paced with ``pace_ms``; ``False`` if a clear (a new
         generation) or the end of the stream came first."""
         session = self.session
+        if generation != self._generation or session.closed:
+            return False
+        if self.pace_ms is None and len(samples) <= sample_rate:  # one step: no loop
+            session.play(samples, sample_rate)
+            await self._sender.flush()
+            return True
         step_ms = _STEP_MS if self.pace_ms is None else min(_PACED_STEP_MS, self.pace_ms)
         step = max(sample_rate * step_ms // 1000, 1)
         for offset in range(0, max(len(samples), 1), step):

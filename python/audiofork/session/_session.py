@@ -144,7 +144,7 @@ class StreamSession:
         self._cleared_ms = 0.0
         self._dialect = dialect
         self._cleared_marks = ClearedMarks()
-        self._utterances = Utterances(self.heard_ms, lambda: self.queued_ms)
+        self._utterances = Utterances()
 
     # --- state -------------------------------------------------------------------------
 
@@ -515,7 +515,7 @@ class StreamSession:
             utterances.check_id(uid)
             return None
         if not utterances.is_open(uid):
-            raise StreamStateError(f"utterance {uid!r} is not open: it has not begun")
+            raise StreamStateError(f"utterance {_shown(uid)} is not open (not begun, or ended)")
         end_ms = self.queued_ms
         self.flush()
         name = self.checkpoint()
@@ -531,21 +531,21 @@ class StreamSession:
     def current_utterance(self) -> str | None:
         """The utterance at the play head: the latest one whose start the caller has heard
         past, until it resolves; ``None`` if none."""
-        return self._utterances.current()
+        return self._utterances.current(self.heard_ms())
 
     def utterance_state(self, uid: str) -> UtteranceState:
         """``QUEUED`` or ``PLAYING`` for a pending utterance (``ArgumentError`` for one not
         pending: the :class:`UtteranceResolved` event carries how it ended)."""
-        return self._utterances.state(uid)
+        return self._utterances.state(uid, self.heard_ms())
 
     def utterance_heard_ms(self, uid: str) -> float:
         """How much of a pending utterance's own audio was heard so far: the heard estimate
         less its start, at most its audio (padding excluded)."""
-        return self._utterances.heard_ms(uid)
+        return self._utterances.heard_ms(uid, self.heard_ms(), self.queued_ms)
 
     def utterance_duration_ms(self, uid: str) -> float:
         """The audio a pending utterance was given so far (all of it once ended)."""
-        return self._utterances.duration_ms(uid)
+        return self._utterances.duration_ms(uid, self.queued_ms)
 
     def clear(self) -> list[SessionEvent]:
         """Drop all queued audio (``clearAudio``); pending checkpoints resolve ``cleared``.
@@ -610,7 +610,7 @@ class StreamSession:
     def _resolve_all(self, outcome: CheckpointOutcome) -> list[SessionEvent]:
         events = self._checkpoints_resolved(outcome, self._playback.drop_pending())
         if self._utterances:
-            events += self._utterances.resolve_all(outcome)
+            events += self._utterances.resolve_all(outcome, self.heard_ms(), self.queued_ms)
         return events
 
     def _checkpoints_resolved(
@@ -619,11 +619,12 @@ class StreamSession:
         """The events for checkpoints resolved at their positions, each followed by the
         resolution of the utterance it ends, if any."""
         utterances = self._utterances
+        queued = self.queued_ms if utterances else 0.0
         events: list[SessionEvent] = []
         for name, position in resolved:
             events.append(CheckpointResolved(name, outcome, position))
             if utterances:
-                utterance = utterances.checkpoint_resolved(name, outcome, position)
+                utterance = utterances.checkpoint_resolved(name, outcome, position, queued)
                 if utterance is not None:
                     events.append(utterance)
         return events

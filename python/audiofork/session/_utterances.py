@@ -11,7 +11,7 @@ stream, and the resolution says how much of its own audio was heard.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import TypeAlias
@@ -20,6 +20,7 @@ from audiofork.errors import ArgumentError, StreamStateError
 from audiofork.session._state import CheckpointOutcome
 
 __all__ = [
+    "RESOLVED_STATE",
     "UtteranceResolved",
     "UtteranceState",
     "Utterances",
@@ -150,16 +151,14 @@ def _shown(uid: str) -> str:
 class Utterances:
     """The pending utterances, in the order they were added (the order they play in).
 
-    Positions come from the session: ``heard`` (its heard estimate) and ``queued`` (the end
-    of its timeline) are read when a figure is asked for. Every operation is O(1) apart from
-    the lookups by state, which walk the pending ones (a handful at a time in practice).
+    The session passes its positions in: ``heard_ms`` (its heard estimate) and
+    ``queued_ms`` (the end of its timeline). Every operation is O(1) apart from the lookups
+    by state, which walk the pending ones (a handful at a time in practice).
     """
 
-    __slots__ = ("_by_checkpoint", "_heard", "_open", "_pending", "_queued")
+    __slots__ = ("_by_checkpoint", "_open", "_pending")
 
-    def __init__(self, heard: Callable[[], float], queued: Callable[[], float]) -> None:
-        self._heard = heard
-        self._queued = queued
+    def __init__(self) -> None:
         # Id -> pending utterance, in the order added (dicts keep it).
         self._pending: dict[str, _Pending] = {}
         # Checkpoint name -> id of the utterance that ends at it.
@@ -171,11 +170,6 @@ class Utterances:
 
     def __contains__(self, uid: str) -> bool:
         return uid in self._pending
-
-    @property
-    def open_id(self) -> str | None:
-        """The utterance the audio played now belongs to, if one has begun and not ended."""
-        return self._open
 
     def ids(self) -> tuple[str, ...]:
         """Ids of the pending utterances, oldest first."""
@@ -236,7 +230,7 @@ class Utterances:
         self._open = None
 
     def checkpoint_resolved(
-        self, name: str, outcome: CheckpointOutcome, position_ms: float
+        self, name: str, outcome: CheckpointOutcome, position_ms: float, queued_ms: float
     ) -> UtteranceResolved | None:
         """The checkpoint ``name`` resolved at ``position_ms``: the utterance it ends, if
         any, resolves with it (and leaves the pending set)."""
@@ -244,15 +238,15 @@ class Utterances:
         if uid is None:
             return None
         pending = self._pending.pop(uid)
-        queued = self._queued()
         return UtteranceResolved(
-            uid, outcome, pending.heard(position_ms, queued), pending.duration(queued)
+            uid, outcome, pending.heard(position_ms, queued_ms), pending.duration(queued_ms)
         )
 
-    def resolve_all(self, outcome: CheckpointOutcome) -> list[UtteranceResolved]:
+    def resolve_all(
+        self, outcome: CheckpointOutcome, heard: float, queued: float
+    ) -> list[UtteranceResolved]:
         """Every pending utterance resolves with ``outcome`` (a clear, the end of the
-        stream), heard up to the heard estimate now."""
-        heard, queued = self._heard(), self._queued()
+        stream), heard up to ``heard``."""
         resolved = [
             UtteranceResolved(uid, outcome, pending.heard(heard, queued), pending.duration(queued))
             for uid, pending in self._pending.items()
@@ -264,28 +258,24 @@ class Utterances:
 
     # --- figures ---------------------------------------------------------------------------
 
-    def heard_ms(self, uid: str) -> float:
+    def heard_ms(self, uid: str, heard: float, queued: float) -> float:
         """How much of ``uid``'s own audio the caller heard so far (estimated)."""
-        return self._get(uid).heard(self._heard(), self._queued())
+        return self._get(uid).heard(heard, queued)
 
-    def duration_ms(self, uid: str) -> float:
+    def duration_ms(self, uid: str, queued: float) -> float:
         """``uid``'s audio given so far (all of it once ended)."""
-        return self._get(uid).duration(self._queued())
+        return self._get(uid).duration(queued)
 
-    def state(self, uid: str) -> UtteranceState:
+    def state(self, uid: str, heard: float) -> UtteranceState:
         """``PLAYING`` once the heard estimate passed its start, else ``QUEUED``."""
-        pending = self._get(uid)
-        start = pending.start_ms
+        start = self._get(uid).start_ms
         return (
-            UtteranceState.PLAYING
-            if start is not None and self._heard() > start
-            else UtteranceState.QUEUED
+            UtteranceState.PLAYING if start is not None and heard > start else UtteranceState.QUEUED
         )
 
-    def current(self) -> str | None:
+    def current(self, heard: float) -> str | None:
         """The utterance at the play head: the latest one begun whose start the heard
         estimate passed."""
-        heard = self._heard()
         current = None
         for uid, pending in self._pending.items():
             if pending.start_ms is not None and heard > pending.start_ms:

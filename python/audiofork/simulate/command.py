@@ -78,7 +78,14 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "measure latency, barge-in and playout, and exit non-zero when the app misbehaves or "
         "a gate fails.",
     )
-    sim.add_argument("url", help="the app's WebSocket URL, e.g. ws://127.0.0.1:8765/ws")
+    sim.add_argument("url", nargs="?", help="the app's WebSocket URL, e.g. ws://127.0.0.1:8765/ws")
+    sim.add_argument(
+        "--answer-url",
+        help="instead of URL: ask this answer URL for its VobizXML, as the platform does, and "
+        "open the stream its <Stream> names, with its format, tracks and extra headers",
+    )
+    sim.add_argument("--answer-method", choices=("POST", "GET"), default="POST")
+    sim.add_argument("--auth-token", help="--answer-url: sign the request with this token")
     sim.add_argument(
         "--scenario",
         help=f"a TOML scenario file, or a bundled one: {', '.join(BUNDLED)} (default: say the "
@@ -159,14 +166,15 @@ class _Progress:
             result.log.listeners.append(show)
 
     def line(self) -> str:
-        done = sum(1 for c in self.calls if c.ended)
+        """``calls D/N done, L live, F failing; T s``, and the furthest live call time."""
+        live = [c for c in self.calls if not c.ended]
+        done = len(self.calls) - len(live)
         failed = sum(1 for c in self.calls if c.failures)
-        frames = sum(c.log.events[-1].t_ms for c in self.calls if c.log.events and not c.ended)
-        live = len(self.calls) - done
+        reached = max((c.log.events[-1].t_ms for c in live if c.log.events), default=None)
         return (
-            f"calls {done}/{self.total} done, {live} live, {failed} failing; "
+            f"calls {done}/{self.total} done, {len(live)} live, {failed} failing; "
             f"{time.monotonic() - self.started:.1f} s"
-            + (f", call time {frames / 1000:.1f} s" if live == 1 else "")
+            + ("" if reached is None else f", call time {reached / 1000:.1f} s")
         )
 
     async def run(self) -> None:
@@ -191,6 +199,9 @@ def run_simulate(
 ) -> int:
     from audiofork.simulate.baseline import compare, load_baseline
 
+    if (args.url is None) == (args.answer_url is None):
+        print("audiofork simulate: give the app's WebSocket URL or --answer-url", file=err)
+        return 2
     try:
         audio = load_audio(args.audio)
         duration = args.duration if args.scenario is None else None
@@ -206,13 +217,13 @@ def run_simulate(
         )
         baseline = load_baseline(args.baseline) if args.baseline is not None else None
         options = CallOptions(
-            url=args.url,
+            url=args.url or args.answer_url,
             scenario=scenario,
             content_type=args.content_type,
             tracks=("inbound", "outbound") if args.track == "both" else ("inbound",),
             extra_headers=args.extra_headers,
             speed=args.speed,
-            max_call_s=args.duration if args.scenario is not None and args.duration else 600.0,
+            max_call_s=_call_limit(args, audio.seconds),
             impairment=impairment,
             seed=args.seed,
             connect_timeout_s=args.connect_timeout,
@@ -222,6 +233,22 @@ def run_simulate(
     except (AudioforkError, ValueError) as exc:
         print(f"audiofork simulate: {exc}", file=err)
         return 2
+    if args.answer_url is not None:
+        from audiofork.simulate.answer import fetch_stream, options_from_stream
+
+        try:
+            stream = asyncio.run(
+                fetch_stream(args.answer_url, method=args.answer_method, auth_token=args.auth_token)
+            )
+            options = options_from_stream(options, stream)
+        except ValidationError as exc:
+            print(f"audiofork simulate: {exc}", file=err)
+            return 1
+        print(
+            f"answer URL {args.answer_url}: <Stream> {stream.url} ({stream.content_type}, "
+            f"{stream.audio_track}, bidirectional {stream.bidirectional})",
+            file=out,
+        )
     report = asyncio.run(_simulate(options, audio, args, gates, out, err))
     if baseline is not None:
         try:
@@ -233,6 +260,14 @@ def run_simulate(
     _write_outputs(report, args, out)
     print(report.text(), file=out)
     return 0 if report.passed else 1
+
+
+def _call_limit(args: argparse.Namespace, audio_s: float) -> float:
+    """The call time after which the platform ends a call: ``--duration`` for a scenario
+    (600 s without it); a minute past the natural end of a run without one."""
+    if args.scenario is not None:
+        return float(args.duration or 600.0)
+    return float(args.duration or audio_s + 2.0) + 60.0
 
 
 async def _simulate(

@@ -79,8 +79,9 @@ def level(pcm: Pcm) -> tuple[float, int]:
     """``(rms, peak)`` of int16 samples (0 for none)."""
     if len(pcm) == 0:
         return 0.0, 0
-    wide = pcm.astype(np.int32)
-    return float(np.sqrt(np.mean(wide * wide, dtype=np.float64))), int(np.max(np.abs(wide)))
+    wide = pcm.astype(np.float64)
+    peak = max(int(pcm.max()), -int(pcm.min()))
+    return float(np.sqrt(np.dot(wide, wide) / len(wide))), peak
 
 
 def payload_hash(data: bytes | str) -> str:

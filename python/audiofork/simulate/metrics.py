@@ -10,7 +10,8 @@ summary gives percentiles only with enough samples (:data:`MIN_FOR`).
 - **barge-in**, for each utterance that starts while app audio is audible in the caller's
   loudspeaker: *reaction* (onset → the app's ``clearAudio``), *time to silence* (onset →
   the end of the last audible frame the caller heard before the app went quiet for
-  :data:`QUIET_MS`) and *heard* (app audio the caller heard in between).
+  :data:`QUIET_MS`) and *heard* (what the caller heard of the interrupted reply: from its
+  start, after :data:`QUIET_MS` of quiet, to that silence).
 - **checkpoint turnaround**: the app's ``checkpoint`` → the platform's ``playedStream``.
 - **run-ahead**: audio the app had queued ahead of real time, after each ``playAudio``.
 - **gaps** (underruns): stretches where the caller's loudspeaker ran dry between two frames
@@ -22,8 +23,7 @@ summary gives percentiles only with enough samples (:data:`MIN_FOR`).
   measurement can be told from a slow app.
 
 Caller utterances come from the caller's frames as sent: runs of frames at or above
-:data:`~audiofork.simulate.runner.AUDIBLE_RMS`, joined across pauses shorter than
-:data:`UTTERANCE_GAP_MS`.
+:data:`AUDIBLE_RMS`, joined across pauses shorter than :data:`UTTERANCE_GAP_MS`.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 FRAME_MS = 20.0
+#: Frames at or above this RMS (int16) count as audible: speech, not silence or line noise.
 AUDIBLE_RMS = 150.0
 UTTERANCE_GAP_MS = 400.0
 QUIET_MS = 200.0
@@ -93,7 +94,7 @@ class BargeIn:
     onset_ms: float
     reaction_ms: float | None  # onset → clearAudio
     silence_ms: float | None  # onset → last audible app audio heard
-    heard_ms: float  # app audio heard after the onset, until silence (or the call's end)
+    heard_ms: float  # the interrupted reply as heard: from its start to the silence (or end)
 
 
 @dataclass
@@ -198,12 +199,22 @@ def _barge_in(
         return None
     reaction = next((t - onset for t in clears if onset <= t < following), None)
     quiet_frames = round(QUIET_MS / FRAME_MS)
+    before = [e for e in heard if e.t_ms <= onset]
+    after = [e for e in heard if e.t_ms > onset]
+    reply = len(before)  # the interrupted reply: back to QUIET_MS of quiet before the onset
+    quiet_run = 0
+    for index in range(len(before) - 1, -1, -1):
+        if _audible(before[index]):
+            reply, quiet_run = index, 0
+        else:
+            quiet_run += 1
+            if quiet_run >= quiet_frames:
+                break
+    heard_before = sum(e.data["samples"] for e in before[reply:])
     last_audible = onset
     quiet_run = running = until_last = 0
     silence: float | None = None
-    for e in heard:
-        if e.t_ms <= onset:
-            continue
+    for e in after:
         running += e.data["samples"]
         if _audible(e):
             last_audible, until_last, quiet_run = e.t_ms, running, 0
@@ -212,8 +223,8 @@ def _barge_in(
             if quiet_run >= quiet_frames:
                 silence = last_audible - onset
                 break
-    heard_samples = until_last if silence is not None else running
-    return BargeIn(onset, reaction, silence, heard_samples * 1000 / rate)
+    heard_after = until_last if silence is not None else running
+    return BargeIn(onset, reaction, silence, (heard_before + heard_after) * 1000 / rate)
 
 
 def _checkpoints(events: Sequence[Event], m: CallMetrics) -> None:

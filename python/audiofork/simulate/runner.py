@@ -29,8 +29,9 @@ import numpy as np
 
 from audiofork import wire
 from audiofork.codec import decode_payload
-from audiofork.errors import AudioforkError
+from audiofork.errors import ArgumentError, AudioforkError
 from audiofork.events import PlayAudio
+from audiofork.formats import MediaFormat
 from audiofork.platform import (
     AudioCleared,
     AudioQueue,
@@ -49,6 +50,7 @@ from audiofork.platform import (
 )
 from audiofork.simulate.impairment import Impairer, Impairment
 from audiofork.simulate.log import EventLog, Pcm, level, payload_hash
+from audiofork.simulate.metrics import AUDIBLE_RMS
 from audiofork.simulate.scenario import (
     BargeIn,
     Dtmf,
@@ -62,11 +64,9 @@ from audiofork.simulate.scenario import (
     WaitFor,
 )
 
-__all__ = ["AUDIBLE_RMS", "CallOptions", "CallResult", "StepOutcome", "run_call"]
+__all__ = ["CallOptions", "CallResult", "StepOutcome", "run_call"]
 
 FRAME_MS = 20.0
-#: Frames at or above this RMS (int16) count as audible: speech, not silence or line noise.
-AUDIBLE_RMS = 150.0
 #: Real seconds for flushing and closing at the end of a call.
 CLOSE_TIMEOUT_S = 2.0
 DEFAULT_CONTENT_TYPE = "audio/x-mulaw;rate=8000"
@@ -84,6 +84,7 @@ class CallOptions:
     scenario: Scenario
     content_type: str = DEFAULT_CONTENT_TYPE
     tracks: tuple[Track, ...] = ("inbound",)
+    bidirectional: bool = True  # whether the app may play audio, checkpoint and clear
     extra_headers: Mapping[str, str] = field(default_factory=dict)
     speed: float = 1.0
     max_call_s: float = 600.0  # call time after which the platform ends the call
@@ -92,6 +93,24 @@ class CallOptions:
     connect_timeout_s: float = 10.0  # real seconds for the WebSocket upgrade
     record: bool = False  # keep the caller's and the played audio in memory
     trace_payloads: bool = False  # log each message's audio payload, not only its hash
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.scenario, Scenario):
+            raise TypeError(f"scenario must be a Scenario, got {type(self.scenario).__name__}")
+        try:
+            MediaFormat.parse(self.content_type)
+        except AudioforkError as exc:
+            raise ArgumentError(f"content_type {self.content_type!r:.80}: {exc}") from None
+        for name in ("speed", "max_call_s", "connect_timeout_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"{name} must be a number, got {value!r:.40}")
+            if not 0 < value < math.inf:
+                raise ArgumentError(f"{name} must be a positive number, got {value!r}")
+        if self.tracks not in (("inbound",), ("inbound", "outbound")):
+            raise ArgumentError(
+                f"tracks must be ('inbound',) or ('inbound', 'outbound'), got {self.tracks!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -153,7 +172,7 @@ class _Call:
             stream_id=stream_id,
             call_id=f"call-{number}",
             tracks=options.tracks,
-            bidirectional=True,
+            bidirectional=options.bidirectional,
             extra_headers=options.extra_headers,
         )
         self.result = CallResult(number, stream_id, self.stream.rate, self.log)
@@ -166,6 +185,7 @@ class _Call:
         self.step_index = 0
         self.end_reason: str | None = None
         self.recorded: dict[str, list[Pcm]] = {"caller": [], "played": []}
+        self.refusals: set[str] = set()  # kinds of bad input already reported
 
     # --- time --------------------------------------------------------------------------
 
@@ -286,12 +306,21 @@ class _Call:
                 self.log.add("app_stop")
             elif isinstance(notice, BadInput):
                 self.log.add("bad", kind=notice.kind, detail=notice.detail)
-                self.fail(f"the app sent a bad message ({notice.kind}): {notice.detail}")
+                self.fail_once(
+                    notice.kind, f"the app sent a bad message ({notice.kind}): {notice.detail}"
+                )
             elif isinstance(notice, Degraded):
                 self.log.add("degraded", kind=notice.kind, detail=notice.detail)
-                self.fail(
-                    f"the platform could not keep up with the app ({notice.kind}): {notice.detail}"
+                self.fail_once(
+                    notice.kind,
+                    f"the platform could not keep up with the app ({notice.kind}): {notice.detail}",
                 )
+
+    def fail_once(self, kind: str, message: str) -> None:
+        """Fail the call for the first refusal of each kind (all are counted in the log)."""
+        if kind not in self.refusals:
+            self.refusals.add(kind)
+            self.fail(message)
 
     # --- tasks ---------------------------------------------------------------------------
 
@@ -341,8 +370,7 @@ class _Call:
         while True:
             if check():
                 return True
-            if self.end_reason is not None:
-                raise _Ended
+            self.ensure_live()
             if self.now() >= deadline_ms:
                 return False
             self.changed.clear()
@@ -352,6 +380,11 @@ class _Call:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.changed.wait(), timeout)
 
+    def ensure_live(self) -> None:
+        """:class:`_Ended` once the call has ended (or the app's ``stop`` closed it)."""
+        if self.end_reason is not None or self.stream.state is not PlatformState.STREAMING:
+            raise _Ended
+
     async def script(self) -> str:
         steps = self.options.scenario.steps
         for index, step in enumerate(steps):
@@ -360,14 +393,18 @@ class _Call:
             try:
                 status, detail, stop = await self.run_step(step)
             except _Ended:
+                ended = self.end_reason or "app_stop"
+                moot = isinstance(step, (Hangup, StopStream))
                 self.result.steps.append(
                     StepOutcome(
                         index + 1,
                         step.kind,
-                        "failed",
+                        "skipped" if moot else "failed",
                         started,
                         self.now(),
-                        f"the call ended first: {self.end_reason}",
+                        f"the call had already ended: {ended}"
+                        if moot
+                        else f"the call ended first: {ended}",
                     )
                 )
                 self.skip(index + 1)
@@ -401,6 +438,7 @@ class _Call:
     async def run_step(self, step: Step) -> tuple[str, str, str | None]:
         """``(status, detail, end reason or None)`` of one step."""
         start = self.now()
+        self.ensure_live()
         if isinstance(step, Say):
             await self.say(step.clip.pcm, step.clip.rate)
             return "passed", f"said {step.clip.source} ({step.clip.seconds:.2f} s)", None
@@ -443,6 +481,7 @@ class _Call:
         await self.until(lambda: False, self.last_audible_ms - FRAME_MS + step.after_ms)
         over = self.stream.queued_ms > 0 or self.last_audible_ms >= self.now() - FRAME_MS
         at = self.now()
+        self.ensure_live()
         self.log.add("barge_in", clip=step.clip.source)
         source = self.stream.source("inbound")
         assert isinstance(source, AudioQueue)
@@ -494,9 +533,10 @@ def _play_audio_rms(text: str) -> float:
     """The RMS of a ``playAudio``'s audio (the stream has already accepted it)."""
     try:
         event = wire.parse_message(text)
-        assert isinstance(event, PlayAudio)
+        if not isinstance(event, PlayAudio):
+            return 0.0
         return level(decode_payload(event.payload, event.media_format))[0]
-    except (AudioforkError, AssertionError):
+    except AudioforkError:
         return 0.0
 
 
@@ -601,10 +641,13 @@ async def _stream(call: _Call, ws: aiohttp.ClientWebSocketResponse) -> None:
             call.notices(call.stream.stop(_STOP_REASONS.get(reason, reason)))
             call.flush()
             try:
-                await asyncio.wait_for(_drained(call), CLOSE_TIMEOUT_S)
+                await asyncio.wait_for(_drained(call, by_name["writer"]), CLOSE_TIMEOUT_S)
             except asyncio.TimeoutError:
                 call.fail("the app did not read the platform's last messages")
         elif reason in _APP_ENDED:
+            if reason == "app_stop":  # the answers owed at the app's stop still leave
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(_drained(call, by_name["writer"]), CLOSE_TIMEOUT_S)
             call.stream.connection_lost()
             by_clears = sum(e.data["checkpoints_dropped"] for e in call.log.of("clear"))
             never = call.stream.stats.checkpoints_dropped - by_clears
@@ -625,21 +668,25 @@ async def _stream(call: _Call, ws: aiohttp.ClientWebSocketResponse) -> None:
         call.stream.connection_lost()
         result.stats = call.stream.stats
         if call.options.record:
-            for name in ("caller", "played"):
-                chunks = call.recorded[name]
-                audio = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
-                setattr(result, f"{name}_audio", audio)
+            result.caller_audio = _joined(call.recorded["caller"])
+            result.played_audio = _joined(call.recorded["played"])
+
+
+def _joined(chunks: list[Pcm]) -> Pcm:
+    return np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
 
 
 async def _settle_script(script: asyncio.Future[Any]) -> None:
+    """Let the script record how its step ended (it sees the call's end at once)."""
     try:
         await asyncio.wait_for(asyncio.shield(script), 1.0)
-    except (asyncio.TimeoutError, Exception):
+    except asyncio.TimeoutError:
         script.cancel()
 
 
-async def _drained(call: _Call) -> None:
-    while call.outgoing:
+async def _drained(call: _Call, writer: asyncio.Future[Any]) -> None:
+    """Until the writer has sent everything queued (or has stopped: the socket broke)."""
+    while call.outgoing and not writer.done():
         await asyncio.sleep(0.005)
 
 

@@ -50,7 +50,7 @@ import numpy as np
 import numpy.typing as npt
 
 from audiofork.errors import ValidationError
-from audiofork.platform import check_digits
+from audiofork.platform import MAX_PENDING_KEYS, check_digits
 from audiofork.samples import read_wav, speech
 
 if sys.version_info >= (3, 11):
@@ -277,6 +277,8 @@ def _step(where: _Where, table: Mapping[str, Any], audio: Clip, base: Path) -> S
             digits = check_digits(value, "dtmf")
         except (TypeError, ValueError) as exc:
             raise where.error(kind, f"is not a string of keys: {exc}") from None
+        if len(digits) > MAX_PENDING_KEYS:
+            raise where.error(kind, f"holds {len(digits)} keys; at most {MAX_PENDING_KEYS}")
         spacing = _number(where, "spacing_ms", table.get("spacing_ms", 100), 19, 60_000)
         return Dtmf(digits, int(spacing))
     if kind in ("wait_for", "expect"):
