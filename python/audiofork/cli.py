@@ -157,9 +157,9 @@ def _run_emulator(args: argparse.Namespace) -> int:
 
         def ready(url: str) -> None:
             print(
-                f"audiofork emulator on {url} (status page {url}/, signed in as an account: "
-                f"user AUTH_ID, password AUTH_TOKEN, e.g. curl -u AUTH_ID:AUTH_TOKEN {url}/; "
-                "Ctrl-C stops)",
+                f"audiofork emulator on {url} (console {url}/, signed in as an account: "
+                f"user AUTH_ID, password AUTH_TOKEN, e.g. curl -u AUTH_ID:AUTH_TOKEN "
+                f"{url}/status; Ctrl-C stops)",
                 flush=True,
             )
             print(
@@ -175,7 +175,11 @@ def _run_emulator(args: argparse.Namespace) -> int:
                     flush=True,
                 )
 
-        asyncio.run(serve(config, args.host, args.port, ready=ready))
+        def login_links(links: dict[str, str]) -> None:
+            for account, link in links.items():
+                print(f"console for {account} (this link works once): {link}", flush=True)
+
+        asyncio.run(serve(config, args.host, args.port, ready=ready, login_links=login_links))
     except (AudioforkError, OSError) as exc:
         print(f"audiofork emulator: {exc}", file=sys.stderr)
         return 1

@@ -11,7 +11,9 @@ The caller of a live call can act, which the platform has no API for: press keys
 the app, stop talking, hang up (:meth:`Emulator.send_dtmf`, :meth:`Emulator.speak`,
 :meth:`Emulator.stop_speaking`, :meth:`Emulator.hangup`; the emulator-only REST endpoints
 under ``/emulator/v1``; ``audiofork caller`` through
-:class:`audiofork.emulator.client.CallerClient`).
+:class:`audiofork.emulator.client.CallerClient`). The console at ``/``
+(:mod:`audiofork.emulator.console`) shows the calls live in a browser and makes the
+browser's microphone a call's caller.
 """
 
 from __future__ import annotations

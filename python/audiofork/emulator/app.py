@@ -1,7 +1,7 @@
 """The emulator's HTTP surface: the calls and Stream REST API under ``/api/v1`` (PROTOCOL §1),
 the emulator's own caller endpoints under ``/emulator/v1``
-(:mod:`audiofork.emulator.caller_api`), their OpenAPI document, and the status page at
-``/``.
+(:mod:`audiofork.emulator.caller_api`), their OpenAPI document, and the console at ``/``
+(:mod:`audiofork.emulator.console`, with the plain status page at ``/status``).
 
 Every ``/api/v1/Account/…`` and ``/emulator/v1/Account/…`` request is authenticated by
 ``X-Auth-ID`` / ``X-Auth-Token`` (constant-time comparison) and must name its own account in
@@ -9,28 +9,28 @@ the path. Every error is JSON ``{"api_id", "error"}``: 400 naming the bad parame
 404, 405 (with ``Allow``), 409 for an action the call cannot take now (not in progress, no
 stream to take it, a full queue), and 500 for a fault of the emulator itself (logged).
 
-The status page takes the same credentials by HTTP Basic (auth id as the user, auth token
-as the password), which a browser asks for and then sends with every same-origin request,
-and shows only that account's calls. The API does not take Basic credentials: a browser
-would attach them to a cross-site form post too.
+The console and the status page take the same credentials by HTTP Basic (auth id as the
+user, auth token as the password), which a browser asks for and then sends with every
+same-origin request, or a one-time login link; they show only that account's calls. The API
+does not take Basic credentials: a browser would attach them to a cross-site form post too.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 from typing import Any, cast
 
 from aiohttp import web
 
 from audiofork.emulator import caller_api
+from audiofork.emulator.console import Console
+from audiofork.emulator.console import install as install_console
 from audiofork.emulator.exchange import Exchange
 from audiofork.emulator.forks import Fork
 from audiofork.emulator.openapi import LIST_LIMIT_MAX, openapi_document
-from audiofork.emulator.page import SIGN_IN_PAGE, status_page
 from audiofork.emulator.rest_common import (
     EXCHANGE,
+    CallRequest,
     Handler,
     Missing,
     add_routes,
@@ -50,7 +50,6 @@ _log = logging.getLogger("audiofork.emulator")
 
 API_BASE = "/api/v1"
 OPENAPI_PATH = f"{API_BASE}/openapi.json"
-_PARTY_MAX = 128
 _LIST_LIMIT_DEFAULT = 20
 
 
@@ -98,19 +97,6 @@ def _refuse_auth(request: web.Request) -> str:
     return ""
 
 
-def _party(name: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > _PARTY_MAX:
-        raise ValidationError(
-            f"{name} must be a non-empty string of at most {_PARTY_MAX} characters, "
-            f"got {_params.shown(value)}"
-        )
-    if not value.isprintable():
-        raise ValidationError(
-            f"{name} must not contain control characters, got {_params.shown(value)}"
-        )
-    return value
-
-
 def _fork(request: web.Request) -> Fork:
     call = requested_call(request)
     stream_id = request.match_info["stream_id"]
@@ -122,16 +108,15 @@ def _fork(request: web.Request) -> Fork:
 
 async def create_call(request: web.Request) -> web.Response:
     """``POST /Account/{auth_id}/Call/``: fire a call (201)."""
-    params = await read_params(request)
-    for required in ("from", "to", "answer_url"):
-        if required not in params:
-            raise ValidationError(f"{required} is required")
-    from_ = _party("from", params["from"])
-    to = _party("to", params["to"])
-    answer_url = _params.http_url("answer_url", params["answer_url"])
-    method = _params.callback_method("answer_method", params.get("answer_method", "POST"))
+    wanted = CallRequest.from_params(await read_params(request))
     exchange = request.app[EXCHANGE]
-    call = exchange.place_call(request.match_info["auth_id"], from_, to, answer_url, method)
+    call = exchange.place_call(
+        request.match_info["auth_id"],
+        wanted.from_,
+        wanted.to,
+        wanted.answer_url,
+        wanted.answer_method,
+    )
     body = {
         "api_id": api_id(),
         "message": "call fired",
@@ -215,46 +200,9 @@ async def openapi(_request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
 
 
-_PAGE_HEADERS = {
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-}
-_BASIC_CHALLENGE = 'Basic realm="audiofork emulator", charset="UTF-8"'
-
-
-def _basic_account(request: web.Request) -> str | None:
-    """The account whose auth id and token the request's HTTP Basic credentials are, or
-    ``None``."""
-    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    auth_id, sep, token = decoded.partition(":")
-    if not sep or not request.app[EXCHANGE].authenticate(auth_id, token):
-        return None
-    return auth_id
-
-
-async def page(request: web.Request) -> web.Response:
-    """``GET /``: the HTML status page of the account signed in by HTTP Basic (401 and a
-    challenge without valid credentials)."""
-    account = _basic_account(request)
-    if account is None:
-        headers = {**_PAGE_HEADERS, "WWW-Authenticate": _BASIC_CHALLENGE}
-        return web.Response(
-            status=401, text=SIGN_IN_PAGE, content_type="text/html", headers=headers
-        )
-    text = status_page(request.app[EXCHANGE], account)
-    return web.Response(text=text, content_type="text/html", headers=_PAGE_HEADERS)
-
-
-def make_app(exchange: Exchange) -> web.Application:
-    """The aiohttp application serving ``exchange``."""
+def make_app(exchange: Exchange, console: Console | None = None) -> web.Application:
+    """The aiohttp application serving ``exchange``, with its ``console`` at ``/`` (a new
+    one if none is given)."""
     app = web.Application(middlewares=[_api_errors])
     app[EXCHANGE] = exchange
     call = f"{API_BASE}/Account/{{auth_id}}/Call/"
@@ -276,5 +224,5 @@ def make_app(exchange: Exchange) -> web.Application:
     )
     add_routes(app, caller_api.ROUTES)
     app.router.add_get(OPENAPI_PATH, openapi)
-    app.router.add_get("/", page)
+    install_console(app, console if console is not None else Console(exchange))
     return app

@@ -27,7 +27,7 @@ import asyncio
 import logging
 import secrets
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -87,10 +87,19 @@ def signed_headers(url: str, auth_token: str) -> dict[str, str]:
 
 
 class CallbackSender:
-    """Delivers status callbacks in the background over one aiohttp client session."""
+    """Delivers status callbacks in the background over one aiohttp client session;
+    ``on_result(order_key, event, outcome, delivered, attempt)`` hears each try's outcome
+    (``HTTP 200``, ``HTTP 500``, a connection error)."""
 
-    def __init__(self, http: aiohttp.ClientSession, retry: RetrySchedule | None = None) -> None:
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        retry: RetrySchedule | None = None,
+        *,
+        on_result: Callable[[str, str, str, bool, int], None] | None = None,
+    ) -> None:
         self._http = http
+        self._on_result = on_result
         self._retry = retry or RetrySchedule()
         self._tails: dict[str, asyncio.Task[None]] = {}
         self._waiting: dict[str, int] = {}  # callbacks not yet finished, per order key
@@ -200,8 +209,11 @@ class CallbackSender:
         for attempt in range(self._retry.attempts):
             if attempt:
                 await asyncio.sleep(self._retry.backoff_s * 2 ** (attempt - 1))
-            problem = await self._try_once(order_key, url, method, fields, auth_token)
-            if not problem:
+            outcome, delivered = await self._try_once(order_key, url, method, fields, auth_token)
+            if self._on_result is not None:
+                self._on_result(order_key, event, outcome, delivered, attempt + 1)
+            problem = "" if delivered else outcome
+            if delivered:
                 self.delivered += 1
                 _log.debug("callback %s to %s delivered", event, url)
                 return
@@ -219,9 +231,10 @@ class CallbackSender:
 
     async def _try_once(
         self, order_key: str, url: str, method: str, fields: dict[str, str], auth_token: str
-    ) -> str:
-        """One delivery attempt: ``""`` on a 2xx answer, else what went wrong. At most
-        :data:`MAX_REPLY_BYTES` of the reply are read; a longer one's connection is closed."""
+    ) -> tuple[str, bool]:
+        """One delivery attempt: its outcome (``HTTP 200``, or what went wrong) and whether
+        it was delivered (a 2xx answer). At most :data:`MAX_REPLY_BYTES` of the reply are
+        read; a longer one's connection is closed."""
         headers = signed_headers(url, auth_token)
         timeout = aiohttp.ClientTimeout(total=self._retry.timeout_s)
         try:
@@ -240,9 +253,9 @@ class CallbackSender:
                         url,
                         MAX_REPLY_BYTES,
                     )
-                return "" if 200 <= response.status < 300 else f"HTTP {response.status}"
+                return f"HTTP {response.status}", 200 <= response.status < 300
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            return (f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__), False
 
     @property
     def pending(self) -> int:

@@ -12,8 +12,10 @@ import hmac
 import logging
 import uuid
 from collections import deque
+from dataclasses import replace
 from typing import Literal
 
+from audiofork.emulator.audio import AudioSource
 from audiofork.emulator.calls import Call
 from audiofork.emulator.forks import CallParty
 from audiofork.emulator.services import Services
@@ -69,12 +71,16 @@ class Exchange:
         to: str,
         answer_url: str,
         answer_method: Literal["GET", "POST"],
+        *,
+        caller: AudioSource | None = None,
     ) -> Call:
         """Fire a call for ``account_id`` (an authenticated account): it rings, fetches
-        ``answer_url`` and runs the XML in the background."""
+        ``answer_url`` and runs the XML in the background. ``caller`` is this call's caller
+        audio instead of the emulator's (the softphone's silence under the microphone)."""
         call_uuid = str(uuid.uuid4())
         party = CallParty(call_uuid, account_id, from_, to, self._accounts[account_id])
-        call = Call(party, answer_url, answer_method, self.services, on_finished=self._retire)
+        services = self.services if caller is None else replace(self.services, caller=caller)
+        call = Call(party, answer_url, answer_method, services, on_finished=self._retire)
         self.calls[call_uuid] = call
         _log.info("call %s: fired from %s to %s for %s", call_uuid, from_, to, account_id)
         call.start()

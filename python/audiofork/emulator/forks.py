@@ -132,6 +132,16 @@ class Fork:
         self._billed_from: float | None = None
         self._billed_to: float | None = None
         self.done = asyncio.Event()
+        media_format = MediaFormat.parse(element.content_type)
+        self.monitor = services.monitors.open(
+            call.call_uuid,
+            first_id,
+            element.content_type,
+            media_format.sample_rate,
+            clock.now,
+            bidirectional=element.bidirectional,
+            forks_caller=element.audio_track in ("inbound", "both"),
+        )
         spec = StreamSpec.from_element(
             element,
             stream_id=first_id,
@@ -148,6 +158,7 @@ class Fork:
             new_stream_id=self._new_id,
             record_dir=services.record_dir,
             capture_audio=services.capture_audio,
+            monitor=self.monitor,
         )
 
     def _new_id(self) -> str:
@@ -205,6 +216,7 @@ class Fork:
             bill.rounded_bill_duration,
             bill.billed_amount,
         )
+        self.monitor.close(f"ended: {end.status} ({end.reason})")
         for stream_id in self.ids:
             for event in _FREQUENT:
                 self._services.log.flush(_flood_key(stream_id, event))
@@ -241,6 +253,7 @@ class Fork:
             _log.info(*line, notice.event, details)
         if error != notice.error:
             notice = dataclasses.replace(notice, error=error)
+        self.monitor.stream_notice(notice)
         url = self.element.status_callback_url
         if url is not None:
             self._services.callbacks.send(

@@ -1,6 +1,8 @@
-"""The status page at ``/``: one account's calls, streams and counters, as plain HTML.
+"""The status of one account as plain HTML: its calls, streams and counters.
 
-The page shows only what the signed-in account owns, and every URL on it redacted
+:func:`status_body` is the part the console at ``/`` serves inside its page (what it shows
+before its script runs, and without one); :func:`status_page` is a page of its own. Both
+show only what the signed-in account owns, and every URL redacted
 (:func:`audiofork.vobiz.redact_url`): a stream URL may carry the app's secret.
 """
 
@@ -15,7 +17,7 @@ from audiofork.vobiz import redact_url
 if TYPE_CHECKING:
     from audiofork.emulator.exchange import Exchange
 
-__all__ = ["SIGN_IN_PAGE", "status_page"]
+__all__ = ["SIGN_IN_PAGE", "status_body", "status_page"]
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
@@ -39,6 +41,17 @@ def _counters(stats: dict[str, object]) -> str:
 
 def status_page(exchange: Exchange, account_id: str) -> str:
     """The page of ``account_id``'s calls in ``exchange`` (refreshes itself every 2 s)."""
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        "<meta http-equiv='refresh' content='2'><title>audiofork emulator</title>"
+        f"<style>{_STYLE}</style></head><body><h1>audiofork emulator</h1>"
+        + status_body(exchange, account_id)
+        + "</body></html>"
+    )
+
+
+def status_body(exchange: Exchange, account_id: str) -> str:
+    """``account_id``'s calls and streams in ``exchange`` as HTML (no page around them)."""
     services = exchange.services
     calls = exchange.calls_of(account_id)
     forks = [fork for call in calls for fork in call.forks]
@@ -84,9 +97,6 @@ def status_page(exchange: Exchange, account_id: str) -> str:
         f"rate {services.tariff.rate_per_minute} per minute"
     )
     return (
-        "<!doctype html><html><head><meta charset='utf-8'>"
-        "<meta http-equiv='refresh' content='2'><title>audiofork emulator</title>"
-        f"<style>{_STYLE}</style></head><body><h1>audiofork emulator</h1>"
         f"<p>{escape(summary)}</p>"
         f"<p>account: {escape(account_id)} · "
         "API: <a href='/api/v1/openapi.json'>/api/v1/openapi.json</a></p>"
@@ -109,7 +119,6 @@ def status_page(exchange: Exchange, account_id: str) -> str:
             ],
             stream_rows,
         )
-        + "</body></html>"
     )
 
 
@@ -117,7 +126,8 @@ def status_page(exchange: Exchange, account_id: str) -> str:
 SIGN_IN_PAGE = (
     "<!doctype html><html><head><meta charset='utf-8'><title>audiofork emulator</title>"
     f"<style>{_STYLE}</style></head><body><h1>audiofork emulator</h1>"
-    "<p>Sign in with an account's auth id as the user name and its auth token as the "
-    "password (HTTP Basic), e.g. <code>curl -u AUTH_ID:AUTH_TOKEN URL</code>.</p>"
+    "<p>Open the one-time login link <code>audiofork emulator</code> printed when it "
+    "started, or sign in with an account's auth id as the user name and its auth token as "
+    "the password (HTTP Basic), e.g. <code>curl -u AUTH_ID:AUTH_TOKEN URL/status</code>.</p>"
     "</body></html>"
 )

@@ -3,24 +3,28 @@ emulator's own caller endpoints under ``/emulator/v1``.
 
 The application key of the :class:`~audiofork.emulator.exchange.Exchange`, the JSON error
 shape ``{"api_id", "error"}``, reading a request's parameters (a JSON object or a form),
-finding the call its path names, and routing a path with and without its trailing slash.
+finding the call its path names, checking a request to place a call, and routing a path
+with and without its trailing slash.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from aiohttp import web
 
 from audiofork.emulator.calls import Call
 from audiofork.emulator.exchange import Exchange
 from audiofork.errors import ValidationError
+from audiofork.vobiz import _params
 
 __all__ = [
     "EXCHANGE",
+    "CallRequest",
     "Handler",
     "Missing",
     "add_routes",
@@ -92,3 +96,43 @@ def add_routes(app: web.Application, routes: Sequence[tuple[str, str, Handler]])
             if route_path == path:
                 bare.add_route(method, handler)
                 slashed.add_route(method, handler)
+
+
+_PARTY_MAX = 128
+
+
+def _party(name: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > _PARTY_MAX:
+        raise ValidationError(
+            f"{name} must be a non-empty string of at most {_PARTY_MAX} characters, "
+            f"got {_params.shown(value)}"
+        )
+    if not value.isprintable():
+        raise ValidationError(
+            f"{name} must not contain control characters, got {_params.shown(value)}"
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    """A checked request to place a call: ``from``, ``to``, ``answer_url`` and
+    ``answer_method`` (``POST`` unless given)."""
+
+    from_: str
+    to: str
+    answer_url: str
+    answer_method: Literal["GET", "POST"]
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> CallRequest:
+        """Check the parameters (:class:`ValidationError` naming the first bad one)."""
+        for required in ("from", "to", "answer_url"):
+            if required not in params:
+                raise ValidationError(f"{required} is required")
+        return cls(
+            _party("from", params["from"]),
+            _party("to", params["to"]),
+            _params.http_url("answer_url", params["answer_url"]),
+            _params.callback_method("answer_method", params.get("answer_method", "POST")),
+        )

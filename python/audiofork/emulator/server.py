@@ -39,8 +39,10 @@ from audiofork.emulator.callbacks import CallbackSender
 from audiofork.emulator.calls import Call, CallInfo
 from audiofork.emulator.clock import VirtualClock
 from audiofork.emulator.config import EmulatorConfig
+from audiofork.emulator.console import Console
 from audiofork.emulator.exchange import Exchange
 from audiofork.emulator.forks import Fork
+from audiofork.emulator.monitor import Monitors
 from audiofork.emulator.services import Services
 from audiofork.errors import ArgumentError, ValidationError
 from audiofork.platform import DTMF_SPACING_MS, PcmInput, TalkMode
@@ -69,6 +71,7 @@ class Emulator:
         self._runner: web.AppRunner | None = None
         self._http: aiohttp.ClientSession | None = None
         self._exchange: Exchange | None = None
+        self._console: Console | None = None
         self.url = ""
 
     @property
@@ -163,6 +166,15 @@ class Emulator:
         with the cause ``caller_hangup``; :meth:`call_ended` waits for the rest."""
         caller.hang_up(self._call(call_uuid))
 
+    def login_link(self, account_id: str) -> str:
+        """A link that signs ``account_id`` in to the console once (after :meth:`start`):
+        opened in a browser, it sets a session cookie and shows the console at ``/``."""
+        if self._console is None:
+            raise RuntimeError("the emulator is not started")
+        if account_id not in self.config.accounts:
+            raise ArgumentError(f"account_id {account_id!r} is not an account of this emulator")
+        return self._console.auth.login_link(self.url, account_id)
+
     def _fork(self, stream_id: str) -> Fork:
         for call in self.exchange.calls.values():
             fork = call.fork(stream_id)
@@ -186,10 +198,13 @@ class Emulator:
     async def _start(self, host: str, port: int) -> str:
         config = self.config
         self._http = aiohttp.ClientSession()
+        monitors = Monitors()
         services = Services(
             clock=VirtualClock(config.speed),
             http=self._http,
-            callbacks=CallbackSender(self._http, config.callback_retry),
+            callbacks=CallbackSender(
+                self._http, config.callback_retry, on_result=monitors.callback_result
+            ),
             tariff=Tariff(config.rate_per_minute),
             caller=AudioSource.from_spec(config.caller_audio),
             callee=AudioSource.from_spec(config.callee_audio),
@@ -198,17 +213,20 @@ class Emulator:
             answer_timeout_s=config.answer_timeout_s,
             capture_audio=self._capture_audio,
             dialect=Dialect(config.dialect),
+            monitors=monitors,
         )
         self._exchange = Exchange(
             dict(config.accounts), services, max_ended_calls=config.max_ended_calls
         )
-        self._runner = web.AppRunner(make_app(self._exchange), access_log=None)
+        self._console = Console(self._exchange)
+        self._runner = web.AppRunner(make_app(self._exchange, self._console), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
         bound = self._runner.addresses[0]
         shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
         self.url = f"http://{shown}:{bound[1]}"
+        self._console.base_url = self.url
         _log.info(
             "emulator listening on %s (speed %g, accounts %s)",
             self.url,
@@ -261,9 +279,11 @@ async def serve(
     port: int = 8080,
     *,
     ready: Callable[[str], None] | None = None,
+    login_links: Callable[[dict[str, str]], None] | None = None,
 ) -> None:
     """Run an emulator until SIGINT or SIGTERM, then close it cleanly. ``ready`` is called
-    with the base URL once it serves."""
+    with the base URL once it serves, ``login_links`` with a one-time console login link
+    per account."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -273,6 +293,8 @@ async def serve(
         url = await emulator.start(host, port)
         if ready is not None:
             ready(url)
+        if login_links is not None:
+            login_links({account: emulator.login_link(account) for account in config.accounts})
         await stopping.wait()
         _log.info("shutting down: ending calls and flushing recordings")
     finally:

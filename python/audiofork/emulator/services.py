@@ -14,6 +14,7 @@ from audiofork.emulator.billing import Tariff
 from audiofork.emulator.callbacks import CallbackSender
 from audiofork.emulator.clock import VirtualClock
 from audiofork.emulator.logs import LOGGER_NAME, FloodLog
+from audiofork.emulator.monitor import Monitors
 
 __all__ = ["Services"]
 
@@ -22,8 +23,8 @@ __all__ = ["Services"]
 class Services:
     """One virtual clock, one HTTP client (answer URLs and callbacks), the callback sender,
     the tariff, both parties' audio, where to record, whether streams keep their sent
-    and played audio in memory (``capture_audio``, for measuring an echo), and the log for
-    events that come in bursts."""
+    and played audio in memory (``capture_audio``, for measuring an echo), the log for
+    events that come in bursts, and the streams' monitors (what the console shows)."""
 
     clock: VirtualClock
     http: aiohttp.ClientSession
@@ -37,3 +38,4 @@ class Services:
     capture_audio: bool = False
     dialect: Dialect = Dialect.VOBIZ
     log: FloodLog = field(default_factory=lambda: FloodLog(logging.getLogger(LOGGER_NAME)))
+    monitors: Monitors = field(default_factory=Monitors)

@@ -49,6 +49,7 @@ import numpy.typing as npt
 from audiofork.dialects import Dialect
 from audiofork.emulator.audio import AudioSource
 from audiofork.emulator.clock import VirtualClock
+from audiofork.emulator.monitor import StreamMonitor
 from audiofork.emulator.recorder import WavRecorder, recording_dir
 from audiofork.emulator.stream_spec import (
     StreamEnd,
@@ -149,7 +150,7 @@ class StreamRunner:
     ``notify`` is called (synchronously) for each :class:`StreamNotice`. With
     ``capture_audio``, :attr:`sent_audio` and :attr:`played_audio` keep the caller track
     and what the caller heard in memory, on one timeline. ``limits`` bound each
-    connection's :class:`PlatformStream`.
+    connection's :class:`PlatformStream`. ``monitor`` sees every frame, notice and key.
     """
 
     def __init__(
@@ -164,8 +165,10 @@ class StreamRunner:
         record_dir: pathlib.Path | None = None,
         capture_audio: bool = False,
         limits: PlatformLimits | None = None,
+        monitor: StreamMonitor | None = None,
     ) -> None:
         self.spec = spec
+        self.monitor = monitor
         self._clock = clock
         self._notify = notify
         self._new_stream_id = new_stream_id
@@ -290,6 +293,8 @@ class StreamRunner:
             raise StreamStateError(f"stream {self._stream_id} is not connected")
         link.stream.press(digits, spacing_ms=spacing_ms)
         link.kick()
+        if self.monitor is not None:
+            self.monitor.dtmf(digits)
 
     @property
     def keys_room(self) -> int:
@@ -524,6 +529,8 @@ class StreamRunner:
                 return
             self._next_frame += 1
             frame = link.stream.tick()
+            if self.monitor is not None:
+                self.monitor.frame(frame, link.stream.queued_ms)
             for track, pcm in frame.sent.items():
                 self._record(link, "caller" if track == "inbound" else "callee", pcm)
             self._record(link, "played", frame.played)
@@ -579,6 +586,8 @@ class StreamRunner:
 
     def _report(self, link: _Link, notices: Sequence[Notice]) -> None:
         """Turn the stream's notices into status-callback notices."""
+        if self.monitor is not None and notices:
+            self.monitor.notices(notices)
         for notice in notices:
             if isinstance(notice, CheckpointAnswered):
                 self._notify(StreamNotice("PlayedStream", link.stream_id, name=notice.name))
