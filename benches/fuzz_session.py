@@ -7,7 +7,9 @@ Each example builds a session (app rate, playback format, hold after clear, a cl
 example moves) and runs a sequence of steps: platform messages, valid or mutated (bytes
 flipped, cut, inserted; values swapped for ones of the wrong type or range), some as
 bytes, interleaved with the app's ``play``, ``checkpoint``, ``clear``, ``stop``, ``close``,
-``connection_lost`` and ``data_to_send``. What must hold:
+``connection_lost`` and ``data_to_send``, and its utterance calls (``queue_utterance``,
+``begin_utterance``, ``end_utterance``, ``discard_utterance``, on a few ids so they collide).
+What must hold:
 
 - the only exceptions are the documented ones, the ``AudioforkError`` family (``receive``
   raises ``ProtocolError`` and friends; the app's calls ``StreamStateError`` when the
@@ -17,6 +19,10 @@ bytes, interleaved with the app's ``play``, ``checkpoint``, ``clear``, ``stop``,
 - after ``clear`` no checkpoint is pending, nor after ``stop``, ``close``,
   ``connection_lost`` or a ``stop`` received;
 - every checkpoint resolves exactly once (the sequence ends with ``close``);
+- every utterance resolves exactly once unless discarded, with ``0 <= heard_ms <=
+  duration_ms``; the session's pending ones are exactly those made and not yet resolved or
+  discarded, and none is pending after ``clear``, ``stop``, ``close``, ``connection_lost``
+  or a ``stop`` received;
 - everything ``data_to_send`` returns parses as an app message.
 
 atheris instruments audiofork's Python modules for coverage; the Rust core underneath is
@@ -85,6 +91,7 @@ def trace(session: af.StreamSession) -> tuple[Any, ...]:
         session.stats,
         session.queued_ms,
         session.pending_checkpoints,
+        session.pending_utterances,
         session.has_data_to_send,
     )
 
@@ -106,6 +113,9 @@ class Run:
         self.issued: list[str] = []
         self.resolved: list[str] = []
         self.sequence = 1
+        # Utterance ids pending by the model (an id may be used again once resolved).
+        self.utterances: list[str] = []
+        self.opened: str | None = None  # the id begun last (a hint for end_utterance)
 
     def note(self, events: list[Any]) -> None:
         for event in events:
@@ -113,9 +123,39 @@ class Run:
                 assert event.name in self.issued, event
                 assert event.name not in self.resolved, f"{event.name} resolved twice"
                 self.resolved.append(event.name)
+            elif isinstance(event, af.UtteranceResolved):
+                assert event.id in self.utterances, f"{event.id} resolved twice, or never made"
+                self.utterances.remove(event.id)
+                assert 0 <= event.heard_ms <= event.duration_ms, event
 
     def no_pending(self, after: str) -> None:
         assert not self.session.pending_checkpoints, (after, self.session.pending_checkpoints)
+        assert not self.session.pending_utterances, (after, self.session.pending_utterances)
+        assert not self.utterances, (after, self.utterances)
+
+    def utterance_call(self, action: str) -> None:
+        """One of the session's utterance calls on an id drawn from a few."""
+        session = self.session
+        ids = ["u-1", "u-2", "u-3"]
+        if action == "end_utterance" and self.opened:  # mostly the one begun last
+            ids += [self.opened] * 6
+        uid = self.data.draw(st.sampled_from(ids), "utterance")
+        if action == "queue_utterance":
+            session.queue_utterance(uid)
+            self.utterances.append(uid)
+        elif action == "begin_utterance":
+            session.begin_utterance(uid)
+            self.opened = uid
+            if uid not in self.utterances:
+                self.utterances.append(uid)
+        elif action == "end_utterance":
+            name = session.end_utterance(uid)
+            if name is not None:
+                self.issued.append(name)
+        else:
+            session.discard_utterance(uid)
+            if uid in self.utterances and uid not in session.pending_utterances:
+                self.utterances.remove(uid)
 
     def receive(self) -> None:
         text = self.data.draw(
@@ -133,6 +173,7 @@ class Run:
         self.note(events)
         if any(isinstance(e, af.StreamClosed) for e in events):
             self.no_pending("stop received")
+        assert sorted(self.session.pending_utterances) == sorted(self.utterances), message
 
     def app_call(self, action: str) -> None:
         session = self.session
@@ -157,8 +198,11 @@ class Run:
                     assert isinstance(event, (af.PlayAudio, af.Checkpoint, af.ClearAudio, af.Stop))
             elif action == "tick":
                 self.now += self.data.draw(st.sampled_from([0.02, 0.5, 1.5]), "seconds")
+            else:
+                self.utterance_call(action)
         except af.StreamStateError as error:
             assert error.kind in KINDS, error
+        assert sorted(session.pending_utterances) == sorted(self.utterances), action
 
     def finish(self) -> None:
         self.note(self.session.close())
@@ -168,6 +212,7 @@ class Run:
 
 ACTIONS = ["play", "checkpoint", "flush", "clear", "stop", "close", "connection_lost"]
 ACTIONS += ["data_to_send", "tick"]
+ACTIONS += ["queue_utterance", "begin_utterance", "end_utterance", "discard_utterance"]
 
 
 def check(data: st.DataObject) -> None:

@@ -7,7 +7,10 @@ import operator
 
 from audiofork.errors import ArgumentError
 
-__all__ = ["check_int"]
+__all__ = ["check_int", "shown"]
+
+#: Longest part of a caller's name or id quoted in an error message.
+SHOWN_CHARS = 80
 
 
 def check_int(field: str, value: object, minimum: int) -> int:
@@ -21,3 +24,10 @@ def check_int(field: str, value: object, minimum: int) -> int:
     if number < minimum:
         raise ArgumentError(f"{field} must be >= {minimum}, got {value!r}")
     return number
+
+
+def shown(name: str) -> str:
+    """``name`` for an error message: its repr, cut short (with its length) if long."""
+    if len(name) <= SHOWN_CHARS:
+        return repr(name)
+    return f"{name[:SHOWN_CHARS]!r}… ({len(name)} characters)"

@@ -24,6 +24,7 @@ from audiofork import (
     UtteranceResolved,
     UtteranceState,
 )
+from support.clock import ManualClock
 from support.scripted_platform import (
     STREAM_ID,
     play_ms,
@@ -37,18 +38,10 @@ WORDS = [("Your", 0, 150), ("order", 180, 400), ("has", 420, 520), ("shipped.", 
 TEXT = "Your order has shipped."
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class Platform:
     """The socket, the clock, and what the app sent, read back as JSON."""
 
-    def __init__(self, socket: MemorySocket, clock: Clock) -> None:
+    def __init__(self, socket: MemorySocket, clock: ManualClock) -> None:
         self.socket = socket
         self.clock = clock
 
@@ -72,7 +65,7 @@ class Platform:
 async def streaming(
     pace_ms: int | None = None, start: bool = True
 ) -> AsyncIterator[tuple[AudioStream, Platform]]:
-    socket, clock = MemorySocket(), Clock()
+    socket, clock = MemorySocket(), ManualClock()
     platform = Platform(socket, clock)
     async with asyncio.timeout(TIMEOUT):
         async with AudioStream(socket, pace_ms=pace_ms, clock=clock) as stream:
@@ -220,7 +213,7 @@ async def test_the_end_of_the_stream_resolves_every_utterance_closed(ending: str
         assert playing.heard_ms == pytest.approx(100.0) and playing.duration_ms == 1000.0
         # On a stream that ended, a new one resolves at once.
         late = stream.say(tone(100), 16000)
-        assert late.done and await late is CheckpointOutcome.CLOSED
+        assert late.done() and await late is CheckpointOutcome.CLOSED
         assert late.state is UtteranceState.CLOSED
 
 
@@ -281,20 +274,164 @@ async def test_bad_input_is_refused_at_the_call() -> None:
         assert await ok is CheckpointOutcome.PLAYED and ok.heard_ms == 20.0
 
 
-async def test_a_reply_the_stream_cannot_play_fails_its_await() -> None:
-    socket, clock = MemorySocket(), Clock()
+async def test_a_reply_the_stream_cannot_play_is_refused_and_leaves_nothing_pending() -> None:
+    """A-law on the wire and no playback_format: playAudio cannot carry it. Said before
+    start, the reply fails its await; said after, the call refuses it. Neither stays
+    pending in the session."""
+    socket, clock = MemorySocket(), ManualClock()
     async with asyncio.timeout(TIMEOUT), AudioStream(socket, clock=clock) as stream:
+        early = stream.say(tone(40), 16000)
+        fed = stream.say_stream(16000)
         socket.inbox.put_nowait(start_message(encoding="audio/x-alaw", rate=8000))
-        reply = stream.say(tone(40), 16000)
         with pytest.raises(StreamStateError, match="cannot be sent in playAudio"):
-            await reply
-        assert reply.done and not stream.speaking
+            await early
+        with pytest.raises(StreamStateError, match="cannot be sent in playAudio"):
+            await fed
+        assert early.done() and early.state is UtteranceState.CLOSED
+        assert stream.session.pending_utterances == () and not stream.speaking
+        for _ in range(3):
+            with pytest.raises(StreamStateError, match="cannot be sent in playAudio"):
+                stream.say(tone(40), 16000)
+        assert stream.session.pending_utterances == () and not stream.speaking
+
+
+async def test_session_commands_called_directly_strand_no_utterance() -> None:
+    """The session's commands are the stream's to call; called directly, the utterances
+    they resolve still resolve (with the figures last seen) and no figure raises."""
+    async with streaming() as (stream, platform):
+        reply = stream.say(tone(500), 16000)
+        await until(lambda: len(platform.checkpoints()) == 1)
+        platform.clock.now += 0.1
+        assert reply.heard_ms == pytest.approx(100.0)
+        stream.session.clear()  # not stream.clear()
+        assert stream.queued_ms == stream.session.queued_ms
+        assert reply.state is UtteranceState.CLEARED
+        assert reply.heard_ms == pytest.approx(100.0) and reply.duration_ms == 500.0
+        assert await reply is CheckpointOutcome.CLEARED
+        assert not stream.speaking and stream.current is None
+        # An await already waiting ends when the stream does, at the latest.
+        fed = stream.say_stream(16000)
+        waiting = asyncio.create_task(asyncio.wait_for(fed, TIMEOUT))
+        await until(lambda: stream.session.pending_utterances == (fed.id,))
+        stream.session.close()  # not stream.aclose()
+        assert fed.state is UtteranceState.CLOSED
+        await stream.aclose()
+        assert await waiting is CheckpointOutcome.CLOSED
+
+
+async def test_an_utterance_stops_counting_audio_once_resolved() -> None:
+    async with streaming() as (stream, platform):
+        fed = stream.say_stream(16000)
+        await fed.write(tone(300))
+        await until(lambda: platform.played_ms() >= 300)
+        await stream.interrupt()
+        assert await fed is CheckpointOutcome.CLEARED
+        await fed.write(tone(700))  # dropped: neither played nor counted
+        assert fed.duration_ms == 300.0
+        fed.end()
+        late = stream.say_stream(16000)
+        await stream.aclose()
+        await late.write(tone(100))
+        assert late.duration_ms == 0.0 and await late is CheckpointOutcome.CLOSED
+
+
+async def test_a_reply_heard_to_its_end_is_not_cut_by_a_barge_in() -> None:
+    """Only the platform's confirmation outstanding: nothing is being heard."""
+    async with streaming() as (stream, platform):
+        reply = stream.say(tone(130), 16000, text=TEXT)
+        await until(lambda: len(platform.checkpoints()) == 1)
+        platform.clock.now += 0.1
+        assert stream.current is reply
+        platform.clock.now += 1.0
+        assert stream.current is None and stream.speaking
+        assert await stream.interrupt() is None
+        assert await reply is CheckpointOutcome.CLEARED and reply.heard_ms == 130.0
+
+
+async def test_play_drain_and_checkpoint_are_refused_while_an_utterance_is_pending() -> None:
+    """Their audio or padding would land inside the reply (or between queued ones) and count
+    as its own; whether the reply has begun is a race the app cannot see, so any pending
+    one refuses them."""
+    async with streaming() as (stream, platform):
+        reply = stream.say(tone(100), 16000)
+        with pytest.raises(StreamStateError, match=r"cannot play\(\) while utterance 'u-1'"):
+            await stream.play(tone(20), 16000)
+        with pytest.raises(StreamStateError, match=r"cannot drain\(\) while utterance 'u-1'"):
+            await stream.drain()
+        with pytest.raises(StreamStateError, match=r"cannot checkpoint\(\) while utterance"):
+            stream.checkpoint("mine")
+        await until(lambda: len(platform.checkpoints()) == 1)
+        assert stream.session.pending_checkpoints == tuple(platform.checkpoints())
+        platform.clock.now += 1.0
+        platform.confirm(platform.checkpoints()[0])
+        assert await reply is CheckpointOutcome.PLAYED and reply.duration_ms == 100.0
+        await stream.play(tone(20), 16000)  # nothing pending: allowed again
+        mark = asyncio.create_task(stream.checkpoint("mine"))
+        await until(lambda: "mine" in platform.checkpoints())
+        platform.confirm("mine")
+        assert await mark is CheckpointOutcome.PLAYED
+
+
+async def test_heard_text_is_none_only_when_it_cannot_be_told() -> None:
+    async with streaming() as (stream, platform):
+        bare = stream.say(tone(100), 16000)
+        plain = stream.say(tone(100), 16000, text=TEXT)
+        timed = stream.say(tone(1000), 16000, text=TEXT, words=WORDS)
+        untexted = stream.say(tone(100), 16000, words=[("Hi", 0, 50), ("there", 60, 200)])
+        assert [u.heard_text for u in (bare, plain, timed, untexted)] == [None, "", "", ""]
+        await until(lambda: len(platform.checkpoints()) == 4)
+        platform.clock.now += 0.15  # plain: half heard, which words is not known
+        assert plain.heard_text is None
+        platform.clock.now += 10.0
+        platform.confirm(platform.checkpoints()[-1])
+        outcomes = [await u for u in (bare, plain, timed, untexted)]
+        assert [u.state.value for u in (bare, plain, timed, untexted)] == [
+            o.value for o in outcomes
+        ]
+        # Played: all of it, even a last word whose timing ran past the audio.
+        assert [u.heard_text for u in (bare, plain, timed, untexted)] == [
+            None,
+            TEXT,
+            TEXT,
+            "Hi there",
+        ]
+
+
+async def test_a_write_queued_behind_an_unended_utterance_does_not_wait() -> None:
+    """Backpressure applies once an utterance has begun: writing the next reply before
+    ending this one (in the same task) cannot wait on audio that never plays."""
+    async with streaming() as (stream, platform):
+        first = stream.say_stream(16000)
+        await first.write(tone(100))
+        second = stream.say_stream(16000)
+        await second.write(tone(5000))  # returns at once: it waits behind `first`
+        assert second.state is UtteranceState.QUEUED and second.duration_ms == 5000.0
+        first.end()
+        second.end()
+        await until(lambda: len(platform.checkpoints()) == 2)
+
+
+async def test_a_waiting_write_returns_when_its_utterance_is_cut() -> None:
+    """The writer's timer is far off (the clock is the test's, and frozen); the barge-in
+    wakes it."""
+    async with streaming() as (stream, platform):
+        fed = stream.say_stream(16000)
+        await fed.write(tone(1000))
+        await until(lambda: fed._begun)
+        # 29 s over the bound: its timer is three times the test's timeout away.
+        writing = asyncio.create_task(fed.write(tone(30_000)))
+        await until(lambda: fed.duration_ms == 31_000 and not fed._feeding)
+        assert not writing.done()
+        platform.clock.now += 0.5
+        assert await stream.interrupt() is fed
+        await writing
+        assert fed.heard_ms == pytest.approx(500.0) and fed.duration_ms == 31_000
 
 
 async def test_writes_keep_their_order_while_one_plays_in_the_writers_task() -> None:
     """A write() while the speaker waits for more plays in the writer's task; writes that
     come while it is still sending (the socket makes it wait) queue behind it."""
-    socket, clock = GatedSocket(write_first=False), Clock()
+    socket, clock = GatedSocket(write_first=False), ManualClock()
     async with asyncio.timeout(TIMEOUT), AudioStream(socket, clock=clock) as stream:
         socket.inbox.put_nowait(start_message())
         await until(lambda: stream.session.start is not None)

@@ -26,6 +26,8 @@ from support.examples import EXAMPLES, check_status_callbacks, load
 TIMEOUT = 120
 README = EXAMPLES.parent / "README.md"
 RATE = 16000
+#: Start-up skew between the agent's heard estimate and the platform's playout: 5 frames.
+SKEW_MS = 100
 
 
 async def place_call(emulator: Emulator, answer_url: str) -> str:
@@ -97,15 +99,18 @@ async def test_greeting_reply_barge_in_and_hang_up(
         heard_ms, duration_ms, heard_text = barge_in.groups()
         assert int(duration_ms) == len(reply) * 1000 // RATE
         # What the platform played of it: the heard track stops matching the reply where
-        # the clear cut it. The agent's figure is its estimate when it cleared; the platform
-        # plays on until the clear reaches it (a loop turn or two here, more on a loaded
-        # machine), and may start a reply up to a frame after the agent's estimate does.
-        # The status callback for the clear comes once the platform has done it.
+        # the clear cut it. The agent's figure is its estimate when it cleared, counted from
+        # when it sent the reply, so it is at least the second the platform had played
+        # before the caller spoke; the platform plays on until the clear reaches it (however
+        # long that takes on a loaded machine), so it played at least the agent's figure.
+        # Either may lead the other by a few frames of start-up skew (the platform starts
+        # its playout on its own frame tick). The status callback for the clear comes once
+        # the platform has done it.
         await logged(caplog, rf"^stream {stream.stream_id}: ClearedAudio$", mark)
         start, played = heard_of_reply()
         played_ms = played * 1000 / RATE
         assert start >= greeted and 1000 <= played_ms < len(reply) * 1000 / RATE
-        assert played_ms - 500 <= int(heard_ms) <= played_ms + 100
+        assert 1000 - SKEW_MS <= int(heard_ms) <= played_ms + SKEW_MS
         # Its heard text is the words that ended within what it heard.
         spoken = [word for word, _, end in words if end <= int(heard_ms)]
         assert heard_text == " ".join(spoken) and agent.REPLY.startswith(heard_text)

@@ -20,19 +20,12 @@ from audiofork import (
     UtteranceState,
 )
 from audiofork.session import check_words, heard_text
+from support.clock import ManualClock
 from support.scripted_platform import STREAM_ID, played_message, start_message, tone
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 50.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def streaming(**options: Any) -> tuple[StreamSession, Clock]:
-    clock = Clock()
+def streaming(**options: Any) -> tuple[StreamSession, ManualClock]:
+    clock = ManualClock(50.0)
     session = StreamSession(clock=clock, **options)
     session.receive(start_message())
     return session, clock
@@ -166,7 +159,7 @@ def test_resampled_audio_keeps_its_duration() -> None:
 
 
 def test_before_start_with_a_playback_format() -> None:
-    clock = Clock()
+    clock = ManualClock(50.0)
     session = StreamSession(clock=clock, playback_format=MediaFormat("audio/x-l16", 16000))
     name = say(session, "greeting", 90)
     assert session.pending_utterances == ("greeting",)
@@ -201,7 +194,7 @@ def test_refusals_change_nothing() -> None:
     with pytest.raises(ArgumentError, match="no pending utterance 'nope'"):
         session.utterance_heard_ms("nope")
     session.queue_utterance("later")
-    with pytest.raises(StreamStateError, match="not open"):
+    with pytest.raises(StreamStateError, match="'later' has not begun"):
         session.end_utterance("later")
     assert session.pending_utterances == ("one", "later")
     session.play(np.zeros(320, np.int16), 16000)
@@ -210,8 +203,62 @@ def test_refusals_change_nothing() -> None:
     with pytest.raises(StreamStateError, match="begun already"):
         session.begin_utterance("one")
     assert session.pending_utterances == ("one", "later")
-    with pytest.raises(StreamStateError, match="not open"):
+    with pytest.raises(StreamStateError, match="'one' has ended already"):
         session.end_utterance("one")  # ended already, its checkpoint pending
+
+
+def test_an_utterance_fully_heard_is_no_longer_current() -> None:
+    """Heard to its end, only the platform's confirmation outstanding: nothing is being
+    heard, so a barge-in then cuts nothing."""
+    session, clock = streaming()
+    say(session, "reply", 130)  # padded to 140 ms on the timeline
+    clock.now += 0.1
+    assert session.current_utterance == "reply"
+    clock.now += 0.035  # in the padding
+    assert session.current_utterance is None
+    assert session.utterance_state("reply") is UtteranceState.PLAYING  # not confirmed yet
+    clock.now += 10.0
+    assert session.current_utterance is None
+
+
+def test_flush_and_checkpoint_are_refused_while_an_utterance_is_open() -> None:
+    """Their padding would be counted as the utterance's audio."""
+    session, _ = streaming()
+    session.begin_utterance("reply")
+    session.play(tone(30), 16000)
+    before = session.queued_ms
+    with pytest.raises(StreamStateError, match="utterance 'reply' is open"):
+        session.flush()
+    with pytest.raises(StreamStateError, match="utterance 'reply' is open"):
+        session.checkpoint()
+    assert session.queued_ms == before and session.pending_checkpoints == ()
+    name = session.end_utterance("reply")
+    assert session.pending_checkpoints == (name,)
+    session.flush()
+    assert session.checkpoint("after") == "after"
+
+
+def test_a_queued_utterance_can_be_discarded() -> None:
+    session, _ = streaming()
+    session.queue_utterance("later")
+    session.queue_utterance("cancelled")
+    assert session.discard_utterance("cancelled") is None
+    assert session.pending_utterances == ("later",)
+    assert session.discard_utterance("cancelled") is None  # gone already: nothing to do
+    session.begin_utterance("later")
+    with pytest.raises(StreamStateError, match="'later' has begun: end it"):
+        session.discard_utterance("later")
+    with pytest.raises(TypeError, match="utterance id must be a str"):
+        session.discard_utterance(3)  # type: ignore[arg-type]
+    assert session.pending_utterances == ("later",)
+
+
+def test_an_utterance_cannot_be_queued_on_a_stream_that_cannot_play() -> None:
+    session = StreamSession()
+    session.receive(start_message(encoding="audio/x-alaw", rate=8000))
+    with pytest.raises(StreamStateError, match=r"cannot queue_utterance: .*alaw"):
+        session.queue_utterance("u")
+    assert session.pending_utterances == ()
 
 
 def test_utterance_checkpoints_do_not_take_the_apps_names() -> None:

@@ -58,6 +58,12 @@ class AudioStream:
     sending loses none of them. Nothing outlives the ``async with``: leaving it (or
     :meth:`aclose`) closes the socket, resolves every pending checkpoint as ``closed`` and
     ends every iterator.
+
+    :attr:`session` is there to read figures (``heard_ms()``, ``start``, ``stats``, …). Its
+    commands (``play``, ``clear``, ``close``, ``stop``, ``checkpoint``, …) are the
+    stream's to call: called directly they bypass it, and what they resolve reaches the
+    stream's waits and utterances late (an utterance then resolves with the figures it last
+    saw, when it is next looked at or awaited, or when the stream ends).
     """
 
     def __init__(
@@ -133,6 +139,7 @@ class AudioStream:
 
     def _lost(self) -> None:
         self._inbox.deliver(self.session.connection_lost())
+        self._speaker.settle()
 
     # --- events ----------------------------------------------------------------------------
 
@@ -170,12 +177,17 @@ class AudioStream:
         ``pace_ms`` of the playout). If :meth:`clear` runs or the stream ends meanwhile,
         the rest is dropped and it returns. On a stream that already ended it does nothing:
         events read after a hang-up can still be answered without a race.
+
+        ``StreamStateError`` while an utterance is pending (:attr:`speaking`): the audio
+        would land inside or between utterances and count as theirs. ``say()`` it, or
+        await the utterances or :meth:`interrupt` them first.
         """
         if type(sample_rate) is not int or sample_rate < 1:
             check_int("sample_rate", sample_rate, 1)  # a numpy integer passes, the rest raises
         session = self.session
         if session.closed:
             return
+        self._speaker.check_quiet("play()")
         await self._feed(pcm_array(pcm), sample_rate, self._generation)
 
     async def _feed(self, samples: npt.NDArray[Any], sample_rate: int, generation: int) -> bool:
@@ -217,11 +229,14 @@ class AudioStream:
 
         The mark is placed when this is called, so ``asyncio.create_task(stream.checkpoint())``
         goes on at once without the mark drifting behind later audio. On a stream that
-        already ended it resolves ``closed`` at once.
+        already ended it resolves ``closed`` at once. ``StreamStateError`` while an
+        utterance is pending (as for :meth:`play`): each utterance ends with a checkpoint of
+        its own, and ``await utterance`` is the wait for it.
         """
         self._reader.require_running()
         if self.closed:
             return _resolved(CheckpointOutcome.CLOSED)
+        self._speaker.check_quiet("checkpoint()")
         name = self.session.checkpoint(name)
         return self._resolution(name, self._inbox.watch(name), time.monotonic())
 
@@ -241,9 +256,12 @@ class AudioStream:
 
         The true "bot stopped speaking": flushes (the end of an utterance, see
         :meth:`~audiofork.session.StreamSession.flush`), sends a checkpoint and waits for it.
+        ``StreamStateError`` while an utterance is pending (as for :meth:`play`): await the
+        last utterance instead.
         """
         self._reader.require_running()
         if not self.closed:
+            self._speaker.check_quiet("drain()")
             self.session.flush()
         return await self.checkpoint()
 
@@ -316,14 +334,16 @@ class AudioStream:
 
     @property
     def current(self) -> Utterance | None:
-        """The utterance the caller is hearing now (the latest one whose start the heard
-        estimate passed, until it resolves), or ``None``."""
+        """The utterance the caller is hearing now: the one whose start the heard estimate
+        passed and whose end it has not reached, or ``None`` (as
+        :attr:`StreamSession.current_utterance`, which gives its id)."""
         return self._speaker.current
 
     async def interrupt(self) -> Utterance | None:
         """Barge-in in one call: :meth:`clear`, so every pending utterance resolves
-        ``cleared``; returns the one that was playing, with its final ``heard_ms`` and
-        ``heard_text`` (``None`` if none had started)."""
+        ``cleared``; returns the one being heard (:attr:`current`), with its final
+        ``heard_ms`` and ``heard_text``, or ``None`` if none was (not started, or heard to
+        its end and awaiting the platform's confirmation)."""
         current = self._speaker.current
         await self.clear()
         return current

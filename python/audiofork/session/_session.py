@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from audiofork import wire
-from audiofork._checks import check_int
+from audiofork._checks import check_int, shown
 from audiofork._core import InboundDecoder, OutboundEncoder
 from audiofork.dialects import Dialect, check_dialect
 from audiofork.errors import ArgumentError, FormatError, StreamStateError
@@ -40,19 +40,10 @@ __all__ = ["StreamSession"]
 _PLAYABLE = {
     (mime, rate) for mime in ("audio/x-l16", "audio/x-mulaw") for rate in ALLOWED_RATES[mime]
 }
-# Longest part of a checkpoint name quoted in an error message.
-_NAME_SHOWN = 80
 
 
 def _playable(media_format: MediaFormat) -> bool:
     return (media_format.encoding, media_format.sample_rate) in _PLAYABLE
-
-
-def _shown(name: str) -> str:
-    """``name`` for an error message: its repr, cut short if long."""
-    if len(name) <= _NAME_SHOWN:
-        return repr(name)
-    return f"{name[:_NAME_SHOWN]!r}… ({len(name)} characters)"
 
 
 class StreamSession:
@@ -417,7 +408,12 @@ class StreamSession:
 
     def flush(self) -> None:
         """End an utterance: send the resampler's delay tail and the partial frame, padded
-        with silence to a whole frame."""
+        with silence to a whole frame.
+
+        ``StreamStateError`` while an utterance is open: its padding would count as the
+        utterance's audio (:meth:`end_utterance` flushes).
+        """
+        self._utterances.check_none_open("flush")
         encoder = self._encoder
         if encoder is None:
             self._unstarted("flush").flush()
@@ -440,8 +436,10 @@ class StreamSession:
 
         ``TypeError`` for a name that is not a ``str``, ``ArgumentError`` for an empty one
         or one the message cannot carry (not valid UTF-8), ``StreamStateError`` for a name
-        pending already.
+        pending already, or while an utterance is open (the padding would count as its
+        audio).
         """
+        self._utterances.check_none_open("checkpoint")
         encoder = self._encoder
         prestart = self._unstarted("checkpoint") if encoder is None else None
         name = self._checked_name(name) if name is not None else self._new_name()
@@ -471,7 +469,7 @@ class StreamSession:
         if not name:
             raise ArgumentError("checkpoint name must not be empty")
         if name in self._playback:
-            raise StreamStateError(f"checkpoint name {_shown(name)} is already pending")
+            raise StreamStateError(f"checkpoint name {shown(name)} is already pending")
         return name
 
     # --- utterances ------------------------------------------------------------------------
@@ -482,11 +480,14 @@ class StreamSession:
 
         Optional: :meth:`begin_utterance` alone will do. ``TypeError`` / ``ArgumentError``
         for an id that is not a non-empty ``str``, ``StreamStateError`` for an id pending
-        already or a closed stream.
+        already, a closed stream, or a started one whose format ``playAudio`` cannot carry
+        (with no ``playback_format`` given).
         """
         utterances = self._utterances
         utterances.check_new(utterances.check_id(uid))
-        check_playback("queue_utterance", self._lifecycle, True, self._start)
+        # Before start the format may come with it; after, it is known or never will be.
+        format_known = self._start is None or self._playback_format is not None
+        check_playback("queue_utterance", self._lifecycle, format_known, self._start)
         utterances.queue(uid)
 
     def begin_utterance(self, uid: str) -> None:
@@ -514,13 +515,23 @@ class StreamSession:
         if uid not in utterances:
             utterances.check_id(uid)
             return None
-        if not utterances.is_open(uid):
-            raise StreamStateError(f"utterance {_shown(uid)} is not open (not begun, or ended)")
-        end_ms = self.queued_ms
+        utterances.check_can_end(uid)
+        utterances.end(uid, self.queued_ms)  # first: flush and checkpoint refuse while open
         self.flush()
         name = self.checkpoint()
-        utterances.end(uid, end_ms, name)
+        utterances.resolve_with(uid, name)
         return name
+
+    def discard_utterance(self, uid: str) -> None:
+        """Forget the utterance ``uid`` that was queued and has not begun (a reply dropped
+        before it played): it leaves the pending set with no resolution event.
+
+        Does nothing when ``uid`` is not pending (resolved already); ``StreamStateError``
+        when it has begun (its audio is on the timeline: :meth:`end_utterance` it).
+        """
+        utterances = self._utterances
+        utterances.check_id(uid)
+        utterances.discard(uid)
 
     @property
     def pending_utterances(self) -> tuple[str, ...]:
@@ -529,8 +540,9 @@ class StreamSession:
 
     @property
     def current_utterance(self) -> str | None:
-        """The utterance at the play head: the latest one whose start the caller has heard
-        past, until it resolves; ``None`` if none."""
+        """The utterance being heard: the one whose start the heard estimate passed and
+        whose end it has not reached; ``None`` if none (one heard to its end and awaiting
+        the platform's confirmation is not being heard)."""
         return self._utterances.current(self.heard_ms())
 
     def utterance_state(self, uid: str) -> UtteranceState:

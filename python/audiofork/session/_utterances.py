@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TypeAlias
 
+from audiofork._checks import shown
 from audiofork.errors import ArgumentError, StreamStateError
 from audiofork.session._state import CheckpointOutcome
 
@@ -28,9 +29,6 @@ __all__ = [
     "check_words",
     "heard_text",
 ]
-
-# Longest part of an utterance id quoted in an error message.
-_ID_SHOWN = 80
 
 
 class UtteranceState(str, Enum):
@@ -123,14 +121,13 @@ def heard_text(text: str | None, words: Words, heard_ms: float) -> str:
 
 class _Pending:
     """One utterance not resolved yet: its start and end on the timeline (``None`` until
-    known) and the name of the checkpoint at its end."""
+    known)."""
 
-    __slots__ = ("checkpoint", "end_ms", "start_ms")
+    __slots__ = ("end_ms", "start_ms")
 
     def __init__(self) -> None:
         self.start_ms: float | None = None
         self.end_ms: float | None = None
-        self.checkpoint: str | None = None
 
     def duration(self, queued_ms: float) -> float:
         if self.start_ms is None:
@@ -142,10 +139,6 @@ class _Pending:
         if self.start_ms is None:
             return 0.0
         return min(max(heard_ms - self.start_ms, 0.0), self.duration(queued_ms))
-
-
-def _shown(uid: str) -> str:
-    return repr(uid) if len(uid) <= _ID_SHOWN else f"{uid[:_ID_SHOWN]!r}… ({len(uid)} characters)"
 
 
 class Utterances:
@@ -188,21 +181,37 @@ class Utterances:
 
     def check_new(self, uid: str) -> None:
         if uid in self._pending:
-            raise StreamStateError(f"utterance {_shown(uid)} is already pending")
+            raise StreamStateError(f"utterance {shown(uid)} is already pending")
 
     def check_can_begin(self, uid: str) -> None:
         pending = self._pending.get(uid)
         if pending is not None and pending.start_ms is not None:
-            raise StreamStateError(f"utterance {_shown(uid)} has begun already")
+            raise StreamStateError(f"utterance {shown(uid)} has begun already")
         if self._open is not None:
             raise StreamStateError(
-                f"utterance {_shown(self._open)} is still open: end it before {_shown(uid)} begins"
+                f"utterance {shown(self._open)} is still open: end it before {shown(uid)} begins"
+            )
+
+    def check_can_end(self, uid: str) -> None:
+        """``StreamStateError`` unless ``uid`` (pending) is the open utterance."""
+        if self._open != uid:
+            started = self._pending[uid].start_ms is not None
+            case = "has ended already" if started else "has not begun"
+            raise StreamStateError(f"utterance {shown(uid)} {case}: only an open one can end")
+
+    def check_none_open(self, what: str) -> None:
+        """``StreamStateError`` naming the open utterance, if one is: ``what`` would put
+        padding inside its audio."""
+        if self._open is not None:
+            raise StreamStateError(
+                f"cannot {what}: utterance {shown(self._open)} is open (its padding would"
+                " count as its audio); end it first"
             )
 
     def _get(self, uid: str) -> _Pending:
         pending = self._pending.get(self.check_id(uid))
         if pending is None:
-            raise ArgumentError(f"no pending utterance {_shown(uid)}")
+            raise ArgumentError(f"no pending utterance {shown(uid)}")
         return pending
 
     # --- changes ---------------------------------------------------------------------------
@@ -219,15 +228,26 @@ class Utterances:
         pending.start_ms = start_ms
         self._open = uid
 
-    def is_open(self, uid: str) -> bool:
-        return self._open == uid
+    def discard(self, uid: str) -> None:
+        """Forget ``uid`` if it is pending and has not begun; ``StreamStateError`` if it
+        has begun (its audio is on the timeline)."""
+        pending = self._pending.get(uid)
+        if pending is None:
+            return
+        if pending.start_ms is not None:
+            raise StreamStateError(
+                f"utterance {shown(uid)} has begun: end it (end_utterance) instead of discarding it"
+            )
+        del self._pending[uid]
 
-    def end(self, uid: str, end_ms: float, checkpoint: str) -> None:
-        """``uid``'s audio ends at ``end_ms``; the checkpoint ``checkpoint`` follows it."""
-        pending = self._pending[uid]
-        pending.end_ms, pending.checkpoint = end_ms, checkpoint
-        self._by_checkpoint[checkpoint] = uid
+    def end(self, uid: str, end_ms: float) -> None:
+        """``uid``'s audio ends at ``end_ms``: it is open no more."""
+        self._pending[uid].end_ms = end_ms
         self._open = None
+
+    def resolve_with(self, uid: str, checkpoint: str) -> None:
+        """``uid`` resolves with the checkpoint ``checkpoint`` that follows it."""
+        self._by_checkpoint[checkpoint] = uid
 
     def checkpoint_resolved(
         self, name: str, outcome: CheckpointOutcome, position_ms: float, queued_ms: float
@@ -274,10 +294,10 @@ class Utterances:
         )
 
     def current(self, heard: float) -> str | None:
-        """The utterance at the play head: the latest one begun whose start the heard
-        estimate passed."""
-        current = None
+        """The utterance at the play head: the one begun whose start the heard estimate
+        passed and whose end (if known) it has not reached."""
         for uid, pending in self._pending.items():
-            if pending.start_ms is not None and heard > pending.start_ms:
-                current = uid
-        return current
+            start, end = pending.start_ms, pending.end_ms
+            if start is not None and start < heard and (end is None or heard < end):
+                return uid
+        return None
