@@ -7,6 +7,9 @@ tail cut off.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 # Wrong-typed, out-of-range or malformed JSON values, swapped in for a value.
@@ -44,3 +47,16 @@ def mutated(draw: st.DrawFn, text: str, binary: st.SearchStrategy[bool]) -> str 
     UTF-8 replaced)."""
     data = draw(mutated_bytes(text))
     return data if draw(binary) else data.decode("utf-8", "replace")
+
+
+def as_property(check: Callable[[st.DataObject], None], max_examples: int) -> Callable[[], None]:
+    """``check`` as a hypothesis test over drawn data, with no deadline, database or health
+    checks (it also has ``.hypothesis.fuzz_one_input`` for atheris)."""
+    config = settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    test: Callable[[], None] = config(given(st.data())(check))
+    return test

@@ -14,19 +14,13 @@ import sys
 
 import atheris
 
+from fuzz_runner import fuzz
+
 
 def main(argv: list[str]) -> None:
     with atheris.instrument_imports(include=["audiofork"]):
         from fuzz_platform_checks import platform_receive
-    if argv[1:2] == ["--examples"]:
-        platform_receive(int(argv[2]))()
-        return
-    # Hypothesis reads its choices from the input: short inputs run out before a sequence
-    # is drawn, so inputs are allowed long from the start.
-    defaults = ["-max_len=8192", "-len_control=0"]
-    argv = argv[:1] + [d for d in defaults if d.partition("=")[0] not in " ".join(argv)] + argv[1:]
-    atheris.Setup(argv, platform_receive().hypothesis.fuzz_one_input)  # type: ignore[attr-defined]
-    atheris.Fuzz()
+    fuzz(argv, platform_receive)
 
 
 if __name__ == "__main__":

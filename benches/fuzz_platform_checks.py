@@ -30,7 +30,6 @@ from collections.abc import Callable
 from typing import Any, get_args
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import audiofork as af
@@ -47,7 +46,7 @@ from audiofork.platform import (
     PlatformStream,
     StopReceived,
 )
-from fuzz_mutations import mutated
+from fuzz_mutations import as_property, mutated
 
 #: Every documented ``BadInput.kind`` (audiofork.platform's docstring).
 BAD_INPUT_KINDS = set(get_args(ErrorKind)) | {
@@ -250,11 +249,4 @@ def check(data: st.DataObject) -> None:
 
 def platform_receive(max_examples: int = 200) -> Callable[[], None]:
     """The property as a hypothesis test (it also has ``.hypothesis.fuzz_one_input``)."""
-    config = settings(
-        max_examples=max_examples,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    test: Callable[[], None] = config(given(st.data())(check))
-    return test
+    return as_property(check, max_examples)

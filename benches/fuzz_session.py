@@ -37,10 +37,10 @@ from typing import Any, get_args
 
 import atheris
 import numpy as np
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fuzz_mutations import mutated
+from fuzz_mutations import as_property, mutated
+from fuzz_runner import fuzz
 
 with atheris.instrument_imports(include=["audiofork"]):
     import audiofork as af
@@ -227,27 +227,8 @@ def check(data: st.DataObject) -> None:
 
 def session_receive(max_examples: int = 200) -> Callable[[], None]:
     """The property as a hypothesis test (it also has ``.hypothesis.fuzz_one_input``)."""
-    config = settings(
-        max_examples=max_examples,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    test: Callable[[], None] = config(given(st.data())(check))
-    return test
-
-
-def main(argv: list[str]) -> None:
-    if argv[1:2] == ["--examples"]:
-        session_receive(int(argv[2]))()
-        return
-    # Hypothesis reads its choices from the input: short inputs run out before a sequence
-    # is drawn, so inputs are allowed long from the start.
-    defaults = ["-max_len=8192", "-len_control=0"]
-    argv = argv[:1] + [d for d in defaults if d.partition("=")[0] not in " ".join(argv)] + argv[1:]
-    atheris.Setup(argv, session_receive().hypothesis.fuzz_one_input)  # type: ignore[attr-defined]
-    atheris.Fuzz()
+    return as_property(check, max_examples)
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    fuzz(sys.argv, session_receive)

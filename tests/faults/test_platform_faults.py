@@ -5,7 +5,9 @@
   platform (a :class:`~audiofork.PlatformStream` over a ``websockets`` client,
   tests/support) aborts the TCP connection or sends more than the app's socket takes
   (4 MiB). Every wait ends (``play`` returns, the checkpoint resolves ``closed``, iteration
-  ends) and the handler returns.
+  ends) and the handler returns. The same with the speech handles: a ``say()`` waiting for
+  its confirmation and a ``say_stream()`` being written both resolve ``closed``, and the
+  writes return.
 - Its status-callback endpoint is down or slow: the emulator's call streams, hangs up and
   closes regardless, and counts the callbacks it could not deliver.
 
@@ -21,6 +23,7 @@ import sys
 from collections.abc import Awaitable, Callable
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from aiohttp import web
 from resources import released
@@ -50,9 +53,9 @@ def application(*routes: web.RouteDef) -> web.Application:
     return app
 
 
-class SpeakingApp:
-    """Says one second, checkpoints it, then starts a ten-second utterance (paced 500 ms
-    ahead of the playout); records how each wait ended."""
+class FaultedApp:
+    """An app that, once the stream has started, speaks a ten-second tone (paced 500 ms ahead
+    of the playout) as :meth:`speak` says, and records how each wait ended."""
 
     def __init__(self) -> None:
         self.outcomes: dict[str, object] = {}
@@ -67,19 +70,48 @@ class SpeakingApp:
                     if isinstance(event, af.Start):
                         break
                 tone = (3000 * np.sin(np.arange(10 * RATE) * 0.2)).astype(np.int16)
-                await stream.play(tone[:RATE], RATE)
-                mark = asyncio.ensure_future(stream.checkpoint("first-second"))
-                await stream.play(tone, RATE)
-                self.outcomes["play"] = "returned"
-                self.outcomes["checkpoint"] = await mark
-                async for _ in stream:  # what was read before the end, then the end
-                    pass
-                self.outcomes["iteration"] = "ended"
-                self.outcomes["drain"] = await stream.drain()
-                self.outcomes["closed"] = stream.closed
+                await self.speak(stream, tone)
         finally:
             self.done.set()
         return ws
+
+    async def speak(self, stream: af.AudioStream, tone: npt.NDArray[np.int16]) -> None:
+        raise NotImplementedError
+
+
+class SpeakingApp(FaultedApp):
+    """Plays one second, checkpoints it, then plays the whole tone."""
+
+    async def speak(self, stream: af.AudioStream, tone: npt.NDArray[np.int16]) -> None:
+        await stream.play(tone[:RATE], RATE)
+        mark = asyncio.ensure_future(stream.checkpoint("first-second"))
+        await stream.play(tone, RATE)
+        self.outcomes["play"] = "returned"
+        self.outcomes["checkpoint"] = await mark
+        async for _ in stream:  # what was read before the end, then the end
+            pass
+        self.outcomes["iteration"] = "ended"
+        self.outcomes["drain"] = await stream.drain()
+        self.outcomes["closed"] = stream.closed
+
+
+class UtteringApp(FaultedApp):
+    """Says one second, then streams the tone as an utterance in 100 ms writes."""
+
+    async def speak(self, stream: af.AudioStream, tone: npt.NDArray[np.int16]) -> None:
+        said = stream.say(tone[:RATE], RATE)
+        streamed = stream.say_stream(RATE)
+        for offset in range(0, len(tone), RATE // 10):
+            await streamed.write(tone[offset : offset + RATE // 10])
+        streamed.end()
+        self.outcomes["writes"] = "returned"
+        self.outcomes["say"] = await said
+        self.outcomes["say_stream"] = await streamed
+        async for _ in stream:  # what was read before the end, then the end
+            pass
+        self.outcomes["iteration"] = "ended"
+        self.outcomes["states"] = (said.state, streamed.state)
+        self.outcomes["speaking"] = stream.speaking
 
 
 async def send_ten_megabytes(platform: PlatformDriver) -> None:
@@ -91,11 +123,13 @@ async def abort(platform: PlatformDriver) -> None:
     platform.abort()  # no close frame, no stop: the connection is gone
 
 
-@pytest.mark.parametrize("fault", [abort, send_ten_megabytes], ids=["disconnect", "10 MB"])
-async def test_the_platform_failing_mid_utterance_ends_every_wait_as_closed(
-    fault: Callable[[PlatformDriver], Awaitable[None]],
-) -> None:
-    app = SpeakingApp()
+Fault = Callable[[PlatformDriver], Awaitable[None]]
+FAULTS = pytest.mark.parametrize("fault", [abort, send_ten_megabytes], ids=["disconnect", "10 MB"])
+
+
+async def speak_until(fault: Fault, app: FaultedApp) -> None:
+    """``app`` speaks to a platform that, once a checkpoint is pending, does ``fault``; the
+    app's handler must return, leaving no file descriptor or task behind."""
     async with released(), serve_aiohttp_app(application(web.get("/ws", app.handle))) as url:
         stream = bidirectional_stream()
         async with PlatformDriver(url.replace("http", "ws") + "/ws", stream) as platform:
@@ -103,12 +137,35 @@ async def test_the_platform_failing_mid_utterance_ends_every_wait_as_closed(
             await within(platform.run_until(lambda: stream.checkpoints_pending > 0))
             await fault(platform)
             await within(app.done.wait())
+
+
+@FAULTS
+async def test_the_platform_failing_mid_utterance_ends_every_wait_as_closed(fault: Fault) -> None:
+    app = SpeakingApp()
+    await speak_until(fault, app)
     assert app.outcomes == {
         "play": "returned",
         "checkpoint": af.CheckpointOutcome.CLOSED,
         "iteration": "ended",
         "drain": af.CheckpointOutcome.CLOSED,
         "closed": True,
+    }
+
+
+@FAULTS
+async def test_the_platform_failing_mid_utterance_resolves_every_utterance_closed(
+    fault: Fault,
+) -> None:
+    app = UtteringApp()
+    await speak_until(fault, app)
+    closed = af.CheckpointOutcome.CLOSED
+    assert app.outcomes == {
+        "writes": "returned",
+        "say": closed,
+        "say_stream": closed,
+        "iteration": "ended",
+        "states": (af.UtteranceState.CLOSED, af.UtteranceState.CLOSED),
+        "speaking": False,
     }
 
 

@@ -22,6 +22,7 @@ import aiohttp
 import numpy as np
 import pytest
 from aiohttp import web
+from opentelemetry import metrics as otel_api
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from prometheus_client import CollectorRegistry, generate_latest, start_http_server
@@ -74,15 +75,62 @@ class EchoApp:
         return ws
 
 
+SHORT_REPLY = REPLY[: RATE // 5]  # 200 ms
+
+
+class SpeakingApp:
+    """Says a short reply at frame 5 and, once it resolved, places a checkpoint, awaiting
+    neither until the call ends. When the checkpoint's resolution comes out of ``async for``,
+    it blocks its loop longer than the reply took: the task awaiting the checkpoint resumes
+    only after that."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.outcomes: list[str] = []
+        self.done = asyncio.Event()
+        self.said_to_resolved_s = 0.0  # from say() to its resolution taken from async for
+        self.placed_to_resolved_s = 0.0  # from the checkpoint to its resolution, likewise
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        try:
+            async with af.AudioStream(ws, app_rate=RATE) as stream:
+                await self.converse(stream)
+        finally:
+            self.done.set()
+        return ws
+
+    async def converse(self, stream: af.AudioStream) -> None:
+        said = placed = 0.0
+        utterance: af.Utterance | None = None
+        mark: asyncio.Future[af.CheckpointOutcome] | None = None
+        async for event in stream:
+            if isinstance(event, af.UtteranceResolved):
+                self.said_to_resolved_s = time.monotonic() - said
+                placed, mark = time.monotonic(), asyncio.ensure_future(stream.checkpoint("mark"))
+            elif isinstance(event, af.CheckpointResolved) and event.name == "mark":
+                self.placed_to_resolved_s = time.monotonic() - placed
+                time.sleep(self.said_to_resolved_s + 0.05)
+            elif isinstance(event, af.Media):
+                self.frames += 1
+                if self.frames == 5:
+                    said, utterance = time.monotonic(), stream.say(SHORT_REPLY, RATE)
+        assert utterance is not None and mark is not None
+        self.outcomes = [(await utterance).value, (await mark).value]
+
+
 @asynccontextmanager
-async def served(app: EchoApp) -> AsyncIterator[str]:
+async def served(app: EchoApp | SpeakingApp) -> AsyncIterator[str]:
     application = web.Application()
     application.add_routes([web.get("/ws", app.handle)])
     async with serve_aiohttp_app(application) as url:
         yield url.replace("http://", "ws://") + "/ws"
 
 
-async def call(app: EchoApp, mid_call: Callable[[], Awaitable[None]]) -> af.PlatformStream:
+async def call(
+    app: EchoApp | SpeakingApp, mid_call: Callable[[], Awaitable[None]]
+) -> af.PlatformStream:
     """One call of 60 frames to ``app``, ``mid_call()`` awaited after 50; the platform's
     stream once it stopped and the app ended."""
     stream = bidirectional_stream()
@@ -262,10 +310,6 @@ async def test_an_opentelemetry_reader_collects_the_same_counts(metrics_off: Non
 
 async def test_metrics_off_count_nothing_and_disable_unregisters() -> None:
     app = EchoApp()
-
-    async def nothing() -> None:
-        pass
-
     await call(app, nothing)
     assert LIVE.snapshot().opened == 0
     registry = CollectorRegistry()
@@ -290,3 +334,87 @@ def test_enable_refuses_nothing_to_export_and_bad_intervals(
     with pytest.raises(error, match=r"enable|interval_s"):
         audiofork.metrics.enable(**options)
     assert not audiofork.metrics.enabled()
+
+
+async def nothing() -> None:
+    """No mid-call step."""
+
+
+async def test_opentelemetry_reports_again_after_disable_and_enable(metrics_off: None) -> None:
+    """The SDK hands back the instruments made the first time for the same names: they must
+    report again once re-enabled."""
+    reader = InMemoryMetricReader()
+    provider = MeterProvider([reader])
+    audiofork.metrics.enable(meter_provider=provider)
+    audiofork.metrics.disable()
+    audiofork.metrics.enable(meter_provider=provider, interval_s=0.05)
+    app = EchoApp()
+
+    stream = await call(app, nothing)
+    after = otel_points(reader)
+
+    assert after["audiofork.streams"][0].value == 1
+    assert after["audiofork.media.received"][0].value == stream.stats.media_sent["inbound"]
+    (refused,) = after["audiofork.refused_messages"]
+    assert refused.value == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"prometheus": "yes"}, "prometheus"),
+        ({"prometheus": 1}, "prometheus"),
+        ({"meter_provider": "x"}, "meter_provider"),
+        ({"prometheus": True, "meter_provider": object()}, "meter_provider"),
+    ],
+)
+def test_enable_refuses_wrong_types_naming_the_argument(
+    options: dict[str, Any], named: str, metrics_off: None
+) -> None:
+    with pytest.raises(TypeError, match=named):
+        audiofork.metrics.enable(**options)
+    assert not audiofork.metrics.enabled()
+
+
+class BrokenProvider(otel_api.MeterProvider):
+    """A provider whose meters cannot be had."""
+
+    def get_meter(self, name: str, *args: Any, **kwargs: Any) -> otel_api.Meter:
+        raise RuntimeError("no meters today")
+
+
+def test_enable_is_all_or_nothing(metrics_off: None) -> None:
+    """The OpenTelemetry half failing leaves no Prometheus collector registered."""
+    registry = CollectorRegistry()
+    with pytest.raises(RuntimeError, match="no meters today"):
+        audiofork.metrics.enable(prometheus=registry, meter_provider=BrokenProvider())
+    assert list(registry.collect()) == []
+    assert not audiofork.metrics.enabled()
+    audiofork.metrics.enable(prometheus=registry)  # the names are free again
+    assert "audiofork_streams_live" in {m.name for m in registry.collect()}
+
+
+async def test_checkpoint_turnaround_counts_utterances_and_ends_at_resolution(
+    metrics_off: None,
+) -> None:
+    """The checkpoint ending an utterance is timed too, and a turnaround ends when the
+    resolution comes in, not when the task awaiting it gets to run."""
+    registry = CollectorRegistry()
+    audiofork.metrics.enable(prometheus=registry, interval_s=0.05)
+    app = SpeakingApp()
+
+    await call(app, nothing)
+    after = samples(generate_latest(registry).decode())
+
+    assert len(app.outcomes) == 2
+    counted = [
+        after.get(("audiofork_checkpoint_turnaround_seconds_count", (("outcome", o),)), 0)
+        for o in ("played", "cleared", "closed")
+    ]
+    assert sum(counted) == 2, (counted, app.outcomes)
+    total_s = sum(
+        after.get(("audiofork_checkpoint_turnaround_seconds_sum", (("outcome", o),)), 0)
+        for o in ("played", "cleared", "closed")
+    )
+    assert app.placed_to_resolved_s > 0 and app.said_to_resolved_s > 0
+    assert total_s <= app.placed_to_resolved_s + app.said_to_resolved_s

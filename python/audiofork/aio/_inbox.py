@@ -61,6 +61,8 @@ class Inbox:
         self.dropped_bytes = 0
         #: Called with each ``UtteranceResolved`` as it comes in (the stream's speaker).
         self.on_utterance: Callable[[UtteranceResolved], None] | None = None
+        #: Called with each ``CheckpointResolved`` as it comes in (the stream's metrics).
+        self.on_checkpoint: Callable[[CheckpointResolved], None] | None = None
 
     @property
     def held_bytes(self) -> int:
@@ -72,8 +74,9 @@ class Inbox:
     def deliver(self, events: list[SessionEvent], message_bytes: int = 0) -> None:
         """Take the events the session returned for one message of ``message_bytes``.
 
-        Resolves the futures of resolved checkpoints, hands resolved utterances to
-        :attr:`on_utterance`, feeds audio sinks, keeps the rest, and wakes whoever waits.
+        Resolves the futures of resolved checkpoints and hands them to
+        :attr:`on_checkpoint`, hands resolved utterances to :attr:`on_utterance`, feeds
+        audio sinks, keeps the rest, and wakes whoever waits.
         """
         charge = message_bytes  # the message is kept alive by its first event
         moved = False
@@ -92,6 +95,8 @@ class Inbox:
                     charge += len(event.payload)
             elif type(event) is CheckpointResolved:
                 self._resolve(event)
+                if self.on_checkpoint is not None:
+                    self.on_checkpoint(event)
                 moved = True
             elif type(event) is UtteranceResolved:
                 if self.on_utterance is not None:

@@ -21,13 +21,35 @@ from audiofork.aio._speech import Speaker, Utterance
 from audiofork.codec import pcm_array
 from audiofork.dialects import Dialect
 from audiofork.metrics._live import LIVE
-from audiofork.session import CheckpointOutcome, Pcm, SessionEvent, StreamSession
+from audiofork.session import (
+    CheckpointOutcome,
+    CheckpointResolved,
+    Pcm,
+    SessionEvent,
+    StreamSession,
+)
 
 __all__ = ["AudioStream"]
 
 # play() hands the session at most this much audio per step, so the loop stays responsive.
 _STEP_MS = 1000
 _PACED_STEP_MS = 100
+
+
+class _TimedSession(StreamSession):
+    """The stream's session, noting when each checkpoint is placed while the metrics are on
+    (the app's and those ending utterances), so its turnaround is taken when it resolves."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        #: ``time.monotonic()`` when each pending checkpoint was placed, by name.
+        self.placed: dict[str, float] = {}
+
+    def checkpoint(self, name: str | None = None) -> str:
+        name = super().checkpoint(name)
+        if LIVE.enabled:
+            self.placed[name] = time.monotonic()
+        return name
 
 
 async def _resolved(outcome: CheckpointOutcome) -> CheckpointOutcome:
@@ -75,7 +97,9 @@ class AudioStream:
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         **session_options: Any,
     ) -> None:
-        self.session = StreamSession(**session_options)
+        session = _TimedSession(**session_options)
+        self.session: StreamSession = session
+        self._placed = session.placed
         if pace_ms is not None:
             check_int("pace_ms", pace_ms, 1)
         check_int("max_events", max_events, 1)
@@ -83,6 +107,7 @@ class AudioStream:
         self.pace_ms = pace_ms
         self._transport = transport_for(ws)
         self._inbox = Inbox(max_events, max_event_bytes)
+        self._inbox.on_checkpoint = self._checkpoint_resolved
         self._sender = Sender(self.session, self._transport, self._lost)
         self._reader = Reader(self._transport, self.session, self._inbox, self._sender, self._lost)
         # Bumped by clear(): a play() in progress stops.
@@ -238,18 +263,22 @@ class AudioStream:
             return _resolved(CheckpointOutcome.CLOSED)
         self._speaker.check_quiet("checkpoint()")
         name = self.session.checkpoint(name)
-        return self._resolution(name, self._inbox.watch(name), time.monotonic())
+        return self._resolution(name, self._inbox.watch(name))
 
     async def _resolution(
-        self, name: str, outcome: asyncio.Future[CheckpointOutcome], placed: float
+        self, name: str, outcome: asyncio.Future[CheckpointOutcome]
     ) -> CheckpointOutcome:
         try:
             await self._sender.flush()
-            resolved = await outcome
-            LIVE.checkpoint_resolved(resolved.value, time.monotonic() - placed)
-            return resolved
+            return await outcome
         finally:
             self._inbox.forget(name, outcome)
+
+    def _checkpoint_resolved(self, event: CheckpointResolved) -> None:
+        """A checkpoint resolved: its turnaround goes to the metrics if they timed it."""
+        placed = self._placed.pop(event.name, None)
+        if placed is not None:
+            LIVE.checkpoint_resolved(event.outcome.value, time.monotonic() - placed)
 
     async def drain(self) -> CheckpointOutcome:
         """Wait until everything queued so far played, was cleared, or the stream ended.

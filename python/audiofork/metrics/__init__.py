@@ -62,6 +62,9 @@ def enable(
             ``audiofork`` meter.
         interval_s: how often each event loop serving streams reads their counters and
             measures its lag, in seconds.
+
+    All or nothing: ``TypeError`` naming an argument of the wrong type, or any export
+    failing, leaves the metrics off with nothing registered.
     """
     if prometheus is False and meter_provider is None:
         raise ArgumentError("enable: pass prometheus=True (or a registry) and/or meter_provider")
@@ -71,24 +74,47 @@ def enable(
         raise ArgumentError(f"interval_s must be in [0.01, 60] seconds, got {interval_s!r}")
     disable()
     try:
-        if prometheus is not False:
-            from prometheus_client import REGISTRY
-
-            from audiofork.metrics._prometheus import PrometheusExport
-
-            _exports.append(PrometheusExport(LIVE, REGISTRY if prometheus is True else prometheus))
-        if meter_provider is not None:
-            from audiofork.metrics._otel import OtelExport
-
-            _exports.append(OtelExport(LIVE, meter_provider))
+        _exports.extend(_exports_for(prometheus, meter_provider))
     except ImportError as exc:
-        disable()
         raise ImportError(f"{exc}; install the extra: pip install 'audiofork[metrics]'") from exc
     for export in _exports:
         LIVE.on_checkpoint.append(export.observe_checkpoint)
         LIVE.on_lag.append(export.observe_lag)
     LIVE.interval_s = float(interval_s)
     LIVE.enabled = True
+
+
+def _exports_for(
+    prometheus: bool | CollectorRegistry, meter_provider: MeterProvider | None
+) -> list[_Export]:
+    """The exports asked for, all of them or none (``TypeError`` naming a wrong argument)."""
+    made: list[_Export] = []
+    try:
+        if prometheus is not False:
+            from prometheus_client import REGISTRY, CollectorRegistry
+
+            from audiofork.metrics._prometheus import PrometheusExport
+
+            if prometheus is not True and not isinstance(prometheus, CollectorRegistry):
+                raise TypeError(
+                    f"prometheus must be True, False or a CollectorRegistry, got {prometheus!r}"
+                )
+            made.append(PrometheusExport(LIVE, REGISTRY if prometheus is True else prometheus))
+        if meter_provider is not None:
+            from opentelemetry.metrics import MeterProvider
+
+            from audiofork.metrics._otel import OtelExport
+
+            if not isinstance(meter_provider, MeterProvider):
+                raise TypeError(
+                    f"meter_provider must be an OpenTelemetry MeterProvider, got {meter_provider!r}"
+                )
+            made.append(OtelExport(LIVE, meter_provider))
+    except BaseException:
+        for export in made:
+            export.close()
+        raise
+    return made
 
 
 def disable() -> None:

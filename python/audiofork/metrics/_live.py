@@ -118,6 +118,10 @@ class LiveStreams:
         self._timers: dict[asyncio.AbstractEventLoop, asyncio.TimerHandle] = {}
         self._ended = Counts()
         self._opened = 0
+        # Streams the collector freed unclosed: their weak references, queued by the
+        # collector (which may run on any thread, in the middle of a scrape) and removed
+        # under the lock by _reap().
+        self._dead: list[weakref.ref[ObservedStream]] = []
 
     # --- from the streams (their event loop's thread) ----------------------------------
 
@@ -127,7 +131,8 @@ class LiveStreams:
             return
         loop = asyncio.get_running_loop()
         with self._lock:
-            self._streams[weakref.ref(stream, self._collected)] = _Entry(loop, Counts())
+            self._reap()
+            self._streams[weakref.ref(stream, self._dead.append)] = _Entry(loop, Counts())
             self._opened += 1
         if loop not in self._timers:
             self._schedule(loop)
@@ -148,12 +153,19 @@ class LiveStreams:
         for observe in self.on_checkpoint:
             observe(outcome, seconds)
 
-    def _collected(self, ref: weakref.ref[ObservedStream]) -> None:
-        """A stream dropped without being closed: its last reading joins the totals."""
-        with self._lock:
-            entry = self._streams.pop(ref, None)
+    def _reap(self) -> None:
+        """Under the lock: streams dropped without being closed, and those of event loops
+        that closed, leave the registry (so no closed loop is kept alive); their last
+        readings join the totals."""
+        dead, streams = self._dead, self._streams
+        gone = [dead.pop() for _ in range(len(dead))]
+        gone += [ref for ref, entry in list(streams.items()) if entry.loop.is_closed()]
+        for ref in gone:
+            entry = streams.pop(ref, None)
             if entry is not None:
                 self._ended.add(entry.counts)
+        for loop in [loop for loop in self._timers if loop.is_closed()]:
+            del self._timers[loop]
 
     # --- the timer on each loop ----------------------------------------------------------
 
@@ -166,6 +178,7 @@ class LiveStreams:
         for observe in self.on_lag:
             observe(lag)
         with self._lock:
+            self._reap()
             mine = [(ref, e) for ref, e in self._streams.items() if e.loop is loop]
             for ref, entry in mine:
                 stream = ref()
@@ -180,6 +193,7 @@ class LiveStreams:
 
     def snapshot(self) -> Snapshot:
         with self._lock:
+            self._reap()
             totals = Counts()
             totals.add(self._ended)
             for entry in self._streams.values():
@@ -194,6 +208,7 @@ class LiveStreams:
             self.on_checkpoint.clear()
             self.on_lag.clear()
             self._streams.clear()
+            self._dead.clear()
             self._ended = Counts()
             self._opened = 0
             timers, self._timers = self._timers, {}

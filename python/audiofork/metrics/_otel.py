@@ -1,9 +1,16 @@
 """The OpenTelemetry export: observable instruments that read
 :data:`~audiofork.metrics._live.LIVE` when the SDK collects, and two histograms recorded
-as things happen (checkpoint turnaround, event-loop lag)."""
+as things happen (checkpoint turnaround, event-loop lag).
+
+The instruments are made once per ``MeterProvider``: an SDK asked again for an instrument
+of the same name hands back the first one, with the callbacks it was made with. So the
+callbacks read whether the export is on now, and a later export on the same provider turns
+the same instruments on again.
+"""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable
 
 from opentelemetry.metrics import CallbackOptions, MeterProvider, Observation
@@ -18,12 +25,32 @@ Reading = Callable[[Snapshot], Iterable[Observation]]
 
 
 class OtelExport:
-    """Instruments on ``provider``'s ``audiofork`` meter; they report nothing after
-    :meth:`close` (OpenTelemetry has no way to remove an instrument)."""
+    """The instruments on ``provider``'s ``audiofork`` meter, on until :meth:`close`."""
+
+    def __init__(self, live: LiveStreams, provider: MeterProvider) -> None:
+        instruments = _INSTRUMENTS.get(provider)
+        if instruments is None:
+            instruments = _INSTRUMENTS[provider] = _Instruments(live, provider)
+        instruments.on = True
+        self._instruments = instruments
+
+    def observe_checkpoint(self, outcome: str, seconds: float) -> None:
+        self._instruments.turnaround.record(seconds, {"outcome": outcome})
+
+    def observe_lag(self, seconds: float) -> None:
+        self._instruments.lag.record(seconds)
+
+    def close(self) -> None:
+        """The instruments report nothing more (OpenTelemetry cannot remove one)."""
+        self._instruments.on = False
+
+
+class _Instruments:
+    """Every instrument on one provider's ``audiofork`` meter; they report while ``on``."""
 
     def __init__(self, live: LiveStreams, provider: MeterProvider) -> None:
         self._live = live
-        self._open = True
+        self.on = False
         meter = provider.get_meter("audiofork", __version__)
         one = self._one
         meter.create_observable_up_down_counter(
@@ -81,13 +108,13 @@ class OtelExport:
             unit="s",
             description="The most app audio any open stream has sent and not yet heard.",
         )
-        self._turnaround = meter.create_histogram(
+        self.turnaround = meter.create_histogram(
             "audiofork.checkpoint.turnaround",
             unit="s",
             description="From a checkpoint placed to its resolution, by outcome.",
             explicit_bucket_boundaries_advisory=list(TURNAROUND_S),
         )
-        self._lag = meter.create_histogram(
+        self.lag = meter.create_histogram(
             "audiofork.event_loop.lag",
             unit="s",
             description="How late a timer on an event loop serving streams fires.",
@@ -96,15 +123,10 @@ class OtelExport:
 
     def _one(self, reading: Reading) -> Callable[[CallbackOptions], Iterable[Observation]]:
         def callback(_options: CallbackOptions) -> Iterable[Observation]:
-            return reading(self._live.snapshot()) if self._open else []
+            return reading(self._live.snapshot()) if self.on else []
 
         return callback
 
-    def observe_checkpoint(self, outcome: str, seconds: float) -> None:
-        self._turnaround.record(seconds, {"outcome": outcome})
 
-    def observe_lag(self, seconds: float) -> None:
-        self._lag.record(seconds)
-
-    def close(self) -> None:
-        self._open = False
+#: The instruments made on each provider (for as long as it lives).
+_INSTRUMENTS: weakref.WeakKeyDictionary[MeterProvider, _Instruments] = weakref.WeakKeyDictionary()

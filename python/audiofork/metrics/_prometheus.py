@@ -95,15 +95,24 @@ class PrometheusExport:
             "From a checkpoint placed to its resolution, by outcome.",
             ["outcome"],
             buckets=TURNAROUND_S,
-            registry=registry,
+            registry=None,
         )
         self._lag = Histogram(
             "audiofork_event_loop_lag_seconds",
             "How late a timer on an event loop serving streams fires.",
             buckets=LAG_S,
-            registry=registry,
+            registry=None,
         )
-        registry.register(self._collector)
+        collectors: tuple[Collector, ...] = (self._collector, self._turnaround, self._lag)
+        registered: list[Collector] = []
+        try:  # all three or none
+            for collector in collectors:
+                registry.register(collector)
+                registered.append(collector)
+        except BaseException:
+            for collector in registered:
+                registry.unregister(collector)
+            raise
 
     def observe_checkpoint(self, outcome: str, seconds: float) -> None:
         self._turnaround.labels(outcome).observe(seconds)
