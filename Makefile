@@ -49,7 +49,15 @@ stubtest: $(BUILT)
 	$(PY) -m mypy.stubtest audiofork._core
 	$(PY) -m mypy
 
-py-test: $(BUILT)
+# Interop: streamdouble (a third-party Twilio Media Streams simulator) in a venv of its own:
+# its pytest plugin's simulated_call fixture shares a name with audiofork.simulate's.
+INTEROP_VENV := .venv-interop
+$(INTEROP_VENV)/.installed:
+	$(PYTHON) -m venv $(INTEROP_VENV)
+	$(INTEROP_VENV)/bin/pip install -q "streamdouble>=0.3,<0.4"
+	touch $@
+
+py-test: $(BUILT) $(INTEROP_VENV)/.installed
 	$(PY) -m pytest -q --benchmark-disable
 
 # Release wheels (tools/build-wheels.sh): abi3 for CPython >= 3.11 and cp310, manylinux2014

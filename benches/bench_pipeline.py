@@ -176,6 +176,48 @@ def test_outbound(benchmark, name: str) -> None:  # type: ignore[no-untyped-def]
     benchmark(run)
 
 
+# --- by dialect: the same frames as Vobiz and as Twilio write them ---------------------
+
+TWILIO_MEDIA = [
+    wire.media(
+        "MZ18ad3ab5a668481ce02b83e7395059f0",
+        json.loads(message)["media"]["payload"],
+        sequence_number=i + 2,
+        chunk=i + 1,
+        timestamp_ms=20 * i,
+        dialect="twilio",
+    )
+    for i, message in enumerate(MEDIA)
+]
+DIALECTS = {"audiofork_vobiz": ("vobiz", MEDIA), "audiofork_twilio": ("twilio", TWILIO_MEDIA)}
+
+
+@pytest.mark.parametrize("name", list(DIALECTS))
+def test_inbound_by_dialect(benchmark, name: str) -> None:  # type: ignore[no-untyped-def]
+    _frames(benchmark, "inbound by dialect: media μ-law/8k -> int16/16k")
+    dialect, messages = DIALECTS[name]
+
+    def run() -> int:
+        decoder = InboundDecoder(ULAW8K, 16000, dialect=dialect)  # type: ignore[arg-type]
+        return sum(len(decoder.decode_message(m).pcm) for m in messages)
+
+    assert run() == FRAMES * 320
+    benchmark(run)
+
+
+@pytest.mark.parametrize("name", list(DIALECTS))
+def test_outbound_by_dialect(benchmark, name: str) -> None:  # type: ignore[no-untyped-def]
+    _frames(benchmark, "outbound by dialect: 24 kHz TTS -> μ-law/8k messages")
+    dialect, _ = DIALECTS[name]
+
+    def run() -> int:
+        encoder = OutboundEncoder(ULAW8K, STREAM_ID, dialect=dialect)  # type: ignore[arg-type]
+        return sum(len(encoder.push(chunk, 24000)) for chunk in TTS_CHUNKS)
+
+    assert run() == FRAMES
+    benchmark(run)
+
+
 # --- parse only ------------------------------------------------------------------------
 
 EXAMPLES = {

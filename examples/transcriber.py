@@ -1,6 +1,7 @@
 """Transcriber skeleton: writes each call's inbound audio to a WAV file, in 200 ms chunks.
 
-    python examples/transcriber.py --host 127.0.0.1 --port 8766 --out-dir calls/
+    python examples/transcriber.py --host 127.0.0.1 --port 8766 --out-dir calls/ \\
+        [--dialect vobiz|plivo|twilio]
 
 A one-way ``<Stream>`` (``bidirectional="false"``) at ``ws://HOST:PORT/ws``. Files are named
 after the stream id. Swap the WAV
@@ -24,8 +25,10 @@ import audiofork as af
 RATE = 16000
 
 
-async def transcribe(ws: ServerConnection, out_dir: Path) -> None:
-    async with af.AudioStream(ws, app_rate=RATE) as stream:
+async def transcribe(
+    ws: ServerConnection, out_dir: Path, dialect: af.Dialect | None = None
+) -> None:
+    async with af.AudioStream(ws, app_rate=RATE, dialect=dialect) as stream:
         chunks = stream.audio(chunk_ms=200)
         first = await anext(chunks, None)
         if first is None:
@@ -53,9 +56,15 @@ async def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8766, help="0 picks a free port")
     parser.add_argument("--out-dir", type=Path, default=Path("calls"))
+    parser.add_argument(
+        "--dialect",
+        choices=[d.value for d in af.Dialect],
+        help="the platform's message shapes (default: detected from its first message)",
+    )
     args = parser.parse_args()
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    handler = functools.partial(transcribe, out_dir=args.out_dir)
+    dialect = af.Dialect(args.dialect) if args.dialect else None
+    handler = functools.partial(transcribe, out_dir=args.out_dir, dialect=dialect)
     async with serve(handler, args.host, args.port) as server:
         port = next(iter(server.sockets)).getsockname()[1]
         print(f"listening on ws://{args.host}:{port}/ws", flush=True)

@@ -7,6 +7,7 @@ import numpy as np
 import numpy.typing as npt
 from typing_extensions import Buffer
 
+from audiofork.dialects import Dialect
 from audiofork.errors import CoreErrorKind
 from audiofork.events import Event
 from audiofork.stats import InboundStats, OutboundStats
@@ -22,6 +23,7 @@ __all__ = [
     "Checkpoint",
     "ClearAudio",
     "ClearedAudio",
+    "Connected",
     "Dtmf",
     "InboundDecoder",
     "Media",
@@ -31,6 +33,7 @@ __all__ = [
     "PlayedStream",
     "Resampler",
     "Ring",
+    "SendDtmf",
     "Start",
     "Stop",
     "UnknownEvent",
@@ -42,7 +45,9 @@ __all__ = [
     "checkpoint",
     "clear_audio",
     "cleared_audio",
+    "connected",
     "decode_payload",
+    "detect_dialect",
     "dtmf",
     "encode_payload",
     "l16_decode",
@@ -55,6 +60,7 @@ __all__ = [
     "play_audio",
     "played_stream",
     "resample",
+    "send_dtmf",
     "start",
     "stop",
     "ulaw2lin",
@@ -71,6 +77,9 @@ _Quality: TypeAlias = Literal["default", "high"]
 _SampleType: TypeAlias = Literal["int16", "float32"]
 _Overflow: TypeAlias = Literal["drop_oldest", "reject"]
 _Track: TypeAlias = Literal["inbound", "outbound"]
+_Dialect: TypeAlias = Literal["vobiz", "plivo", "twilio"]
+_DialectArg: TypeAlias = _Dialect | Dialect
+_Sender: TypeAlias = Literal["platform", "app"]
 _Encoding: TypeAlias = Literal["audio/x-mulaw", "audio/x-alaw", "audio/x-l16"]
 _Json: TypeAlias = dict[str, _Json] | list[_Json] | str | int | float | Decimal | bool | None
 
@@ -313,6 +322,30 @@ class ClearAudio:
     def __hash__(self) -> int: ...
 
 @final
+class Connected:
+    EVENT: ClassVar[str]
+    __match_args__: ClassVar[tuple[str, ...]]
+    def __new__(cls, *, protocol: str | None = ..., version: str | None = ...) -> Connected: ...
+    @property
+    def protocol(self) -> str | None: ...
+    @property
+    def version(self) -> str | None: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class SendDtmf:
+    EVENT: ClassVar[str]
+    __match_args__: ClassVar[tuple[str, ...]]
+    def __new__(cls, *, digits: str, stream_id: str | None = ...) -> SendDtmf: ...
+    @property
+    def digits(self) -> str: ...
+    @property
+    def stream_id(self) -> str | None: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
 class UnknownEvent:
     __match_args__: ClassVar[tuple[str, str]]
     def __new__(cls, event: str, raw: dict[str, _Json]) -> UnknownEvent: ...
@@ -322,11 +355,24 @@ class UnknownEvent:
     def raw(self) -> dict[str, _Json]: ...
     def __eq__(self, other: object, /) -> bool: ...
 
-def parse_message(text: str | Buffer, *, max_size: int = ...) -> Event: ...
-def play_audio(stream_id: str, media_format: MediaFormat, payload: str) -> str: ...
-def checkpoint(stream_id: str, name: str) -> str: ...
-def clear_audio(stream_id: str) -> str: ...
-def stop(stream_id: str) -> str: ...
+def parse_message(
+    text: str | Buffer,
+    *,
+    max_size: int = ...,
+    dialect: _DialectArg | None = None,
+    sender: _Sender = ...,
+) -> Event: ...
+def detect_dialect(
+    text: str | Buffer, *, max_size: int = ...
+) -> Literal["vobiz", "twilio"] | None: ...
+def play_audio(
+    stream_id: str, media_format: MediaFormat, payload: str, *, dialect: _DialectArg = ...
+) -> str: ...
+def checkpoint(stream_id: str, name: str, *, dialect: _DialectArg = ...) -> str: ...
+def clear_audio(stream_id: str, *, dialect: _DialectArg = ...) -> str: ...
+def stop(stream_id: str, *, dialect: _DialectArg = ...) -> str: ...
+def connected() -> str: ...
+def send_dtmf(digits: str) -> str: ...
 def start(
     stream_id: str,
     media_format: MediaFormat,
@@ -336,6 +382,7 @@ def start(
     tracks: list[_Track] = ...,
     sequence_number: int = ...,
     extra_headers: str | None = None,
+    dialect: _DialectArg = ...,
 ) -> str: ...
 def media(
     stream_id: str,
@@ -346,13 +393,24 @@ def media(
     timestamp_ms: int,
     track: _Track = ...,
     extra_headers: str | None = None,
+    dialect: _DialectArg = ...,
 ) -> str: ...
 def played_stream(
-    name: str, stream_id: str | None = None, sequence_number: int | None = None
+    name: str,
+    stream_id: str | None = None,
+    sequence_number: int | None = None,
+    *,
+    dialect: _DialectArg = ...,
 ) -> str: ...
 def cleared_audio(stream_id: str | None = None, sequence_number: int | None = None) -> str: ...
 def dtmf(
-    stream_id: str, digit: str, *, sequence_number: int, timestamp_ms: int, track: _Track = ...
+    stream_id: str,
+    digit: str,
+    *,
+    sequence_number: int,
+    timestamp_ms: int,
+    track: _Track = ...,
+    dialect: _DialectArg = ...,
 ) -> str: ...
 
 @final
@@ -385,12 +443,15 @@ class InboundDecoder:
         quality: _Quality = ...,
         max_message_size: int = ...,
         follow_start: bool = ...,
+        dialect: _DialectArg | None = None,
     ) -> InboundDecoder: ...
     def decode_message(self, text: str | Buffer) -> Event: ...
     def decode_payload(self, payload: str | Buffer, track: _Track = ...) -> _Pcm: ...
     def reset(self) -> None: ...
     @property
     def media_format(self) -> MediaFormat: ...
+    @property
+    def dialect(self) -> _Dialect | None: ...
     @property
     def out_rate(self) -> int: ...
     @property
@@ -407,11 +468,12 @@ class OutboundEncoder:
         frame_ms: int = ...,
         *,
         quality: _Quality = ...,
+        dialect: _DialectArg = ...,
     ) -> OutboundEncoder: ...
     def push(self, pcm: _PcmLike, sample_rate: int) -> list[str]: ...
     def flush(self) -> list[str]: ...
     def pad_frame(self) -> list[str]: ...
-    def address(self, stream_id: str) -> list[str]: ...
+    def address(self, stream_id: str, dialect: _DialectArg | None = None) -> list[str]: ...
     def clear(self) -> float: ...
     @property
     def pending_ms(self) -> float: ...
@@ -419,6 +481,8 @@ class OutboundEncoder:
     def media_format(self) -> MediaFormat: ...
     @property
     def stream_id(self) -> str | None: ...
+    @property
+    def dialect(self) -> _Dialect: ...
     @property
     def held_frames(self) -> int: ...
     @property

@@ -127,6 +127,13 @@ def _add_emulator(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     emulator.add_argument(
         "--callee-audio", default="silence", help="the callee (outbound) track, as --caller-audio"
     )
+    emulator.add_argument(
+        "--dialect",
+        choices=["vobiz", "plivo", "twilio"],
+        default="vobiz",
+        help="the streams' message shapes (vobiz); twilio's answer URLs return TwiML "
+        "(<Connect><Stream>, <Start><Stream>, <Parameter>)",
+    )
 
 
 def _run_emulator(args: argparse.Namespace) -> int:
@@ -145,6 +152,7 @@ def _run_emulator(args: argparse.Namespace) -> int:
             caller_audio=args.caller_audio,
             callee_audio=args.callee_audio,
             answer_timeout_s=args.answer_timeout,
+            dialect=args.dialect,
         )
 
         def ready(url: str) -> None:

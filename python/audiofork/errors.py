@@ -55,6 +55,8 @@ __all__ = [
 #: - ``overflow``: a write that does not fit a bounded buffer.
 #: - ``wrong_state``: a call the object's current state does not allow (an object in use by
 #:   another thread).
+#: - ``wrong_dialect``: a message of another platform's dialect than the stream's (a Twilio
+#:   ``mark`` on a Vobiz stream).
 CoreErrorKind: TypeAlias = Literal[
     "bad_json",
     "too_deep",
@@ -70,6 +72,7 @@ CoreErrorKind: TypeAlias = Literal[
     "bad_value",
     "overflow",
     "wrong_state",
+    "wrong_dialect",
 ]
 
 #: Every value of :attr:`AudioforkError.kind`: the core's kinds, and ``request_failed`` for a

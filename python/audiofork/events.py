@@ -1,11 +1,13 @@
 """Typed stream events, one class per protocol message, both directions.
 
 Which side sends what is written once, here: :data:`PLATFORM_EVENTS` (platform → app:
-:class:`Start`, :class:`Media`, :class:`PlayedStream`, :class:`ClearedAudio`, :class:`Dtmf`,
-:class:`Stop`) and :data:`APP_COMMANDS` (app → platform: :class:`PlayAudio`,
-:class:`Checkpoint`, :class:`ClearAudio`, :class:`Stop`); :class:`Stop` goes both ways. Each
-has its union type (:data:`PlatformEvent`, :data:`AppCommand`). Anything else parses to
-:class:`UnknownEvent`.
+:class:`Connected` (Twilio only), :class:`Start`, :class:`Media`, :class:`PlayedStream`,
+:class:`ClearedAudio`, :class:`Dtmf`, :class:`Stop`) and :data:`APP_COMMANDS` (app →
+platform: :class:`PlayAudio`, :class:`Checkpoint`, :class:`ClearAudio`, :class:`Stop`,
+:class:`SendDtmf` (Plivo only)); :class:`Stop` goes both ways. Each has its union type
+(:data:`PlatformEvent`, :data:`AppCommand`). Anything else parses to :class:`UnknownEvent`.
+The events are the same in every :class:`~audiofork.dialects.Dialect`: a Twilio ``mark``
+from the platform is a :class:`PlayedStream`, Twilio's ``clear`` a :class:`ClearAudio`.
 
 The classes are implemented in the Rust core for speed and behave like frozen dataclasses:
 keyword construction, read-only snake_case fields, equality, a readable ``repr`` and
@@ -50,10 +52,12 @@ from audiofork._core import (
     Checkpoint,
     ClearAudio,
     ClearedAudio,
+    Connected,
     Dtmf,
     Media,
     PlayAudio,
     PlayedStream,
+    SendDtmf,
     Start,
     Stop,
     UnknownEvent,
@@ -66,12 +70,14 @@ __all__ = [
     "Checkpoint",
     "ClearAudio",
     "ClearedAudio",
+    "Connected",
     "Dtmf",
     "Event",
     "Media",
     "PlatformEvent",
     "PlayAudio",
     "PlayedStream",
+    "SendDtmf",
     "Start",
     "Stop",
     "UnknownEvent",
@@ -81,14 +87,14 @@ __all__ = [
 # tuple); a test holds them equal.
 
 #: What the platform sends the app.
-PlatformEvent: TypeAlias = Start | Media | PlayedStream | ClearedAudio | Dtmf | Stop
+PlatformEvent: TypeAlias = Connected | Start | Media | PlayedStream | ClearedAudio | Dtmf | Stop
 #: The classes of :data:`PlatformEvent`, for ``isinstance``.
-PLATFORM_EVENTS: Final = (Start, Media, PlayedStream, ClearedAudio, Dtmf, Stop)
+PLATFORM_EVENTS: Final = (Connected, Start, Media, PlayedStream, ClearedAudio, Dtmf, Stop)
 
 #: What the app sends the platform.
-AppCommand: TypeAlias = PlayAudio | Checkpoint | ClearAudio | Stop
+AppCommand: TypeAlias = PlayAudio | Checkpoint | ClearAudio | Stop | SendDtmf
 #: The classes of :data:`AppCommand`, for ``isinstance``.
-APP_COMMANDS: Final = (PlayAudio, Checkpoint, ClearAudio, Stop)
+APP_COMMANDS: Final = (PlayAudio, Checkpoint, ClearAudio, Stop, SendDtmf)
 
 #: Any parsed message.
 Event: TypeAlias = PlatformEvent | AppCommand | UnknownEvent

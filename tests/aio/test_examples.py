@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import os
-import sys
 import wave
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ import pytest
 
 from audiofork import vobiz
 from support.app_servers import serve_aiohttp_app, serve_asgi
-from support.examples import EXAMPLES, check_status_callbacks, load
+from support.examples import check_status_callbacks, example_process, lines_until, load
 from support.scripted_platform import ScriptedPlatform, tone
 
 TIMEOUT = 30
@@ -29,39 +27,6 @@ def pcm_of(messages: list[dict[str, Any]]) -> np.ndarray:
     return np.concatenate(
         [np.frombuffer(base64.b64decode(m["media"]["payload"]), "<i2") for m in messages]
     )
-
-
-@asynccontextmanager
-async def example_process(*args: str) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
-    """Run ``examples/<args>`` on a free port; yield its ``ws://`` URL and the process."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(EXAMPLES / args[0]),
-        "--port",
-        "0",
-        *args[1:],
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    try:
-        assert process.stdout is not None
-        line = (await process.stdout.readline()).decode()
-        assert line.startswith("listening on ws://"), line
-        yield line.split()[-1], process
-    finally:
-        if process.returncode is None:
-            process.terminate()
-        await process.wait()
-
-
-async def lines_until(stream: asyncio.StreamReader, text: str) -> list[str]:
-    lines: list[str] = []
-    while not lines or text not in lines[-1]:
-        line = await stream.readline()
-        assert line, f"ended before {text!r}: {lines}"
-        lines.append(line.decode())
-    return lines
 
 
 ECHO_BOT_SERVERS = [

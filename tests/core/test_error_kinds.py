@@ -211,6 +211,12 @@ _CASES: list[tuple[str, type[AudioforkError], Callable[[], object], str]] = [
         lambda: af.Ring(2, "reject").write(np.zeros(3, np.int16)),
         "ring full: 1 of 3 samples do not fit (capacity 2, 0 queued)",
     ),
+    (
+        "wrong_dialect",
+        ProtocolError,
+        lambda: af.parse_message('{"event":"playedStream","name":"g"}', dialect="twilio"),
+        'event "playedStream": a Vobiz/Plivo message, but the stream speaks Twilio',
+    ),
 ]
 
 

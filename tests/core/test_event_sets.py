@@ -32,6 +32,7 @@ def test_the_sets_cover_every_event_class_and_only_stop_goes_both_ways() -> None
 
 def test_messages_parse_into_their_senders_set() -> None:
     platform = [
+        wire.connected(),
         wire.start("s", ULAW8K, call_id="c", sequence_number=0),
         wire.media("s", "", sequence_number=1, chunk=1, timestamp_ms=0),
         wire.played_stream("n", "s", 2),
@@ -44,10 +45,12 @@ def test_messages_parse_into_their_senders_set() -> None:
         wire.checkpoint("s", "n"),
         wire.clear_audio("s"),
         wire.stop("s"),
+        wire.send_dtmf("1#"),
     ]
     assert [type(af.parse_message(text)) for text in platform] == list(events.PLATFORM_EVENTS)
     assert [type(af.parse_message(text)) for text in app] == list(events.APP_COMMANDS)
     assert [cls.EVENT for cls in events.PLATFORM_EVENTS] == [
+        "connected",
         "start",
         "media",
         "playedStream",
@@ -60,4 +63,5 @@ def test_messages_parse_into_their_senders_set() -> None:
         "checkpoint",
         "clearAudio",
         "stop",
+        "sendDTMF",
     ]

@@ -173,9 +173,9 @@ def test_variants() -> None:
 
 
 def test_unknown_events_are_values() -> None:
-    event = af.parse_message('{"event": "connected", "protocol": "Call", "version": "1.0.0"}')
+    event = af.parse_message('{"event": "transcription", "text": "hi", "final": true}')
     assert event == UnknownEvent(
-        "connected", {"event": "connected", "protocol": "Call", "version": "1.0.0"}
+        "transcription", {"event": "transcription", "text": "hi", "final": True}
     )
 
 

@@ -61,7 +61,7 @@ def test_clear_drops_audio_and_pending_checkpoints() -> None:
     playout.push(ramp(1600), 8000)
     playout.mark("never")
     playout.tick()
-    assert playout.clear() == (1600 - 160, 1)
+    assert playout.clear() == (1600 - 160, ["never"])
     later = [playout.tick() for _ in range(3)]
     assert [t.finished for t in later] == [[], [], []]
     assert later[0].audio_samples == 160  # the frame in the loudspeaker plays out
@@ -73,7 +73,7 @@ def test_clear_drops_a_checkpoint_waiting_on_the_frame_playing() -> None:
     playout.push(ramp(160), 8000)
     playout.tick()
     playout.mark("on-the-speaker")
-    assert playout.clear() == (0, 1)
+    assert playout.clear() == (0, ["on-the-speaker"])
     assert playout.tick().finished == []
 
 

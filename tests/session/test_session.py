@@ -267,8 +267,8 @@ def test_sequence_gaps_and_duplicates_are_counted_not_raised() -> None:
 
 def test_unknown_events_pass_through() -> None:
     session, _ = streaming()
-    (event,) = session.receive(json.dumps({"event": "mark", "x": 1}))
-    assert isinstance(event, af.UnknownEvent) and event.event == "mark"
+    (event,) = session.receive(json.dumps({"event": "transcription", "x": 1}))
+    assert isinstance(event, af.UnknownEvent) and event.event == "transcription"
 
 
 # --- outbound --------------------------------------------------------------------------

@@ -82,7 +82,8 @@ def test_messages_only_the_app_sends_are_refused_inbound(message: dict[str, obje
         {"event": "playedStream", "name": "n"},
         {"event": "clearedAudio"},
         {"event": "stop"},
-        {"event": "mark"},
+        {"event": "connected"},
+        {"event": "transcription"},
         {"event": "dtmf", "dtmf": {"digit": "1"}},
     ],
 )

@@ -53,17 +53,3 @@ def test_the_fixtures_work_in_a_users_suite(tmp_path: Path, echo_url: str) -> No
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "3 passed" in done.stdout
-
-
-def test_loading_the_plugin_imports_none_of_audioforks_heavy_parts() -> None:
-    """The plugin loads in every pytest run where audiofork is installed: the Rust
-    extension, numpy and aiohttp wait until a fixture is used."""
-    probe = (
-        "import sys, audiofork.pytest_plugin\n"
-        "print(sorted(m for m in ('audiofork._core', 'numpy', 'aiohttp') if m in sys.modules))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, env=ENV, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"

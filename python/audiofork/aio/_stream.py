@@ -19,6 +19,7 @@ from audiofork.aio._reader import Reader
 from audiofork.aio._sender import Sender
 from audiofork.aio._speech import Speaker, Utterance
 from audiofork.codec import pcm_array
+from audiofork.dialects import Dialect
 from audiofork.metrics._live import LIVE
 from audiofork.session import (
     CheckpointOutcome,
@@ -302,9 +303,13 @@ class AudioStream:
         await self._sender.flush()
 
     async def stop(self) -> None:
-        """Ask the platform to end the stream; the session closes."""
+        """Ask the platform to end the stream; the session closes. Twilio has no ``stop``
+        for the app to send: the socket is closed instead, which ends its stream."""
         self._inbox.deliver(self.session.stop())
         await self._sender.flush()
+        if self.session.dialect is Dialect.TWILIO:
+            with contextlib.suppress(TransportClosed):
+                await self._transport.close()
 
     def heard_ms(self) -> float:
         """The heard position on the stream's timeline, in ms since the stream started (see

@@ -33,10 +33,12 @@ from typing import Any, Literal
 
 import aiohttp
 
+from audiofork.dialects import Dialect
 from audiofork.emulator.callbacks import signed_headers
 from audiofork.emulator.forks import CallParty, Fork, StreamInfo, wall_text
 from audiofork.emulator.logs import clip
 from audiofork.emulator.services import Services
+from audiofork.emulator.twiml import parse_twiml
 from audiofork.errors import ValidationError
 from audiofork.vobiz import _params, redact_url, redact_urls
 from audiofork.vobiz.xml import Element, Response, StreamElement, parse_response
@@ -210,10 +212,12 @@ class Call:
             return self._failed(f"the answer from {url} is longer than {ANSWER_LIMIT_BYTES} bytes")
         except (aiohttp.ClientError, ValueError) as exc:
             return self._failed(f"cannot fetch {url}: {_described(exc)}")
+        twilio = self._services.dialect is Dialect.TWILIO
         try:
-            response = parse_response(body)
+            response = parse_twiml(body) if twilio else parse_response(body)
         except ValidationError as exc:
-            return self._failed(f"the answer from {url} is not valid VobizXML: {exc}")
+            language = "TwiML" if twilio else "VobizXML"
+            return self._failed(f"the answer from {url} is not valid {language}: {exc}")
         streams = sum(isinstance(element, StreamElement) for element in response)
         if streams > MAX_STREAMS_PER_CALL:
             return self._failed(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from audiofork.dialects import Dialect, check_dialect
 from audiofork.emulator.billing import Tariff
 from audiofork.emulator.callbacks import RetrySchedule
 from audiofork.emulator.exchange import MAX_ENDED_CALLS
@@ -43,7 +44,9 @@ class EmulatorConfig:
     audio hangs the call up ``hangup_grace_s`` virtual seconds after it ends (counted from
     the call's first stream start). ``answer_timeout_s`` (real seconds) bounds the answer
     URL fetch. ``max_ended_calls`` is how many ended calls the API and the status page keep
-    (older ones are forgotten: 404).
+    (older ones are forgotten: 404). ``dialect`` is the streams' message shapes (a
+    :class:`~audiofork.Dialect`); in Twilio's the answer URL returns TwiML
+    (:mod:`audiofork.emulator.twiml`).
     """
 
     accounts: Mapping[str, str]
@@ -56,6 +59,7 @@ class EmulatorConfig:
     answer_timeout_s: float = 10.0
     callback_retry: RetrySchedule = field(default_factory=RetrySchedule)
     max_ended_calls: int = MAX_ENDED_CALLS
+    dialect: Dialect | str = Dialect.VOBIZ
 
     def __post_init__(self) -> None:
         if not self.accounts:
@@ -71,3 +75,4 @@ class EmulatorConfig:
                 f"max_ended_calls must be an int, got {_params.shown(self.max_ended_calls)}"
             )
         _params.integer("max_ended_calls", self.max_ended_calls, 0, 10**9)
+        object.__setattr__(self, "dialect", check_dialect(self.dialect) or Dialect.VOBIZ)

@@ -143,7 +143,11 @@ class Fork:
             forks_caller=element.audio_track in ("inbound", "both"),
         )
         spec = StreamSpec.from_element(
-            element, stream_id=first_id, call_uuid=call.call_uuid, account_id=call.account_id
+            element,
+            stream_id=first_id,
+            call_uuid=call.call_uuid,
+            account_id=call.account_id,
+            dialect=services.dialect,
         )
         self.runner = StreamRunner(
             spec,

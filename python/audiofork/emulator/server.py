@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 from aiohttp import web
 
+from audiofork.dialects import Dialect
 from audiofork.emulator import caller
 from audiofork.emulator.app import make_app
 from audiofork.emulator.audio import AudioSource
@@ -211,6 +212,7 @@ class Emulator:
             hangup_grace_s=config.hangup_grace_s,
             answer_timeout_s=config.answer_timeout_s,
             capture_audio=self._capture_audio,
+            dialect=Dialect(config.dialect),
             monitors=monitors,
         )
         self._exchange = Exchange(

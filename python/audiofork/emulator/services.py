@@ -8,6 +8,7 @@ from pathlib import Path
 
 import aiohttp
 
+from audiofork.dialects import Dialect
 from audiofork.emulator.audio import AudioSource
 from audiofork.emulator.billing import Tariff
 from audiofork.emulator.callbacks import CallbackSender
@@ -35,5 +36,6 @@ class Services:
     hangup_grace_s: float
     answer_timeout_s: float
     capture_audio: bool = False
+    dialect: Dialect = Dialect.VOBIZ
     log: FloodLog = field(default_factory=lambda: FloodLog(logging.getLogger(LOGGER_NAME)))
     monitors: Monitors = field(default_factory=Monitors)

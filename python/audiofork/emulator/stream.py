@@ -46,6 +46,7 @@ import aiohttp
 import numpy as np
 import numpy.typing as npt
 
+from audiofork.dialects import Dialect
 from audiofork.emulator.audio import AudioSource
 from audiofork.emulator.clock import VirtualClock
 from audiofork.emulator.monitor import StreamMonitor
@@ -402,7 +403,7 @@ class StreamRunner:
             await ws.close()
             raise
         link = self._link = _Link(ws, self._platform_stream(readers), recorder)
-        link.stream.start(self._clock.wall_ms(self._origin + self._next_frame * FRAME_S))
+        link.stream.start(self._first_timestamp_ms())
         link.kick()
         self._notify(StreamNotice("StartStream", self._stream_id))
         tasks: dict[asyncio.Future[object], str] = {
@@ -422,6 +423,13 @@ class StreamRunner:
         self._end_link(link, outcome)
         return outcome
 
+    def _first_timestamp_ms(self) -> int:
+        """The next frame's ``media`` timestamp: wall-clock ms, or (Twilio) ms since the
+        stream's first start."""
+        if self.spec.dialect is Dialect.TWILIO:
+            return self._next_frame * round(FRAME_S * 1000)
+        return self._clock.wall_ms(self._origin + self._next_frame * FRAME_S)
+
     def _platform_stream(self, readers: dict[Track, TrackSource]) -> PlatformStream:
         return PlatformStream(
             self._format,
@@ -434,6 +442,7 @@ class StreamRunner:
             sources=readers,
             limits=self._limits,
             clock=lambda: self._clock.wall().timestamp(),
+            dialect=self.spec.dialect,
         )
 
     def _outcome(self, done: dict[str, asyncio.Future[object]]) -> _Outcome:

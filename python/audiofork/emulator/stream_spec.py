@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from audiofork.dialects import Dialect
 from audiofork.platform import PlatformStats, Track
 from audiofork.vobiz.xml import StreamElement
 
@@ -28,13 +29,21 @@ class StreamSpec:
     stream_timeout: float
     max_retries: int
     extra_headers: str | None
+    dialect: Dialect = Dialect.VOBIZ
 
     @classmethod
     def from_element(
-        cls, element: StreamElement, *, stream_id: str, call_uuid: str, account_id: str
+        cls,
+        element: StreamElement,
+        *,
+        stream_id: str,
+        call_uuid: str,
+        account_id: str,
+        dialect: Dialect = Dialect.VOBIZ,
     ) -> StreamSpec:
         """The spec of a ``<Stream>`` (or a REST start, which makes one) for a call."""
         return cls(
+            dialect=dialect,
             stream_id=stream_id,
             call_uuid=call_uuid,
             account_id=account_id,

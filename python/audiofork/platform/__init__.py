@@ -24,6 +24,7 @@ counted in :attr:`PlatformStats.bad_frames`, and leaves no trace:
   ``wrong_type``, …;
 - ``unexpected_event``: a message only the platform sends, or an unknown event;
 - ``not_bidirectional``: ``playAudio``, ``checkpoint`` or ``clearAudio`` on a one-way stream;
+- ``unsupported``: Plivo's ``sendDTMF`` (playing digits into the call is not emulated);
 - ``checkpoint_limit``, ``answer_limit``: a checkpoint or clear whose answer would not fit
   what the stream may owe the app (:class:`PlatformLimits`).
 

@@ -13,8 +13,17 @@ from typing import TypeAlias
 
 from audiofork import wire
 from audiofork.codec import decode_payload
+from audiofork.dialects import Dialect
 from audiofork.errors import AudioforkError
-from audiofork.events import APP_COMMANDS, Checkpoint, ClearAudio, PlayAudio, Stop, UnknownEvent
+from audiofork.events import (
+    APP_COMMANDS,
+    Checkpoint,
+    ClearAudio,
+    PlayAudio,
+    SendDtmf,
+    Stop,
+    UnknownEvent,
+)
 from audiofork.formats import MediaFormat
 from audiofork.platform._notices import Pcm
 
@@ -55,15 +64,20 @@ def _refused(exc: AudioforkError) -> Refusal:
 
 
 def read_app_message(
-    message: str | bytes | bytearray | memoryview, *, max_bytes: int, bidirectional: bool
+    message: str | bytes | bytearray | memoryview,
+    *,
+    max_bytes: int,
+    bidirectional: bool,
+    dialect: Dialect = Dialect.VOBIZ,
 ) -> Command | Refusal:
-    """``message`` (a WebSocket frame's data) as a command, or why it is refused."""
+    """``message`` (a WebSocket frame's data) as a command, or why it is refused; a message
+    of another dialect is refused as ``wrong_dialect``."""
     if isinstance(message, (bytes, bytearray, memoryview)):
         return Refusal("binary", f"binary WebSocket frame ({memoryview(message).nbytes} bytes)")
     if not isinstance(message, str):
         raise TypeError(f"message must be str or bytes, got {type(message).__name__}")
     try:
-        event = wire.parse_message(message, max_size=max_bytes)
+        event = wire.parse_message(message, max_size=max_bytes, dialect=dialect, sender="app")
     except AudioforkError as exc:
         return _refused(exc)
     if isinstance(event, Stop):
@@ -75,6 +89,8 @@ def read_app_message(
         )
     if not bidirectional:
         return Refusal("not_bidirectional", f"{type(event).__name__} on a one-way stream")
+    if isinstance(event, SendDtmf):
+        return Refusal("unsupported", "sendDTMF: playing digits into the call is not emulated")
     if isinstance(event, PlayAudio):
         try:
             pcm = decode_payload(event.payload, event.media_format)

@@ -64,7 +64,7 @@ class CheckpointAnswered:
 @dataclass(frozen=True, slots=True)
 class AudioCleared:
     """A ``clearAudio`` dropped ``cleared_ms`` of queued audio and ``checkpoints_dropped``
-    pending checkpoints (never answered)."""
+    pending checkpoints (never answered; on Twilio none: each is echoed)."""
 
     cleared_ms: float
     checkpoints_dropped: int

@@ -37,6 +37,11 @@ class Outbox:
         """Below :attr:`max_bytes` (answers may enter; one may overshoot)."""
         return self.bytes < self.max_bytes
 
+    def put_unnumbered(self, text: str) -> None:
+        """Queue ``text``, which takes no number (Twilio's ``connected``)."""
+        self._texts.append(text)
+        self.bytes += utf8_size(text)
+
     def put(self, build: Callable[[int], str]) -> int:
         """Queue ``build(sequence)``; returns its size in bytes."""
         text = build(self.next_sequence)

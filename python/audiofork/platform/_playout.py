@@ -77,9 +77,10 @@ class Playout:
         self._playing = PlayedFrame(*self._queue.read_marked(self.frame))
         return finished
 
-    def clear(self) -> tuple[int, int]:
-        """Drop all queued audio and pending checkpoints: ``(samples, checkpoints)`` dropped."""
+    def clear(self) -> tuple[int, list[str]]:
+        """Drop all queued audio and pending checkpoints: the samples dropped, and the
+        checkpoints' names in the order they were marked."""
         samples, markers = self._queue.clear()
-        dropped = len(markers) + len(self._playing.finished)
+        names = [*self._playing.finished, *markers]
         self._playing.finished = []
-        return samples, dropped
+        return samples, names

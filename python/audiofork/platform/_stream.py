@@ -9,9 +9,10 @@ sends what :meth:`~PlatformStream.data_to_send` returns, in order.
 
 The stream owns the rules: the playout of the app's audio, checkpoints (answered once all
 audio queued before them has played; at once when nothing is queued or playing), clears
-(queue and pending checkpoints dropped, ``clearedAudio`` answered), and the refusal of bad
-input (counted by kind, leaving no trace). Its bounds are in
-:mod:`audiofork.platform._limits`.
+(queue and pending checkpoints dropped, ``clearedAudio`` answered; on Twilio, each pending
+``mark`` echoed instead), and the refusal of bad input (counted by kind, leaving no trace).
+It speaks a :class:`~audiofork.Dialect` (:mod:`audiofork.platform._messages`). Its bounds
+are in :mod:`audiofork.platform._limits`.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from enum import Enum
 import numpy as np
 
 from audiofork._checks import check_int
+from audiofork.dialects import Dialect, check_dialect
 from audiofork.errors import (
     ArgumentError,
     BufferOverflowError,
+    FormatError,
     StreamStateError,
 )
 from audiofork.events import Checkpoint, ClearAudio
@@ -37,7 +40,7 @@ from audiofork.platform._audio_queue import AudioQueue, PcmInput, TrackSource
 from audiofork.platform._input import AudioCommand, Refusal, read_app_message, shorten
 from audiofork.platform._keypad import DTMF_DIGITS, Key, Keypad, check_digits
 from audiofork.platform._limits import PlatformLimits, PlatformStats
-from audiofork.platform._messages import VobizMessages
+from audiofork.platform._messages import messages_for
 from audiofork.platform._notices import (
     AudioCleared,
     AudioQueued,
@@ -67,6 +70,7 @@ MAX_DTMF_SPACING_MS = 60_000
 #: The longest ``stop`` reason (characters).
 MAX_STOP_REASON = 64
 _TRACKS: tuple[Track, ...] = ("inbound", "outbound")
+_TWILIO_FORMAT = MediaFormat("audio/x-mulaw", 8000)
 
 
 class PlatformState(str, Enum):
@@ -93,7 +97,10 @@ class PlatformStream:
             :meth:`send_audio` and silent when empty.
         limits: the stream's bounds (:class:`PlatformLimits`).
         clock: seconds since the Unix epoch; read once, by :meth:`start`, for the first
-            frame's timestamp when none is given.
+            frame's timestamp when none is given (Twilio's timestamps count from the
+            stream's start: 0).
+        dialect: the messages' :class:`~audiofork.Dialect` (Vobiz by default); Twilio's
+            streams are μ-law at 8 kHz.
     """
 
     def __init__(
@@ -109,11 +116,19 @@ class PlatformStream:
         sources: Mapping[Track, TrackSource] | None = None,
         limits: PlatformLimits | None = None,
         clock: Callable[[], float] = time.time,
+        dialect: Dialect | str = Dialect.VOBIZ,
     ) -> None:
         if isinstance(media_format, str):
             media_format = MediaFormat.parse(media_format)
         if not isinstance(media_format, MediaFormat):
             raise TypeError(f"media_format must be a MediaFormat or str, got {media_format!r}")
+        self.dialect = check_dialect(dialect) or Dialect.VOBIZ
+        if self.dialect is Dialect.TWILIO and media_format != _TWILIO_FORMAT:
+            raise FormatError(
+                f"media_format: Twilio streams are audio/x-mulaw at 8000 Hz, "
+                f"not {media_format.content_type}",
+                kind="bad_encoding",
+            )
         for name, value in (("stream_id", stream_id), ("call_id", call_id)):
             if not isinstance(value, str):
                 raise TypeError(f"{name} must be a str, got {value!r}")
@@ -135,7 +150,8 @@ class PlatformStream:
         self.bidirectional = bidirectional
         self._clock = clock
         self._sources = _checked_sources(sources, self.tracks, self.rate)
-        self._messages = VobizMessages(
+        self._messages = messages_for(
+            self.dialect,
             stream_id,
             media_format,
             call_id=call_id,
@@ -146,6 +162,7 @@ class PlatformStream:
         self._playout = Playout(self.rate, self.frame_samples, self.limits.max_queue_s)
         self._answers = Answers(self.limits.max_answer_bytes)
         self._outbox = Outbox(self.limits.max_send_backlog_bytes)
+        self._outbox.next_sequence = self._messages.first_sequence
         self._keypad = Keypad()
         self._stats = PlatformStats(media_sent={track: 0 for track in self.tracks})
         self._state = PlatformState.IDLE
@@ -154,7 +171,8 @@ class PlatformStream:
         self._chunks = {track: 0 for track in self.tracks}
         self._allowance = (self.limits.answers_per_tick, self.limits.answer_bytes_per_tick)
         self._control_bytes = (
-            utf8_size(self._messages.start(2**64 - 1))
+            utf8_size(self._messages.opening() or "")
+            + utf8_size(self._messages.start(2**64 - 1))
             + utf8_size(self._messages.stop(2**64 - 1, "\U0001f4de" * MAX_STOP_REASON))
             + utf8_size(self._messages.dtmf(2**64 - 1, "#", "outbound", 2**63))
         )
@@ -231,11 +249,16 @@ class PlatformStream:
         """Queue ``start``; frame *k*'s timestamp is ``timestamp_ms + 20 k`` (default: the
         clock now)."""
         self._require(PlatformState.IDLE, "start")
-        if timestamp_ms is None:
-            origin = round(self._clock() * 1000)
-        else:
+        if timestamp_ms is not None:
             origin = check_int("timestamp_ms", timestamp_ms, 0)
+        elif self.dialect is Dialect.TWILIO:
+            origin = 0
+        else:
+            origin = round(self._clock() * 1000)
         self._origin_ms = origin
+        opening = self._messages.opening()
+        if opening is not None:
+            self._outbox.put_unnumbered(opening)
         self._outbox.put(self._messages.start)
         self._state = PlatformState.STREAMING
 
@@ -315,7 +338,10 @@ class PlatformStream:
         """Act on one app message (a WebSocket frame's data, text or binary)."""
         self._require(PlatformState.STREAMING, "receive")
         command = read_app_message(
-            message, max_bytes=self.limits.max_message_bytes, bidirectional=self.bidirectional
+            message,
+            max_bytes=self.limits.max_message_bytes,
+            bidirectional=self.bidirectional,
+            dialect=self.dialect,
         )
         if isinstance(command, Refusal):
             return [self._refuse(command.kind, command.detail)]
@@ -387,7 +413,7 @@ class PlatformStream:
     def connection_lost(self) -> None:
         """The socket is gone: nothing more can be sent. Pending checkpoints and answers owed
         are dropped (counted) and the send backlog discarded. Idempotent."""
-        self._stats.checkpoints_dropped += self._playout.clear()[1]
+        self._stats.checkpoints_dropped += len(self._playout.clear()[1])
         self._answers.drop_pending()
         checkpoints, clears = self._answers.drop_owed()
         self._stats.checkpoints_dropped += checkpoints
@@ -447,20 +473,35 @@ class PlatformStream:
         return [CheckpointReceived(name), *self._release_answers()]
 
     def _clear(self) -> list[Notice]:
+        if self.dialect is Dialect.TWILIO:
+            return self._clear_echoing_marks()
         cost = self._messages.answer_size(None)
         if not self._answers.can_owe_after_clear(cost):
             limit = self.limits.max_answer_bytes
             return [
                 self._refuse("answer_limit", f"clearAudio: owed answers would pass {limit} bytes")
             ]
-        samples, dropped = self._playout.clear()
+        samples, names = self._playout.clear()
         self._answers.drop_pending()
         self._answers.owe(None, cost)
         cleared_ms = samples * 1000 / self.rate
         self._stats.clears += 1
         self._stats.cleared_ms += cleared_ms
-        self._stats.checkpoints_dropped += dropped
-        return [AudioCleared(cleared_ms, dropped), *self._release_answers()]
+        self._stats.checkpoints_dropped += len(names)
+        return [AudioCleared(cleared_ms, len(names)), *self._release_answers()]
+
+    def _clear_echoing_marks(self) -> list[Notice]:
+        """Twilio's clear: the queue dropped, and each pending checkpoint's ``mark`` echoed
+        at once, in order (their answers were paid for when they were held); nothing else
+        answers the clear."""
+        samples, names = self._playout.clear()
+        self._answers.drop_pending()
+        for name in names:
+            self._answers.owe(name, self._messages.answer_size(name))
+        cleared_ms = samples * 1000 / self.rate
+        self._stats.clears += 1
+        self._stats.cleared_ms += cleared_ms
+        return [AudioCleared(cleared_ms, 0), *self._release_answers()]  # none unanswered
 
     def _release_answers(self) -> list[Notice]:
         """Queue owed answers, oldest first, within this frame's allowance and the send
@@ -488,7 +529,7 @@ class PlatformStream:
 
     def _end(self) -> list[Notice]:
         """Close: pending checkpoints and keys dropped, every owed answer queued."""
-        self._stats.checkpoints_dropped += self._playout.clear()[1]
+        self._stats.checkpoints_dropped += len(self._playout.clear()[1])
         self._stats.dtmf_dropped += self._keypad.drop()
         self._answers.drop_pending()
         notices = [self._send_answer() for _ in range(self._answers.owed)]

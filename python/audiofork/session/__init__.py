@@ -15,7 +15,9 @@ heard.
 The parts, one job each: ``_state`` (states, transition table, what each state allows),
 ``_prestart`` (what is kept before ``start``), ``_outbox`` (messages to send, audio held
 after a clear), ``_playback`` (the timeline), ``_utterances`` (which stretch of the timeline
-is which reply), ``_session`` (the class that hands off to them).
+is which reply), ``_echoes`` (the marks a Twilio clear dropped, whose echoes must stay
+``cleared``), ``_session`` (the class that hands off to them). The session speaks each
+:class:`~audiofork.Dialect` (``docs/dialects.md``).
 """
 
 from __future__ import annotations

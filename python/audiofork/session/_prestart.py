@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from audiofork import wire
 from audiofork._core import InboundDecoder, OutboundEncoder
+from audiofork.dialects import Dialect
 from audiofork.errors import AudioforkError
 from audiofork.events import Media
 from audiofork.session._outbox import Outbox
@@ -133,13 +134,17 @@ class PreStart:
 
     # --- start, or the end --------------------------------------------------------------------
 
-    def begin(self, stream_id: str, outbox: Outbox) -> OutboundEncoder | None:
+    def begin(
+        self, stream_id: str, outbox: Outbox, dialect: Dialect = Dialect.VOBIZ
+    ) -> OutboundEncoder | None:
         """``start`` arrived: the frames and checkpoints kept go to ``outbox`` in order;
         returns the encoder, now addressed, for the rest of the stream."""
         # Built first: nothing can fail once the frames leave the encoder.
-        texts = [wire.checkpoint(stream_id, mark.name) for mark in self._checkpoints]
+        texts = [
+            wire.checkpoint(stream_id, mark.name, dialect=dialect) for mark in self._checkpoints
+        ]
         encoder, self.encoder = self.encoder, None
-        frames = encoder.address(stream_id) if encoder is not None else []
+        frames = encoder.address(stream_id, dialect) if encoder is not None else []
         sent = 0
         for mark, text in zip(self._checkpoints, texts, strict=True):
             outbox.add_frames(frames[sent : mark.frames])

@@ -14,9 +14,11 @@ from typing import Literal
 from audiofork import wire
 from audiofork._checks import check_int, shown
 from audiofork._core import InboundDecoder, OutboundEncoder
+from audiofork.dialects import Dialect, check_dialect
 from audiofork.errors import ArgumentError, FormatError, StreamStateError
 from audiofork.events import ClearedAudio, Event, Media, PlayedStream, Start, Stop
 from audiofork.formats import ALLOWED_RATES, MediaFormat
+from audiofork.session._echoes import ClearedMarks
 from audiofork.session._outbox import HOLD_AFTER_CLEAR_S, Outbox
 from audiofork.session._playback import Playback
 from audiofork.session._prestart import PreStart
@@ -58,6 +60,12 @@ class StreamSession:
             it (and every earlier clear) or one second passes, so it cannot race the
             platform's flush.
         clock: monotonic seconds; injected so tests drive time.
+        dialect: the platform's :class:`~audiofork.Dialect`; ``None`` takes the first one a
+            message shows (``connected`` or ``streamSid`` for Twilio, ``start.streamId`` for
+            Vobiz), and a message of the other family is then a ``ProtocolError``. On a Twilio
+            stream ``checkpoint()`` sends a ``mark``, ``clear()`` a ``clear`` (the marks it
+            echoes back stay ``cleared``; nothing is held after it), and ``stop()`` sends
+            nothing (closing the socket ends the stream).
     """
 
     def __init__(
@@ -69,7 +77,9 @@ class StreamSession:
         quality: Literal["default", "high"] = "default",
         hold_after_clear: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        dialect: Dialect | str | None = None,
     ) -> None:
+        dialect = check_dialect(dialect)
         if playback_format is not None and not isinstance(playback_format, MediaFormat):
             raise TypeError(
                 f"playback_format must be a MediaFormat or None, got {playback_format!r}"
@@ -94,7 +104,9 @@ class StreamSession:
         probe = MediaFormat("audio/x-mulaw", 8000)
         InboundDecoder(probe, app_rate, app_dtype, quality=quality)
         # Audio played before start goes into this encoder, addressed when start arrives.
-        early = OutboundEncoder(playback_format or probe, None, frame_ms, quality=quality)
+        early = OutboundEncoder(
+            playback_format or probe, None, frame_ms, quality=quality, dialect=dialect or "vobiz"
+        )
         self.app_rate = app_rate
         self.app_dtype = app_dtype
         self.frame_ms = frame_ms
@@ -121,6 +133,8 @@ class StreamSession:
             0,
         )
         self._cleared_ms = 0.0
+        self._dialect = dialect
+        self._cleared_marks = ClearedMarks()
         self._utterances = Utterances()
 
     # --- state -------------------------------------------------------------------------
@@ -139,6 +153,11 @@ class StreamSession:
     def start(self) -> Start | None:
         """The ``start`` event, once received."""
         return self._start
+
+    @property
+    def dialect(self) -> Dialect | None:
+        """The platform's dialect: given, or detected; ``None`` until a message shows it."""
+        return self._dialect
 
     @property
     def stream_id(self) -> str | None:
@@ -271,21 +290,29 @@ class StreamSession:
         if self._lifecycle.closed:
             self._stats["ignored_after_close"] += 1
             return []
-        event = wire.parse_message(message)
+        dialect = self._dialect
+        if dialect is None:
+            dialect = wire.detect_dialect(message)
+        event = wire.parse_message(message, dialect=dialect)
         if type(event) is Media:
             self._prestart.hold_media(message)
             return []
-        return self._on_event(event)
+        events = self._on_event(event, dialect)
+        self._dialect = self._dialect or dialect  # learnt once a message is accepted
+        return events
 
-    def _on_event(self, message: Event) -> list[SessionEvent]:
-        """Any message but ``media``: refused if only the app sends it, else handled."""
+    def _on_event(self, message: Event, dialect: Dialect | None = None) -> list[SessionEvent]:
+        """Any message but ``media``: refused if only the app sends it, else handled;
+        ``dialect`` is the one a ``start`` begins the stream in."""
         event = check_inbound(message)
         if type(event) is Start:
-            return self._on_start(event)
+            return self._on_start(event, dialect or Dialect.VOBIZ)
         self._outbox.release_if_due()
         self._count(event)
         events: list[SessionEvent] = [event]
         if type(event) is PlayedStream:
+            if self._cleared_marks.absorb(event.name):
+                return events  # Twilio's echo of a mark a clear dropped: it stays cleared
             resolved = self._playback.confirm(event.name)
             if not resolved:
                 self._stats["unmatched_played"] += 1
@@ -314,7 +341,7 @@ class StreamSession:
             self._stats["sequence_gaps"] += sequence - expected
         self._expected_sequence = sequence + 1
 
-    def _on_start(self, start: Start) -> list[SessionEvent]:
+    def _on_start(self, start: Start, dialect: Dialect) -> list[SessionEvent]:
         self._lifecycle.check(START)  # a second start is refused before anything changes
         decoder = InboundDecoder(
             start.media_format,
@@ -322,17 +349,23 @@ class StreamSession:
             self.app_dtype,
             quality=self.quality,
             follow_start=False,
+            dialect=dialect,
         )
         playback_format = self._requested_format
         if playback_format is None and _playable(start.media_format):
             playback_format = start.media_format
         encoder = None
-        if self._prestart.encoder is None and playback_format is not None:
+        if playback_format is not None:  # built even with an early encoder: checks the dialect
             encoder = OutboundEncoder(
-                playback_format, start.stream_id, self.frame_ms, quality=self.quality
+                playback_format,
+                start.stream_id,
+                self.frame_ms,
+                quality=self.quality,
+                dialect=dialect,
             )
         # Everything is checked: from here on, nothing can fail.
         self._lifecycle.move(START)
+        self._dialect = dialect
         self._start, self._decoder = start, decoder
         self._playback_format = playback_format
         self._count(start)
@@ -340,7 +373,7 @@ class StreamSession:
         for media in self._prestart.decode_media(decoder):
             self._count(media)
             events.append(media)
-        early = self._prestart.begin(start.stream_id, self._outbox)
+        early = self._prestart.begin(start.stream_id, self._outbox, dialect)
         self._encoder = early if early is not None else encoder
         self._playback.all_sent()
         return events
@@ -415,7 +448,8 @@ class StreamSession:
             playback.mark(name, prestart.checkpoint(name), sent=False)
             return name
         assert encoder is not None and self._start is not None
-        text = wire.checkpoint(self._start.stream_id, name)  # refuses the name before changes
+        # Refuses the name before anything changes.
+        text = wire.checkpoint(self._start.stream_id, name, dialect=self._dialect or "vobiz")
         outbox = self._outbox
         outbox.add_frames(encoder.pad_frame())
         position = playback.sent_ms + outbox.held_ms
@@ -544,15 +578,21 @@ class StreamSession:
         self._cleared_ms += encoder.pending_ms + self._outbox.drop_held()
         encoder.clear()
         self._cleared_ms += self._playback.cut()
-        hold_s = HOLD_AFTER_CLEAR_S if self.hold_after_clear else None
-        self._outbox.add_clear(wire.clear_audio(self._start.stream_id), hold_s)
+        dialect = self._dialect or Dialect.VOBIZ
+        # Twilio plays messages in order and answers a clear with no clearedAudio, only the
+        # echoes of its marks: nothing to hold for, and those echoes are not "played".
+        twilio = dialect is Dialect.TWILIO
+        hold_s = HOLD_AFTER_CLEAR_S if self.hold_after_clear and not twilio else None
+        if twilio:
+            self._cleared_marks.add(e.name for e in resolved if type(e) is CheckpointResolved)
+        self._outbox.add_clear(wire.clear_audio(self._start.stream_id, dialect=dialect), hold_s)
         return resolved
 
     def stop(self) -> list[SessionEvent]:
         """Ask the platform to end the stream (``stop``) and close the session."""
         if self._lifecycle.closed:
             return []
-        if self._start is not None:
+        if self._start is not None and self._dialect is not Dialect.TWILIO:
             self._outbox.add_stop(wire.stop(self._start.stream_id))
         return self._end(CloseReason.STOPPED)
 

@@ -18,11 +18,13 @@ from audiofork.events import (
     Checkpoint,
     ClearAudio,
     ClearedAudio,
+    Connected,
     Dtmf,
     Event,
     Media,
     PlayAudio,
     PlayedStream,
+    SendDtmf,
     Start,
     Stop,
     UnknownEvent,
@@ -90,7 +92,9 @@ TRANSITIONS: Final[Mapping[tuple[StreamState, Trigger], StreamState]] = MappingP
 )
 
 #: What the platform may send.
-PlatformEvent: TypeAlias = Start | Media | PlayedStream | ClearedAudio | Dtmf | Stop | UnknownEvent
+PlatformEvent: TypeAlias = (
+    Connected | Start | Media | PlayedStream | ClearedAudio | Dtmf | Stop | UnknownEvent
+)
 
 
 @dataclass(slots=True)
@@ -127,8 +131,8 @@ class Lifecycle:
 
 def check_inbound(event: Event) -> PlatformEvent:
     """``event``, if the platform may send it; ``ProtocolError`` in any state for a message
-    only the app sends (``playAudio``, ``checkpoint``, ``clearAudio``)."""
-    if isinstance(event, PlayAudio | Checkpoint | ClearAudio):
+    only the app sends (``playAudio``, ``checkpoint``, ``clearAudio``, ``sendDTMF``)."""
+    if isinstance(event, PlayAudio | Checkpoint | ClearAudio | SendDtmf):
         raise ProtocolError(f"event: {type(event).EVENT!r} is sent by the app, not received")
     return event
 

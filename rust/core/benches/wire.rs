@@ -4,13 +4,14 @@
 
 use std::hint::black_box;
 
-use audiofork_core::wire::{self, MediaFields, ParseOptions, Track};
+use audiofork_core::wire::{self, Dialect, MediaFields, ParseOptions, Track};
 use criterion::{criterion_group, criterion_main, Criterion};
 use jiter::{Jiter, Peek};
 
 fn media_message() -> String {
     let mut out = String::new();
     let fields = MediaFields {
+        dialect: Dialect::Vobiz,
         sequence_number: 2,
         stream_id: "c4dfd815-a92a-4140-ab85-5ff28c004116",
         track: Track::Inbound,

@@ -9,16 +9,17 @@ use audiofork_core::format::{ByteOrder, Encoding, MediaFormat};
 use audiofork_core::payload::PayloadCodec;
 use audiofork_core::pipeline::InboundDecoder;
 use audiofork_core::resample::{Quality, Resampler, RATES};
-use audiofork_core::wire::{self, Message, ParseOptions, Track};
+use audiofork_core::wire::{self, Dialect, Message, ParseOptions, Track};
 use audiofork_core::ErrorKind;
 
 /// Parse arbitrary bytes as a message. The parser must agree with serde_json on what is
-/// JSON, and messages that parse are rebuilt and must parse to the same value.
+/// JSON, and messages that parse are rebuilt in the dialect they show and must parse to the
+/// same value.
 pub fn wire_parse(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let parsed = wire::parse(text, &ParseOptions::default());
+    let parsed = wire::parse_shown(text, &ParseOptions::default());
     match &parsed {
         Ok(_) => assert!(is_json(text), "accepted text serde_json refuses: {text:?}"),
         Err(error) if error.kind() == ErrorKind::BadJson => assert!(
@@ -27,27 +28,31 @@ pub fn wire_parse(data: &[u8]) {
         ),
         Err(_) => {}
     }
-    let Ok(message) = parsed else {
+    let Ok((message, shown)) = parsed else {
         return;
     };
+    let dialect = shown.map_or(Dialect::Vobiz, |shown| shown.dialect());
     if let Message::Media(media) = &message {
         assert!(Track::ALL.contains(&media.track));
     }
     let mut rebuilt = String::new();
     match &message {
-        Message::Checkpoint(c) => wire::write_checkpoint(&mut rebuilt, &c.stream_id, &c.name),
-        Message::ClearAudio(c) => wire::write_clear_audio(&mut rebuilt, &c.stream_id),
+        Message::Checkpoint(c) => {
+            wire::write_checkpoint(&mut rebuilt, dialect, &c.stream_id, &c.name)
+        }
+        Message::ClearAudio(c) => wire::write_clear_audio(&mut rebuilt, dialect, &c.stream_id),
         Message::PlayAudio(p) => {
             // Builders always write `streamId`; one parsed without it cannot come back equal.
             let Some(stream_id) = &p.stream_id else {
                 return;
             };
-            wire::write_play_audio(&mut rebuilt, stream_id, &p.media_format, |o| {
+            wire::write_play_audio(&mut rebuilt, dialect, stream_id, &p.media_format, |o| {
                 o.push_str(&p.payload)
             })
         }
         Message::PlayedStream(p) => wire::write_played_stream(
             &mut rebuilt,
+            dialect,
             &p.name,
             p.stream_id.as_deref(),
             p.sequence_number,

@@ -65,6 +65,9 @@ error_kinds! {
     /// A call the object's current state does not allow (a frame written before one was
     /// read; in the Python binding, an object in use by another thread).
     WrongState => "wrong_state",
+    /// A message of another platform's dialect than the stream's (a Twilio `mark` on a
+    /// Vobiz stream, say).
+    WrongDialect => "wrong_dialect",
 }
 
 impl std::fmt::Display for ErrorKind {

@@ -309,6 +309,13 @@ impl Default for MediaFormat {
 }
 
 impl MediaFormat {
+    /// μ-law at 8000 Hz: the one format Twilio carries, both ways.
+    pub const TWILIO: MediaFormat = MediaFormat {
+        encoding: Encoding::Mulaw,
+        sample_rate: 8000,
+        byte_order: ByteOrder::Little,
+    };
+
     /// A validated format (see [`resolve_format`]); errors name `sample_rate`.
     pub fn new(
         encoding: Encoding,

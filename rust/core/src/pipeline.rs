@@ -3,7 +3,11 @@
 //! [`InboundDecoder`]: message text → parsed event with its payload base64-decoded, G.711/L16
 //! decoded and resampled to the app's rate (per-track resampler state kept across frames).
 //! [`OutboundEncoder`]: PCM of any chunk size and rate → resampled to the wire rate, cut into
-//! exact frames, encoded, base64'd and written as `playAudio` JSON into one buffer.
+//! exact frames, encoded, base64'd and written as `playAudio` JSON (Twilio: `media`) into one
+//! buffer.
+//!
+//! Both speak a [`Dialect`]; the decoder, when not told one, takes the first one a message
+//! shows and refuses messages of the other family from then on.
 
 use crate::alloc;
 use crate::error::{Error, ErrorKind, Result};
@@ -12,7 +16,7 @@ use crate::level::FrameEnergy;
 use crate::payload::PayloadCodec;
 use crate::pcm;
 use crate::resample::{self, Quality, Resampler};
-use crate::wire::{self, Batch, Message, ParseOptions, Track};
+use crate::wire::{self, Batch, Dialect, Message, ParseOptions, Sender, Track};
 
 /// Longest outbound frame, in milliseconds: bounds the one-frame buffers an encoder holds.
 pub const MAX_FRAME_MS: u32 = 1000;
@@ -64,6 +68,18 @@ pub struct InboundDecoder {
 }
 
 impl InboundDecoder {
+    /// The stream's dialect: given, or shown by a message read; `None` until one is known.
+    pub fn dialect(&self) -> Option<Dialect> {
+        self.options.dialect
+    }
+
+    /// Read messages as `dialect` speaks them, refusing those of the other family.
+    pub fn set_dialect(&mut self, dialect: Option<Dialect>) {
+        self.options.dialect = dialect;
+    }
+}
+
+impl InboundDecoder {
     /// A decoder for wire `format` producing PCM at `out_rate`.
     pub fn new(format: MediaFormat, out_rate: u32, quality: Quality) -> Result<Self> {
         let resampler = Resampler::new(format.sample_rate, out_rate, quality)?;
@@ -79,6 +95,7 @@ impl InboundDecoder {
             energy: None,
             options: ParseOptions {
                 check_payload: false,
+                sender: Sender::Platform,
                 ..ParseOptions::default()
             },
             counters: InboundCounters::default(),
@@ -147,7 +164,10 @@ impl InboundDecoder {
     pub fn read_message<'a>(&mut self, text: &'a str) -> Result<Message<'a>> {
         self.unwritten = None;
         self.energy = None;
-        let message = wire::parse(text, &self.options)?;
+        let (message, shown) = wire::parse_shown(text, &self.options)?;
+        if let (None, Some(shown)) = (self.options.dialect, shown) {
+            self.options.dialect = Some(shown.dialect());
+        }
         match &message {
             Message::Media(media) => {
                 if let Err(error) = self.read_payload(&media.payload, media.track) {
@@ -259,6 +279,7 @@ fn reserve_output<T>(resampler: &Resampler, len: usize, buffer: &mut Vec<T>) -> 
 #[derive(Debug, Clone)]
 pub struct OutboundEncoder {
     format: MediaFormat,
+    dialect: Dialect,
     /// The id written into every message; while `None`, whole frames stay queued (see
     /// [`OutboundEncoder::unaddressed`]).
     stream_id: Option<String>,
@@ -276,14 +297,16 @@ pub struct OutboundEncoder {
 
 impl OutboundEncoder {
     /// An encoder to wire `format` for `stream_id`, cutting frames of `frame_ms` (1 to
-    /// [`MAX_FRAME_MS`]). `format` must be one `playAudio` carries.
+    /// [`MAX_FRAME_MS`]), writing `playAudio` (Vobiz, Plivo) or `media` (Twilio).
+    /// `format` must be one those carry ([`wire::check_app_audio_format`]).
     pub fn new(
         format: MediaFormat,
         stream_id: &str,
         frame_ms: u32,
         quality: Quality,
+        dialect: Dialect,
     ) -> Result<Self> {
-        wire::check_play_audio_format(&format)?;
+        wire::check_app_audio_format(&format, dialect)?;
         if !(1..=MAX_FRAME_MS).contains(&frame_ms) {
             return Err(Error::Argument(
                 ErrorKind::OutOfRange,
@@ -293,6 +316,7 @@ impl OutboundEncoder {
         let frame_samples = format.samples_per_ms(frame_ms)?;
         Ok(OutboundEncoder {
             format,
+            dialect,
             stream_id: Some(stream_id.to_owned()),
             frame_samples,
             quality,
@@ -306,17 +330,39 @@ impl OutboundEncoder {
 
     /// An encoder for a stream whose id is not known yet (audio played before the stream
     /// started): it queues whole frames without writing them until [`Self::address`].
-    pub fn unaddressed(format: MediaFormat, frame_ms: u32, quality: Quality) -> Result<Self> {
-        let mut encoder = Self::new(format, "", frame_ms, quality)?;
+    pub fn unaddressed(
+        format: MediaFormat,
+        frame_ms: u32,
+        quality: Quality,
+        dialect: Dialect,
+    ) -> Result<Self> {
+        let mut encoder = Self::new(format, "", frame_ms, quality, dialect)?;
         encoder.stream_id = None;
         Ok(encoder)
     }
 
-    /// Write `stream_id` into every message from now on; the whole frames queued while no
-    /// id was known are written into `out` now.
-    pub fn address(&mut self, stream_id: &str, out: &mut Batch) {
+    /// Write `stream_id` into every message from now on, in `dialect` when given (a stream
+    /// whose dialect was detected only with its `start`); the whole frames queued while no
+    /// id was known are written into `out` now. A `dialect` that cannot carry the format
+    /// changes nothing.
+    pub fn address(
+        &mut self,
+        stream_id: &str,
+        dialect: Option<Dialect>,
+        out: &mut Batch,
+    ) -> Result<()> {
+        if let Some(dialect) = dialect {
+            wire::check_app_audio_format(&self.format, dialect)?;
+            self.dialect = dialect;
+        }
         self.stream_id = Some(stream_id.to_owned());
         self.emit_frames(out);
+        Ok(())
+    }
+
+    /// The dialect of the messages written.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
     /// The wire format.
@@ -394,12 +440,12 @@ impl OutboundEncoder {
             return;
         };
         let n = self.frame_samples;
-        let format = self.format;
+        let (format, dialect) = (self.format, self.dialect);
         let frames = self.pending.len() / n;
         for frame in self.pending.chunks_exact(n) {
             let codec = &mut self.codec;
             out.push_with(|text| {
-                wire::write_play_audio(text, stream_id, &format, |o| {
+                wire::write_play_audio(text, dialect, stream_id, &format, |o| {
                     codec.encode(frame, format.encoding, format.byte_order, o)
                 })
             });
@@ -464,6 +510,7 @@ mod tests {
     fn media_text(payload: &str, track: Track) -> String {
         let mut out = String::new();
         let fields = MediaFields {
+            dialect: Dialect::Vobiz,
             sequence_number: 1,
             stream_id: "s",
             track,
@@ -610,19 +657,23 @@ mod tests {
     #[test]
     fn outbound_refuses_what_play_audio_cannot_carry() {
         let alaw = format(Encoding::Alaw, 8000);
-        let error = OutboundEncoder::new(alaw, "s", 20, Quality::Default).unwrap_err();
+        let error =
+            OutboundEncoder::new(alaw, "s", 20, Quality::Default, Dialect::Vobiz).unwrap_err();
         assert!(error.to_string().contains("playAudio carries"), "{error}");
         let odd = format(Encoding::L16, 11025);
-        assert!(OutboundEncoder::new(odd, "s", 20, Quality::Default).is_err());
+        assert!(OutboundEncoder::new(odd, "s", 20, Quality::Default, Dialect::Vobiz).is_err());
         let ulaw = format(Encoding::Mulaw, 8000);
         for frame_ms in [0, MAX_FRAME_MS + 5, u32::MAX] {
-            let error = OutboundEncoder::new(ulaw, "s", frame_ms, Quality::Default).unwrap_err();
+            let error = OutboundEncoder::new(ulaw, "s", frame_ms, Quality::Default, Dialect::Vobiz)
+                .unwrap_err();
             assert!(
                 matches!(error, Error::Argument(ErrorKind::OutOfRange, _)),
                 "{error}"
             );
         }
-        assert!(OutboundEncoder::new(ulaw, "s", MAX_FRAME_MS, Quality::Default).is_ok());
+        assert!(
+            OutboundEncoder::new(ulaw, "s", MAX_FRAME_MS, Quality::Default, Dialect::Vobiz).is_ok()
+        );
     }
 
     fn encode_all(encoder: &mut OutboundEncoder, chunks: &[&[i16]], rate: u32) -> Vec<String> {
@@ -640,9 +691,11 @@ mod tests {
         let tts: Vec<i16> = (0..24_000)
             .map(|i| ((i * 37) % 20_000 - 10_000) as i16)
             .collect();
-        let mut one = OutboundEncoder::new(wire_format, "s", 20, Quality::Default).unwrap();
+        let mut one =
+            OutboundEncoder::new(wire_format, "s", 20, Quality::Default, Dialect::Vobiz).unwrap();
         let whole = encode_all(&mut one, &[&tts], 24_000);
-        let mut many = OutboundEncoder::new(wire_format, "s", 20, Quality::Default).unwrap();
+        let mut many =
+            OutboundEncoder::new(wire_format, "s", 20, Quality::Default, Dialect::Vobiz).unwrap();
         let pieces: Vec<&[i16]> = tts.chunks(333).collect();
         assert_eq!(encode_all(&mut many, &pieces, 24_000), whole);
         for message in &whole {
@@ -658,7 +711,8 @@ mod tests {
     #[test]
     fn outbound_large_pushes_reserve_their_output_first() {
         let wire_format = format(Encoding::Mulaw, 8000);
-        let mut encoder = OutboundEncoder::new(wire_format, "s", 20, Quality::Default).unwrap();
+        let mut encoder =
+            OutboundEncoder::new(wire_format, "s", 20, Quality::Default, Dialect::Vobiz).unwrap();
         let mut out = Batch::new();
         // 3 s at 24 kHz, past RESERVE_FROM, twice: 6 s at 8 kHz, 300 frames of 20 ms.
         encoder
@@ -674,8 +728,14 @@ mod tests {
 
     #[test]
     fn outbound_refuses_samples_that_are_not_finite_and_queues_nothing() {
-        let mut encoder =
-            OutboundEncoder::new(format(Encoding::L16, 16000), "s", 20, Quality::Default).unwrap();
+        let mut encoder = OutboundEncoder::new(
+            format(Encoding::L16, 16000),
+            "s",
+            20,
+            Quality::Default,
+            Dialect::Vobiz,
+        )
+        .unwrap();
         let mut out = Batch::new();
         encoder.push_f32(&[0.25; 100], 16000, &mut out).unwrap();
         let mut bad = [0.5f32; 400];
@@ -712,8 +772,10 @@ mod tests {
         let tts: Vec<i16> = (0..16_000)
             .map(|i| ((i * 53) % 16_000 - 8_000) as i16)
             .collect();
-        let mut plain = OutboundEncoder::new(ulaw, "s", 20, Quality::Default).unwrap();
-        let mut padded = OutboundEncoder::new(ulaw, "s", 20, Quality::Default).unwrap();
+        let mut plain =
+            OutboundEncoder::new(ulaw, "s", 20, Quality::Default, Dialect::Vobiz).unwrap();
+        let mut padded =
+            OutboundEncoder::new(ulaw, "s", 20, Quality::Default, Dialect::Vobiz).unwrap();
         let (mut plain_out, mut padded_out) = (Batch::new(), Batch::new());
         // 50 pushes of 20 ms at 16 kHz, each one frame at 8 kHz, padding after every one.
         for (i, chunk) in tts.chunks_exact(320).enumerate() {
@@ -729,8 +791,14 @@ mod tests {
 
     #[test]
     fn outbound_pad_frame_pads_only_a_partial_frame() {
-        let mut encoder =
-            OutboundEncoder::new(format(Encoding::L16, 16000), "s", 20, Quality::Default).unwrap();
+        let mut encoder = OutboundEncoder::new(
+            format(Encoding::L16, 16000),
+            "s",
+            20,
+            Quality::Default,
+            Dialect::Vobiz,
+        )
+        .unwrap();
         let mut out = Batch::new();
         encoder.pad_frame(&mut out);
         assert_eq!(out.len(), 0);
@@ -742,8 +810,14 @@ mod tests {
 
     #[test]
     fn outbound_clear_reports_pending() {
-        let mut encoder =
-            OutboundEncoder::new(format(Encoding::L16, 16000), "s", 20, Quality::Default).unwrap();
+        let mut encoder = OutboundEncoder::new(
+            format(Encoding::L16, 16000),
+            "s",
+            20,
+            Quality::Default,
+            Dialect::Vobiz,
+        )
+        .unwrap();
         let mut out = Batch::new();
         encoder.push_i16(&[7; 400], 16000, &mut out).unwrap();
         assert_eq!(out.len(), 1);
@@ -758,8 +832,10 @@ mod tests {
     fn outbound_unaddressed_holds_frames_until_addressed() {
         let ulaw = format(Encoding::Mulaw, 8000);
         let tts: Vec<i16> = (0..8_000).map(|i| ((i * 41) % 9_000) as i16).collect();
-        let mut addressed = OutboundEncoder::new(ulaw, "s", 20, Quality::Default).unwrap();
-        let mut held = OutboundEncoder::unaddressed(ulaw, 20, Quality::Default).unwrap();
+        let mut addressed =
+            OutboundEncoder::new(ulaw, "s", 20, Quality::Default, Dialect::Vobiz).unwrap();
+        let mut held =
+            OutboundEncoder::unaddressed(ulaw, 20, Quality::Default, Dialect::Vobiz).unwrap();
         let (mut direct, mut later) = (Batch::new(), Batch::new());
         for chunk in tts.chunks(333) {
             addressed.push_i16(chunk, 16_000, &mut direct).unwrap();
@@ -770,7 +846,7 @@ mod tests {
         assert_eq!((later.len(), held.stream_id()), (0, None));
         assert_eq!(held.held_frames(), direct.len());
         assert_eq!(held.pending_ms(), 20.0 * direct.len() as f64);
-        held.address("s", &mut later);
+        held.address("s", None, &mut later).unwrap();
         assert_eq!((held.held_frames(), held.stream_id()), (0, Some("s")));
         assert_eq!(
             later.iter().collect::<Vec<_>>(),
@@ -778,5 +854,92 @@ mod tests {
         );
         held.push_i16(&tts[..160], 8_000, &mut later).unwrap();
         assert_eq!(later.len(), direct.len() + 1);
+    }
+
+    #[test]
+    fn inbound_detects_the_dialect_and_holds_to_it() {
+        let mut decoder = InboundDecoder::new(MediaFormat::TWILIO, 8000, Quality::Default).unwrap();
+        assert_eq!(decoder.dialect(), None);
+        // A bare stop shows no dialect.
+        decoder.read_message(r#"{"event":"stop"}"#).unwrap();
+        assert_eq!(decoder.dialect(), None);
+        decoder
+            .read_message(r#"{"event":"connected","protocol":"Call","version":"1.0.0"}"#)
+            .unwrap();
+        assert_eq!(decoder.dialect(), Some(Dialect::Twilio));
+        let mut payload = String::new();
+        PayloadCodec::new().encode(
+            &[900; 160],
+            Encoding::Mulaw,
+            ByteOrder::Little,
+            &mut payload,
+        );
+        let text = format!(
+            r#"{{"event":"media","sequenceNumber":"2","media":{{"track":"inbound","chunk":"1","timestamp":"0","payload":"{payload}"}},"streamSid":"MZ1"}}"#
+        );
+        let mut pcm = Vec::new();
+        decoder.decode_message_i16(&text, &mut pcm).unwrap();
+        let mut vobiz = Vec::new();
+        let mut plain = InboundDecoder::new(MediaFormat::TWILIO, 8000, Quality::Default).unwrap();
+        plain
+            .decode_message_i16(&media_text(&payload, Track::Inbound), &mut vobiz)
+            .unwrap();
+        assert_eq!(pcm, vobiz);
+        let error = decoder
+            .read_message(&media_text(&payload, Track::Inbound))
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::WrongDialect);
+    }
+
+    #[test]
+    fn outbound_twilio_media_carries_the_same_payloads_as_play_audio() {
+        let tts: Vec<i16> = (0..4_800)
+            .map(|i| ((i * 29) % 12_000 - 6_000) as i16)
+            .collect();
+        let mut vobiz = OutboundEncoder::new(
+            MediaFormat::TWILIO,
+            "s",
+            20,
+            Quality::Default,
+            Dialect::Vobiz,
+        )
+        .unwrap();
+        let mut twilio =
+            OutboundEncoder::unaddressed(MediaFormat::TWILIO, 20, Quality::Default, Dialect::Vobiz)
+                .unwrap();
+        let (mut a, mut b) = (Batch::new(), Batch::new());
+        vobiz.push_i16(&tts, 24_000, &mut a).unwrap();
+        twilio.push_i16(&tts, 24_000, &mut b).unwrap();
+        twilio
+            .address("MZ1", Some(Dialect::Twilio), &mut b)
+            .unwrap();
+        assert_eq!(twilio.dialect(), Dialect::Twilio);
+        assert_eq!(a.len(), b.len());
+        let options = ParseOptions {
+            dialect: Some(Dialect::Twilio),
+            sender: Sender::App,
+            ..ParseOptions::default()
+        };
+        for (play, media) in a.iter().zip(b.iter()) {
+            let Message::PlayAudio(p) = wire::parse(play, &ParseOptions::default()).unwrap() else {
+                panic!("{play}")
+            };
+            let Message::PlayAudio(m) = wire::parse(media, &options).unwrap() else {
+                panic!("{media}")
+            };
+            assert!(
+                media.starts_with(r#"{"event":"media","streamSid":"MZ1""#),
+                "{media}"
+            );
+            assert_eq!((p.payload, p.media_format), (m.payload, m.media_format));
+        }
+        let l16 = format(Encoding::L16, 16000);
+        let error =
+            OutboundEncoder::new(l16, "s", 20, Quality::Default, Dialect::Twilio).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::BadEncoding);
+        let mut held =
+            OutboundEncoder::unaddressed(l16, 20, Quality::Default, Dialect::Vobiz).unwrap();
+        assert!(held.address("s", Some(Dialect::Twilio), &mut b).is_err());
+        assert_eq!(held.stream_id(), None);
     }
 }

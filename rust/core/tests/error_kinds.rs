@@ -62,6 +62,18 @@ fn one_of_each() -> Vec<(ErrorKind, Error)> {
         (ErrorKind::BadValue, ByteOrder::parse("middle").map(drop)),
         (ErrorKind::Overflow, ring.write(&[1, 2, 3]).map(drop)),
         (ErrorKind::WrongState, decoder.write_i16(&mut []).map(drop)),
+        (
+            ErrorKind::WrongDialect,
+            // The first message shows Twilio; the second is Vobiz's.
+            decoder
+                .read_message(r#"{"event":"connected"}"#)
+                .map(drop)
+                .and_then(|()| {
+                    decoder
+                        .read_message(r#"{"event":"clearedAudio"}"#)
+                        .map(drop)
+                }),
+        ),
     ];
     cases
         .into_iter()

@@ -3,13 +3,14 @@
 use audiofork_core::pcm::SampleType;
 use audiofork_core::pipeline::{InboundDecoder, OutboundEncoder};
 use audiofork_core::resample::Quality;
-use audiofork_core::wire::Track;
 use audiofork_core::wire::{Batch, DEFAULT_MAX_MESSAGE_BYTES};
+use audiofork_core::wire::{Dialect, Track};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
 use crate::args::{
-    FrameMs, MaxMessageSize, OutRate, QualityArg, SampleRate, SampleTypeArg, StreamId, TrackArg,
+    DialectArg, FrameMs, MaxMessageSize, OutRate, QualityArg, SampleRate, SampleTypeArg, StreamId,
+    TrackArg,
 };
 use crate::array::new_filled;
 use crate::errors;
@@ -38,6 +39,8 @@ fn stats_dict<'py>(py: Python<'py>, pairs: [(&str, u64); 3]) -> PyResult<Bound<'
 /// ``start`` message switches the decoder to the format it announces, unless
 /// ``follow_start`` is false (for a caller that decides itself whether a ``start`` counts,
 /// as :class:`~audiofork.session.StreamSession` does: parsing one then changes nothing).
+/// ``dialect`` reads messages as that platform writes them; ``None`` takes the first one a
+/// message shows (``dialect`` then says which) and refuses the other family from then on.
 #[pyclass(module = "audiofork._core", name = "InboundDecoder")]
 pub struct PyInboundDecoder {
     inner: InboundDecoder,
@@ -61,7 +64,7 @@ impl PyInboundDecoder {
 #[pymethods]
 impl PyInboundDecoder {
     #[new]
-    #[pyo3(signature = (media_format, out_rate = None, out_dtype = SampleTypeArg(SampleType::Int16), *, quality = QualityArg(Quality::Default), max_message_size = MaxMessageSize(DEFAULT_MAX_MESSAGE_BYTES), follow_start = true))]
+    #[pyo3(signature = (media_format, out_rate = None, out_dtype = SampleTypeArg(SampleType::Int16), *, quality = QualityArg(Quality::Default), max_message_size = MaxMessageSize(DEFAULT_MAX_MESSAGE_BYTES), follow_start = true, dialect = None))]
     fn new(
         media_format: PyMediaFormat,
         out_rate: Option<OutRate>,
@@ -69,12 +72,14 @@ impl PyInboundDecoder {
         quality: QualityArg,
         max_message_size: MaxMessageSize,
         follow_start: bool,
+        dialect: Option<DialectArg>,
     ) -> PyResult<Self> {
         let format = media_format.0;
         let out_rate = out_rate.map_or(format.sample_rate, |rate| rate.0);
         let mut inner = InboundDecoder::new(format, out_rate, quality.0).map_err(errors::to_py)?;
         inner.set_max_message_bytes(max_message_size.0);
         inner.set_follow_start(follow_start);
+        inner.set_dialect(dialect.map(|d| d.0));
         Ok(PyInboundDecoder {
             inner,
             dtype: out_dtype.0,
@@ -129,6 +134,13 @@ impl PyInboundDecoder {
         Ok(PyMediaFormat(shared(slf)?.inner.format()))
     }
 
+    /// The stream's dialect (``"vobiz"``, ``"plivo"``, ``"twilio"``): given, or shown by a
+    /// message read; ``None`` until one is known.
+    #[getter]
+    fn dialect(slf: &Bound<'_, Self>) -> PyResult<Option<&'static str>> {
+        Ok(shared(slf)?.inner.dialect().map(Dialect::name))
+    }
+
     /// The output sample rate.
     #[getter]
     fn out_rate(slf: &Bound<'_, Self>) -> PyResult<u32> {
@@ -165,7 +177,8 @@ impl PyInboundDecoder {
 /// drops what was not emitted (barge-in). ``frame_ms`` is 1 to 1000; the format must be one
 /// ``playAudio`` carries (L16 at 8, 16 or 24 kHz, μ-law at 8 kHz). With ``stream_id=None``
 /// (audio played before the stream's id is known) whole frames stay queued, none emitted,
-/// until ``address(stream_id)`` returns them.
+/// until ``address(stream_id)`` returns them. ``dialect="twilio"`` writes Twilio's
+/// ``media`` (payload only; μ-law at 8 kHz only) instead of ``playAudio``.
 #[pyclass(module = "audiofork._core", name = "OutboundEncoder")]
 pub struct PyOutboundEncoder {
     inner: OutboundEncoder,
@@ -184,17 +197,19 @@ impl PyOutboundEncoder {
 #[pymethods]
 impl PyOutboundEncoder {
     #[new]
-    #[pyo3(signature = (media_format, stream_id, frame_ms = FrameMs(20), *, quality = QualityArg(Quality::Default)))]
+    #[pyo3(signature = (media_format, stream_id, frame_ms = FrameMs(20), *, quality = QualityArg(Quality::Default), dialect = DialectArg(Dialect::Vobiz)))]
     fn new(
         media_format: PyMediaFormat,
         stream_id: Option<StreamId<'_>>,
         frame_ms: FrameMs,
         quality: QualityArg,
+        dialect: DialectArg,
     ) -> PyResult<Self> {
         let (format, frame_ms, quality) = (media_format.0, frame_ms.0, quality.0);
+        let dialect = dialect.0;
         let inner = match stream_id {
-            Some(id) => OutboundEncoder::new(format, id.as_str(), frame_ms, quality),
-            None => OutboundEncoder::unaddressed(format, frame_ms, quality),
+            Some(id) => OutboundEncoder::new(format, id.as_str(), frame_ms, quality, dialect),
+            None => OutboundEncoder::unaddressed(format, frame_ms, quality, dialect),
         }
         .map_err(errors::to_py)?;
         Ok(PyOutboundEncoder {
@@ -247,16 +262,28 @@ impl PyOutboundEncoder {
         this.take_messages(slf.py())
     }
 
-    /// Write ``stream_id`` into every message from now on; returns the whole frames held
-    /// while no id was known, as ``playAudio`` messages.
+    /// Write ``stream_id`` into every message from now on, in ``dialect`` when given (one
+    /// detected only with ``start``); returns the whole frames held while no id was known.
+    /// A ``dialect`` that cannot carry the format is a ``FormatError`` and changes nothing.
+    #[pyo3(signature = (stream_id, dialect = None))]
     fn address<'py>(
         slf: &Bound<'py, Self>,
         stream_id: StreamId<'_>,
+        dialect: Option<DialectArg>,
     ) -> PyResult<Bound<'py, PyList>> {
         let mut this = exclusive(slf)?;
         let this = &mut *this;
-        this.inner.address(stream_id.as_str(), &mut this.batch);
+        let dialect = dialect.map(|d| d.0);
+        this.inner
+            .address(stream_id.as_str(), dialect, &mut this.batch)
+            .map_err(errors::to_py)?;
         this.take_messages(slf.py())
+    }
+
+    /// The dialect of the messages written.
+    #[getter]
+    fn dialect(slf: &Bound<'_, Self>) -> PyResult<&'static str> {
+        Ok(shared(slf)?.inner.dialect().name())
     }
 
     /// Drop what was not yet emitted; returns the milliseconds dropped.

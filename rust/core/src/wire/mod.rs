@@ -1,5 +1,7 @@
-//! Every message of a Vobiz (Plivo-compatible) audio stream, both directions: parsed from
-//! JSON text into typed values and written back.
+//! Every message of a telephony audio stream, both directions, in each [`Dialect`] (Vobiz,
+//! Plivo, Twilio): parsed from JSON text into typed values and written back. The values are
+//! the same in every dialect (a Twilio `mark` from the platform is a [`PlayedStream`], from
+//! the app a [`Checkpoint`]); only the text differs.
 //!
 //! Parsing is liberal (every documented variant: nested and flat `start`, timestamps and
 //! rates as numbers or strings, optional ids) and borrows the large fields (`payload`) from
@@ -10,6 +12,7 @@
 
 mod batch;
 mod build;
+mod dialect;
 mod headers;
 mod json;
 mod parse;
@@ -19,12 +22,14 @@ use std::borrow::Cow;
 
 pub use batch::Batch;
 pub use build::{
-    write_checkpoint, write_clear_audio, write_cleared_audio, write_dtmf, write_media,
-    write_play_audio, write_played_stream, write_start, write_stop, MediaFields, StartFields,
+    write_checkpoint, write_clear_audio, write_cleared_audio, write_connected, write_dtmf,
+    write_media, write_play_audio, write_played_stream, write_send_dtmf, write_start, write_stop,
+    MediaFields, StartFields,
 };
+pub use dialect::{Dialect, Sender, Shown};
 pub use headers::parse_extra_headers;
 pub use json::push_escaped;
-pub use parse::{parse, ParseOptions};
+pub use parse::{parse, parse_shown, ParseOptions};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::{allowed_rates, Encoding, MediaFormat};
@@ -57,6 +62,25 @@ pub fn message_str(bytes: &[u8]) -> Result<&str> {
         let message = format!("message is not valid UTF-8 at byte {}", error.valid_up_to());
         Error::Protocol(ErrorKind::BadUtf8, message)
     })
+}
+
+/// Whether the app's audio messages of `dialect` can carry `format`: Twilio's `media` only
+/// μ-law at 8000 Hz, else as [`check_play_audio_format`].
+pub fn check_app_audio_format(format: &MediaFormat, dialect: Dialect) -> Result<()> {
+    if !dialect.is_twilio() || *format == MediaFormat::TWILIO {
+        return check_play_audio_format(format);
+    }
+    let kind = match format.encoding {
+        Encoding::Mulaw => ErrorKind::BadRate,
+        Encoding::Alaw | Encoding::L16 => ErrorKind::BadEncoding,
+    };
+    Err(Error::Format(
+        kind,
+        format!(
+            "Twilio's media carries audio/x-mulaw at 8000 Hz only, not {}",
+            format.content_type()
+        ),
+    ))
 }
 
 /// Whether `playAudio` can carry `format`: L16 at 8000, 16000 or 24000 Hz, or μ-law at
@@ -205,6 +229,20 @@ pub struct ClearAudio {
     pub stream_id: String,
 }
 
+/// `connected`: Twilio's first message, before `start`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connected {
+    pub protocol: Option<String>,
+    pub version: Option<String>,
+}
+
+/// `sendDTMF`: Plivo's command to play keypad digits into the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendDtmf {
+    pub stream_id: Option<String>,
+    pub digits: String,
+}
+
 /// Any message, in either direction.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message<'a> {
@@ -218,6 +256,8 @@ pub enum Message<'a> {
     PlayAudio(PlayAudio<'a>),
     Checkpoint(Checkpoint),
     ClearAudio(ClearAudio),
+    Connected(Connected),
+    SendDtmf(SendDtmf),
     /// An `event` this library does not know; apps can ignore it.
     Unknown {
         event: String,

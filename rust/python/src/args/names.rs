@@ -4,7 +4,7 @@
 use audiofork_core::pcm::SampleType;
 use audiofork_core::resample::Quality;
 use audiofork_core::ring::Overflow;
-use audiofork_core::wire::Track;
+use audiofork_core::wire::{Dialect, Sender, Track};
 use audiofork_core::ByteOrder;
 use pyo3::prelude::*;
 use std::convert::Infallible;
@@ -56,6 +56,14 @@ named_arg!(
 named_arg!(
     /// `track`: `"inbound"` or `"outbound"`.
     TrackArg(Track) "track"
+);
+named_arg!(
+    /// `dialect`: `"vobiz"`, `"plivo"` or `"twilio"` (an `audiofork.Dialect` is a `str`).
+    DialectArg(Dialect) "dialect"
+);
+named_arg!(
+    /// `sender`: `"platform"` or `"app"`.
+    SenderArg(Sender) "sender"
 );
 
 impl<'py> IntoPyObject<'py> for TrackArg {

@@ -89,4 +89,6 @@ text_args! {
     ExtraHeaders "extra_headers";
     /// `digit` of a DTMF event.
     Digit "digit";
+    /// `digits` to play into a call.
+    Digits "digits";
 }

@@ -8,8 +8,8 @@ use pyo3::IntoPyObjectExt;
 
 use super::media::{Decoded, Media};
 use super::simple::{
-    Checkpoint, ClearAudio, ClearedAudio, Dtmf, Headers, PlayAudio, PlayedStream, Start, Stop,
-    UnknownEvent,
+    Checkpoint, ClearAudio, ClearedAudio, Connected, Dtmf, Headers, PlayAudio, PlayedStream,
+    SendDtmf, Start, Stop, UnknownEvent,
 };
 use crate::args::{SequenceNumber, TimestampMs, TrackArg};
 use crate::errors;
@@ -80,6 +80,16 @@ pub fn to_py<'py>(
         .into_bound_py_any(py),
         Message::ClearAudio(c) => ClearAudio {
             stream_id: c.stream_id,
+        }
+        .into_bound_py_any(py),
+        Message::Connected(c) => Connected {
+            protocol: c.protocol,
+            version: c.version,
+        }
+        .into_bound_py_any(py),
+        Message::SendDtmf(s) => SendDtmf {
+            digits: s.digits,
+            stream_id: s.stream_id,
         }
         .into_bound_py_any(py),
         Message::Unknown { event } => {

@@ -15,7 +15,8 @@ pub use convert::to_py;
 pub use media::Decoded;
 use media::Media;
 use simple::{
-    Checkpoint, ClearAudio, ClearedAudio, Dtmf, PlayAudio, PlayedStream, Start, Stop, UnknownEvent,
+    Checkpoint, ClearAudio, ClearedAudio, Connected, Dtmf, PlayAudio, PlayedStream, SendDtmf,
+    Start, Stop, UnknownEvent,
 };
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -28,6 +29,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PlayAudio>()?;
     m.add_class::<Checkpoint>()?;
     m.add_class::<ClearAudio>()?;
+    m.add_class::<Connected>()?;
+    m.add_class::<SendDtmf>()?;
     m.add_class::<UnknownEvent>()?;
     Ok(())
 }

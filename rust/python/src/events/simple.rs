@@ -186,6 +186,22 @@ event_class! {
 }
 
 event_class! {
+    /// ``connected``: Twilio's first message, before ``start``.
+    Connected = "connected" {
+        protocol: Option<String> = None,
+        version: Option<String> = None,
+    }
+}
+
+event_class! {
+    /// ``sendDTMF``: Plivo's command to play keypad ``digits`` into the call.
+    SendDtmf = "sendDTMF" {
+        digits: String,
+        stream_id: Option<String> = None,
+    }
+}
+
+event_class! {
     /// ``stop``: the end of the stream (an app command, or an older platform form).
     Stop = "stop" {
         stream_id: Option<String> = None,
