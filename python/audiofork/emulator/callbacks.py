@@ -254,7 +254,8 @@ class CallbackSender:
                         MAX_REPLY_BYTES,
                     )
                 return f"HTTP {response.status}", 200 <= response.status < 300
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        # asyncio.TimeoutError: aiohttp's total timeout; not the builtin before Python 3.11.
+        except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError, ValueError) as exc:
             return (f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__), False
 
     @property

@@ -10,6 +10,7 @@ headers and the stream timeout. Status callbacks are not sent.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import secrets
 import uuid
@@ -65,8 +66,10 @@ async def fetch_stream(
             async with request as reply:
                 body = await reply.content.read(MAX_ANSWER_BYTES + 1)
                 status = reply.status
-    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-        why = "no answer within the timeout" if isinstance(exc, TimeoutError) else exc
+    # asyncio.TimeoutError: aiohttp's total timeout; not the builtin before Python 3.11.
+    except (aiohttp.ClientError, OSError, asyncio.TimeoutError, TimeoutError) as exc:
+        timed_out = isinstance(exc, (asyncio.TimeoutError, TimeoutError))
+        why = "no answer within the timeout" if timed_out else exc
         raise ValidationError(f"answer URL {answer_url}: {why}") from None
     if len(body) > MAX_ANSWER_BYTES:
         raise ValidationError(

@@ -680,7 +680,9 @@ async def _stream(call: _Call, ws: aiohttp.ClientWebSocketResponse) -> None:
     by_name = {name: task for task, name in tasks.items()}
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        first = min(done, key=lambda task: list(tasks).index(task))
+        # The script sees an ending only after another task caused it: when both are done,
+        # the other one says how the call ended.
+        first = min(done, key=lambda task: (tasks[task] == "script", list(tasks).index(task)))
         reason = _reason(call, first, tasks[first])
         call.end_reason = reason
         call.changed.set()
