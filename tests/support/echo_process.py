@@ -15,10 +15,10 @@ ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
 
 
 @contextmanager
-def echo_bot() -> Iterator[str]:
-    """Run the echo bot; yield its ``ws://`` URL."""
+def echo_bot(*args: str) -> Iterator[str]:
+    """Run the echo bot (with ``args``, e.g. ``--dialect twilio``); yield its ``ws://`` URL."""
     app = subprocess.Popen(
-        [sys.executable, str(ROOT / "examples" / "echo_bot.py"), "--port", "0", "--quiet"],
+        [sys.executable, str(ROOT / "examples" / "echo_bot.py"), "--port", "0", "--quiet", *args],
         stdout=subprocess.PIPE,
         text=True,
         env=ENV,

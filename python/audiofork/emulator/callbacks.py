@@ -263,6 +263,13 @@ class CallbackSender:
         """Callbacks not yet delivered or given up."""
         return len(self._tasks)
 
+    async def settled(self, order_key: str) -> None:
+        """Wait until every callback queued so far with ``order_key`` has been delivered or
+        given up (they leave in order: the last one's end is theirs)."""
+        tail = self._tails.get(order_key)
+        if tail is not None:
+            await asyncio.wait({tail})
+
     async def flush(self, timeout_s: float) -> None:
         """Wait up to ``timeout_s`` for queued callbacks, then cancel what is left."""
         tasks = set(self._tasks)

@@ -97,7 +97,10 @@ def _caller_runners(call: Call, *, connected: bool) -> list[StreamRunner]:
     runners = [
         fork.runner
         for fork in call.forks
-        if fork.live and fork.runner.forks_caller and (fork.runner.connected or not connected)
+        if fork.live
+        and fork.runner is not None  # an outside driver plays its own caller
+        and fork.runner.forks_caller
+        and (fork.runner.connected or not connected)
     ]
     if not runners:
         what = "connected stream" if connected else "live stream"

@@ -1,8 +1,9 @@
 """One forked stream of a call as the platform keeps it: configuration, lifecycle, billing,
 status callbacks and its REST representation (PROTOCOL §1 "Stream object", §5).
 
-The media itself (WebSocket, pacing, playout, recordings) is the :class:`StreamRunner`'s; a
-:class:`Fork` starts one, turns its notices into status callbacks and log lines, and bills
+The media itself (WebSocket, pacing, playout, recordings) is the :class:`StreamRunner`'s, or
+the driver's the emulator was given (:mod:`audiofork.emulator.driver`); a :class:`Fork`
+starts one, turns its notices into status callbacks and log lines, and bills
 from the stream's time 0 (its first ``StartStream``: audio flowing) to its stop or end on the
 virtual clock.
 
@@ -28,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from audiofork.emulator.billing import Bill
+from audiofork.emulator.driver import StreamDriver
 from audiofork.emulator.logs import clip
 from audiofork.emulator.services import Services
 from audiofork.emulator.stream import (
@@ -149,17 +151,24 @@ class Fork:
             account_id=call.account_id,
             dialect=services.dialect,
         )
-        self.runner = StreamRunner(
-            spec,
-            clock=clock,
-            caller=services.caller,
-            callee=services.callee,
-            notify=self._notice,
-            new_stream_id=self._new_id,
-            record_dir=services.record_dir,
-            capture_audio=services.capture_audio,
-            monitor=self.monitor,
-        )
+        outside = services.stream_driver
+        driver = None if outside is None else outside(spec, clock, self._notice)
+        #: The emulator's own runner of the stream (``None`` when an outside driver runs it):
+        #: what the caller's actions, the recordings and the captured audio use.
+        self.runner: StreamRunner | None = None
+        if driver is None:
+            driver = self.runner = StreamRunner(
+                spec,
+                clock=clock,
+                caller=services.caller,
+                callee=services.callee,
+                notify=self._notice,
+                new_stream_id=self._new_id,
+                record_dir=services.record_dir,
+                capture_audio=services.capture_audio,
+                monitor=self.monitor,
+            )
+        self.driver: StreamDriver = driver
 
     def _new_id(self) -> str:
         stream_id = str(uuid.uuid4())
@@ -189,7 +198,7 @@ class Fork:
             _flag(self.element.bidirectional),
         )
         try:
-            end = await self.runner.run()
+            end = await self.driver.run()
         except Exception as exc:  # a fault in the media code must still end the stream
             _log.exception("stream %s: the media runner failed", self.stream_id)
             end = StreamEnd("failed", "dropped", f"{type(exc).__name__}: {exc}")
@@ -198,7 +207,7 @@ class Fork:
 
     def _finish(self, end: StreamEnd) -> None:
         clock = self._services.clock
-        ended = self.runner.ended_at
+        ended = self.driver.ended_at
         self.end = end
         self.status = end.status
         self.end_time = clock.wall() if ended is None else clock.wall_at(ended)
@@ -227,7 +236,7 @@ class Fork:
         socket has closed."""
         if self.live and self._billed_from is not None and self._billed_to is None:
             self._billed_to = self._services.clock.now()
-        self.runner.stop(reason)
+        self.driver.stop(reason)
 
     def bill(self) -> Bill:
         """The bill so far: from the first audio to the stop or the stream's end (or now,
@@ -240,7 +249,7 @@ class Fork:
 
     def _notice(self, notice: StreamNotice) -> None:
         if notice.event == "StartStream" and self._billed_from is None:
-            self._billed_from = self.runner.started_at  # the stream's time 0
+            self._billed_from = self.driver.started_at  # the stream's time 0
             self._on_audio()
         error = redact_urls(notice.error)  # a connection error may quote the service URL
         details = f" {clip(repr(notice.name))}" if notice.name is not None else ""
@@ -302,10 +311,10 @@ class Fork:
             stream_id=self.stream_id,
             call_uuid=self.call.call_uuid,
             content_type=self.element.content_type,
-            sample_rate=self.runner.rate,
+            sample_rate=self.driver.rate,
             status=self.status,
-            stats=self.runner.stats,
-            recording_dirs=tuple(self.runner.recording_dirs),
+            stats=self.driver.stats,
+            recording_dirs=() if self.runner is None else tuple(self.runner.recording_dirs),
             error=self.error,
         )
 
@@ -318,7 +327,9 @@ class Fork:
 
     def captured_audio(self) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.int16]]:
         """The caller track as forked and what the caller heard, on one timeline (empty
-        unless the emulator captures audio)."""
+        unless the emulator captures audio and runs the stream itself)."""
+        if self.runner is None:
+            return np.zeros(0, np.int16), np.zeros(0, np.int16)
         return self.runner.sent_audio, self.runner.played_audio
 
     def resource_uri(self) -> str:
@@ -358,6 +369,6 @@ def _flood_key(stream_id: str, event: str) -> str:
     return f"stream {stream_id} {event}"
 
 
-def stats_of(runner: StreamRunner) -> dict[str, Any]:
-    """A runner's counters as a plain dict."""
-    return dataclasses.asdict(runner.stats)
+def stats_of(driver: StreamDriver) -> dict[str, Any]:
+    """A stream's counters as a plain dict."""
+    return dataclasses.asdict(driver.stats)

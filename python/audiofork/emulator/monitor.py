@@ -45,10 +45,12 @@ from audiofork.platform import (
 from audiofork.vobiz import redact_urls
 
 __all__ = [
+    "MAX_CALLBACK_TRIES",
     "MAX_EVENTS",
     "MAX_UTTERANCES",
     "UTTERANCE_GAP_FRAMES",
     "WAVE_FRAMES",
+    "CallbackTry",
     "Event",
     "Monitors",
     "StreamListener",
@@ -63,6 +65,8 @@ MAX_EVENTS = 300
 ENDED_EVENTS = 100
 #: Utterances kept per stream.
 MAX_UTTERANCES = 100
+#: Status-callback tries kept per stream (the latest).
+MAX_CALLBACK_TRIES = 1000
 #: Frames of an empty playout queue that end an utterance (200 ms): audio queued after a
 #: shorter gap continues the same reply.
 UTTERANCE_GAP_FRAMES = 10
@@ -76,6 +80,18 @@ class Event:
     t: float
     kind: str  # start, checkpoint, acknowledged, clear, cleared, dtmf, callback, error, stop
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackTry:
+    """One try of a status callback: its ``event``, its ``outcome`` (``HTTP 200``, a
+    connection error; URLs redacted), whether it was ``delivered``, and which try it was
+    (from 1)."""
+
+    event: str
+    outcome: str
+    delivered: bool
+    attempt: int
 
 
 @dataclass(slots=True)
@@ -144,6 +160,9 @@ class StreamMonitor:
         self._utterance_seq = 0
         self._idle_frames = 0
         self.counts = {"checkpoints": 0, "acknowledged": 0, "clears": 0, "callbacks_failed": 0}
+        #: Every try of the stream's status callbacks, in order (the last
+        #: :data:`MAX_CALLBACK_TRIES`; kept after the stream has ended).
+        self.callback_tries: deque[CallbackTry] = deque(maxlen=MAX_CALLBACK_TRIES)
         self.listeners: list[StreamListener] = []
         self.watchers = 0  # pages watching
         #: Whether the runner should hand this monitor its frames (see the module doc).
@@ -275,6 +294,7 @@ class StreamMonitor:
         """A status callback ``event`` was tried (the ``attempt``-th time): its ``outcome``
         (``HTTP 200``, a connection error) and whether it was delivered."""
         outcome = redact_urls(outcome)  # a connection error may quote the URL
+        self.callback_tries.append(CallbackTry(event, clip(outcome), delivered, attempt))
         if delivered:
             self.add_event("callback", f"status callback {event}: delivered, {outcome}")
         else:

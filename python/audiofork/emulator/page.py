@@ -81,7 +81,7 @@ def status_body(exchange: Exchange, account_id: str) -> str:
                 fork.status,
                 fork.error or "",
                 f"{bill.bill_duration} s, {bill.billed_amount}",
-                _counters(stats_of(fork.runner)),
+                _counters(stats_of(fork.driver)),
             ]
         )
     live_calls = sum(call.live for call in calls)

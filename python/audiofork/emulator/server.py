@@ -40,6 +40,7 @@ from audiofork.emulator.calls import Call, CallInfo
 from audiofork.emulator.clock import VirtualClock
 from audiofork.emulator.config import EmulatorConfig
 from audiofork.emulator.console import Console
+from audiofork.emulator.driver import DriverFactory
 from audiofork.emulator.exchange import Exchange
 from audiofork.emulator.forks import Fork
 from audiofork.emulator.monitor import Monitors
@@ -63,11 +64,24 @@ CLOSE_CALLBACKS_S = 5.0
 
 
 class Emulator:
-    """The Vobiz platform on one local port. :meth:`start`, then :meth:`close`."""
+    """The Vobiz platform on one local port. :meth:`start`, then :meth:`close`.
 
-    def __init__(self, config: EmulatorConfig, *, capture_audio: bool = False) -> None:
+    ``capture_audio`` keeps each stream's caller track and played audio in memory
+    (:meth:`captured_audio`). ``stream_driver`` makes the driver of each stream the calls
+    start (:mod:`audiofork.emulator.driver`), for a program that plays the platform's side
+    of the media itself; the emulator keeps the answer URL, the XML, the status callbacks,
+    billing and the hangups."""
+
+    def __init__(
+        self,
+        config: EmulatorConfig,
+        *,
+        capture_audio: bool = False,
+        stream_driver: DriverFactory | None = None,
+    ) -> None:
         self.config = config
         self._capture_audio = capture_audio
+        self._stream_driver = stream_driver
         self._runner: web.AppRunner | None = None
         self._http: aiohttp.ClientSession | None = None
         self._exchange: Exchange | None = None
@@ -214,6 +228,7 @@ class Emulator:
             capture_audio=self._capture_audio,
             dialect=Dialect(config.dialect),
             monitors=monitors,
+            stream_driver=self._stream_driver,
         )
         self._exchange = Exchange(
             dict(config.accounts), services, max_ended_calls=config.max_ended_calls

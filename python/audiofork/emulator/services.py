@@ -13,6 +13,7 @@ from audiofork.emulator.audio import AudioSource
 from audiofork.emulator.billing import Tariff
 from audiofork.emulator.callbacks import CallbackSender
 from audiofork.emulator.clock import VirtualClock
+from audiofork.emulator.driver import DriverFactory
 from audiofork.emulator.logs import LOGGER_NAME, FloodLog
 from audiofork.emulator.monitor import Monitors
 
@@ -24,7 +25,8 @@ class Services:
     """One virtual clock, one HTTP client (answer URLs and callbacks), the callback sender,
     the tariff, both parties' audio, where to record, whether streams keep their sent
     and played audio in memory (``capture_audio``, for measuring an echo), the log for
-    events that come in bursts, and the streams' monitors (what the console shows)."""
+    events that come in bursts, the streams' monitors (what the console shows), and who
+    drives each stream's media (``stream_driver``; ``None``: the emulator's runner)."""
 
     clock: VirtualClock
     http: aiohttp.ClientSession
@@ -39,3 +41,4 @@ class Services:
     dialect: Dialect = Dialect.VOBIZ
     log: FloodLog = field(default_factory=lambda: FloodLog(logging.getLogger(LOGGER_NAME)))
     monitors: Monitors = field(default_factory=Monitors)
+    stream_driver: DriverFactory | None = None

@@ -7,9 +7,10 @@ import wave
 from pathlib import Path
 from typing import Any
 
-from audiofork.errors import ValidationError
+from audiofork.errors import ArgumentError, ValidationError
 from audiofork.samples import read_wav
 from audiofork.simulate.batch import simulate
+from audiofork.simulate.placement import AnswerUrl
 from audiofork.simulate.report import GATES, Gate, Report
 from audiofork.simulate.runner import CallOptions
 from audiofork.simulate.scenario import (
@@ -57,8 +58,10 @@ def gates_from(limits: dict[str, float | None]) -> list[Gate]:
 
 
 async def simulated_call(
-    url: str,
+    url: str | None = None,
     *,
+    answer_url: str | None = None,
+    auth_token: str | None = None,
     scenario: str | Path | Scenario | None = None,
     audio: str | Path | None = None,
     calls: int = 1,
@@ -69,8 +72,13 @@ async def simulated_call(
     max_gap_ms: float | None = None,
     **options: Any,
 ) -> Report:
-    """Simulated call(s) against ``url``; the report. ``options`` are
-    :class:`CallOptions` fields."""
+    """Simulated call(s) against the app's WebSocket ``url``, or placed through the
+    emulator to its ``answer_url`` (``auth_token`` signs the answer request and the status
+    callbacks); the report. ``options`` are :class:`CallOptions` fields (``dialect``,
+    ``speed``, ``impairment``…)."""
+    if (url is None) == (answer_url is None):
+        raise ArgumentError("give the app's WebSocket url or its answer_url, not both")
+    answer = None if answer_url is None else AnswerUrl(answer_url, auth_token=auth_token)
     clip = load_audio(audio)
     limits = {
         "first_audio": max_first_audio_ms,
@@ -79,5 +87,9 @@ async def simulated_call(
         "gap": max_gap_ms,
     }
     duration = options.pop("duration_s", None)
-    call = CallOptions(url=url, scenario=resolve_scenario(scenario, clip, duration), **options)
-    return await simulate(call, audio=clip, calls=calls, repeat=repeat, gates=gates_from(limits))
+    target = url if url is not None else answer_url
+    assert target is not None
+    call = CallOptions(url=target, scenario=resolve_scenario(scenario, clip, duration), **options)
+    return await simulate(
+        call, audio=clip, calls=calls, repeat=repeat, gates=gates_from(limits), answer=answer
+    )

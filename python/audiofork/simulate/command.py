@@ -13,10 +13,18 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from audiofork.dialects import Dialect
 from audiofork.errors import AudioforkError, ValidationError
+from audiofork.formats import MediaFormat
 from audiofork.simulate.api import gates_from, load_audio, resolve_scenario
 from audiofork.simulate.impairment import Impairment, parse_burst
-from audiofork.simulate.runner import DEFAULT_CONTENT_TYPE, CallOptions, CallResult
+from audiofork.simulate.placement import AnswerUrl
+from audiofork.simulate.runner import (
+    DEFAULT_CONTENT_TYPE,
+    TWILIO_CONTENT_TYPE,
+    CallOptions,
+    CallResult,
+)
 from audiofork.simulate.scenario import BUNDLED
 from audiofork.simulate.timeline import describe
 
@@ -81,11 +89,22 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     sim.add_argument("url", nargs="?", help="the app's WebSocket URL, e.g. ws://127.0.0.1:8765/ws")
     sim.add_argument(
         "--answer-url",
-        help="instead of URL: ask this answer URL for its VobizXML, as the platform does, and "
-        "open the stream its <Stream> names, with its format, tracks and extra headers",
+        help="instead of URL: place each call through an in-process emulator, which asks "
+        "this answer URL for its XML, runs it and sends its status callbacks; the simulated "
+        "caller is on the stream the XML starts",
     )
     sim.add_argument("--answer-method", choices=("POST", "GET"), default="POST")
-    sim.add_argument("--auth-token", help="--answer-url: sign the request with this token")
+    sim.add_argument(
+        "--auth-token",
+        help="--answer-url: sign the answer request and the status callbacks with this token",
+    )
+    sim.add_argument(
+        "--dialect",
+        choices=[d.value for d in Dialect],
+        default=Dialect.VOBIZ.value,
+        help="the platform's message shapes (vobiz); twilio carries "
+        f"{TWILIO_CONTENT_TYPE} only, and its answer URL returns TwiML",
+    )
     sim.add_argument(
         "--scenario",
         help=f"a TOML scenario file, or a bundled one: {', '.join(BUNDLED)} (default: say the "
@@ -217,6 +236,10 @@ def run_simulate(
             }
         )
         _check_outputs(args)
+        _check_dialect(args)
+        answer = None
+        if args.answer_url is not None:
+            answer = AnswerUrl(args.answer_url, args.answer_method, args.auth_token)
         baseline = load_baseline(args.baseline) if args.baseline is not None else None
         options = CallOptions(
             url=args.url or args.answer_url,
@@ -231,33 +254,25 @@ def run_simulate(
             connect_timeout_s=args.connect_timeout,
             record=args.record is not None,
             trace_payloads=args.trace_payloads,
+            dialect=args.dialect,
         )
     except (AudioforkError, ValueError) as exc:
         print(f"audiofork simulate: {exc}", file=err)
         return 2
-    if args.answer_url is not None:
-        from audiofork.simulate.answer import fetch_stream, options_from_stream
-
-        try:
-            stream = asyncio.run(
-                fetch_stream(args.answer_url, method=args.answer_method, auth_token=args.auth_token)
-            )
-            options = options_from_stream(options, stream)
-        except ValidationError as exc:
-            print(f"audiofork simulate: {exc}", file=err)
-            return 1
+    if answer is not None:
         print(
-            f"answer URL {args.answer_url}: <Stream> {stream.url} ({stream.content_type}, "
-            f"{stream.audio_track}, bidirectional {stream.bidirectional})",
+            f"answer URL {answer.url}: each call placed through the emulator "
+            f"({args.dialect} dialect)",
             file=out,
         )
     if baseline is not None:
+        run = run_description(options, audio, args.calls, args.repeat, answer)
         try:
-            check_comparable(run_description(options, audio, args.calls, args.repeat), baseline)
+            check_comparable(run, baseline)
         except ValidationError as exc:
             print(f"audiofork simulate: {exc}", file=err)
             return 2
-    report = asyncio.run(_simulate(options, audio, args, gates, out, err))
+    report = asyncio.run(_simulate(options, audio, args, gates, answer, out, err))
     if baseline is not None:
         try:
             figures = {k: v.to_json() for k, v in report.figures().items()}
@@ -294,6 +309,21 @@ def _check_outputs(args: argparse.Namespace) -> None:
             raise ValidationError(f"--record {record}: {existing} is not a directory")
 
 
+def _check_dialect(args: argparse.Namespace) -> None:
+    """Refuse a ``--content-type`` the dialect cannot carry (Twilio: μ-law at 8 kHz)."""
+    if args.dialect != Dialect.TWILIO.value:
+        return
+    try:
+        twilio = MediaFormat.parse(args.content_type) == MediaFormat.parse(TWILIO_CONTENT_TYPE)
+    except AudioforkError:
+        twilio = False
+    if not twilio:
+        raise ValidationError(
+            f"--content-type {args.content_type!r:.80}: the Twilio dialect carries "
+            f"{TWILIO_CONTENT_TYPE} only"
+        )
+
+
 def _call_limit(args: argparse.Namespace, audio_s: float) -> float:
     """The call time after which the platform ends a call: ``--duration`` for a scenario
     (600 s without it); a minute past the natural end of a run without one."""
@@ -303,7 +333,13 @@ def _call_limit(args: argparse.Namespace, audio_s: float) -> float:
 
 
 async def _simulate(
-    options: CallOptions, audio: Any, args: argparse.Namespace, gates: Any, out: TextIO, err: TextIO
+    options: CallOptions,
+    audio: Any,
+    args: argparse.Namespace,
+    gates: Any,
+    answer: AnswerUrl | None,
+    out: TextIO,
+    err: TextIO,
 ) -> Any:
     from audiofork.simulate.batch import simulate
 
@@ -317,6 +353,7 @@ async def _simulate(
             repeat=args.repeat,
             gates=gates,
             on_call=progress.on_call,
+            answer=answer,
         )
     finally:
         ticker.cancel()

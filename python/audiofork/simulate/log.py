@@ -14,7 +14,8 @@ Event kinds and their fields:
 - ``heard``: ``frame``, ``samples`` (app samples played in it), ``rms``, ``peak``,
   ``queued_ms`` (app audio still waiting), ``late_ms`` (our own pacing lateness, real ms);
 - ``play_audio``: ``ms``, ``content_type``, ``bytes``, ``rms``, ``queued_ms``, ``hash``;
-- ``checkpoint`` (the app's, ``name``), ``played_stream`` (its answer queued, ``name``),
+- ``checkpoint`` (the app's, ``name``), ``played_stream`` (its answer queued, ``name``;
+  ``cleared``: Twilio echoed it at a clear, unplayed),
   ``clear`` (``cleared_ms``), ``cleared_audio`` (its answer queued), ``app_stop``;
 - ``bad`` and ``degraded``: ``refused`` (the kind of refusal), ``detail``;
 - ``dtmf``: ``digit``;

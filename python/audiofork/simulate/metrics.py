@@ -255,7 +255,9 @@ def _checkpoints(events: Sequence[Event], m: CallMetrics) -> None:
         if e.kind == "checkpoint":
             waiting.setdefault(e.data["name"], []).append(e.t_ms)
         elif e.kind == "played_stream" and waiting.get(e.data["name"]):
-            m.checkpoint_turnaround_ms.append(e.t_ms - waiting[e.data["name"]].pop(0))
+            sent = waiting[e.data["name"]].pop(0)
+            if not e.data.get("cleared"):  # a mark Twilio echoed at a clear was not played
+                m.checkpoint_turnaround_ms.append(e.t_ms - sent)
     m.checkpoints_unanswered = sum(len(v) for v in waiting.values())
 
 

@@ -115,6 +115,7 @@ class Report:
             "media_dropped": sum(c.stats.media_dropped for c in self.calls),
             "events_dropped": sum(c.log.dropped for c in self.calls),
             "payloads_dropped": sum(c.payloads_dropped for c in self.calls),
+            "status_callbacks": _callback_counts(self.calls),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -143,6 +144,8 @@ class Report:
         )
         if len(self.calls) <= 3:
             for call in self.calls:
+                if call.placed is not None:
+                    lines.append(f"  call {call.call} {call.placed.text()}")
                 for step in call.steps:
                     at = "" if step.started_ms is None else f" at {step.started_ms:.0f} ms"
                     lines.append(
@@ -158,6 +161,11 @@ class Report:
             "(unanswered {unanswered_utterances}); barge-ins {barge_ins}; gaps {gaps}; "
             "bad messages {bad_messages}".format(**counts)
         )
+        if counts["status_callbacks"] is not None:
+            lines.append(
+                "  through the emulator: status callbacks {delivered} accepted, "
+                "{refused} not accepted".format(**counts["status_callbacks"])
+            )
         if counts["events_dropped"] or counts["payloads_dropped"]:
             lines.append(
                 "  logs capped: {events_dropped} events not kept (figures cover what was kept), "
@@ -175,6 +183,17 @@ class Report:
                 lines.append(f"  vs baseline {row['figure']}: {row['text']}")
         lines.append("PASSED" if self.passed else "FAILED")
         return "\n".join(lines)
+
+
+def _callback_counts(calls: Sequence[CallResult]) -> dict[str, int] | None:
+    """Status callbacks the app accepted and did not, over the calls placed through the
+    emulator (``None`` when none was)."""
+    placed = [c.placed for c in calls if c.placed is not None]
+    if not placed:
+        return None
+    tried = [callback for p in placed for callback in p.callbacks]
+    delivered = sum(c.delivered for c in tried)
+    return {"delivered": delivered, "refused": len(tried) - delivered}
 
 
 def _summary_text(s: Summary) -> str:
@@ -205,6 +224,7 @@ def _call_json(call: CallResult, m: CallMetrics) -> dict[str, Any]:
         "frames_sent": m.frames_sent,
         "frames_lost": m.frames_lost,
         "play_audio_ms": round(m.play_audio_ms, 1),
+        "platform": None if call.placed is None else call.placed.to_json(),
     }
 
 

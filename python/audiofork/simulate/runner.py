@@ -13,6 +13,10 @@ happened in), never an exception: bad messages, an app that closes the socket or
 stream mid-scenario, checkpoints never answered because of it, no answer to the upgrade. So
 does a step the platform refuses (a clip that does not fit the caller's queue) and, should
 one of the four tasks itself fail, that failure.
+
+A call placed through the emulator (:mod:`audiofork.simulate.placed`) may also be ended by
+the platform (``hangup`` in :func:`run_call`): its XML hung up, or the stream was stopped.
+Before the scenario has finished, that is a failure too.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import numpy as np
 
 from audiofork import wire
 from audiofork.codec import decode_payload
+from audiofork.dialects import Dialect, check_dialect
 from audiofork.errors import ArgumentError, AudioforkError, StreamStateError
 from audiofork.events import PlayAudio
 from audiofork.formats import MediaFormat
@@ -53,6 +58,7 @@ from audiofork.platform import (
 from audiofork.simulate.impairment import Impairer, Impairment
 from audiofork.simulate.log import MAX_EVENTS, Event, EventLog, Pcm, level, payload_hash
 from audiofork.simulate.metrics import AUDIBLE_RMS
+from audiofork.simulate.placement import PlacedCall
 from audiofork.simulate.scenario import (
     BargeIn,
     Dtmf,
@@ -75,6 +81,16 @@ CLOSE_TIMEOUT_S = 2.0
 DEFAULT_CONTENT_TYPE = "audio/x-mulaw;rate=8000"
 #: Endings that came from the app's side.
 _APP_ENDED = ("app_closed", "connection_lost", "app_stop")
+#: What ended the call when it was not the scenario, as the failure tells it.
+_ENDED_BY = {
+    "app_closed": "the app closed the socket",
+    "connection_lost": "the connection was lost",
+    "app_stop": "the app ended the stream",
+    "platform_hangup": "the platform hung up the call",
+    "platform_api_stop": "the platform stopped the stream",
+}
+#: Twilio's only stream format.
+TWILIO_CONTENT_TYPE = "audio/x-mulaw;rate=8000"
 #: Call seconds of the caller's audio queued at once: a longer ``say`` is fed as it drains.
 SAY_PIECE_S = 60.0
 #: Call seconds still queued when the next piece of a long ``say`` goes in (no gap).
@@ -85,6 +101,8 @@ _STOP_REASONS = {
     "api_stop": "api_stop",
     "time_limit": "timeout",
     "simulator_error": "error",
+    "platform_hangup": "hangup",
+    "platform_api_stop": "api_stop",
 }
 
 
@@ -107,14 +125,23 @@ class CallOptions:
     trace_payloads: bool = False  # log each message's audio payload, not only its hash
     max_events: int = MAX_EVENTS  # events the call's log keeps (later ones are counted)
     max_payload_bytes: int = 64 << 20  # payload text kept with trace_payloads (then hashes)
+    dialect: Dialect = Dialect.VOBIZ  # the platform's message shapes (a Dialect or its name)
 
     def __post_init__(self) -> None:
         if not isinstance(self.scenario, Scenario):
             raise TypeError(f"scenario must be a Scenario, got {type(self.scenario).__name__}")
+        object.__setattr__(self, "dialect", check_dialect(self.dialect) or Dialect.VOBIZ)
         try:
-            MediaFormat.parse(self.content_type)
+            media_format = MediaFormat.parse(self.content_type)
         except AudioforkError as exc:
             raise ArgumentError(f"content_type {self.content_type!r:.80}: {exc}") from None
+        if self.dialect is Dialect.TWILIO and media_format != MediaFormat.parse(
+            TWILIO_CONTENT_TYPE
+        ):
+            raise ArgumentError(
+                f"content_type {self.content_type!r:.80}: Twilio streams are "
+                f"{TWILIO_CONTENT_TYPE} only"
+            )
         for name in ("speed", "max_call_s", "connect_timeout_s"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -170,6 +197,7 @@ class CallResult:
     caller_audio: Pcm = field(default_factory=lambda: np.zeros(0, np.int16))
     played_audio: Pcm = field(default_factory=lambda: np.zeros(0, np.int16))
     payloads_dropped: int = 0  # payloads left out of the log past max_payload_bytes
+    placed: PlacedCall | None = None  # the platform's view, for a call through the emulator
 
     @property
     def passed(self) -> bool:
@@ -181,7 +209,7 @@ class _Ended(Exception):
 
 
 class _Call:
-    def __init__(self, options: CallOptions, number: int, stream_id: str) -> None:
+    def __init__(self, options: CallOptions, number: int, stream_id: str, call_id: str) -> None:
         self.options = options
         self.loop = asyncio.get_running_loop()
         self.t0 = self.loop.time()
@@ -193,10 +221,11 @@ class _Call:
         self.stream = PlatformStream(
             options.content_type,
             stream_id=stream_id,
-            call_id=f"call-{number}",
+            call_id=call_id,
             tracks=options.tracks,
             bidirectional=options.bidirectional,
             extra_headers=options.extra_headers,
+            dialect=options.dialect,
         )
         self.result = CallResult(number, stream_id, self.stream.rate, self.log)
         self.impairer = Impairer(options.impairment, options.seed, number)
@@ -314,9 +343,10 @@ class _Call:
         return {"payload": payload}
 
     def notices(self, notices: list[Notice], text: str = "") -> None:
+        echoed = False  # Twilio echoes the marks a clear dropped: they were never played
         for notice in notices:
             if isinstance(notice, AudioQueued):
-                rms = _play_audio_rms(text)
+                rms = _play_audio_rms(text, self.options.dialect)
                 if rms >= AUDIBLE_RMS:
                     self.audible_queued_until = self.now() + notice.queued_ms
                 self.log.add(
@@ -332,8 +362,10 @@ class _Call:
             elif isinstance(notice, CheckpointReceived):
                 self.log.add("checkpoint", name=notice.name)
             elif isinstance(notice, CheckpointAnswered):
-                self.log.add("played_stream", name=notice.name)
+                cleared = {"cleared": True} if echoed else {}
+                self.log.add("played_stream", name=notice.name, **cleared)
             elif isinstance(notice, AudioCleared):
+                echoed = self.options.dialect is Dialect.TWILIO
                 self.audible_queued_until = self.now()
                 self.dropped_by_clears += notice.checkpoints_dropped
                 self.log.add(
@@ -595,10 +627,10 @@ class _Call:
         return lambda: seen
 
 
-def _play_audio_rms(text: str) -> float:
+def _play_audio_rms(text: str, dialect: Dialect) -> float:
     """The RMS of a ``playAudio``'s audio (the stream has already accepted it)."""
     try:
-        event = wire.parse_message(text)
+        event = wire.parse_message(text, dialect=dialect, sender="app")
         if not isinstance(event, PlayAudio):
             return 0.0
         return level(decode_payload(event.payload, event.media_format))[0]
@@ -612,16 +644,31 @@ async def run_call(
     *,
     session: aiohttp.ClientSession | None = None,
     stream_id: str | None = None,
+    call_id: str | None = None,
     on_start: Callable[[CallResult], None] | None = None,
+    hangup: asyncio.Future[str] | None = None,
 ) -> CallResult:
     """Place one call against ``options.url`` and return what happened. Network and app
-    faults are reported in :attr:`CallResult.failures`, never raised."""
+    faults are reported in :attr:`CallResult.failures`, never raised. ``hangup`` is the
+    platform's own ending: once it resolves with ``"hangup"`` or ``"api_stop"``, the call
+    ends so (``platform_hangup``, ``platform_api_stop``)."""
     if session is None:
         async with aiohttp.ClientSession() as own:
             return await run_call(
-                options, number, session=own, stream_id=stream_id, on_start=on_start
+                options,
+                number,
+                session=own,
+                stream_id=stream_id,
+                call_id=call_id,
+                on_start=on_start,
+                hangup=hangup,
             )
-    call = _Call(options, number, stream_id or f"sim-{number:04d}-{options.seed}")
+    call = _Call(
+        options,
+        number,
+        stream_id or f"sim-{number:04d}-{options.seed}",
+        call_id or f"call-{number}",
+    )
     result = call.result
     if on_start is not None:
         on_start(result)
@@ -661,7 +708,7 @@ async def run_call(
         tracks=list(options.tracks),
     )
     call.flush()
-    await _stream(call, ws)
+    await _stream(call, ws, hangup)
     return result
 
 
@@ -669,7 +716,9 @@ def _skip_all(result: CallResult, scenario: Scenario) -> None:
     result.steps = [StepOutcome(i, s.kind, "skipped") for i, s in enumerate(scenario.steps, 1)]
 
 
-async def _stream(call: _Call, ws: aiohttp.ClientWebSocketResponse) -> None:
+async def _stream(
+    call: _Call, ws: aiohttp.ClientWebSocketResponse, hangup: asyncio.Future[str] | None
+) -> None:
     result = call.result
     tasks = {
         asyncio.ensure_future(call.script()): "script",
@@ -677,6 +726,8 @@ async def _stream(call: _Call, ws: aiohttp.ClientWebSocketResponse) -> None:
         asyncio.ensure_future(call.receive(ws)): "receiver",
         asyncio.ensure_future(call.write(ws)): "writer",
     }
+    if hangup is not None:  # shielded: the caller's future outlives the call's tasks
+        tasks[asyncio.ensure_future(asyncio.shield(hangup))] = "platform"
     by_name = {name: task for task, name in tasks.items()}
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -690,12 +741,8 @@ async def _stream(call: _Call, ws: aiohttp.ClientWebSocketResponse) -> None:
             await _settle_script(by_name["script"])
             if reason == "time_limit":
                 call.fail(f"the call reached its time limit of {call.options.max_call_s:g} s")
-            elif reason in ("app_closed", "connection_lost", "app_stop"):
-                who = {
-                    "app_closed": "the app closed the socket",
-                    "connection_lost": "the connection was lost",
-                    "app_stop": "the app ended the stream",
-                }[reason]
+            elif reason in _ENDED_BY:
+                who = _ENDED_BY[reason]
                 unfinished = [s for s in result.steps if s.status in ("skipped", "failed")]
                 waiting_stop = any(
                     isinstance(step, (WaitFor, Expect)) and step.target == "stop"
@@ -745,7 +792,7 @@ def _reason(call: _Call, task: asyncio.Future[Any], name: str) -> str:
     if error is None:
         reason = task.result()
         assert isinstance(reason, str)
-        return reason
+        return f"platform_{reason}" if name == "platform" else reason
     call.log.add("closed", error=f"the {name} failed: {error!r:.200}")
     call.fail(f"the simulator's {name} failed: {type(error).__name__}: {error}")
     return "simulator_error"

@@ -27,7 +27,8 @@ def describe(kind: str, data: dict[str, Any]) -> str | None:
     if kind == "checkpoint":
         return f"app checkpoint {data['name']!r}"
     if kind == "played_stream":
-        return f"platform playedStream {data['name']!r}"
+        echoed = " (echoed at a clear)" if data.get("cleared") else ""
+        return f"platform playedStream {data['name']!r}{echoed}"
     if kind == "clear":
         return f"app clearAudio ({data['cleared_ms']:.0f} ms dropped)"
     if kind == "cleared_audio":

@@ -23,7 +23,7 @@ UTTERANCES_SHOWN = 30
 
 
 def _fork_row(fork: Fork) -> dict[str, Any]:
-    stats = fork.runner.stats
+    stats = fork.driver.stats
     bill = fork.bill()
     monitor = fork.monitor
     return {
