@@ -50,11 +50,11 @@ async def answering_app(
     keep_call_alive: bool = True,
     callback_status: int = 200,
 ) -> AsyncIterator[tuple[str, Heard]]:
-    """An app with ``/answer`` (its XML streams to its own scripted ``/ws``, greeting with a
-    checkpoint) and ``/status`` (answering ``callback_status``); yields the answer URL and
-    what the app heard."""
+    """An app with ``/answer`` (its XML streams to its own scripted ``/ws``, which greets
+    with a checkpoint and never clears) and ``/status`` (answering ``callback_status``);
+    yields the answer URL and what the app heard."""
     heard = Heard()
-    app = ScriptedApp(Behaviour(greet_ms=300))
+    app = ScriptedApp(Behaviour(greet_ms=300, clears=False))
 
     async def answer(request: web.Request) -> web.Response:
         heard.answers.append(await _form(request))
@@ -64,10 +64,12 @@ async def answering_app(
             audio_track="both" if one_way else "inbound",
             content_type="audio/x-l16;rate=16000",
             extra_headers="team=qa,run=1",
-            keep_call_alive=keep_call_alive,
+            keep_call_alive=keep_call_alive and not one_way,
             status_callback_url=str(request.url.with_path("/status").with_query(None)),
         )
         body = xml or Response([stream]).to_xml()
+        if one_way:  # a one-way stream does not hold the call: a <Wait> does
+            body = body.replace("</Response>", '<Wait length="60"/></Response>')
         return web.Response(text=body, status=status, content_type="application/xml")
 
     async def callback(request: web.Request) -> web.Response:

@@ -4,9 +4,12 @@ runs the Twilio app's TwiML."""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from aiohttp import web
 
@@ -97,9 +100,8 @@ async def test_every_step_and_figure_works_in_the_dialect(
     assert report.run["dialect"] == dialect
 
 
-async def test_a_twilio_barge_in_clears_and_its_marks_come_back_unplayed() -> None:
-    """The voice agent's socket detects the dialect; its interrupted reply's mark is echoed
-    by the clear and kept out of the checkpoint turnaround."""
+async def test_a_twilio_barge_in_passes_its_gates() -> None:
+    """The voice agent's socket detects the dialect: Twilio's ``clear`` is the barge-in."""
     agent = load("voice_agent")
     gates = [Gate("first_audio", 2000), Gate("barge_in", 2000)]
     async with serve_asgi(agent.app) as base:
@@ -110,13 +112,53 @@ async def test_a_twilio_barge_in_clears_and_its_marks_come_back_unplayed() -> No
         )
         report = await simulate(options, audio=default_audio(), gates=gates)
     assert report.passed, report.text()
-    call = report.calls[0]
-    assert [s.status for s in call.steps] == ["passed"] * 6, report.text()
-    assert report.metrics[0].barge_ins[0].silence_ms is not None
-    echoed = [e for e in call.log.of("played_stream") if e.data.get("cleared")]
-    played = [e for e in call.log.of("played_stream") if not e.data.get("cleared")]
-    assert len(echoed) >= 1, list(call.log.of("played_stream", "clear"))
-    assert report.figures()["checkpoint_turnaround_ms"].n == len(played)
+    assert [s.status for s in report.calls[0].steps] == ["passed"] * 6, report.text()
+    (barge,) = report.metrics[0].barge_ins
+    assert barge.reaction_ms is not None and barge.silence_ms is not None
+
+
+async def test_marks_twilio_echoes_at_a_clear_are_not_counted_as_played() -> None:
+    """An app plays 2 s with a mark after it and clears 200 ms in: the mark comes back at
+    once, unplayed, and is no checkpoint turnaround."""
+
+    async def app(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        sid, frames = "", 0
+        async for message in ws:
+            data = json.loads(message.data)
+            if data["event"] == "start":
+                sid = data["streamSid"]
+                loud = np.tile(np.array([0x10, 0x90], np.uint8), 8000)  # 2 s, loud mu-law
+                payload = base64.b64encode(loud.tobytes()).decode()
+                await ws.send_json(
+                    {"event": "media", "streamSid": sid, "media": {"payload": payload}}
+                )
+                await ws.send_json({"event": "mark", "streamSid": sid, "mark": {"name": "reply"}})
+            elif data["event"] == "media":
+                frames += 1
+                if frames == 10:
+                    await ws.send_json({"event": "clear", "streamSid": sid})
+        return ws
+
+    web_app = web.Application()
+    web_app.router.add_get("/ws", app)
+    async with serve_aiohttp_app(web_app) as base:
+        options = CallOptions(
+            url=base.replace("http://", "ws://") + "/ws",
+            scenario=default_scenario(default_audio(), 0.6),
+            dialect="twilio",
+            speed=2.0,
+        )
+        report = await simulate(options, audio=default_audio())
+    assert report.passed, report.text()
+    log = report.calls[0].log
+    (clear,) = log.of("clear")
+    (echoed,) = log.of("played_stream")
+    assert echoed.data == {"name": "reply", "cleared": True}
+    assert log.events.index(echoed) == log.events.index(clear) + 1  # answered by the clear
+    assert report.figures()["checkpoint_turnaround_ms"].n == 0
+    assert report.metrics[0].checkpoints_unanswered == 0
 
 
 async def test_a_twilio_call_through_the_emulator_runs_the_twiml() -> None:

@@ -53,7 +53,7 @@ async def test_the_barge_in_scenario_passes_its_gates_through_the_emulator(
     assert call.placed is not None and call.placed.hangup_cause == "caller_hangup"
     events = [c.event for c in call.placed.callbacks]
     assert events[0] == "StartStream" and events[-1] == "StopStream", events
-    assert "ClearedAudio" in events and "PlayedStream" in events  # the cut reply, the greeting
+    assert events.count("ClearedAudio") == 2  # the caller talks over the greeting and the reply
     assert all(c.delivered for c in call.placed.callbacks)
     accepted = re.findall(rf"stream {re.escape(call.stream_id)}: \S+", caplog.text)
     assert len(accepted) == len(events), caplog.text
