@@ -70,11 +70,12 @@ async def vobiz_emulator(tmp_path: Path) -> AsyncIterator[RunningEmulator]:
 @pytest.fixture
 def simulated_call() -> Callable[..., Awaitable[Report]]:
     """``await simulated_call(url, *, scenario=None, audio=None, **options)``: one simulated
-    call's report. ``scenario`` is a bundled name, a TOML path or a
+    call's report. ``answer_url=`` (and ``auth_token=``) instead of ``url`` places the call
+    through the emulator. ``scenario`` is a bundled name, a TOML path or a
     :class:`~audiofork.simulate.Scenario`; ``audio`` a WAV path (the bundled speech by
     default); ``max_first_audio_ms``, ``max_response_ms``, ``max_barge_in_ms`` and
     ``max_gap_ms`` add gates; any other keyword is a :class:`~audiofork.simulate.CallOptions`
-    field (``speed``, ``impairment``, ``seed``, ``content_type``, …)."""
+    field (``dialect``, ``speed``, ``impairment``, ``seed``, ``content_type``, …)."""
     from audiofork.simulate.api import simulated_call as call
 
     return call

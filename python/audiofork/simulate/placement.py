@@ -71,7 +71,7 @@ class PlacedCall:
             return f"platform call {self.call_uuid} {ended}; no status callback URL"
         runs: list[tuple[str, str, int]] = []
         for c in self.callbacks:
-            outcome = c.outcome if c.delivered else f"{c.outcome}, refused after {c.tries} tries"
+            outcome = c.outcome if c.delivered else f"{c.outcome} (refused after {c.tries} tries)"
             if runs and runs[-1][:2] == (c.event, outcome):
                 runs[-1] = (c.event, outcome, runs[-1][2] + 1)
             else:

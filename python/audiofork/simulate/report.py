@@ -137,7 +137,8 @@ class Report:
         run = self.run
         imp = run["impairment"]
         lines.append(
-            f"{run['calls'] * run['repeat']} call(s) to {run['url']}: "
+            f"{run['calls'] * run['repeat']} call(s) to {run['url']}"
+            f"{' (an answer URL, through the emulator)' if run.get('answer_url') else ''}: "
             f"scenario {run['scenario']}, audio {run['audio']['source']} "
             f"({run['audio']['seconds']:.2f} s), seed {run['seed']}, "
             f"loss {imp['loss']:g}, jitter {imp['jitter_ms']:g} ms, burst {imp['burst'] or 'none'}"
