@@ -214,8 +214,12 @@ class _Progress:
 
 
 def run_simulate(
-    args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
+    """Run ``audiofork simulate``; its exit status. ``out`` and ``err`` default to the
+    streams of the moment (``sys.stdout``, ``sys.stderr``)."""
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
     from audiofork.simulate.baseline import check_comparable, compare, load_baseline
     from audiofork.simulate.batch import run_description
 
@@ -377,7 +381,9 @@ def _write_outputs(report: Any, args: argparse.Namespace, out: TextIO) -> None:
         print(f"recordings: {args.record if len(report.calls) > 1 else where}", file=out)
 
 
-def run_inspect(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def run_inspect(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Run ``audiofork inspect``; its exit status."""
+    out = sys.stdout if out is None else out
     from audiofork.simulate.inspector import inspect_trace
 
     try:
