@@ -111,9 +111,12 @@ async def test_greeting_reply_barge_in_and_hang_up(
         played_ms = played * 1000 / RATE
         assert start >= greeted and 1000 <= played_ms < len(reply) * 1000 / RATE
         assert 1000 - SKEW_MS <= int(heard_ms) <= played_ms + SKEW_MS
-        # Its heard text is the words that ended within what it heard.
-        spoken = [word for word, _, end in words if end <= int(heard_ms)]
-        assert heard_text == " ".join(spoken) and agent.REPLY.startswith(heard_text)
+        # Its heard text is the words that ended within what it heard. The log rounds the
+        # figure to a whole ms, so a word ending within half a ms of it may go either way.
+        spoken = [word for word, _, end in words if end <= int(heard_ms) - 0.5]
+        or_one_more = [word for word, _, end in words if end <= int(heard_ms) + 0.5]
+        assert heard_text in (" ".join(spoken), " ".join(or_one_more))
+        assert agent.REPLY.startswith(heard_text)
         assert 0 < len(spoken) < len(words)
 
         emulator.send_dtmf(call, "#")
