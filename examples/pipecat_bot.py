@@ -176,6 +176,7 @@ def make_app(args: argparse.Namespace) -> FastAPI:
 async def serve(args: argparse.Namespace) -> None:
     sock = socket.socket()
     sock.bind((args.host, args.port))
+    sock.listen()  # calls queue from now on, before uvicorn has started
     print(f"listening on ws://{args.host}:{sock.getsockname()[1]}{PATH}", flush=True)
     config = uvicorn.Config(make_app(args), log_level="warning")
     await uvicorn.Server(config).serve(sockets=[sock])

@@ -68,7 +68,7 @@ async def sent_for(made: AudioforkSerializer, notes: list[Note], frame: Any) -> 
     sent = [first] if first is not None else []
     while notes and isinstance(notes[-1], Drain):
         notes.pop()
-        text = await made.serialize(DrainFrame(message=None))
+        text = await made.serialize(DrainFrame())
         assert text is not None
         sent.append(text)
     return sent
@@ -113,7 +113,7 @@ async def check_a_reply_ends_in_a_checkpoint_its_answer_resolves() -> None:
         made, notes = await serializer(dialect)
         for _ in range(10):
             await made.serialize(OutputAudioRawFrame(tone(40), RATE, 1))
-        *tail, mark = await sent_for(made, notes, ReplyEndFrame(message=None))
+        *tail, mark = await sent_for(made, notes, ReplyEndFrame())
         # The resampler's last samples, padded to a frame, then the checkpoint.
         assert [type(app_message(t, dialect)) for t in tail] == [PlayAudio] * len(tail)
         checkpoint = app_message(mark, dialect)
@@ -145,7 +145,7 @@ async def check_an_interruption_clears_and_reports_what_was_heard() -> None:
         # The reply after the clear is a new one, and its end a new checkpoint.
         await made.serialize(OutputAudioRawFrame(tone(40), RATE, 1))
         assert notes[-1] == ReplyStarted()
-        assert await sent_for(made, notes, ReplyEndFrame(message=None))
+        assert await sent_for(made, notes, ReplyEndFrame())
         assert made.session.pending_utterances == ("reply-2",)
 
 

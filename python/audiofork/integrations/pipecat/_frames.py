@@ -4,7 +4,8 @@ transport for the serializer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from pipecat.frames.frames import (
     OutputTransportMessageFrame,
@@ -35,8 +36,12 @@ class ReplyEndFrame(OutputTransportMessageFrame):
     """The end of a reply, queued after its audio so the serializer sees it in order:
     the serializer writes the checkpoint (Twilio: the mark) there."""
 
+    message: Any = field(default_factory=dict)
+
 
 @dataclass
 class DrainFrame(OutputTransportMessageUrgentFrame):
     """Asks the serializer for its next waiting message: written at once, so a frame that
     made more than one wire message does not hold the rest back."""
+
+    message: Any = field(default_factory=dict)

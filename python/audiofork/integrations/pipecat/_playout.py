@@ -34,7 +34,7 @@ from audiofork.integrations.pipecat._serializer import (
 __all__ = ["AudioforkPlayout"]
 
 
-class AudioforkPlayout(FrameProcessor):  # type: ignore[misc]  # pipecat is untyped here
+class AudioforkPlayout(FrameProcessor):
     """Place it just before ``transport.output()``, built with the transport's
     :class:`AudioforkSerializer`::
 
@@ -91,7 +91,7 @@ class AudioforkPlayout(FrameProcessor):  # type: ignore[misc]  # pipecat is unty
                 frame = _plain(frame)
             elif isinstance(frame, TTSStoppedFrame):
                 await self.push_frame(frame, direction)
-                frame = ReplyEndFrame(message=None)
+                frame = ReplyEndFrame()
             elif isinstance(frame, StartFrame):
                 await self.push_frame(frame, direction)
                 self._task = self.create_task(self._emit())
@@ -120,7 +120,7 @@ class AudioforkPlayout(FrameProcessor):  # type: ignore[misc]  # pipecat is unty
             else:
                 note = await self._notes.get()
             if isinstance(note, Drain):
-                await self.push_frame(DrainFrame(message=None))
+                await self.push_frame(DrainFrame())
             elif isinstance(note, ReplyStarted):
                 if not self._speaking:
                     self._speaking = True

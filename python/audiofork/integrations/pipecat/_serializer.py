@@ -61,7 +61,7 @@ Note: TypeAlias = ReplyStarted | ReplyResolved | Drain
 PIPECAT_CHUNK_MS = 40
 
 
-class AudioforkSerializer(FrameSerializer):  # type: ignore[misc]  # pipecat is untyped here
+class AudioforkSerializer(FrameSerializer):
     """A pipecat ``FrameSerializer`` for Vobiz, Plivo and Twilio media streams.
 
     ``stream_id`` and ``call_id`` come from the platform's ``start`` (:func:`read_start`
@@ -170,18 +170,17 @@ class AudioforkSerializer(FrameSerializer):  # type: ignore[misc]  # pipecat is 
         events = self._started().receive(data)
         frame: Frame | None = None
         for event in events:
-            kind = type(event)
-            if kind is Media:
+            if type(event) is Media:
                 pcm = event.pcm
                 if event.track == "inbound" and pcm is not None:
                     frame = InputAudioRawFrame(
                         audio=pcm.tobytes(), sample_rate=self._app_rate, num_channels=1
                     )
-            elif kind is Dtmf:
+            elif type(event) is Dtmf:
                 digit = event.digit
                 if digit in _KEYS:
                     frame = InputDTMFFrame(KeypadEntry(digit))
-            elif kind is UtteranceResolved:
+            elif type(event) is UtteranceResolved:
                 self._resolved(event)
         if self.stream_id is None and self._session is not None:
             self.stream_id = self._session.stream_id
