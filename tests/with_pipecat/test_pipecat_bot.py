@@ -69,8 +69,9 @@ async def test_the_caller_hears_the_echo(app: VoiceApp, dialect: str, serializer
 
 @pytest.mark.parametrize("dialect", ["vobiz", "twilio"])
 async def test_bot_stopped_speaking_comes_after_the_playout(app: VoiceApp, dialect: str) -> None:
-    """pipecat's transport sends the 1.5 s greeting in about 0.75 s; the stop comes only
-    when the emulator has played all of it and confirmed the checkpoint (mark)."""
+    """pipecat's transport would declare the stop once it has sent the 1.5 s greeting; this
+    one comes only when the emulator has played all of it and confirmed the checkpoint
+    (mark)."""
     async with (
         pipecat_bot("--dialect", dialect, "--greeting-ms", "1500", "--no-echo") as (url, bot),
         started_emulator(config(dialect, "silence"), capture_audio=True) as emulator,
@@ -119,8 +120,8 @@ async def test_a_key_press_interrupts_and_the_bot_reports_what_was_heard(app: Vo
     assert frames == ["InputDTMFFrame", "UtteranceHeardFrame", "BotStoppedSpeakingFrame"]
     reply = lines[-2]
     assert (reply["id"], reply["outcome"]) == ("reply-1", "cleared")
-    # The reply so far: what the transport had sent (at twice real time) before the clear.
-    assert reply["heard_ms"] < reply["duration_ms"] <= 8000
+    # The reply so far: what the transport had sent (a little ahead of the playout).
+    assert reply["heard_ms"] <= reply["duration_ms"] < 8000
     total = tone_ms(heard)
     assert heard_before <= total < 8000
     # What the bot says was heard is what the emulator played, within a few frames.
