@@ -3,7 +3,8 @@ pipecat's FastAPI WebSocket transport, in pipecat's venv) called through the emu
 each dialect: the caller hears the echo; "bot stopped speaking" comes once the emulator has
 played the whole reply; a key press interrupts, the emulator's playout goes quiet and the
 bot reports how much of its reply was heard. The same bot on pipecat's stock Twilio
-serializer echoes through the emulator's Twilio dialect too."""
+serializer (and pipecat-vobiz's) echoes through the emulator too; a hostile message ends
+the bot's stream (its ``ProtocolError`` stops pipecat's reading) instead of hanging it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import asyncio
 import numpy as np
 import pytest
 
+from audiofork import MediaFormat, wire
 from audiofork.emulator import EmulatorConfig
 from support.emulator_platform_apps import (
     ACCOUNT,
@@ -19,6 +21,7 @@ from support.emulator_platform_apps import (
     VoiceApp,
     dominant_hz,
     hang_up,
+    http_client,
     place_call,
     started_emulator,
     within,
@@ -46,7 +49,8 @@ def config(dialect: str, caller_audio: str) -> EmulatorConfig:
         ("vobiz", "audiofork"),
         ("plivo", "audiofork"),
         ("twilio", "audiofork"),
-        ("twilio", "pipecat"),
+        ("twilio", "pipecat"),  # pipecat's stock Twilio serializer, driven by the emulator
+        ("vobiz", "pipecat"),  # pipecat-vobiz's serializer
     ],
 )
 async def test_the_caller_hears_the_echo(app: VoiceApp, dialect: str, serializer: str) -> None:
@@ -131,3 +135,22 @@ async def test_a_key_press_interrupts_and_the_bot_reports_what_was_heard(app: Vo
     assert tone_ms(heard[at_stop:]) <= 40
     assert tone_ms(heard[-4000:]) == 0
     assert stream.stats.clears >= 1
+
+
+async def test_a_hostile_message_ends_the_stream() -> None:
+    """A message the core refuses raises ``ProtocolError`` out of ``deserialize()``:
+    pipecat's input transport logs it and stops reading, the bot's disconnect handler
+    cancels the pipeline, and the socket closes."""
+    async with pipecat_bot("--dialect", "vobiz") as (url, bot), http_client() as http:
+        async with http.ws_connect(url) as ws:
+            start = wire.start("s-1", MediaFormat("audio/x-mulaw", 8000), call_id="c-1")
+            await ws.send_str(start)
+            assert (await within(bot_lines_until(bot, "start")))[-1]["stream_id"] == "s-1"
+            await ws.send_str('{"event": "media", "media": {"payload": "%%%"}}')
+            await within(bot_lines_until(bot, "stream ended"))
+            while not ws.closed:
+                await within(ws.receive())
+        assert bot.stderr is not None
+        bot.terminate()
+        errors = (await within(bot.stderr.read())).decode()
+    assert "ProtocolError" in errors, errors
