@@ -2,9 +2,10 @@
 pipecat's own): pipecat's FastAPI WebSocket transport, a pipeline that greets the caller
 with a tone (as a TTS reply: ``TTSStartedFrame``, audio, ``TTSStoppedFrame``), echoes the
 caller's audio and stops talking when the caller presses a key (an interruption).
+``--replies N`` says the greeting as N replies back to back.
 
     python examples/pipecat_bot.py --dialect twilio --host 127.0.0.1 --port 8765
-        [--serializer audiofork|pipecat] [--greeting-ms 1500] [--no-echo]
+        [--serializer audiofork|pipecat] [--greeting-ms 1500 [--replies 2]] [--no-echo]
 
 It prints one JSON line per bot speaking frame and reply heard, with the wall-clock time
 (``{"frame": "BotStoppedSpeakingFrame", "t": ...}``), so a test can compare them with the
@@ -29,6 +30,7 @@ import uvicorn
 from fastapi import FastAPI, WebSocket
 from loguru import logger
 from pipecat.frames.frames import (
+    BotSpeakingFrame,
     BotStartedSpeakingFrame,
     BotStoppedSpeakingFrame,
     Frame,
@@ -88,7 +90,7 @@ class Report(FrameProcessor):  # type: ignore[misc]
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)
-        if isinstance(frame, (BotStartedSpeakingFrame, BotStoppedSpeakingFrame)):
+        if isinstance(frame, (BotStartedSpeakingFrame, BotSpeakingFrame, BotStoppedSpeakingFrame)):
             say(frame=type(frame).__name__, t=time.time())
         elif isinstance(frame, UtteranceHeardFrame):
             say(
@@ -102,13 +104,16 @@ class Report(FrameProcessor):  # type: ignore[misc]
         await self.push_frame(frame, direction)
 
 
-def greeting(ms: int) -> list[Frame]:
-    """A ``ms`` tone at 660 Hz as one TTS reply, in 20 ms frames."""
+def greeting(ms: int, replies: int) -> list[Frame]:
+    """A ``ms`` tone at 660 Hz as ``replies`` TTS replies back to back, in 20 ms frames."""
     t = np.arange(RATE * ms // 1000) / RATE
     pcm = (0.3 * 32767 * np.sin(2 * np.pi * 660 * t)).astype("<i2").tobytes()
     step = RATE // 50 * 2
     audio = [TTSAudioRawFrame(pcm[i : i + step], RATE, 1) for i in range(0, len(pcm), step)]
-    return [TTSStartedFrame(), *audio, TTSStoppedFrame()]
+    frames: list[Frame] = []
+    for part in np.array_split(np.arange(len(audio)), replies):
+        frames += [TTSStartedFrame(), *(audio[i] for i in part), TTSStoppedFrame()]
+    return frames
 
 
 def pipecat_serializer(start: Start, dialect: Dialect) -> FrameSerializer:
@@ -161,7 +166,7 @@ def make_app(args: argparse.Namespace) -> FastAPI:
         @transport.event_handler("on_client_connected")
         async def on_connected(transport: object, client: object) -> None:
             if args.greeting_ms:
-                await task.queue_frames(greeting(args.greeting_ms))
+                await task.queue_frames(greeting(args.greeting_ms, args.replies))
 
         @transport.event_handler("on_client_disconnected")
         async def on_disconnected(transport: object, client: object) -> None:
@@ -187,6 +192,7 @@ def main() -> None:
     parser.add_argument("--dialect", choices=[d.value for d in Dialect], default=None)
     parser.add_argument("--serializer", choices=["audiofork", "pipecat"], default="audiofork")
     parser.add_argument("--greeting-ms", type=int, default=0, help="the greeting's length")
+    parser.add_argument("--replies", type=int, default=1, help="the greeting in this many parts")
     parser.add_argument("--no-echo", dest="echo", action="store_false")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")

@@ -75,9 +75,10 @@ async def test_the_caller_hears_the_echo(app: VoiceApp, dialect: str, serializer
 async def test_bot_stopped_speaking_comes_after_the_playout(app: VoiceApp, dialect: str) -> None:
     """pipecat's transport would declare the stop once it has sent the 1.5 s greeting; this
     one comes only when the emulator has played all of it and confirmed the checkpoint
-    (mark)."""
+    (mark). Two replies back to back keep the bot speaking in between."""
+    args = ("--dialect", dialect, "--greeting-ms", "1500", "--replies", "2", "--no-echo")
     async with (
-        pipecat_bot("--dialect", dialect, "--greeting-ms", "1500", "--no-echo") as (url, bot),
+        pipecat_bot(*args) as (url, bot),
         started_emulator(config(dialect, "silence"), capture_audio=True) as emulator,
     ):
         app.xml = answer_xml(dialect, url)
@@ -85,13 +86,27 @@ async def test_bot_stopped_speaking_comes_after_the_playout(app: VoiceApp, diale
         lines = await within(bot_lines_until(bot, "BotStoppedSpeakingFrame"), 60)
         heard_at_stop = played(emulator, call_uuid)[1]
         await hang_up(emulator, call_uuid)
-        await within(bot_lines_until(bot, "stream ended"))
-    frames = [line.get("frame") for line in lines if "frame" in line]
-    assert frames == ["BotStartedSpeakingFrame", "UtteranceHeardFrame", "BotStoppedSpeakingFrame"]
-    reply = lines[-2]
-    assert (reply["id"], reply["outcome"]) == ("reply-1", "played")
-    # pipecat's transport pads the last 40 ms chunk with silence: 1520 ms of reply.
-    assert reply["heard_ms"] == reply["duration_ms"] == pytest.approx(1520, abs=1)
+        after = await within(bot_lines_until(bot, "stream ended"))
+    frames = [line["frame"] for line in lines if "frame" in line]
+    # BotSpeakingFrame every 0.2 s from the start to the stop, none after it.
+    speaking = frames.count("BotSpeakingFrame")
+    assert speaking >= 5, frames
+    assert not any("frame" in line for line in after), after
+    assert [f for f in frames if f != "BotSpeakingFrame"] == [
+        "BotStartedSpeakingFrame",
+        "UtteranceHeardFrame",
+        "UtteranceHeardFrame",
+        "BotStoppedSpeakingFrame",
+    ]
+    replies = [line for line in lines if line.get("frame") == "UtteranceHeardFrame"]
+    assert [(r["id"], r["outcome"]) for r in replies] == [
+        ("reply-1", "played"),
+        ("reply-2", "played"),
+    ]
+    # Each reply was heard whole; pipecat's transport pads each one's last 40 ms chunk with
+    # silence, which counts as the reply's audio: 750 ms each is 19 chunks, 760 ms.
+    assert [r["heard_ms"] for r in replies] == [r["duration_ms"] for r in replies]
+    assert [r["duration_ms"] for r in replies] == pytest.approx([760, 760], abs=1)
     # All of the greeting had been played when the bot said it stopped (a 20 ms block at
     # each end may straddle silence).
     assert tone_ms(heard_at_stop) >= 1500 - 40
@@ -120,7 +135,11 @@ async def test_a_key_press_interrupts_and_the_bot_reports_what_was_heard(app: Vo
         stream = emulator.call_info(call_uuid).streams[0]
         await hang_up(emulator, call_uuid)
         await within(bot_lines_until(bot, "stream ended"))
-    frames = [line["frame"] for line in lines if "frame" in line]
+    frames = [
+        line["frame"]
+        for line in lines
+        if line.get("frame", "BotSpeakingFrame") != "BotSpeakingFrame"
+    ]
     assert frames == ["InputDTMFFrame", "UtteranceHeardFrame", "BotStoppedSpeakingFrame"]
     reply = lines[-2]
     assert (reply["id"], reply["outcome"]) == ("reply-1", "cleared")
