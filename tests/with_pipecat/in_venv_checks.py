@@ -250,6 +250,18 @@ async def check_our_core_reads_what_pipecat_vobiz_builds_for_the_app() -> None:
     assert type(clear) is ClearAudio and clear.stream_id == "s-9"
 
 
+async def check_the_package_never_imports_pipecat() -> None:
+    """Where pipecat is installed, importing audiofork and its integrations package leaves
+    it unimported: only audiofork.integrations.pipecat imports it (the pytest plugin is
+    held to the same by an import-linter contract; this venv has no pytest)."""
+    code = (
+        "import sys, audiofork, audiofork.integrations, audiofork.aio, audiofork.session;"
+        " sys.exit(1 if any(m.split('.')[0] == 'pipecat' for m in sys.modules) else 0)"
+    )
+    process = await asyncio.create_subprocess_exec(sys.executable, "-c", code)
+    assert await process.wait() == 0
+
+
 CHECKS: dict[str, Callable[[], Awaitable[None]]] = {
     name: check for name, check in dict(globals()).items() if name.startswith("check_")
 }
