@@ -29,17 +29,20 @@ from pipecat.frames.frames import (
 from pipecat.serializers.vobiz import VobizFrameSerializer
 
 from audiofork import (
+    ArgumentError,
     AudioforkError,
     ClearAudio,
+    FormatError,
     MediaFormat,
     PlayAudio,
     ProtocolError,
     Stop,
+    StreamStateError,
     ulaw_decode,
     ulaw_encode,
     wire,
 )
-from audiofork.integrations.pipecat import AudioforkSerializer
+from audiofork.integrations.pipecat import AudioforkPlayout, AudioforkSerializer
 from audiofork.integrations.pipecat._frames import DrainFrame, ReplyEndFrame
 from audiofork.integrations.pipecat._serializer import Drain, Note, ReplyResolved, ReplyStarted
 
@@ -260,6 +263,54 @@ async def check_the_package_never_imports_pipecat() -> None:
     )
     process = await asyncio.create_subprocess_exec(sys.executable, "-c", code)
     assert await process.wait() == 0
+
+
+async def check_bad_arguments_are_refused_naming_them() -> None:
+    refusals: list[tuple[Callable[[], object], type[Exception], str]] = [
+        (lambda: AudioforkSerializer("s", dialect="sip"), FormatError, "dialect"),
+        (lambda: AudioforkSerializer("s", dialect=None), ArgumentError, "dialect"),
+        (lambda: AudioforkSerializer(""), ArgumentError, "stream_id"),
+        (lambda: AudioforkSerializer("s", frame_ms=0), ArgumentError, "frame_ms"),
+        (lambda: AudioforkSerializer("s", sample_rate=8000.0), TypeError, "sample_rate"),
+        (lambda: AudioforkSerializer("s", media_format="audio/x-mulaw"), TypeError, "media_format"),
+        (lambda: AudioforkSerializer("s", hang_up="stop"), TypeError, "hang_up"),
+        (lambda: AudioforkPlayout(object()), TypeError, "serializer"),
+        (
+            lambda: AudioforkPlayout(AudioforkSerializer("s"), speaking_period_s=0),
+            ArgumentError,
+            "speaking_period_s",
+        ),
+    ]
+    for make, error, field in refusals:
+        try:
+            make()
+        except error as refused:
+            assert field in str(refused), (field, refused)
+        else:
+            raise AssertionError(f"accepted a bad {field}")
+    made = AudioforkSerializer("s")
+    try:
+        await made.deserialize("{}")
+    except StreamStateError as refused:
+        assert "setup" in str(refused)
+    else:
+        raise AssertionError("read a message before setup")
+    AudioforkPlayout(made)
+    try:
+        AudioforkPlayout(made)
+    except StreamStateError as refused:
+        assert "already" in str(refused)
+    else:
+        raise AssertionError("a serializer took two AudioforkPlayouts")
+    twilio_l16 = AudioforkSerializer(
+        "s", dialect="twilio", media_format=MediaFormat("audio/x-l16", 16000)
+    )
+    try:
+        await twilio_l16.setup(SimpleNamespace(audio_in_sample_rate=RATE))
+    except FormatError:
+        pass
+    else:
+        raise AssertionError("a Twilio stream took L16")
 
 
 CHECKS: dict[str, Callable[[], Awaitable[None]]] = {

@@ -173,3 +173,18 @@ async def test_a_hostile_message_ends_the_stream() -> None:
         bot.terminate()
         errors = (await within(bot.stderr.read())).decode()
     assert "ProtocolError" in errors, errors
+
+
+async def test_a_stream_that_does_not_open_with_start_is_refused() -> None:
+    """``read_start`` refuses ``media`` before ``start`` with ``ProtocolError``: the bot's
+    handler raises and the server closes the socket, nothing waits."""
+    async with pipecat_bot("--dialect", "vobiz") as (url, bot), http_client() as http:
+        async with http.ws_connect(url) as ws:
+            media = wire.media("s-1", "AAAA", sequence_number=1, chunk=1, timestamp_ms=0)
+            await ws.send_str(media)
+            while not ws.closed:
+                await within(ws.receive())
+        assert bot.stderr is not None
+        bot.terminate()
+        errors = (await within(bot.stderr.read())).decode()
+    assert "ProtocolError: event: expected start before Media" in errors, errors
