@@ -130,11 +130,15 @@ async def check_a_reply_ends_in_a_checkpoint_its_answer_resolves() -> None:
         heard = resolved.utterance
         assert (heard.id, heard.outcome.value, heard.duration_ms) == ("reply-1", "played", 400)
         assert heard.heard_ms == 400
+        # Played to its end: an interruption now has nothing to clear.
+        assert await made.serialize(InterruptionFrame()) is None
 
 
 async def check_an_interruption_clears_and_reports_what_was_heard() -> None:
     for dialect, clear_event in (("vobiz", "clearAudio"), ("twilio", "clear")):
         made, notes = await serializer(dialect)
+        # Nothing pending (pipecat interrupts at each user turn): nothing to clear.
+        assert await made.serialize(InterruptionFrame()) is None and notes == []
         for _ in range(50):
             await made.serialize(OutputAudioRawFrame(tone(40), RATE, 1))
         text = await made.serialize(InterruptionFrame())

@@ -78,7 +78,8 @@ class AudioforkSerializer(FrameSerializer):
     With :class:`AudioforkPlayout` in the pipeline, each reply ends with a checkpoint
     (Twilio: a mark) and the platform's answer says when the caller heard its end. On an
     ``InterruptionFrame`` it sends the clear (``clearAudio``; Twilio ``clear``) and
-    resolves the pending replies as cleared with what was heard.
+    resolves the pending replies as cleared with what was heard; with no reply pending
+    (pipecat interrupts at every user turn) everything sent has played and it sends nothing.
 
     On ``EndFrame`` or ``CancelFrame`` it ends the stream once: ``stop`` on Vobiz and Plivo
     (Twilio has no app ``stop``: the transport's close ends it), then ``hang_up()`` when
@@ -233,6 +234,8 @@ class AudioforkSerializer(FrameSerializer):
 
     def _clear(self) -> str | None:
         session = self._started()
+        if not session.pending_utterances and not self._waiting:
+            return None  # all audio sent was confirmed played: nothing to clear
         self._reply = None
         self._waiting.clear()  # never sent: the clear drops it as the platform drops its queue
         for event in session.clear():
