@@ -223,14 +223,17 @@ def report(results: dict[str, Any]) -> str:
         "## CPU per frame",
         "",
         "A 40 ms output chunk serialized and two 20 ms inbound messages deserialized (μ-law"
-        " 8 kHz wire, 16 kHz pipeline), CPU µs, median of 5 rounds:",
+        " 8 kHz wire, 16 kHz pipeline), CPU µs, audiofork / pipecat, median of 5 rounds:",
         "",
-        "| dialect | audiofork | pipecat | pipecat / audiofork |",
-        "|---|---|---|---|",
+        "| dialect | serialize, 40 ms out | deserialize, 20 ms in | frame | pipecat / audiofork |",
+        "|---|---|---|---|---|",
     ]
     for dialect, cpu in results["frame_cpu"].items():
-        ours, theirs = cpu["audiofork_us"], cpu["pipecat_us"]
-        lines.append(f"| {dialect} | {ours:.1f} | {theirs:.1f} | {ratio(ours, theirs)} |")
+        ours, theirs = cpu["audiofork"], cpu["pipecat"]
+        cells = [f"{ours[k]:.1f} / {theirs[k]:.1f}" for k in ("out_us", "in_us", "frame_us")]
+        lines.append(
+            f"| {dialect} | {' | '.join(cells)} | {ratio(ours['frame_us'], theirs['frame_us'])} |"
+        )
     lines += [
         "",
         "## Through the emulator",
