@@ -20,6 +20,7 @@ from websockets.exceptions import ConnectionClosed
 import audiofork as af
 from audiofork import AudioStream, CheckpointOutcome, CheckpointResolved, StreamClosed
 from support.app_servers import SERVERS, Handler, Server
+from support.clock import ManualClock
 from support.scripted_platform import (
     ScriptedPlatform,
     dtmf_message,
@@ -31,14 +32,6 @@ from support.scripted_platform import (
 )
 
 TIMEOUT = 20
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(params=sorted(SERVERS))
@@ -148,7 +141,7 @@ async def test_echo_across_rates_with_checkpoints_sends_one_frame_per_frame_in()
 
 
 async def test_barge_in_clears_and_knows_what_was_heard(server: Server) -> None:
-    clock = Clock()
+    clock = ManualClock()
     result: asyncio.Future[tuple[float, list[CheckpointOutcome]]] = (
         asyncio.get_running_loop().create_future()
     )
@@ -260,7 +253,7 @@ async def test_audio_chunks_are_exact_and_bounded() -> None:
 
 
 async def test_pace_keeps_at_most_pace_ms_ahead_of_playout() -> None:
-    clock = Clock()
+    clock = ManualClock()
     done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     async def app(ws: Any) -> None:
@@ -314,7 +307,7 @@ async def test_a_long_play_lets_the_loop_run_between_seconds_of_audio() -> None:
 
 
 async def test_hold_after_clear_waits_for_cleared_audio_or_the_deadline() -> None:
-    clock = Clock()
+    clock = ManualClock()
 
     async def app(ws: Any) -> None:
         async with AudioStream(ws, clock=clock, hold_after_clear=True) as stream:
@@ -476,7 +469,7 @@ async def test_a_starlette_client_gone_before_accept_ends_the_stream_quietly(how
 
 
 async def test_pace_holds_audio_played_before_start_until_playout() -> None:
-    clock, socket = Clock(), QueueSocket()
+    clock, socket = ManualClock(), QueueSocket()
     fmt = af.MediaFormat("audio/x-l16", 16000)
     async with (
         asyncio.timeout(TIMEOUT),
@@ -540,7 +533,7 @@ async def test_events_read_after_a_hang_up_can_still_be_answered(server: Server)
 async def test_pace_never_waits_on_the_partial_frame_kept_for_more_audio(
     pace_ms: int, rate: int
 ) -> None:
-    clock, socket = Clock(), QueueSocket()
+    clock, socket = ManualClock(), QueueSocket()
     async with asyncio.timeout(5), AudioStream(socket, clock=clock, pace_ms=pace_ms) as stream:
         socket.inbox.put_nowait(start_message())
         await anext(stream)

@@ -4,12 +4,8 @@ on a live call; refusals exit 1 with the emulator's error, usage errors 2."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import os
 import re
-import signal
-import sys
 import wave
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,61 +15,23 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from support.cli_process import emulator_cli, run_cli
 from support.emulator_platform_apps import ACCOUNT, AUTH, TOKEN, VoiceApp, http_client, within
 
-#: The child imports audiofork exactly as this process does (source tree or installed wheel).
-PYTHONPATH = os.pathsep.join(sys.path)
 Pcm = npt.NDArray[np.int16]
-
-
-async def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "audiofork.cli",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": PYTHONPATH, **(env or {})},
-    )
-    out, err = await within(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 @pytest.fixture
 async def emulator_url() -> AsyncIterator[str]:
     """``audiofork emulator`` in a subprocess; its base URL."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "audiofork.cli",
-        "emulator",
-        "--port",
-        "0",
-        "--account",
-        f"{ACCOUNT}:{TOKEN}",
-        "--speed",
-        "2",
-        "--caller-audio",
-        "silence",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": PYTHONPATH},
-    )
-    try:
-        assert process.stdout is not None
-        banner = (await within(process.stdout.readline())).decode()
-        found = re.search(r"http://127\.0\.0\.1:\d+", banner)
-        assert found is not None, banner
-        hint = (await within(process.stdout.readline())).decode()
-        assert f"audiofork caller dtmf|speak|stop-speaking|hangup --url {found.group()}" in hint
-        speed = (await within(process.stdout.readline())).decode()
+    async with emulator_cli(
+        "--account", f"{ACCOUNT}:{TOKEN}", "--speed", "2", "--caller-audio", "silence"
+    ) as emulator:
+        hint = await emulator.line()
+        assert f"audiofork caller dtmf|speak|stop-speaking|hangup --url {emulator.url}" in hint
+        speed = await emulator.line()
         assert "speed 2: audio plays 2 times faster" in speed and "clock" in speed
-        yield found.group()
-    finally:
-        process.send_signal(signal.SIGINT)
-        await within(process.wait(), 30)
+        yield emulator.url
 
 
 async def live_call(url: str, app: VoiceApp) -> str:

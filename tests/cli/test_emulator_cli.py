@@ -4,14 +4,11 @@ exits 0."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import re
 import signal
-import sys
 import wave
 from pathlib import Path
 
+from support.cli_process import emulator_cli, start_cli
 from support.emulator_platform_apps import (
     ACCOUNT,
     AUTH,
@@ -22,30 +19,11 @@ from support.emulator_platform_apps import (
     within,
 )
 
-#: The child imports audiofork exactly as this process does (source tree or installed wheel).
-PYTHONPATH = os.pathsep.join(sys.path)
-
-
-async def start_cli(*args: str) -> asyncio.subprocess.Process:
-    env = {**os.environ, "PYTHONPATH": PYTHONPATH}
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "audiofork.cli",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
-
 
 async def test_emulator_serves_logs_and_stops_cleanly_on_sigint(
     app: VoiceApp, tmp_path: Path
 ) -> None:
-    process = await start_cli(
-        "emulator",
-        "--port",
-        "0",
+    async with emulator_cli(
         "--account",
         f"{ACCOUNT}:{TOKEN}",
         "--speed",
@@ -56,14 +34,10 @@ async def test_emulator_serves_logs_and_stops_cleanly_on_sigint(
         str(tmp_path),
         "--rate-per-minute",
         "0.01",
-    )
-    try:
-        assert process.stdout is not None and process.stderr is not None
-        banner = (await within(process.stdout.readline())).decode()
-        url = re.search(r"http://127\.0\.0\.1:\d+", banner)
-        assert url is not None, banner
-        base = url.group()
-        assert "user AUTH_ID, password AUTH_TOKEN" in banner, banner  # how to sign in
+    ) as emulator:
+        process, base = emulator.process, emulator.url
+        assert process.stderr is not None
+        assert "user AUTH_ID, password AUTH_TOKEN" in emulator.banner  # how to sign in
         sign_in = basic_auth(ACCOUNT, TOKEN)
         app.xml = (
             f'<Response><Stream bidirectional="true" keepCallAlive="true">{app.ws_url}</Stream>'
@@ -89,10 +63,6 @@ async def test_emulator_serves_logs_and_stops_cleanly_on_sigint(
         assert await within(process.wait()) == 0
         await within(app.sockets[0].closed.wait())
         log = (await within(process.stderr.read())).decode()
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await within(process.wait())
     for line in (
         f"call {call_uuid}: fired",
         f"call {call_uuid}: answered",

@@ -8,10 +8,7 @@ import asyncio
 import base64
 import io
 import json
-import os
 import re
-import signal
-import sys
 import time
 import wave
 from typing import Any
@@ -27,6 +24,7 @@ from audiofork.emulator.monitor import UTTERANCE_GAP_FRAMES, StreamMonitor
 from audiofork.formats import MediaFormat
 from audiofork.platform import AudioCleared, AudioQueued, CheckpointAnswered, Frame
 from audiofork.samples import speech
+from support.cli_process import emulator_cli
 from support.emulator_platform_apps import (
     ACCOUNT,
     TOKEN,
@@ -400,24 +398,14 @@ def test_the_microphone_buffer_keeps_its_delay_near_the_jitter() -> None:
 
 async def test_the_command_prints_a_login_link_that_opens_the_console() -> None:
     """``audiofork emulator`` as a subprocess: one link per account, which signs in once."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "audiofork.cli",
-        "emulator",
-        "--port",
-        "0",
+    async with emulator_cli(
         "--account",
         f"{ACCOUNT}:{TOKEN}",
         "--account",
         "MA_OTHER:other-token",
-        stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    try:
-        assert process.stdout is not None
-        printed = [(await within(process.stdout.readline())).decode() for _ in range(4)]
+    ) as emulator:
+        printed = [emulator.banner] + [await emulator.line() for _ in range(3)]
         pattern = r"console for (\S+) \(this link works once\): (\S+)"
         links = dict(re.findall(pattern, "".join(printed)))
         assert set(links) == {ACCOUNT, "MA_OTHER"}, printed
@@ -427,8 +415,5 @@ async def test_the_command_prints_a_login_link_that_opens_the_console() -> None:
                 page = await reply.text()
             async with http.get(links["MA_OTHER"], allow_redirects=False) as again:
                 assert again.status == 403
-    finally:
-        process.send_signal(signal.SIGINT)
-        await within(process.wait())
     assert reply.status == 200 and "MA_OTHER" in page and ACCOUNT not in page
     assert TOKEN not in "".join(printed[2:]) and "other-token" not in page

@@ -6,10 +6,7 @@ is Twilio's messages (read with plain ``json``)."""
 from __future__ import annotations
 
 import asyncio
-import os
-import re
 import signal
-import sys
 from typing import Any
 
 import numpy as np
@@ -18,6 +15,7 @@ import pytest
 from audiofork.emulator import EmulatorConfig
 from audiofork.emulator.twiml import parse_twiml
 from audiofork.errors import ValidationError
+from support.cli_process import emulator_cli
 from support.emulator_platform_apps import (
     ACCOUNT,
     AUTH,
@@ -140,39 +138,17 @@ def test_twiml_reads_into_stream_elements() -> None:
 
 async def test_the_emulator_cli_speaks_twilio(app: VoiceApp) -> None:
     """``audiofork emulator --dialect twilio`` as a real subprocess runs TwiML answers."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "audiofork.cli",
-        "emulator",
-        "--port",
-        "0",
-        "--account",
-        f"{ACCOUNT}:{TOKEN}",
-        "--caller-audio",
-        "silence",
-        "--dialect",
-        "twilio",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    try:
-        assert process.stdout is not None
-        banner = (await within(process.stdout.readline())).decode()
-        url = re.search(r"http://127\.0\.0\.1:\d+", banner)
-        assert url is not None, banner
+    async with emulator_cli(
+        "--account", f"{ACCOUNT}:{TOKEN}", "--caller-audio", "silence", "--dialect", "twilio"
+    ) as emulator:
+        process = emulator.process
         app.xml = f'<Response><Connect><Stream url="{app.ws_url}"/></Connect></Response>'
         async with http_client(headers=AUTH) as http:
             body = {"from": "+1", "to": "+2", "answer_url": app.url + "/answer"}
-            async with http.post(f"{url.group()}/api/v1/Account/{ACCOUNT}/Call/", json=body) as r:
+            async with http.post(f"{emulator.url}/api/v1/Account/{ACCOUNT}/Call/", json=body) as r:
                 assert r.status == 201
         await app.wait_for(lambda: app.sockets and len(app.sockets[0].messages) > 3)
         events = [m["event"] for m in app.sockets[0].messages[:3]]
         assert events == ["connected", "start", "media"]
         process.send_signal(signal.SIGINT)
         assert await within(process.wait()) == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await within(process.wait())

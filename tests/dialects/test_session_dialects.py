@@ -14,23 +14,14 @@ import pytest
 import audiofork as af
 from audiofork import CheckpointOutcome, CheckpointResolved, Dialect, StreamSession
 from support import twilio_platform as twilio
+from support.clock import ManualClock
 from support.scripted_platform import STREAM_ID, played_message, start_message, tone
 
 SID = twilio.STREAM_SID
 
 
-class Clock:
-    """Time the test sets by hand."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def twilio_session(**options: Any) -> tuple[StreamSession, Clock]:
-    clock = Clock()
+def twilio_session(**options: Any) -> tuple[StreamSession, ManualClock]:
+    clock = ManualClock(100.0)
     session = StreamSession(clock=clock, **options)
     session.receive(twilio.connected())
     session.receive(twilio.start())
@@ -162,7 +153,7 @@ def test_marks_echoed_after_a_clear_stay_cleared() -> None:
 
 def playback_trace(dialect: Dialect) -> list[tuple[float, float, float]]:
     """queued, played and heard ms along one scripted call in ``dialect``."""
-    clock = Clock()
+    clock = ManualClock(100.0)
     session = StreamSession(clock=clock, dialect=dialect, playback_format=None)
     if dialect is Dialect.TWILIO:
         session.receive(twilio.connected())

@@ -7,16 +7,9 @@ import logging
 import pytest
 
 from audiofork.emulator.logs import LOGGER_NAME, FloodLog, clip
+from support.clock import ManualClock
 
 SECRET = "Zq3-0123456789abcdef_XYZ"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_every_record_of_the_emulator_logger_has_its_urls_redacted(
@@ -44,7 +37,7 @@ def test_a_burst_is_a_few_lines_then_one_summary_per_window(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, "flood")
-    clock = Clock()
+    clock = ManualClock()
     flood = FloodLog(logging.getLogger("flood"), burst=3, window_s=10.0, clock=clock)
     for n in range(1000):
         flood.log("stream s PlayedStream", logging.INFO, "PlayedStream %d", n)

@@ -19,6 +19,7 @@ import pytest
 
 import audiofork as af
 from audiofork import StreamSession
+from support.clock import ManualClock
 from support.scripted_platform import (
     cleared_message,
     l16,
@@ -31,14 +32,6 @@ from support.scripted_platform import (
 N = 1000
 FRAME = tone(20)
 MEDIA = media_message(l16(FRAME), 1)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def lines_run(call: Callable[[], Any]) -> int:
@@ -85,9 +78,9 @@ def assert_constant(build: Build) -> None:
     assert large[1] <= 3 * small[1] + 4096, f"bytes: {small[1]} at {N}, {large[1]} at {10 * N}"
 
 
-def with_pending(n: int, clock: Clock | None = None) -> StreamSession:
+def with_pending(n: int, clock: ManualClock | None = None) -> StreamSession:
     """A streaming session with ``n`` checkpoints sent and pending, 20 ms apart."""
-    session = StreamSession(clock=clock or Clock())
+    session = StreamSession(clock=clock or ManualClock(100.0))
     session.receive(start_message())
     for _ in range(n):
         session.play(FRAME, 16000)
@@ -98,7 +91,7 @@ def with_pending(n: int, clock: Clock | None = None) -> StreamSession:
 
 def with_held(n: int) -> StreamSession:
     """A session holding ``n`` frames and ``n`` checkpoints after a clear."""
-    session = StreamSession(hold_after_clear=True, clock=Clock())
+    session = StreamSession(hold_after_clear=True, clock=ManualClock(100.0))
     session.receive(start_message())
     session.clear()
     for _ in range(n):

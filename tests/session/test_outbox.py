@@ -5,14 +5,7 @@ from __future__ import annotations
 
 from audiofork.session._outbox import HOLD_AFTER_CLEAR_S, Outbox
 from audiofork.session._playback import Playback
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 10.0
-
-    def __call__(self) -> float:
-        return self.now
+from support.clock import ManualClock
 
 
 def take(box: Outbox) -> list[str]:
@@ -22,8 +15,8 @@ def take(box: Outbox) -> list[str]:
     return out
 
 
-def outbox() -> tuple[Outbox, Playback, Clock]:
-    clock = Clock()
+def outbox() -> tuple[Outbox, Playback, ManualClock]:
+    clock = ManualClock(10.0)
     playback = Playback(clock)
     return Outbox(playback, 20, clock), playback, clock
 

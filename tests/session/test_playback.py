@@ -6,18 +6,11 @@ from __future__ import annotations
 import pytest
 
 from audiofork.session._playback import Playback
+from support.clock import ManualClock
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 50.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def timeline() -> tuple[Playback, Clock]:
-    clock = Clock()
+def timeline() -> tuple[Playback, ManualClock]:
+    clock = ManualClock(50.0)
     return Playback(clock), clock
 
 

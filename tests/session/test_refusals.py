@@ -18,6 +18,7 @@ import pytest
 
 import audiofork as af
 from audiofork import StreamSession, StreamState
+from support.clock import ManualClock
 from support.scripted_platform import (
     STREAM_ID,
     cleared_message,
@@ -31,15 +32,7 @@ from support.scripted_platform import (
 L16_16K = af.MediaFormat("audio/x-l16", 16000)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def before_start_known_format(clock: Clock) -> StreamSession:
+def before_start_known_format(clock: ManualClock) -> StreamSession:
     session = StreamSession(playback_format=L16_16K, hold_after_clear=True, clock=clock)
     session.receive(media_message(l16(tone(20)), 1))
     session.play(tone(30), 16000)  # one whole frame and a partial one
@@ -48,13 +41,13 @@ def before_start_known_format(clock: Clock) -> StreamSession:
     return session
 
 
-def before_start_unknown_format(clock: Clock) -> StreamSession:
+def before_start_unknown_format(clock: ManualClock) -> StreamSession:
     session = StreamSession(clock=clock)
     session.receive(media_message(l16(tone(20)), 1))
     return session
 
 
-def streaming(clock: Clock) -> StreamSession:
+def streaming(clock: ManualClock) -> StreamSession:
     session = StreamSession(hold_after_clear=True, clock=clock)
     session.receive(start_message())  # L16 at 16 kHz
     session.receive(media_message(l16(tone(20)), 1))
@@ -64,7 +57,7 @@ def streaming(clock: Clock) -> StreamSession:
     return session
 
 
-def holding_past_the_deadline(clock: Clock) -> StreamSession:
+def holding_past_the_deadline(clock: ManualClock) -> StreamSession:
     """Audio held after a clear whose release is due, though no call released it yet."""
     session = streaming(clock)
     session.clear()
@@ -74,13 +67,13 @@ def holding_past_the_deadline(clock: Clock) -> StreamSession:
     return session
 
 
-def closed(clock: Clock) -> StreamSession:
+def closed(clock: ManualClock) -> StreamSession:
     session = streaming(clock)
     session.close()
     return session
 
 
-SETUPS: dict[str, Callable[[Clock], StreamSession]] = {
+SETUPS: dict[str, Callable[[ManualClock], StreamSession]] = {
     "before_start_known_format": before_start_known_format,
     "before_start_unknown_format": before_start_unknown_format,
     "streaming": streaming,
@@ -193,8 +186,8 @@ FOLLOW_UP: list[App] = [
 ]
 
 
-def assert_no_trace(setup: Callable[[Clock], StreamSession], refused: App) -> Exception:
-    clock, twin_clock = Clock(), Clock()
+def assert_no_trace(setup: Callable[[ManualClock], StreamSession], refused: App) -> Exception:
+    clock, twin_clock = ManualClock(100.0), ManualClock(100.0)
     session, twin = setup(clock), setup(twin_clock)
     before = observe(session)
     with pytest.raises((af.AudioforkError, TypeError)) as caught:

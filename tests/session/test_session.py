@@ -25,6 +25,7 @@ from audiofork import (
     StreamState,
 )
 from audiofork.session import HOLD_AFTER_CLEAR_S, MAX_EARLY_MEDIA
+from support.clock import ManualClock
 from support.scripted_platform import (
     STREAM_ID,
     cleared_message,
@@ -38,18 +39,8 @@ from support.scripted_platform import (
 )
 
 
-class Clock:
-    """Time the test sets by hand."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def streaming(**options: Any) -> tuple[StreamSession, Clock]:
-    clock = Clock()
+def streaming(**options: Any) -> tuple[StreamSession, ManualClock]:
+    clock = ManualClock(100.0)
     session = StreamSession(clock=clock, **options)
     session.receive(start_message())
     return session, clock

@@ -38,6 +38,7 @@ from audiofork import (
     UtteranceResolved,
 )
 from audiofork.session import MAX_EARLY_MEDIA, MAX_EARLY_MEDIA_BYTES
+from support.clock import ManualClock
 from support.scripted_platform import (
     cleared_message,
     l16,
@@ -49,14 +50,6 @@ from support.scripted_platform import (
 # The formats a start may announce: (encoding, rate, bytes per sample).
 FORMATS = {"l16": ("audio/x-l16", 16000, 2), "ulaw": ("audio/x-mulaw", 8000, 1)}
 REFUSED = (af.AudioforkError, TypeError)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def comparable(result: Any) -> Any:
@@ -96,7 +89,7 @@ class SessionMachine(RuleBasedStateMachine):
         known_format=st.booleans(), hold=st.booleans(), app_rate=st.sampled_from([8000, 16000])
     )
     def setup(self, known_format: bool, hold: bool, app_rate: int) -> None:
-        self.clock = Clock()
+        self.clock = ManualClock()
         fmt = af.MediaFormat("audio/x-l16", 16000) if known_format else None
 
         def make() -> StreamSession:

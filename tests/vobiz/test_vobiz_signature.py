@@ -17,6 +17,7 @@ from audiofork.vobiz import (
     signature_header_names,
     verify_signature,
 )
+from support.clock import ManualClock
 
 TOKEN = "auth-token-0123456789"
 URL = "https://app.example/stream-status"
@@ -103,16 +104,8 @@ def test_header_names() -> None:
 # --- NonceCache -----------------------------------------------------------------------------
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_nonce_cache_refuses_replays_until_the_ttl_passes() -> None:
-    clock = FakeClock()
+    clock = ManualClock(1000.0)
     cache = NonceCache(ttl_s=300, clock=clock)
     assert cache.add("n1")
     assert not cache.add("n1")
@@ -128,7 +121,7 @@ def test_nonce_cache_refuses_replays_until_the_ttl_passes() -> None:
 
 
 def test_nonce_cache_evicts_the_oldest_beyond_max_items() -> None:
-    clock = FakeClock()
+    clock = ManualClock(1000.0)
     cache = NonceCache(ttl_s=60, max_items=3, clock=clock)
     for i in range(4):
         clock.now += 1

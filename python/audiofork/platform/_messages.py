@@ -58,6 +58,7 @@ class VobizMessages:
             tracks=self.tracks,
             sequence_number=sequence,
             extra_headers=self.extra_headers,
+            dialect=self.dialect,
         )
 
     def media(self, sequence: int, track: Track, chunk: int, timestamp_ms: int, pcm: Pcm) -> str:
@@ -69,10 +70,11 @@ class VobizMessages:
             timestamp_ms=timestamp_ms,
             track=track,
             extra_headers=self.extra_headers,
+            dialect=self.dialect,
         )
 
     def played_stream(self, sequence: int, name: str) -> str:
-        return wire.played_stream(name, self.stream_id, sequence)
+        return wire.played_stream(name, self.stream_id, sequence, dialect=self.dialect)
 
     def cleared_audio(self, sequence: int) -> str:
         return wire.cleared_audio(self.stream_id, sequence)
@@ -89,7 +91,12 @@ class VobizMessages:
 
     def dtmf(self, sequence: int, digit: str, track: Track, timestamp_ms: int) -> str:
         return wire.dtmf(
-            self.stream_id, digit, sequence_number=sequence, timestamp_ms=timestamp_ms, track=track
+            self.stream_id,
+            digit,
+            sequence_number=sequence,
+            timestamp_ms=timestamp_ms,
+            track=track,
+            dialect=self.dialect,
         )
 
     def stop(self, sequence: int, reason: str) -> str:
@@ -120,44 +127,8 @@ class TwilioMessages(VobizMessages):
     def opening(self) -> str:
         return wire.connected()
 
-    def start(self, sequence: int) -> str:
-        return wire.start(
-            self.stream_id,
-            self.media_format,
-            call_id=self.call_id,
-            account_id=self.account_id,
-            tracks=self.tracks,
-            sequence_number=sequence,
-            extra_headers=self.extra_headers,
-            dialect=Dialect.TWILIO,
-        )
-
-    def media(self, sequence: int, track: Track, chunk: int, timestamp_ms: int, pcm: Pcm) -> str:
-        return wire.media(
-            self.stream_id,
-            encode_payload(pcm, self.media_format),
-            sequence_number=sequence,
-            chunk=chunk,
-            timestamp_ms=timestamp_ms,
-            track=track,
-            dialect=Dialect.TWILIO,
-        )
-
-    def played_stream(self, sequence: int, name: str) -> str:
-        return wire.played_stream(name, self.stream_id, sequence, dialect=Dialect.TWILIO)
-
     def cleared_audio(self, sequence: int) -> str:
         raise ValueError("Twilio answers a clear with no message of its own")
-
-    def dtmf(self, sequence: int, digit: str, track: Track, timestamp_ms: int) -> str:
-        return wire.dtmf(
-            self.stream_id,
-            digit,
-            sequence_number=sequence,
-            timestamp_ms=timestamp_ms,
-            track=track,
-            dialect=Dialect.TWILIO,
-        )
 
     def stop(self, sequence: int, reason: str) -> str:
         body = {"accountSid": self.account_id or "", "callSid": self.call_id}

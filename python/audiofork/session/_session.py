@@ -1,10 +1,11 @@
-"""``StreamSession``: the argument checks, the properties, ``receive()`` and the commands.
+"""``StreamSession``: the properties, ``receive()`` and the playback commands.
 
-The work is handed off: :mod:`._state` says what is allowed, :mod:`._prestart` keeps what
-comes before ``start``, :mod:`._outbox` holds the messages to send, :mod:`._playback` keeps
-the timeline. Each input is checked in full before anything changes.
+The work is handed off: :mod:`._options` checks the arguments, :mod:`._state` says what is
+allowed, :mod:`._prestart` keeps what comes before ``start``, :mod:`._counters` counts the
+platform's messages, :mod:`._outbox` holds the messages to send, :mod:`._playback` keeps the
+timeline, and :mod:`._utterance_commands` has the utterance commands. Each input is checked
+in full before anything changes.
 """
-
 from __future__ import annotations
 
 import time
@@ -15,10 +16,12 @@ from audiofork import wire
 from audiofork._checks import check_int, shown
 from audiofork._core import InboundDecoder, OutboundEncoder
 from audiofork.dialects import Dialect, check_dialect
-from audiofork.errors import ArgumentError, FormatError, StreamStateError
+from audiofork.errors import ArgumentError, StreamStateError
 from audiofork.events import ClearedAudio, Event, Media, PlayedStream, Start, Stop
-from audiofork.formats import ALLOWED_RATES, MediaFormat
+from audiofork.formats import MediaFormat
+from audiofork.session._counters import InboundCounters
 from audiofork.session._echoes import ClearedMarks
+from audiofork.session._options import check_options, playable
 from audiofork.session._outbox import HOLD_AFTER_CLEAR_S, Outbox
 from audiofork.session._playback import Playback
 from audiofork.session._prestart import PreStart
@@ -32,21 +35,13 @@ from audiofork.session._state import (
     check_playback,
 )
 from audiofork.session._types import CheckpointResolved, Pcm, SessionEvent, StreamClosed
-from audiofork.session._utterances import Utterances, UtteranceState
+from audiofork.session._utterance_commands import UtteranceCommands
+from audiofork.session._utterances import Utterances
 
 __all__ = ["StreamSession"]
 
-# What playAudio can carry: L16 and μ-law (not A-law), at the rates each allows.
-_PLAYABLE = {
-    (mime, rate) for mime in ("audio/x-l16", "audio/x-mulaw") for rate in ALLOWED_RATES[mime]
-}
 
-
-def _playable(media_format: MediaFormat) -> bool:
-    return (media_format.encoding, media_format.sample_rate) in _PLAYABLE
-
-
-class StreamSession:
+class StreamSession(UtteranceCommands):
     """One stream's state machine, playback truth and outbox. Not thread-safe.
 
     Args:
@@ -80,26 +75,7 @@ class StreamSession:
         dialect: Dialect | str | None = None,
     ) -> None:
         dialect = check_dialect(dialect)
-        if playback_format is not None and not isinstance(playback_format, MediaFormat):
-            raise TypeError(
-                f"playback_format must be a MediaFormat or None, got {playback_format!r}"
-            )
-        if not callable(clock):
-            raise TypeError(f"clock must be a callable returning seconds, got {clock!r}")
-        if not isinstance(hold_after_clear, bool):
-            raise TypeError(f"hold_after_clear must be a bool, got {hold_after_clear!r}")
-        if playback_format is not None and not _playable(playback_format):
-            raise FormatError(
-                f"playback_format: {playback_format.content_type} cannot be sent in playAudio"
-                " (L16 at 8000, 16000 or 24000 Hz, or μ-law at 8000 Hz)",
-                kind="bad_encoding",
-            )
-        check_int("app_rate", app_rate, 1)
-        check_int("frame_ms", frame_ms, 1)
-        if app_dtype not in ("int16", "float32"):
-            if not isinstance(app_dtype, str):
-                raise TypeError(f"app_dtype must be a str, got {app_dtype!r}")
-            raise FormatError(f"app_dtype must be 'int16' or 'float32', got {app_dtype!r}")
+        check_options(app_rate, app_dtype, playback_format, frame_ms, hold_after_clear, clock)
         # The core checks the rest; building once here reports bad values at once.
         probe = MediaFormat("audio/x-mulaw", 8000)
         InboundDecoder(probe, app_rate, app_dtype, quality=quality)
@@ -125,13 +101,7 @@ class StreamSession:
         self._outbox = Outbox(self._playback, frame_ms, clock)
         self._prestart = PreStart(early if playback_format is not None else None, frame_ms)
         self._next_checkpoint = 1
-        self._expected_sequence: int | None = None
-        # Messages counted: media, and the rest (their sum is stats["messages"]).
-        self._media = self._other_messages = 0
-        self._stats = dict.fromkeys(
-            ("sequence_gaps", "sequence_duplicates", "unmatched_played", "ignored_after_close"),
-            0,
-        )
+        self._counters = InboundCounters()
         self._cleared_ms = 0.0
         self._dialect = dialect
         self._cleared_marks = ClearedMarks()
@@ -201,16 +171,16 @@ class StreamSession:
         before ``start`` and dropped (beyond the bounds, or not decodable);
         ``cleared_ms`` is the audio a clear dropped.
         """
-        stats = self._stats
+        counters = self._counters
         return {
-            "messages": self._media + self._other_messages,
-            "media": self._media,
+            "messages": counters.media + counters.other_messages,
+            "media": counters.media,
             "frames": self._outbox.frames,
-            "sequence_gaps": stats["sequence_gaps"],
-            "sequence_duplicates": stats["sequence_duplicates"],
+            "sequence_gaps": counters.sequence_gaps,
+            "sequence_duplicates": counters.sequence_duplicates,
             "early_media_dropped": self._prestart.media_dropped,
-            "unmatched_played": stats["unmatched_played"],
-            "ignored_after_close": stats["ignored_after_close"],
+            "unmatched_played": counters.unmatched_played,
+            "ignored_after_close": counters.ignored_after_close,
             "cleared_ms": self._cleared_ms,
         }
 
@@ -272,23 +242,24 @@ class StreamSession:
         if decoder is None:  # before start, or closed
             return self._receive_unstarted(message)
         event = decoder.decode_message(message)
-        if type(event) is Media:  # the hot path, _count inlined: one per 20 ms per track
+        if type(event) is Media:  # the hot path, count() inlined: one per 20 ms per track
             outbox = self._outbox
             if outbox.hold_until is not None:
                 outbox.release_if_due()
-            self._media += 1
+            counters = self._counters
+            counters.media += 1
             sequence = event.sequence_number
             if sequence is not None:
-                if sequence == self._expected_sequence:
-                    self._expected_sequence = sequence + 1
+                if sequence == counters.expected_sequence:
+                    counters.expected_sequence = sequence + 1
                 else:
-                    self._check_sequence(sequence)
+                    counters.check_sequence(sequence)
             return [event]
         return self._on_event(event)
 
     def _receive_unstarted(self, message: str | bytes) -> list[SessionEvent]:
         if self._lifecycle.closed:
-            self._stats["ignored_after_close"] += 1
+            self._counters.ignored_after_close += 1
             return []
         dialect = self._dialect
         if dialect is None:
@@ -308,38 +279,20 @@ class StreamSession:
         if type(event) is Start:
             return self._on_start(event, dialect or Dialect.VOBIZ)
         self._outbox.release_if_due()
-        self._count(event)
+        self._counters.count(event)
         events: list[SessionEvent] = [event]
         if type(event) is PlayedStream:
             if self._cleared_marks.absorb(event.name):
                 return events  # Twilio's echo of a mark a clear dropped: it stays cleared
             resolved = self._playback.confirm(event.name)
             if not resolved:
-                self._stats["unmatched_played"] += 1
+                self._counters.unmatched_played += 1
             events += self._checkpoints_resolved(CheckpointOutcome.PLAYED, resolved)
         elif type(event) is ClearedAudio:
             self._outbox.clear_answered()
         elif type(event) is Stop:
             events += self._end(CloseReason.STOP_RECEIVED)
         return events
-
-    def _count(self, event: SessionEvent) -> None:
-        if type(event) is Media:
-            self._media += 1
-        else:
-            self._other_messages += 1
-        sequence = getattr(event, "sequence_number", None)
-        if sequence is not None:
-            self._check_sequence(sequence)
-
-    def _check_sequence(self, sequence: int) -> None:
-        expected = self._expected_sequence
-        if expected is not None and sequence != expected:
-            if sequence < expected:
-                self._stats["sequence_duplicates"] += 1
-                return
-            self._stats["sequence_gaps"] += sequence - expected
-        self._expected_sequence = sequence + 1
 
     def _on_start(self, start: Start, dialect: Dialect) -> list[SessionEvent]:
         self._lifecycle.check(START)  # a second start is refused before anything changes
@@ -352,7 +305,7 @@ class StreamSession:
             dialect=dialect,
         )
         playback_format = self._requested_format
-        if playback_format is None and _playable(start.media_format):
+        if playback_format is None and playable(start.media_format):
             playback_format = start.media_format
         encoder = None
         if playback_format is not None:  # built even with an early encoder: checks the dialect
@@ -368,10 +321,11 @@ class StreamSession:
         self._dialect = dialect
         self._start, self._decoder = start, decoder
         self._playback_format = playback_format
-        self._count(start)
+        counters = self._counters
+        counters.count(start)
         events: list[SessionEvent] = [start]
         for media in self._prestart.decode_media(decoder):
-            self._count(media)
+            counters.count(media)
             events.append(media)
         early = self._prestart.begin(start.stream_id, self._outbox, dialect)
         self._encoder = early if early is not None else encoder
@@ -471,93 +425,6 @@ class StreamSession:
         if name in self._playback:
             raise StreamStateError(f"checkpoint name {shown(name)} is already pending")
         return name
-
-    # --- utterances ------------------------------------------------------------------------
-
-    def queue_utterance(self, uid: str) -> None:
-        """``uid`` waits its turn: it is ``queued`` (and pending, so a clear or the end of
-        the stream resolves it) before it has a place on the timeline.
-
-        Optional: :meth:`begin_utterance` alone will do. ``TypeError`` / ``ArgumentError``
-        for an id that is not a non-empty ``str``, ``StreamStateError`` for an id pending
-        already, a closed stream, or a started one whose format ``playAudio`` cannot carry
-        (with no ``playback_format`` given).
-        """
-        utterances = self._utterances
-        utterances.check_new(utterances.check_id(uid))
-        # Before start the format may come with it; after, it is known or never will be.
-        format_known = self._start is None or self._playback_format is not None
-        check_playback("queue_utterance", self._lifecycle, format_known, self._start)
-        utterances.queue(uid)
-
-    def begin_utterance(self, uid: str) -> None:
-        """Audio :meth:`play` queues from now on belongs to the utterance ``uid``, which
-        starts at the current end of the timeline (:attr:`queued_ms`).
-
-        ``StreamStateError`` while another utterance is open (begun, not ended), for an id
-        that has begun already, or when playing is not allowed now (as for :meth:`play`).
-        """
-        utterances = self._utterances
-        utterances.check_can_begin(utterances.check_id(uid))
-        if self._encoder is None:
-            self._unstarted("begin_utterance")
-        utterances.begin(uid, self.queued_ms)
-
-    def end_utterance(self, uid: str) -> str | None:
-        """End the open utterance ``uid``: :meth:`flush`, then a checkpoint whose resolution
-        resolves the utterance too. Returns the checkpoint's name.
-
-        The flush's padding is not the utterance's audio: its ``heard_ms`` never counts it.
-        Does nothing (returns ``None``) when ``uid`` already resolved (a clear or the end of
-        the stream came first); ``StreamStateError`` when ``uid`` is pending but not open.
-        """
-        utterances = self._utterances
-        if uid not in utterances:
-            utterances.check_id(uid)
-            return None
-        utterances.check_can_end(uid)
-        utterances.end(uid, self.queued_ms)  # first: flush and checkpoint refuse while open
-        self.flush()
-        name = self.checkpoint()
-        utterances.resolve_with(uid, name)
-        return name
-
-    def discard_utterance(self, uid: str) -> None:
-        """Forget the utterance ``uid`` that was queued and has not begun (a reply dropped
-        before it played): it leaves the pending set with no resolution event.
-
-        Does nothing when ``uid`` is not pending (resolved already); ``StreamStateError``
-        when it has begun (its audio is on the timeline: :meth:`end_utterance` it).
-        """
-        utterances = self._utterances
-        utterances.check_id(uid)
-        utterances.discard(uid)
-
-    @property
-    def pending_utterances(self) -> tuple[str, ...]:
-        """Ids of the utterances not yet resolved, oldest first."""
-        return self._utterances.ids()
-
-    @property
-    def current_utterance(self) -> str | None:
-        """The utterance being heard: the one whose start the heard estimate passed and
-        whose end it has not reached; ``None`` if none (one heard to its end and awaiting
-        the platform's confirmation is not being heard)."""
-        return self._utterances.current(self.heard_ms())
-
-    def utterance_state(self, uid: str) -> UtteranceState:
-        """``QUEUED`` or ``PLAYING`` for a pending utterance (``ArgumentError`` for one not
-        pending: the :class:`UtteranceResolved` event carries how it ended)."""
-        return self._utterances.state(uid, self.heard_ms())
-
-    def utterance_heard_ms(self, uid: str) -> float:
-        """How much of a pending utterance's own audio was heard so far: the heard estimate
-        less its start, at most its audio (padding excluded)."""
-        return self._utterances.heard_ms(uid, self.heard_ms(), self.queued_ms)
-
-    def utterance_duration_ms(self, uid: str) -> float:
-        """The audio a pending utterance was given so far (all of it once ended)."""
-        return self._utterances.duration_ms(uid, self.queued_ms)
 
     def clear(self) -> list[SessionEvent]:
         """Drop all queued audio (``clearAudio``); pending checkpoints resolve ``cleared``.

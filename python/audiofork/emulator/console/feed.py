@@ -40,7 +40,6 @@ from aiohttp import web
 from audiofork.emulator import caller
 from audiofork.emulator.calls import Call
 from audiofork.emulator.console import state
-from audiofork.emulator.console.auth import same_origin
 from audiofork.emulator.console.state import CONSOLE, Console
 from audiofork.emulator.console.views import StreamCursor, calls_view, stream_view
 from audiofork.emulator.monitor import StreamMonitor
@@ -233,11 +232,9 @@ class _Feed:
 async def handle(request: web.Request) -> web.StreamResponse:
     """``GET /console/ws``: the console's WebSocket (see the module doc)."""
     console = request.app[CONSOLE]
-    account = console.auth.account_of(request)
-    if account is None:
-        raise web.HTTPUnauthorized(text="sign in first")
-    if not same_origin(request):
-        raise web.HTTPForbidden(text="the console's WebSocket takes pages of this server only")
+    account = console.page_account(
+        request, "the console's WebSocket takes pages of this server only"
+    )
     with Console.admitted(console.feeds, state.MAX_FEEDS, "console pages", MAX_MESSAGE_BYTES) as ws:
         await ws.prepare(request)
         await _serve(_Feed(console, account, ws))

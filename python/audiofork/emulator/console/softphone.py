@@ -53,7 +53,6 @@ from audiofork.emulator.audio import AudioSource
 from audiofork.emulator.calls import Call
 from audiofork.emulator.clock import VirtualClock
 from audiofork.emulator.console import state
-from audiofork.emulator.console.auth import same_origin
 from audiofork.emulator.console.latency import Latency
 from audiofork.emulator.console.microphone import Microphone
 from audiofork.emulator.console.state import CONSOLE, Console
@@ -228,11 +227,7 @@ def _dial(console: Console, account: str, text: str) -> tuple[Call, Softphone]:
 async def handle(request: web.Request) -> web.StreamResponse:
     """``GET /console/phone``: the softphone's WebSocket (see the module doc)."""
     console = request.app[CONSOLE]
-    account = console.auth.account_of(request)
-    if account is None:
-        raise web.HTTPUnauthorized(text="sign in first")
-    if not same_origin(request):
-        raise web.HTTPForbidden(text="the softphone takes pages of this server only")
+    account = console.page_account(request, "the softphone takes pages of this server only")
     with Console.admitted(console.phones, state.MAX_PHONES, "softphones", MAX_MESSAGE_BYTES) as ws:
         await ws.prepare(request)
         await _serve(console, account, ws)

@@ -15,7 +15,7 @@ from aiohttp import WSCloseCode, web
 
 from audiofork.emulator.audio import AudioSource
 from audiofork.emulator.calls import Call
-from audiofork.emulator.console.auth import ConsoleAuth
+from audiofork.emulator.console.auth import ConsoleAuth, same_origin
 from audiofork.emulator.exchange import Exchange
 from audiofork.emulator.rest_common import CallRequest
 from audiofork.vobiz import _params
@@ -107,6 +107,17 @@ class Console:
     def take_answer(self, token: str) -> StreamAnswer | None:
         """The answer kept under ``token``, forgotten as it is taken."""
         return self._answers.pop(token, None)
+
+    def page_account(self, request: web.Request, refusal: str) -> str:
+        """The signed-in account of a console page's WebSocket request: 401 when no one is
+        signed in, 403 (``refusal`` as the text) when the request is not from this server's
+        pages."""
+        account = self.auth.account_of(request)
+        if account is None:
+            raise web.HTTPUnauthorized(text="sign in first")
+        if not same_origin(request):
+            raise web.HTTPForbidden(text=refusal)
+        return account
 
     @staticmethod
     @contextlib.contextmanager
