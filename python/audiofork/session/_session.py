@@ -6,6 +6,7 @@ platform's messages, :mod:`._outbox` holds the messages to send, :mod:`._playbac
 timeline, and :mod:`._utterance_commands` has the utterance commands. Each input is checked
 in full before anything changes.
 """
+
 from __future__ import annotations
 
 import time
