@@ -1,7 +1,7 @@
 """audiofork's pipecat serializer against pipecat's own, in the same pipeline, one run:
 ``examples/pipecat_bot.py`` (pipecat's FastAPI WebSocket transport, in pipecat's venv) called
 through the emulator (real-time playout, in this process) with ``--serializer audiofork``
-and ``--serializer pipecat``, in the Vobiz and Twilio dialects.
+and ``--serializer pipecat``, in the Vobiz, Plivo and Twilio dialects.
 
 - CPU per frame: ``frame_cpu.py`` (serialize a 40 ms chunk, deserialize two 20 ms messages).
 - Echo delay: the caller's speech against what the caller hears back, on the emulator's
@@ -180,7 +180,7 @@ def machine() -> dict[str, Any]:
 
 
 async def run(quick: bool) -> dict[str, Any]:
-    dialects = ("vobiz",) if quick else ("vobiz", "twilio")
+    dialects = ("vobiz",) if quick else ("vobiz", "plivo", "twilio")
     results: dict[str, Any] = {"machine": machine(), "loadavg_before": os.getloadavg()}
     results["frame_cpu"] = frame_cpu(200 if quick else 2000)
     calls: dict[str, dict[str, dict[str, float]]] = {}
@@ -218,7 +218,8 @@ def report(results: dict[str, Any]) -> str:
         "Same bot (`examples/pipecat_bot.py`), same pipeline (pipecat's FastAPI WebSocket"
         " transport, 16 kHz), only the serializer differs: `AudioforkSerializer` with"
         " `AudioforkPlayout`, or pipecat's `VobizFrameSerializer` (pipecat-vobiz) /"
-        " `TwilioFrameSerializer`. The emulator plays out at real time on loopback.",
+        " `PlivoFrameSerializer` / `TwilioFrameSerializer`. The emulator plays out at real"
+        " time on loopback.",
         "",
         "## CPU per frame",
         "",

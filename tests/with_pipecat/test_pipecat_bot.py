@@ -2,9 +2,9 @@
 pipecat's FastAPI WebSocket transport, in pipecat's venv) called through the emulator in
 each dialect: the caller hears the echo; "bot stopped speaking" comes once the emulator has
 played the whole reply; a key press interrupts, the emulator's playout goes quiet and the
-bot reports how much of its reply was heard. The same bot on pipecat's stock Twilio
-serializer (and pipecat-vobiz's) echoes through the emulator too; a hostile message ends
-the bot's stream (its ``ProtocolError`` stops pipecat's reading) instead of hanging it."""
+bot reports how much of its reply was heard. The same bot on pipecat's stock Twilio and
+Plivo serializers and pipecat-vobiz's echoes through the emulator too; a hostile message
+ends the bot's stream (its ``ProtocolError`` stops pipecat's reading) instead of hanging it."""
 
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ def config(dialect: str, caller_audio: str) -> EmulatorConfig:
         ("twilio", "audiofork"),
         ("twilio", "pipecat"),  # pipecat's stock Twilio serializer, driven by the emulator
         ("vobiz", "pipecat"),  # pipecat-vobiz's serializer
+        ("plivo", "pipecat"),  # pipecat's Plivo serializer
     ],
 )
 async def test_the_caller_hears_the_echo(app: VoiceApp, dialect: str, serializer: str) -> None:
