@@ -22,10 +22,10 @@ $(PY):
 
 # Test and bench dependencies, installed once per change of pyproject.toml.
 # Requirements whose markers do not match this Python are left out (pip would print a line
-# for each).
+# for each), and so is the pipecat extra: pipecat runs in .venv-pipecat (below).
 $(INSTALLED): pyproject.toml | $(PY)
 	$(PY) -m pip install -q "maturin>=1.9,<2" "packaging>=23"
-	$(PY) -c 'import tomllib; from packaging.requirements import Requirement as R; d = tomllib.load(open("pyproject.toml", "rb")); o = d["project"]["optional-dependencies"]; rs = d["project"]["dependencies"] + [r for k in o for r in o[k] if not r.startswith("audiofork")]; print("\n".join(r for r in rs if R(r).marker is None or R(r).marker.evaluate()))' > $(VENV)/requirements.txt
+	$(PY) -c 'import tomllib; from packaging.requirements import Requirement as R; d = tomllib.load(open("pyproject.toml", "rb")); o = d["project"]["optional-dependencies"]; rs = d["project"]["dependencies"] + [r for k in o if k != "pipecat" for r in o[k] if not r.startswith("audiofork")]; print("\n".join(r for r in rs if R(r).marker is None or R(r).marker.evaluate()))' > $(VENV)/requirements.txt
 	$(PY) -m pip install -q -r $(VENV)/requirements.txt
 	touch $@
 
@@ -57,7 +57,22 @@ $(INTEROP_VENV)/.installed:
 	$(INTEROP_VENV)/bin/pip install -q "streamdouble>=0.3,<0.4"
 	touch $@
 
-py-test: $(BUILT) $(INTEROP_VENV)/.installed
+# pipecat (the integration's tests, the pipecat benches, make load's references) in a venv of
+# its own: it pulls in onnxruntime, numba and openai, and pipecat-vobiz installs over a file
+# of pipecat-ai. The development tree is on its path (a .pth to python/, with the extension
+# make dev built for the same interpreter).
+PIPECAT_VENV := .venv-pipecat
+$(PIPECAT_VENV)/.installed:
+	$(PYTHON) -m venv $(PIPECAT_VENV)
+	$(PIPECAT_VENV)/bin/pip install -q "pipecat-ai[websocket]==1.14.*" "pipecat-vobiz==0.0.3" fastapi uvicorn
+	touch $@
+
+$(PIPECAT_VENV)/.audiofork: $(PIPECAT_VENV)/.installed $(BUILT)
+	echo "$(abspath python)" > "$$($(PIPECAT_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/audiofork-dev.pth"
+	$(PIPECAT_VENV)/bin/python -c "import audiofork.integrations.pipecat"
+	touch $@
+
+py-test: $(BUILT) $(INTEROP_VENV)/.installed $(PIPECAT_VENV)/.audiofork
 	$(PY) -m pytest -q --benchmark-disable
 
 # Release wheels (tools/build-wheels.sh): abi3 for CPython >= 3.11 and cp310, manylinux2014
@@ -105,16 +120,18 @@ soak: $(BUILT)
 # Calls per core (opt-in, about half an hour; not part of make test): real-time echo calls
 # against every echo app and two pipecat references, app and generator pinned to their own
 # cores; py-spy profiles. pipecat runs in a venv of its own. Writes benches/results/load.*
-PIPECAT_VENV := .venv-pipecat
-$(PIPECAT_VENV)/.installed:
-	$(PYTHON) -m venv $(PIPECAT_VENV)
-	$(PIPECAT_VENV)/bin/pip install -q "pipecat-ai[websocket]==1.14.*" "pipecat-vobiz==0.0.3" fastapi uvicorn
-	touch $@
-
-load: $(BUILT) $(PIPECAT_VENV)/.installed
+load: $(BUILT) $(PIPECAT_VENV)/.audiofork
 	$(PY) benches/load/run.py
 	LOAD_REALTIME=0 $(PY) benches/load/profile_split.py --out benches/results/load.json
 	$(PY) benches/load/report.py
+
+# audiofork's pipecat serializer against pipecat's own, same bot and pipeline, one run through
+# the emulator (opt-in, a few minutes): CPU per frame, echo delay, barge-in time to silence and
+# the "bot stopped speaking" error, into benches/results/pipecat.md. tests/with_pipecat runs a
+# short version.
+.PHONY: bench-pipecat
+bench-pipecat: $(BUILT) $(PIPECAT_VENV)/.audiofork
+	$(PY) benches/pipecat_compare/compare.py
 
 FUZZ_SECONDS ?= 180
 fuzz: $(BUILT)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from audiofork.emulator import Emulator, EmulatorConfig
+from audiofork.emulator import EmulatorConfig
 from audiofork.emulator.twiml import parse_twiml
 from audiofork.errors import ValidationError
 from support.cli_process import emulator_cli
@@ -21,31 +21,14 @@ from support.emulator_platform_apps import (
     AUTH,
     TOKEN,
     VoiceApp,
+    dominant_hz,
+    hang_up,
     http_client,
+    place_call,
     started_emulator,
     within,
 )
 from support.examples import example_process, lines_until
-
-
-async def place_call(emulator: Emulator, answer_url: str) -> str:
-    async with http_client(headers=AUTH) as http:
-        base = f"{emulator.url}/api/v1/Account/{ACCOUNT}/Call/"
-        body = {"from": "+1", "to": "+2", "answer_url": answer_url}
-        async with http.post(base, json=body) as reply:
-            return str((await reply.json())["call_uuid"])
-
-
-async def hang_up(emulator: Emulator, call_uuid: str) -> None:
-    async with http_client(headers=AUTH) as http:
-        url = f"{emulator.url}/api/v1/Account/{ACCOUNT}/Call/{call_uuid}/"
-        async with http.delete(url) as reply:
-            assert reply.status == 204
-
-
-def dominant_hz(pcm: np.ndarray, rate: int) -> float:
-    spectrum = np.abs(np.fft.rfft(pcm.astype(np.float64)))
-    return float(np.argmax(spectrum) * rate / len(pcm))
 
 
 async def test_a_twilio_call_through_the_emulator_is_echoed(app: VoiceApp) -> None:

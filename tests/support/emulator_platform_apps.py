@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import numpy as np
 import pytest
 from aiohttp import ClientSession, ClientTimeout, WSMsgType, web
 
@@ -39,6 +40,29 @@ async def within(awaitable: Awaitable[T], seconds: float = 20.0) -> T:
 def http_client(**options: Any) -> ClientSession:
     """An HTTP client whose every request gives up after 20 s."""
     return ClientSession(timeout=ClientTimeout(total=20), **options)
+
+
+async def place_call(emulator: Emulator, answer_url: str) -> str:
+    """A call placed through the emulator's REST API, answered at ``answer_url``."""
+    async with http_client(headers=AUTH) as http:
+        base = f"{emulator.url}/api/v1/Account/{ACCOUNT}/Call/"
+        body = {"from": "+1", "to": "+2", "answer_url": answer_url}
+        async with http.post(base, json=body) as reply:
+            return str((await reply.json())["call_uuid"])
+
+
+async def hang_up(emulator: Emulator, call_uuid: str) -> None:
+    """The call ended through the REST API."""
+    async with http_client(headers=AUTH) as http:
+        url = f"{emulator.url}/api/v1/Account/{ACCOUNT}/Call/{call_uuid}/"
+        async with http.delete(url) as reply:
+            assert reply.status == 204
+
+
+def dominant_hz(pcm: np.ndarray, rate: int) -> float:
+    """The strongest frequency in ``pcm``."""
+    spectrum = np.abs(np.fft.rfft(pcm.astype(np.float64)))
+    return float(np.argmax(spectrum) * rate / len(pcm))
 
 
 @contextlib.asynccontextmanager
