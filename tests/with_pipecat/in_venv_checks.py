@@ -20,12 +20,18 @@ from typing import Any
 
 import numpy as np
 from pipecat.frames.frames import (
+    BotSpeakingFrame,
     EndFrame,
+    Frame,
     InputAudioRawFrame,
     InputDTMFFrame,
     InterruptionFrame,
     OutputAudioRawFrame,
 )
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.pipeline.runner import PipelineRunner
+from pipecat.pipeline.task import PipelineTask
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.serializers.vobiz import VobizFrameSerializer
 
 from audiofork import (
@@ -44,7 +50,13 @@ from audiofork import (
 )
 from audiofork.integrations.pipecat import AudioforkPlayout, AudioforkSerializer
 from audiofork.integrations.pipecat._frames import DrainFrame, ReplyEndFrame
-from audiofork.integrations.pipecat._serializer import Drain, Note, ReplyResolved, ReplyStarted
+from audiofork.integrations.pipecat._serializer import (
+    Drain,
+    Ended,
+    Note,
+    ReplyResolved,
+    ReplyStarted,
+)
 
 RATE = 16000
 MULAW = MediaFormat("audio/x-mulaw", 8000)
@@ -171,10 +183,102 @@ async def check_the_end_stops_the_stream_and_hangs_up_once() -> None:
         if text:
             assert type(app_message(text, dialect)) is Stop
         assert await made.serialize(EndFrame()) is None
+        await made.cleanup()
         assert calls == ["hang_up"]
-        resolved = notes[-1]
+        resolved, ended = notes[-2:]
         assert isinstance(resolved, ReplyResolved) and resolved.utterance.outcome.value == "closed"
+        assert ended == Ended()
         assert await made.serialize(OutputAudioRawFrame(tone(40), RATE, 1)) is None
+
+
+async def check_end_frame_while_messages_are_waiting() -> None:
+    """16 kHz audio on an 8 kHz stream: a reply's end is two messages (the resampler's
+    padding, then the checkpoint). An ``EndFrame`` before the second is carried out still
+    gives the ``stop``, and nothing waits after it."""
+    for dialect in ("vobiz", "plivo"):
+        made, notes = await serializer(dialect)
+        for _ in range(10):
+            await made.serialize(OutputAudioRawFrame(tone(40), RATE, 1))
+        padding = await made.serialize(ReplyEndFrame())
+        assert padding is not None and type(app_message(padding, dialect)) is PlayAudio
+        assert notes[-1] == Drain()
+        text = await made.serialize(EndFrame())
+        assert text is not None and type(app_message(text, dialect)) is Stop, text
+        assert notes[-1] == Ended()
+        assert await made.serialize(DrainFrame()) is None
+
+
+async def check_hang_up_runs_after_stop_and_its_error_is_logged() -> None:
+    order: list[str] = []
+
+    async def hang_up() -> None:
+        order.append("hang_up")
+        raise RuntimeError("the REST call failed")
+
+    made, _ = await serializer("plivo", hang_up=hang_up)
+    text = await made.serialize(EndFrame())
+    assert text is not None and type(app_message(text, "plivo")) is Stop
+    order.append("stop")
+    await made.cleanup()  # awaits the hang-up, which logs its error instead of raising
+    assert order == ["stop", "hang_up"], order
+
+
+async def check_output_after_the_platforms_stop_gives_no_message() -> None:
+    for dialect in ("vobiz", "twilio"):
+        made, notes = await serializer(dialect)
+        await made.serialize(OutputAudioRawFrame(tone(40), RATE, 1))
+        await made.deserialize(wire.stop("s-1", dialect=dialect))
+        assert made.session.closed
+        assert await made.serialize(OutputAudioRawFrame(tone(40), RATE, 1)) is None
+        assert await made.serialize(ReplyEndFrame()) is None
+
+
+async def check_a_serializer_without_its_playout_is_refused_at_setup() -> None:
+    made = AudioforkSerializer("s-1")
+    try:
+        await made.setup(SimpleNamespace(audio_in_sample_rate=RATE))
+    except StreamStateError as refused:
+        assert "AudioforkPlayout" in str(refused), refused
+    else:
+        raise AssertionError("set up a serializer without its AudioforkPlayout")
+
+
+class Recorder(FrameProcessor):
+    """The end of a test pipeline: the names of the frames that reach it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        self.names.append(type(frame).__name__)
+        await self.push_frame(frame, direction)
+
+
+async def check_bot_speaking_frames_come_while_notes_come_faster_than_the_period() -> None:
+    """Notes every tenth of ``speaking_period_s`` (a drain per 80 ms frame) for more than
+    four periods: BotSpeakingFrame still comes each period."""
+    period = 0.05
+    made = AudioforkSerializer("s-1", dialect="vobiz")
+    playout = AudioforkPlayout(made, speaking_period_s=period)
+    await made.setup(SimpleNamespace(audio_in_sample_rate=RATE))
+    recorder = Recorder()
+    task = PipelineTask(Pipeline([playout, recorder]))
+    runner = asyncio.create_task(PipelineRunner(handle_sigint=False).run(task))
+    while "StartFrame" not in recorder.names:
+        await asyncio.sleep(0.01)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    while loop.time() - began < 4 * period or recorder.names.count("DrainFrame") < 40:
+        await made.serialize(OutputAudioRawFrame(tone(80), RATE, 1))  # two messages: a drain
+        await asyncio.sleep(period / 10)
+    names = list(recorder.names)
+    await task.queue_frame(EndFrame())
+    await asyncio.wait_for(runner, 30)
+    assert names.count("BotStartedSpeakingFrame") == 1, names
+    assert names.count(BotSpeakingFrame.__name__) >= 1, names
+
 
 
 async def check_a_long_frame_goes_out_in_order_through_drains() -> None:
@@ -274,6 +378,9 @@ async def check_bad_arguments_are_refused_naming_them() -> None:
         (lambda: AudioforkSerializer("s", dialect="sip"), FormatError, "dialect"),
         (lambda: AudioforkSerializer("s", dialect=None), ArgumentError, "dialect"),
         (lambda: AudioforkSerializer(""), ArgumentError, "stream_id"),
+        (lambda: AudioforkSerializer(7), TypeError, "stream_id"),  # type: ignore[arg-type]
+        (lambda: AudioforkSerializer("s", 7), TypeError, "call_id"),  # type: ignore[arg-type]
+        (lambda: AudioforkSerializer("s", auto_hang_up=1), TypeError, "auto_hang_up"),
         (lambda: AudioforkSerializer("s", frame_ms=0), ArgumentError, "frame_ms"),
         (lambda: AudioforkSerializer("s", sample_rate=8000.0), TypeError, "sample_rate"),
         (lambda: AudioforkSerializer("s", media_format="audio/x-mulaw"), TypeError, "media_format"),
@@ -309,6 +416,7 @@ async def check_bad_arguments_are_refused_naming_them() -> None:
     twilio_l16 = AudioforkSerializer(
         "s", dialect="twilio", media_format=MediaFormat("audio/x-l16", 16000)
     )
+    twilio_l16.listen(lambda note: None)
     try:
         await twilio_l16.setup(SimpleNamespace(audio_in_sample_rate=RATE))
     except FormatError:

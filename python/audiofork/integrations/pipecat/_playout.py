@@ -10,8 +10,6 @@ from pipecat.frames.frames import (
     BotSpeakingFrame,
     BotStartedSpeakingFrame,
     BotStoppedSpeakingFrame,
-    CancelFrame,
-    EndFrame,
     Frame,
     OutputAudioRawFrame,
     SpeechOutputAudioRawFrame,
@@ -26,6 +24,7 @@ from audiofork.integrations.pipecat._frames import DrainFrame, ReplyEndFrame, Ut
 from audiofork.integrations.pipecat._serializer import (
     AudioforkSerializer,
     Drain,
+    Ended,
     Note,
     ReplyResolved,
     ReplyStarted,
@@ -63,7 +62,9 @@ class AudioforkPlayout(FrameProcessor):
     - :class:`UtteranceHeardFrame` as each reply resolves (``played``, ``cleared``,
       ``closed``), before the ``BotStoppedSpeakingFrame`` it may bring.
 
-    After an ``EndFrame`` or ``CancelFrame`` it emits nothing.
+    It keeps carrying the serializer's waiting messages out until the serializer ends the
+    stream (the output transport takes an ``EndFrame`` after the audio before it); after
+    that, or once the pipeline is cleaned up, it emits nothing.
     """
 
     def __init__(
@@ -84,7 +85,8 @@ class AudioforkPlayout(FrameProcessor):
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Pass frames on, TTS audio as plain output audio and a reply end after each
-        ``TTSStoppedFrame``; start and stop the emitting task with the pipeline."""
+        ``TTSStoppedFrame``; start the emitting task with the pipeline (it ends with the
+        serializer's end)."""
         await super().process_frame(frame, direction)
         if direction is FrameDirection.DOWNSTREAM:
             if isinstance(frame, (TTSAudioRawFrame, SpeechOutputAudioRawFrame)):
@@ -96,34 +98,40 @@ class AudioforkPlayout(FrameProcessor):
                 await self.push_frame(frame, direction)
                 self._task = self.create_task(self._emit())
                 return
-            elif isinstance(frame, (EndFrame, CancelFrame)) and self._task is not None:
-                task, self._task = self._task, None
-                await self.cancel_task(task)
         await self.push_frame(frame, direction)
 
     async def cleanup(self) -> None:
-        """Stop the emitting task if the pipeline ended without an ``EndFrame``."""
+        """Stop the emitting task if the serializer never ended the stream."""
         await super().cleanup()
         if self._task is not None:
             task, self._task = self._task, None
             await self.cancel_task(task)
 
     async def _emit(self) -> None:
-        """Turn the serializer's notes into frames; ``BotSpeakingFrame`` while speaking."""
+        """Turn the serializer's notes into frames, until its end; ``BotSpeakingFrame``
+        every period while speaking, however often notes come."""
+        loop = asyncio.get_running_loop()
+        due = 0.0  # when the next BotSpeakingFrame is due, while speaking
         while True:
             if self._speaking:
-                try:
-                    note = await asyncio.wait_for(self._notes.get(), self._period)
-                except asyncio.TimeoutError:
+                if loop.time() >= due:
+                    due = loop.time() + self._period
                     await self.broadcast_frame(BotSpeakingFrame)
+                    continue
+                try:
+                    note = await asyncio.wait_for(self._notes.get(), due - loop.time())
+                except asyncio.TimeoutError:
                     continue
             else:
                 note = await self._notes.get()
+            if isinstance(note, Ended):
+                return
             if isinstance(note, Drain):
                 await self.push_frame(DrainFrame())
             elif isinstance(note, ReplyStarted):
                 if not self._speaking:
                     self._speaking = True
+                    due = loop.time() + self._period
                     await self.broadcast_frame(BotStartedSpeakingFrame)
             elif isinstance(note, ReplyResolved):
                 heard = note.utterance

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
+from loguru import logger
 from pipecat.audio.dtmf.types import KeypadEntry
 from pipecat.frames.frames import (
     AudioRawFrame,
@@ -33,7 +35,7 @@ from audiofork.formats import MediaFormat
 from audiofork.integrations.pipecat._frames import DrainFrame, ReplyEndFrame
 from audiofork.session import StreamSession, UtteranceResolved
 
-__all__ = ["AudioforkSerializer", "Drain", "Note", "ReplyResolved", "ReplyStarted"]
+__all__ = ["AudioforkSerializer", "Drain", "Ended", "Note", "ReplyResolved", "ReplyStarted"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +56,13 @@ class Drain:
     """Messages wait that no frame has carried out yet."""
 
 
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """The stream ended: its last message went out; no note follows."""
+
+
 #: What the serializer tells its listener (:class:`AudioforkPlayout`).
-Note: TypeAlias = ReplyStarted | ReplyResolved | Drain
+Note: TypeAlias = ReplyStarted | ReplyResolved | Drain | Ended
 
 #: pipecat's output chunk: ``audio_out_10ms_chunks`` (default 4) times 10 ms.
 PIPECAT_CHUNK_MS = 40
@@ -75,15 +82,20 @@ class AudioforkSerializer(FrameSerializer):
     ``frame_ms`` chunk (pipecat's output transport cuts audio into ``audio_out_10ms_chunks``
     times 10 ms, 40 ms by default: set ``frame_ms`` to match).
 
-    With :class:`AudioforkPlayout` in the pipeline, each reply ends with a checkpoint
+    It needs its :class:`AudioforkPlayout` in the pipeline (``setup()`` raises
+    ``StreamStateError`` without one): a frame can make more than one wire message, and
+    the playout carries out the rest. Each reply ends with a checkpoint
     (Twilio: a mark) and the platform's answer says when the caller heard its end. On an
     ``InterruptionFrame`` it sends the clear (``clearAudio``; Twilio ``clear``) and
     resolves the pending replies as cleared with what was heard; with no reply pending
     (pipecat interrupts at every user turn) everything sent has played and it sends nothing.
 
     On ``EndFrame`` or ``CancelFrame`` it ends the stream once: ``stop`` on Vobiz and Plivo
-    (Twilio has no app ``stop``: the transport's close ends it), then ``hang_up()`` when
-    given (e.g. a REST call that ends the call) and ``auto_hang_up`` holds.
+    (Twilio has no app ``stop``: the transport's close ends it); audio still waiting then
+    is dropped (it could only follow the ``stop``). After the ``stop`` is returned it runs
+    ``hang_up()`` when given (e.g. a REST call that ends the call) and ``auto_hang_up``
+    holds, as a task that :meth:`cleanup` awaits; its error is logged. Output audio after
+    the end, or after the platform's ``stop``, gives no message.
 
     A message from the network the core refuses raises its :class:`~audiofork.ProtocolError`
     out of :meth:`deserialize` (pipecat's input transport logs it and stops reading that
@@ -107,8 +119,14 @@ class AudioforkSerializer(FrameSerializer):
         checked = check_dialect(dialect)
         if checked is None:
             raise ArgumentError("dialect must be given: vobiz, plivo or twilio")
-        if stream_id is not None and (not isinstance(stream_id, str) or not stream_id):
-            raise ArgumentError(f"stream_id must be a non-empty str or None, got {stream_id!r}")
+        if stream_id is not None and not isinstance(stream_id, str):
+            raise TypeError(f"stream_id must be a str or None, got {stream_id!r}")
+        if stream_id == "":
+            raise ArgumentError("stream_id must be non-empty or None, got ''")
+        if call_id is not None and not isinstance(call_id, str):
+            raise TypeError(f"call_id must be a str or None, got {call_id!r}")
+        if not isinstance(auto_hang_up, bool):
+            raise TypeError(f"auto_hang_up must be a bool, got {auto_hang_up!r}")
         if media_format is not None and not isinstance(media_format, MediaFormat):
             raise TypeError(f"media_format must be a MediaFormat or None, got {media_format!r}")
         if sample_rate is not None:
@@ -131,14 +149,20 @@ class AudioforkSerializer(FrameSerializer):
         self._replies = 0
         self._ended = False
         self._listener: Callable[[Note], None] | None = None
+        self._hanging_up: asyncio.Task[None] | None = None
 
     # --- pipecat's FrameSerializer ------------------------------------------------------
 
     async def setup(self, setup: FrameProcessorSetup) -> None:
         """Build the stream's session at the pipeline's input rate (both transports call
-        this; the first call builds it)."""
+        this; the first call builds it). ``StreamStateError`` without an
+        :class:`AudioforkPlayout`."""
         if self._session is not None:
             return
+        if self._listener is None:
+            raise StreamStateError(
+                "the serializer needs an AudioforkPlayout(serializer) before transport.output()"
+            )
         self._app_rate = self._sample_rate or setup.audio_in_sample_rate
         session = StreamSession(self._app_rate, frame_ms=self._frame_ms, dialect=self.dialect)
         if self.stream_id is not None:
@@ -159,7 +183,7 @@ class AudioforkSerializer(FrameSerializer):
         if isinstance(frame, InterruptionFrame):
             return self._clear()
         if isinstance(frame, (EndFrame, CancelFrame)):
-            return await self._end()
+            return self._end()
         if isinstance(frame, (OutputTransportMessageFrame, OutputTransportMessageUrgentFrame)):
             return None if self.should_ignore_frame(frame) else json.dumps(frame.message)
         return None
@@ -187,6 +211,13 @@ class AudioforkSerializer(FrameSerializer):
             self.stream_id = self._session.stream_id
         return frame
 
+    async def cleanup(self) -> None:
+        """Await the ``hang_up()`` the end started (its error is logged)."""
+        await super().cleanup()
+        task, self._hanging_up = self._hanging_up, None
+        if task is not None:
+            await task
+
     # --- for AudioforkPlayout -----------------------------------------------------------
 
     def listen(self, listener: Callable[[Note], None]) -> None:
@@ -212,7 +243,7 @@ class AudioforkSerializer(FrameSerializer):
 
     def _play(self, frame: Any) -> str | None:
         session = self._started()
-        if self._ended:
+        if self._ended or session.closed:
             return None
         if frame.num_channels != 1:
             raise ArgumentError(f"num_channels: telephony audio is mono, got {frame.num_channels}")
@@ -227,9 +258,12 @@ class AudioforkSerializer(FrameSerializer):
         return self._next()
 
     def _end_reply(self) -> str | None:
+        session = self._started()
+        if self._ended or session.closed:
+            return None
         reply, self._reply = self._reply, None
-        if reply is not None and not self._ended:
-            self._started().end_utterance(reply)
+        if reply is not None:
+            session.end_utterance(reply)
         return self._next()
 
     def _clear(self) -> str | None:
@@ -243,17 +277,25 @@ class AudioforkSerializer(FrameSerializer):
                 self._resolved(event)
         return self._next()
 
-    async def _end(self) -> str | None:
+    def _end(self) -> str | None:
+        """The stream's last message (``stop``; Twilio none): the transport closes after it,
+        so what still waits is dropped. ``hang_up()`` runs after it, as a task."""
         if self._ended:
             return None
         self._ended = True
         self._reply = None
-        for event in self._started().stop():
+        session = self._started()
+        self._waiting.clear()
+        if session.has_data_to_send:
+            session.data_to_send()
+        for event in session.stop():
             if type(event) is UtteranceResolved:
                 self._resolved(event)
+        last = session.data_to_send() if session.has_data_to_send else []
         if self._auto_hang_up and self._hang_up is not None:
-            await self._hang_up()
-        return self._next()
+            self._hanging_up = asyncio.get_running_loop().create_task(_logged(self._hang_up))
+        self._tell(Ended())
+        return last[-1] if last else None
 
     def _resolved(self, event: UtteranceResolved) -> None:
         session = self._session
@@ -277,6 +319,13 @@ class AudioforkSerializer(FrameSerializer):
     def _tell(self, note: Note) -> None:
         if self._listener is not None:
             self._listener(note)
+
+
+async def _logged(hang_up: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await hang_up()
+    except Exception:
+        logger.exception("hang_up() failed")
 
 
 #: The digits pipecat's ``KeypadEntry`` has.

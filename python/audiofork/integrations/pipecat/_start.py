@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from audiofork import wire
 from audiofork.dialects import Dialect, check_dialect
@@ -18,7 +19,7 @@ MAX_BEFORE_START = 4
 class TextSocket(Protocol):
     """What :func:`read_start` reads from: FastAPI's (Starlette's) ``WebSocket``."""
 
-    async def receive_text(self) -> str: ...
+    async def receive(self) -> Mapping[str, Any]: ...
 
 
 async def read_start(
@@ -29,10 +30,11 @@ async def read_start(
 
     Twilio's ``connected`` is skipped. ``ProtocolError`` for a malformed message, one of
     another dialect, or anything else before ``start`` (nothing is lost silently: a
-    platform sends ``start`` first)."""
+    platform sends ``start`` first), a binary frame included; a closed socket raises
+    Starlette's ``WebSocketDisconnect``."""
     given = check_dialect(dialect)
     for _ in range(MAX_BEFORE_START):
-        text = await websocket.receive_text()
+        text = _text(await websocket.receive())
         found = given or wire.detect_dialect(text)
         event = wire.parse_message(text, dialect=found)
         if type(event) is Start:
@@ -43,3 +45,16 @@ async def read_start(
             )
         given = found
     raise ProtocolError(f"event: no start in the first {MAX_BEFORE_START} messages")
+
+
+def _text(message: Mapping[str, Any]) -> str:
+    """The text of one ASGI websocket message; ``ProtocolError`` for binary."""
+    if message.get("type") == "websocket.disconnect":
+        from starlette.websockets import WebSocketDisconnect
+
+        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+    text = message.get("text")
+    if not isinstance(text, str):
+        kinds = sorted(key for key, value in message.items() if value is not None)
+        raise ProtocolError(f"message: expected text before start, got {kinds}", kind="bad_value")
+    return text
