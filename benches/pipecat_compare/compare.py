@@ -92,7 +92,7 @@ async def call(
     args = ("--dialect", dialect, "--serializer", serializer, *bot_args)
     try:
         async with (
-            pipecat_bot(*args) as (url, bot),
+            pipecat_bot(*args) as (url, bot, _),
             started_emulator(config, capture_audio=True) as emulator,
         ):
             app.xml = answer_xml(dialect, url)

@@ -28,7 +28,7 @@ from pipecat.serializers.twilio import TwilioFrameSerializer
 from pipecat.serializers.vobiz import VobizFrameSerializer
 
 from audiofork import MediaFormat, ulaw_encode, wire
-from audiofork.integrations.pipecat import AudioforkSerializer
+from audiofork.integrations.pipecat import AudioforkPlayout, AudioforkSerializer
 
 RATE = 16000
 DIALECTS = ("vobiz", "plivo", "twilio")
@@ -47,9 +47,13 @@ def theirs(dialect: str) -> FrameSerializer:
 
 
 def ours(dialect: str) -> FrameSerializer:
-    return AudioforkSerializer(
+    """Ours with its playout (which it needs; each 40 ms chunk is one message, so no
+    drain is asked for)."""
+    serializer = AudioforkSerializer(
         "s-1", dialect=dialect, media_format=MediaFormat("audio/x-mulaw", 8000)
     )
+    AudioforkPlayout(serializer)
+    return serializer
 
 
 def speech_like(ms: int, rate: int) -> np.ndarray:

@@ -34,9 +34,12 @@ def environment() -> dict[str, str]:
 
 
 @asynccontextmanager
-async def pipecat_bot(*args: str) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
+async def pipecat_bot(
+    *args: str,
+) -> AsyncIterator[tuple[str, asyncio.subprocess.Process, BotErrors]]:
     """``examples/pipecat_bot.py`` with ``args`` on a free port, in pipecat's venv; yields
-    its ``ws://`` URL and the process (its stdout past the first line is JSON lines)."""
+    its ``ws://`` URL, the process (its stdout past the first line is JSON lines) and its
+    stderr as read so far."""
     process = await asyncio.create_subprocess_exec(
         str(PYTHON),
         str(ROOT / "examples" / "pipecat_bot.py"),
@@ -47,15 +50,41 @@ async def pipecat_bot(*args: str) -> AsyncIterator[tuple[str, asyncio.subprocess
         stderr=asyncio.subprocess.PIPE,
         env=environment(),
     )
+    assert process.stdout is not None and process.stderr is not None
+    errors = BotErrors()
+    reading = asyncio.create_task(errors.read(process.stderr))
     try:
-        assert process.stdout is not None
         line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
-        assert line.startswith("listening on ws://"), line
-        yield line.split()[-1], process
+        assert line.startswith("listening on ws://"), (line, errors.text())
+        yield line.split()[-1], process, errors
     finally:
         if process.returncode is None:
             process.terminate()
-        await process.wait()
+        try:
+            await asyncio.wait_for(process.wait(), 10)
+        except asyncio.TimeoutError:
+            process.kill()
+            await process.wait()
+        await reading
+
+
+class BotErrors:
+    """The bot's stderr, read as it comes (a full pipe would block the bot); its last
+    ``limit`` characters are kept."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self._limit = limit
+        self._text = ""
+        self.ended = asyncio.Event()
+
+    async def read(self, stream: asyncio.StreamReader) -> None:
+        while chunk := await stream.read(65536):
+            self._text = (self._text + chunk.decode(errors="replace"))[-self._limit :]
+        self.ended.set()
+
+    def text(self) -> str:
+        """What the bot wrote to stderr so far (its last ``limit`` characters)."""
+        return self._text
 
 
 #: The example bot's greeting tone level (0.3 of full scale), as RMS.

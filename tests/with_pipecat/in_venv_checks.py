@@ -225,7 +225,7 @@ async def check_hang_up_runs_after_stop_and_its_error_is_logged() -> None:
 
 async def check_output_after_the_platforms_stop_gives_no_message() -> None:
     for dialect in ("vobiz", "twilio"):
-        made, notes = await serializer(dialect)
+        made, _ = await serializer(dialect)
         await made.serialize(OutputAudioRawFrame(tone(40), RATE, 1))
         await made.deserialize(wire.stop("s-1", dialect=dialect))
         assert made.session.closed
@@ -278,7 +278,6 @@ async def check_bot_speaking_frames_come_while_notes_come_faster_than_the_period
     await asyncio.wait_for(runner, 30)
     assert names.count("BotStartedSpeakingFrame") == 1, names
     assert names.count(BotSpeakingFrame.__name__) >= 1, names
-
 
 
 async def check_a_long_frame_goes_out_in_order_through_drains() -> None:

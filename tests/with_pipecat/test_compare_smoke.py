@@ -36,7 +36,8 @@ async def test_the_comparison_measures_every_figure(tmp_path: Path) -> None:
     figures = results["calls"]["vobiz"]
     assert set(figures) == {"audiofork", "pipecat"}
     for serializer in figures.values():
-        assert 0 <= serializer["echo_delay_ms"] < 1000
+        assert serializer["echo_delay_ms"] is not None and serializer["echo_delay_ms"] > 0
+        # Measured within the 8 s greeting the key press cut.
         assert 0 <= serializer["silence_after_key_ms"] < 8000
     # Its stop follows the playout (the 20 ms block the end is rounded to aside).
     assert figures["audiofork"]["stopped_speaking_error_ms"] >= -20

@@ -57,7 +57,7 @@ def config(dialect: str, caller_audio: str) -> EmulatorConfig:
 async def test_the_caller_hears_the_echo(app: VoiceApp, dialect: str, serializer: str) -> None:
     args = ("--dialect", dialect, "--serializer", serializer)
     async with (
-        pipecat_bot(*args) as (url, bot),
+        pipecat_bot(*args) as (url, bot, _),
         started_emulator(config(dialect, "tone:440"), capture_audio=True) as emulator,
     ):
         app.xml = answer_xml(dialect, url)
@@ -79,7 +79,7 @@ async def test_bot_stopped_speaking_comes_after_the_playout(app: VoiceApp, diale
     (mark). Two replies back to back keep the bot speaking in between."""
     args = ("--dialect", dialect, "--greeting-ms", "1500", "--replies", "2", "--no-echo")
     async with (
-        pipecat_bot(*args) as (url, bot),
+        pipecat_bot(*args) as (url, bot, _),
         started_emulator(config(dialect, "silence"), capture_audio=True) as emulator,
     ):
         app.xml = answer_xml(dialect, url)
@@ -89,9 +89,8 @@ async def test_bot_stopped_speaking_comes_after_the_playout(app: VoiceApp, diale
         await hang_up(emulator, call_uuid)
         after = await within(bot_lines_until(bot, "stream ended"))
     frames = [line["frame"] for line in lines if "frame" in line]
-    # BotSpeakingFrame every 0.2 s from the start to the stop, none after it.
-    speaking = frames.count("BotSpeakingFrame")
-    assert speaking >= 5, frames
+    # BotSpeakingFrame while speaking (every 0.2 s, however many notes come), none after.
+    assert frames.count("BotSpeakingFrame") >= 1, frames
     assert not any("frame" in line for line in after), after
     assert [f for f in frames if f != "BotSpeakingFrame"] == [
         "BotStartedSpeakingFrame",
@@ -115,7 +114,7 @@ async def test_bot_stopped_speaking_comes_after_the_playout(app: VoiceApp, diale
 
 async def test_a_key_press_interrupts_and_the_bot_reports_what_was_heard(app: VoiceApp) -> None:
     async with (
-        pipecat_bot("--dialect", "vobiz", "--greeting-ms", "8000", "--no-echo") as (url, bot),
+        pipecat_bot("--dialect", "vobiz", "--greeting-ms", "8000", "--no-echo") as (url, bot, _),
         started_emulator(config("vobiz", "silence"), capture_audio=True) as emulator,
     ):
         app.xml = answer_xml("vobiz", url)
@@ -161,7 +160,7 @@ async def test_a_hostile_message_ends_the_stream() -> None:
     """A message the core refuses raises ``ProtocolError`` out of ``deserialize()``:
     pipecat's input transport logs it and stops reading, the bot's disconnect handler
     cancels the pipeline, and the socket closes."""
-    async with pipecat_bot("--dialect", "vobiz") as (url, bot), http_client() as http:
+    async with pipecat_bot("--dialect", "vobiz") as (url, bot, stderr), http_client() as http:
         async with http.ws_connect(url) as ws:
             start = wire.start("s-1", MediaFormat("audio/x-mulaw", 8000), call_id="c-1")
             await ws.send_str(start)
@@ -170,22 +169,38 @@ async def test_a_hostile_message_ends_the_stream() -> None:
             await within(bot_lines_until(bot, "stream ended"))
             while not ws.closed:
                 await within(ws.receive())
-        assert bot.stderr is not None
         bot.terminate()
-        errors = (await within(bot.stderr.read())).decode()
+        await within(stderr.ended.wait())
+    errors = stderr.text()
     assert "ProtocolError" in errors, errors
 
 
-async def test_a_stream_that_does_not_open_with_start_is_refused() -> None:
-    """``read_start`` refuses ``media`` before ``start`` with ``ProtocolError``: the bot's
-    handler raises and the server closes the socket, nothing waits."""
-    async with pipecat_bot("--dialect", "vobiz") as (url, bot), http_client() as http:
+MEDIA = wire.media("s-1", "AAAA", sequence_number=1, chunk=1, timestamp_ms=0)
+
+
+@pytest.mark.parametrize(
+    ("first", "refusal"),
+    [
+        (MEDIA, "ProtocolError: event: expected start before Media"),
+        (MEDIA.encode(), "ProtocolError: message: expected text before start, got ['bytes'"),
+    ],
+)
+async def test_a_stream_that_does_not_open_with_start_is_refused(
+    first: str | bytes, refusal: str
+) -> None:
+    """``read_start`` refuses ``media`` before ``start``, and a binary frame, with
+    ``ProtocolError``: the bot's handler raises and the server closes the socket, nothing
+    waits."""
+    async with pipecat_bot("--dialect", "vobiz") as (url, bot, stderr), http_client() as http:
         async with http.ws_connect(url) as ws:
-            media = wire.media("s-1", "AAAA", sequence_number=1, chunk=1, timestamp_ms=0)
-            await ws.send_str(media)
+            if isinstance(first, bytes):
+                await ws.send_bytes(first)
+            else:
+                await ws.send_str(first)
             while not ws.closed:
                 await within(ws.receive())
-        assert bot.stderr is not None
         bot.terminate()
-        errors = (await within(bot.stderr.read())).decode()
-    assert "ProtocolError: event: expected start before Media" in errors, errors
+        await within(stderr.ended.wait())
+    errors = stderr.text()
+    assert refusal in errors, errors
+    assert "KeyError" not in errors, errors

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from loguru import logger
 from pipecat.audio.dtmf.types import KeypadEntry
 from pipecat.frames.frames import (
     AudioRawFrame,
@@ -36,6 +36,8 @@ from audiofork.integrations.pipecat._frames import DrainFrame, ReplyEndFrame
 from audiofork.session import StreamSession, UtteranceResolved
 
 __all__ = ["AudioforkSerializer", "Drain", "Ended", "Note", "ReplyResolved", "ReplyStarted"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
