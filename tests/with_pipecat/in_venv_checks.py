@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
@@ -215,12 +217,17 @@ async def check_hang_up_runs_after_stop_and_its_error_is_logged() -> None:
         order.append("hang_up")
         raise RuntimeError("the REST call failed")
 
+    logged: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = logged.append  # type: ignore[method-assign]
+    logging.getLogger("audiofork.integrations.pipecat").addHandler(handler)
     made, _ = await serializer("plivo", hang_up=hang_up)
     text = await made.serialize(EndFrame())
     assert text is not None and type(app_message(text, "plivo")) is Stop
     order.append("stop")
     await made.cleanup()  # awaits the hang-up, which logs its error instead of raising
     assert order == ["stop", "hang_up"], order
+    assert any("the REST call failed" in str(r.exc_info[1]) for r in logged if r.exc_info), logged
 
 
 async def check_output_after_the_platforms_stop_gives_no_message() -> None:
@@ -254,6 +261,53 @@ class Recorder(FrameProcessor):
         await super().process_frame(frame, direction)
         self.names.append(type(frame).__name__)
         await self.push_frame(frame, direction)
+
+
+class Output(Recorder):
+    """Stands for the output transport: at ``EndFrame`` it first writes an 80 ms frame
+    (two messages: the second waits for a drain), carries drains out as they come, and
+    ends the stream once nothing waits."""
+
+    def __init__(self, serializer: AudioforkSerializer) -> None:
+        super().__init__()
+        self.serializer = serializer
+        self.sent: list[str] = []
+        self.drained = asyncio.Event()
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        if isinstance(frame, DrainFrame):
+            text = await self.serializer.serialize(frame)
+            if text is not None:
+                self.sent.append(text)
+                self.drained.set()
+        elif isinstance(frame, EndFrame):
+            first = await self.serializer.serialize(OutputAudioRawFrame(tone(80), RATE, 1))
+            assert first is not None
+            self.sent.append(first)
+            with contextlib.suppress(asyncio.TimeoutError):  # what was sent tells
+                await asyncio.wait_for(self.drained.wait(), 30)
+            text = await self.serializer.serialize(frame)
+            if text is not None:
+                self.sent.append(text)
+        await super().process_frame(frame, direction)
+
+
+async def check_the_playout_carries_drains_out_until_the_serializer_ends() -> None:
+    """The output transport writes the audio before an ``EndFrame`` after the playout has
+    passed it on: the playout still turns the serializer's drains into ``DrainFrame``s, and
+    the ``stop`` goes out last."""
+    made = AudioforkSerializer("s-1", dialect="plivo")
+    playout = AudioforkPlayout(made)
+    await made.setup(SimpleNamespace(audio_in_sample_rate=RATE))
+    output = Output(made)
+    task = PipelineTask(Pipeline([playout, output]))
+    runner = asyncio.create_task(PipelineRunner(handle_sigint=False).run(task))
+    while "StartFrame" not in output.names:
+        await asyncio.sleep(0.01)
+    await task.queue_frame(EndFrame())
+    await asyncio.wait_for(runner, 60)
+    kinds = [type(app_message(text, "plivo")) for text in output.sent]
+    assert kinds == [PlayAudio, PlayAudio, Stop], output.sent
 
 
 async def check_bot_speaking_frames_come_while_notes_come_faster_than_the_period() -> None:
