@@ -4,8 +4,6 @@ platform's side of the stream the XML starts."""
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -18,7 +16,7 @@ from audiofork.simulate.placement import AnswerUrl
 from audiofork.vobiz.signature import verify_signature
 from audiofork.vobiz.xml import Response, StreamElement
 from support.app_servers import serve_aiohttp_app
-from support.echo_process import ENV
+from support.cli_process import run_cli
 from support.simulated_apps import Behaviour, ScriptedApp
 
 TOKEN = "answer-token"
@@ -190,13 +188,9 @@ async def test_an_answer_that_ends_while_the_stream_runs_fails_the_scenario() ->
 
 
 async def cli(*args: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "audiofork.cli", "simulate", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=ENV,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(process.communicate(), 120)
-    assert process.returncode is not None
-    return process.returncode, out.decode() + err.decode()
+    """``audiofork simulate ARGS``: its exit code and everything it printed."""
+    code, out, err = await run_cli("simulate", *args)
+    return code, out + err
 
 
 async def test_the_cli_places_the_call_and_reports_the_platforms_side() -> None:
@@ -219,3 +213,14 @@ async def test_the_cli_exits_1_on_a_bad_answer() -> None:
     assert code == 1, text
     assert "FAILED call 1: the platform's call failed: answer_failed: POST" in text
     assert "answered HTTP 404" in text
+
+
+async def test_the_cli_refuses_stream_options_the_apps_stream_sets() -> None:
+    """With --answer-url the <Stream> sets the format, tracks and extra headers: giving them
+    is refused before any call."""
+    code, text = await cli(
+        "--answer-url", "http://127.0.0.1:9/answer", "--content-type", "audio/x-l16;rate=16000",
+        "--track", "both", "-q",
+    )  # fmt: skip
+    assert code == 2, text
+    assert "--content-type, --track: with --answer-url the app's <Stream> sets" in text

@@ -199,4 +199,4 @@ def test_twilio_refuses_another_content_type(capsys: pytest.CaptureFixture[str])
     )  # fmt: skip
     assert code == 2
     err = capsys.readouterr().err
-    assert "--content-type 'audio/x-l16;rate=16000': the Twilio dialect carries" in err
+    assert "content_type 'audio/x-l16;rate=16000': Twilio streams are audio/x-mulaw" in err

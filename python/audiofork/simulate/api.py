@@ -77,7 +77,7 @@ async def simulated_call(
     callbacks); the report. ``options`` are :class:`CallOptions` fields (``dialect``,
     ``speed``, ``impairment``…)."""
     if (url is None) == (answer_url is None):
-        raise ArgumentError("give the app's WebSocket url or its answer_url, not both")
+        raise ArgumentError("give exactly one of url (the app's WebSocket) and answer_url")
     answer = None if answer_url is None else AnswerUrl(answer_url, auth_token=auth_token)
     clip = load_audio(audio)
     limits = {

@@ -15,7 +15,6 @@ from typing import Any, TextIO
 
 from audiofork.dialects import Dialect
 from audiofork.errors import AudioforkError, ValidationError
-from audiofork.formats import MediaFormat
 from audiofork.simulate.api import gates_from, load_audio, resolve_scenario
 from audiofork.simulate.impairment import Impairment, parse_burst
 from audiofork.simulate.placement import AnswerUrl
@@ -111,9 +110,16 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "audio, listen 2 s, hang up)",
     )
     sim.add_argument("--audio", type=Path, help="the caller's audio, a mono 16-bit WAV (speech)")
-    sim.add_argument("--content-type", default=DEFAULT_CONTENT_TYPE, help="the stream's format")
-    sim.add_argument("--track", choices=("inbound", "both"), default="inbound")
-    sim.add_argument("--extra-headers", type=_headers, default={}, help="k=v,k2=v2")
+    sim.add_argument(
+        "--content-type",
+        help=f"the stream's format ({DEFAULT_CONTENT_TYPE}; not with --answer-url)",
+    )
+    sim.add_argument(
+        "--track",
+        choices=("inbound", "both"),
+        help="inbound (default) or both; not with --answer-url",
+    )
+    sim.add_argument("--extra-headers", type=_headers, help="k=v,k2=v2; not with --answer-url")
     sim.add_argument(
         "--speed", type=_number("speed", 0.01, 100), default=1.0, help="call time per real time"
     )
@@ -226,6 +232,16 @@ def run_simulate(
     if (args.url is None) == (args.answer_url is None):
         print("audiofork simulate: give the app's WebSocket URL or --answer-url", file=err)
         return 2
+    stream_options = {"--content-type": args.content_type, "--track": args.track}
+    stream_options["--extra-headers"] = args.extra_headers
+    given = [name for name, value in stream_options.items() if value is not None]
+    if args.answer_url is not None and given:
+        print(
+            f"audiofork simulate: {', '.join(given)}: with --answer-url the app's <Stream> "
+            "sets the stream's format, tracks and extra headers",
+            file=err,
+        )
+        return 2
     try:
         audio = load_audio(args.audio)
         duration = args.duration if args.scenario is None else None
@@ -240,7 +256,6 @@ def run_simulate(
             }
         )
         _check_outputs(args)
-        _check_dialect(args)
         answer = None
         if args.answer_url is not None:
             answer = AnswerUrl(args.answer_url, args.answer_method, args.auth_token)
@@ -248,9 +263,9 @@ def run_simulate(
         options = CallOptions(
             url=args.url or args.answer_url,
             scenario=scenario,
-            content_type=args.content_type,
+            content_type=args.content_type or DEFAULT_CONTENT_TYPE,
             tracks=("inbound", "outbound") if args.track == "both" else ("inbound",),
-            extra_headers=args.extra_headers,
+            extra_headers=args.extra_headers or {},
             speed=args.speed,
             max_call_s=_call_limit(args, audio.seconds),
             impairment=impairment,
@@ -311,21 +326,6 @@ def _check_outputs(args: argparse.Namespace) -> None:
         existing = next((p for p in record.parents if p.exists()), None)
         if existing is not None and not existing.is_dir():
             raise ValidationError(f"--record {record}: {existing} is not a directory")
-
-
-def _check_dialect(args: argparse.Namespace) -> None:
-    """Refuse a ``--content-type`` the dialect cannot carry (Twilio: μ-law at 8 kHz)."""
-    if args.dialect != Dialect.TWILIO.value:
-        return
-    try:
-        twilio = MediaFormat.parse(args.content_type) == MediaFormat.parse(TWILIO_CONTENT_TYPE)
-    except AudioforkError:
-        twilio = False
-    if not twilio:
-        raise ValidationError(
-            f"--content-type {args.content_type!r:.80}: the Twilio dialect carries "
-            f"{TWILIO_CONTENT_TYPE} only"
-        )
 
 
 def _call_limit(args: argparse.Namespace, audio_s: float) -> float:
