@@ -112,39 +112,51 @@ class AudioforkPlayout(FrameProcessor):
         every period while speaking, however often notes come."""
         loop = asyncio.get_running_loop()
         due = 0.0  # when the next BotSpeakingFrame is due, while speaking
-        while True:
-            if self._speaking:
-                if loop.time() >= due:
+        # One get() at a time, kept across timeouts: a get() cancelled by a timeout could
+        # take a note with it (wait_for before Python 3.12).
+        getter: asyncio.Task[Note] | None = None
+        try:
+            while True:
+                if self._speaking and loop.time() >= due:
                     due = loop.time() + self._period
                     await self.broadcast_frame(BotSpeakingFrame)
                     continue
-                try:
-                    note = await asyncio.wait_for(self._notes.get(), due - loop.time())
-                except asyncio.TimeoutError:
+                if getter is None:
+                    getter = loop.create_task(self._notes.get())
+                timeout = due - loop.time() if self._speaking else None
+                done, _ = await asyncio.wait({getter}, timeout=timeout)
+                if not done:
                     continue
-            else:
-                note = await self._notes.get()
-            if isinstance(note, Ended):
-                return
-            if isinstance(note, Drain):
-                await self.push_frame(DrainFrame())
-            elif isinstance(note, ReplyStarted):
-                if not self._speaking:
-                    self._speaking = True
+                note, getter = getter.result(), None
+                if isinstance(note, Ended):
+                    return
+                if isinstance(note, ReplyStarted) and not self._speaking:
                     due = loop.time() + self._period
-                    await self.broadcast_frame(BotStartedSpeakingFrame)
-            elif isinstance(note, ReplyResolved):
-                heard = note.utterance
-                await self.broadcast_frame(
-                    UtteranceHeardFrame,
-                    utterance_id=heard.id,
-                    outcome=heard.outcome.value,
-                    heard_ms=heard.heard_ms,
-                    duration_ms=heard.duration_ms,
-                )
-                if note.quiet and self._speaking:
-                    self._speaking = False
-                    await self.broadcast_frame(BotStoppedSpeakingFrame)
+                await self._on_note(note)
+        finally:
+            if getter is not None:
+                getter.cancel()
+
+    async def _on_note(self, note: Any) -> None:
+        """The frames one note of the serializer makes."""
+        if isinstance(note, Drain):
+            await self.push_frame(DrainFrame())
+        elif isinstance(note, ReplyStarted):
+            if not self._speaking:
+                self._speaking = True
+                await self.broadcast_frame(BotStartedSpeakingFrame)
+        elif isinstance(note, ReplyResolved):
+            heard = note.utterance
+            await self.broadcast_frame(
+                UtteranceHeardFrame,
+                utterance_id=heard.id,
+                outcome=heard.outcome.value,
+                heard_ms=heard.heard_ms,
+                duration_ms=heard.duration_ms,
+            )
+            if note.quiet and self._speaking:
+                self._speaking = False
+                await self.broadcast_frame(BotStoppedSpeakingFrame)
 
 
 def _plain(frame: Any) -> Any:
