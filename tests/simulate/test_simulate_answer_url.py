@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 import pytest
 from aiohttp import web
 
-from audiofork.simulate import CallOptions, Report, default_audio, default_scenario, simulate
+from audiofork.errors import ArgumentError
+from audiofork.simulate import (
+    CallOptions,
+    Report,
+    default_audio,
+    default_scenario,
+    simulate,
+)
+from audiofork.simulate.api import simulated_call
 from audiofork.simulate.placement import AnswerUrl
 from audiofork.vobiz.signature import verify_signature
 from audiofork.vobiz.xml import Response, StreamElement
@@ -224,3 +232,12 @@ async def test_the_cli_refuses_stream_options_the_apps_stream_sets() -> None:
     )  # fmt: skip
     assert code == 2, text
     assert "--content-type, --track: with --answer-url the app's <Stream> sets" in text
+
+
+async def test_the_api_refuses_stream_options_the_apps_stream_sets() -> None:
+    with pytest.raises(ArgumentError, match=r"^content_type, tracks: with answer_url the app's"):
+        await simulated_call(
+            answer_url="http://127.0.0.1:9/answer",
+            content_type="audio/x-l16;rate=16000",
+            tracks=("inbound",),
+        )

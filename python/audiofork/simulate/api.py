@@ -75,9 +75,16 @@ async def simulated_call(
     """Simulated call(s) against the app's WebSocket ``url``, or placed through the
     emulator to its ``answer_url`` (``auth_token`` signs the answer request and the status
     callbacks); the report. ``options`` are :class:`CallOptions` fields (``dialect``,
-    ``speed``, ``impairment``…)."""
+    ``speed``, ``impairment``…); with ``answer_url`` the ``<Stream>`` sets ``content_type``,
+    ``tracks`` and ``extra_headers``, so giving them is an ``ArgumentError``."""
     if (url is None) == (answer_url is None):
         raise ArgumentError("give exactly one of url (the app's WebSocket) and answer_url")
+    set_by_stream = sorted({"content_type", "tracks", "extra_headers"} & options.keys())
+    if answer_url is not None and set_by_stream:
+        raise ArgumentError(
+            f"{', '.join(set_by_stream)}: with answer_url the app's <Stream> sets the stream's "
+            "format, tracks and extra headers"
+        )
     answer = None if answer_url is None else AnswerUrl(answer_url, auth_token=auth_token)
     clip = load_audio(audio)
     limits = {
